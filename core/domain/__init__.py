@@ -1,0 +1,1 @@
+"""The booking engine's domain: entities and rules in plain Python, no I/O."""

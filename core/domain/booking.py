@@ -1,0 +1,201 @@
+"""Bookings: party rules, codes, holds, the cancellation deadline and the freeze."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+
+from core.domain.errors import DomainError
+from core.domain.offices import Office
+
+MAX_PARTY = 5
+FREEZE_DAYS = 30
+CANCEL_DAYS_BEFORE = 2
+HOLD_MINUTES = 5
+
+# No 0/O and no 1/I: a code is read aloud at the counter and typed from paper.
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 8  # 32**8 = 2**40 codes: not guessable at the rate anyone can ask.
+
+
+class ApplicationType(StrEnum):
+    NEW = "new"  # paspor baru
+    REPLACEMENT = "replacement"  # penggantian
+
+
+class BookingStatus(StrEnum):
+    HELD = "held"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class PartyEmpty(DomainError):
+    code = "party_empty"
+
+
+class PartyTooLarge(DomainError):
+    code = "party_too_large"
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.maximum = MAX_PARTY
+        super().__init__(f"{size} applicants, at most {MAX_PARTY}")
+
+
+class OwnerNotFirst(DomainError):
+    code = "owner_not_first"
+
+
+class DuplicateApplicant(DomainError):
+    code = "duplicate_applicant"
+
+    def __init__(self, position: int) -> None:
+        self.position = position
+        super().__init__(f"applicant {position} appears twice")
+
+
+class AccountFrozen(DomainError):
+    code = "account_frozen"
+
+    def __init__(self, until: datetime) -> None:
+        self.until = until
+        super().__init__(f"no new booking before {until.isoformat()}")
+
+
+class DateNotBookable(DomainError):
+    """The date is in the past, today, closed, or its quota is not released."""
+
+    code = "date_not_bookable"
+
+    def __init__(self, day: date, reason: str) -> None:
+        self.day = day
+        self.reason = reason
+        super().__init__(f"{day}: {reason}")
+
+
+class BookingWindowClosed(DomainError):
+    code = "booking_window_closed"
+
+    def __init__(self, opens: datetime | None, closes: datetime | None) -> None:
+        self.opens = opens
+        self.closes = closes
+        super().__init__(f"open {opens} – {closes}")
+
+
+class SlotFull(DomainError):
+    code = "slot_full"
+
+    def __init__(self, slot_id: int, remaining: int, wanted: int) -> None:
+        self.slot_id = slot_id
+        self.remaining = remaining
+        self.wanted = wanted
+        super().__init__(f"slot {slot_id}: {remaining} left, {wanted} wanted")
+
+
+class NikAlreadyBooked(DomainError):
+    """A NIK of the party already stands in another active booking or hold."""
+
+    code = "nik_already_booked"
+
+    def __init__(self, position: int) -> None:
+        self.position = position
+        super().__init__(f"applicant {position} is in another active booking")
+
+
+class HoldExpired(DomainError):
+    code = "hold_expired"
+
+
+class BookingNotFound(DomainError):
+    code = "booking_not_found"
+
+
+class CancellationClosed(DomainError):
+    code = "cancellation_closed"
+
+    def __init__(self, last_day: date) -> None:
+        self.last_day = last_day
+        super().__init__(f"last day to cancel was {last_day}")
+
+
+class NotCancellable(DomainError):
+    code = "not_cancellable"
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+        super().__init__(f"booking is {status}")
+
+
+def check_party(nik_hashes: list[str], owner_hash: str) -> None:
+    """One to five distinct applicants, the account owner first."""
+    if not nik_hashes:
+        raise PartyEmpty()
+    if len(nik_hashes) > MAX_PARTY:
+        raise PartyTooLarge(len(nik_hashes))
+    if nik_hashes[0] != owner_hash:
+        raise OwnerNotFirst()
+    seen: set[str] = set()
+    for position, h in enumerate(nik_hashes, start=1):
+        if h in seen:
+            raise DuplicateApplicant(position)
+        seen.add(h)
+
+
+def last_cancel_day(arrival: date) -> date:
+    """The last day on which a booking may still be cancelled: two days before arrival."""
+    return arrival - timedelta(days=CANCEL_DAYS_BEFORE)
+
+
+def cancel_deadline(office: Office, arrival: date) -> datetime:
+    """The instant cancelling stops: the end of the last cancel day, at the office."""
+    return office.at(last_cancel_day(arrival) + timedelta(days=1), time(0))
+
+
+def frozen_until(office: Office, arrival: date) -> datetime:
+    """The first instant the account may book again: 30 days after arrival, at the office."""
+    return office.at(arrival + timedelta(days=FREEZE_DAYS), time(0))
+
+
+def check_not_frozen(until: datetime | None, now: datetime) -> None:
+    if until is not None and now < until:
+        raise AccountFrozen(until)
+
+
+def new_booking_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_booking_code(raw: str) -> str:
+    """What a person typed, read kindly: any case, with or without the dash and spaces."""
+    return raw.strip().upper().replace("-", "").replace(" ", "")
+
+
+def format_booking_code(code: str) -> str:
+    """Two groups of four, easy to read aloud: 'K7PM-Q3XA'."""
+    return f"{code[:4]}-{code[4:]}" if len(code) == CODE_LENGTH else code
+
+
+def is_well_formed_code(code: str) -> bool:
+    return len(code) == CODE_LENGTH and all(c in CODE_ALPHABET for c in code)
+
+
+@dataclass(frozen=True, slots=True)
+class HoldTerms:
+    """What a hold fixes at the moment places are taken: when it lapses and the booking's deadlines."""
+
+    held_until: datetime
+    cancel_until: datetime
+    frozen_until: datetime
+    ends_at: datetime  # the end of the arrival day: from then on the booking no longer holds its NIKs
+
+
+def hold_terms(office: Office, arrival: date, now: datetime, hold_minutes: int = HOLD_MINUTES) -> HoldTerms:
+    return HoldTerms(
+        held_until=now + timedelta(minutes=hold_minutes),
+        cancel_until=cancel_deadline(office, arrival),
+        frozen_until=frozen_until(office, arrival),
+        ends_at=office.at(arrival + timedelta(days=1), time(0)),
+    )

@@ -1,0 +1,73 @@
+"""The booking ledger: the hot path that takes and gives back places, atomically, in the database.
+
+Each database gets the fastest shape it allows. SQLite has one writer at a time, so a dedicated writer
+thread applies queued operations in batches, one transaction a batch and a savepoint an operation.
+PostgreSQL runs many writers at once, so each operation is one statement (CTEs) on a pooled connection.
+Either way the database is the judge: the slot update is conditional on the places left, a CHECK keeps
+`taken` within `capacity`, and a unique index keeps a NIK in one active booking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from core.domain.booking import HoldTerms
+
+
+@dataclass(frozen=True, slots=True)
+class HoldCommand:
+    account_id: int
+    office_id: int
+    slot_id: int
+    day: date
+    applicant_ids: tuple[int, ...]
+    application_types: tuple[str, ...]
+    idempotency_key: str
+    code: str
+    now: datetime
+    terms: HoldTerms
+
+
+@dataclass(frozen=True, slots=True)
+class HoldAttempt:
+    """What the database said: a new booking id, or no place (None), or a unique-constraint conflict."""
+
+    booking_id: int | None
+    conflict: bool = False
+    party_invalid: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    booking_id: int
+    code: str
+    queue_start: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    booking_id: int
+    slot_id: int
+    party_size: int
+
+
+class Ledger(Protocol):
+    """Atomic place-keeping; every method is one transaction and commits before it returns."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def hold(self, cmd: HoldCommand) -> HoldAttempt: ...
+
+    async def confirm(self, account_id: int, booking_id: int, now: datetime) -> Confirmed | None: ...
+
+    async def cancel(self, account_id: int, booking_id: int, now: datetime) -> Ended | None: ...
+
+    async def release_hold(self, account_id: int, booking_id: int, now: datetime) -> Ended | None: ...
+
+    async def expire_holds(self, now: datetime) -> int: ...
+
+    async def retire_ended(self, nik_hashes: tuple[str, ...], now: datetime) -> int: ...

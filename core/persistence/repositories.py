@@ -1,0 +1,352 @@
+"""Repositories over one open connection: Core statements in, domain objects and plain rows out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.domain.calendar import SlotState
+from core.domain.offices import Office, OfficeKind, ReleasePolicy, SlotTime, format_working_days, parse_working_days
+from core.persistence.tables import (
+    accounts,
+    applicants,
+    booking_applicants,
+    bookings,
+    capacity_overrides,
+    closures,
+    offices,
+    slot_templates,
+    slots,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NewSlot:
+    office_id: int
+    day: date
+    start: time
+    end: time
+    capacity: int
+    bookable_from: datetime
+    bookable_until: datetime
+
+
+def _office(row: Row[Any], template: Sequence[SlotTime]) -> Office:
+    return Office(
+        id=row.id,
+        code=row.code,
+        kind=OfficeKind(row.kind),
+        name=row.name,
+        kanwil=row.kanwil,
+        province=row.province,
+        city=row.city,
+        address=row.address,
+        timezone=row.timezone,
+        working_days=parse_working_days(row.working_days),
+        slots=tuple(template),
+        release=ReleasePolicy(
+            row.release_opens_weekday, row.release_opens_at, row.release_closes_weekday, row.release_closes_at
+        ),
+    )
+
+
+def _office_values(office: Office) -> dict[str, Any]:
+    r = office.release
+    return {
+        "code": office.code,
+        "kind": office.kind.value,
+        "name": office.name,
+        "kanwil": office.kanwil,
+        "province": office.province,
+        "city": office.city,
+        "address": office.address,
+        "timezone": office.timezone,
+        "working_days": format_working_days(office.working_days),
+        "release_opens_weekday": r.opens_weekday,
+        "release_opens_at": r.opens_at,
+        "release_closes_weekday": r.closes_weekday,
+        "release_closes_at": r.closes_at,
+    }
+
+
+class OfficeRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def _templates(self, office_ids: Iterable[int]) -> dict[int, list[SlotTime]]:
+        rows = await self._conn.execute(
+            select(slot_templates)
+            .where(slot_templates.c.office_id.in_(list(office_ids)))
+            .order_by(slot_templates.c.start_time)
+        )
+        out: dict[int, list[SlotTime]] = {}
+        for r in rows:
+            out.setdefault(r.office_id, []).append(SlotTime(r.start_time, r.end_time, r.capacity))
+        return out
+
+    async def _load(self, stmt: Any) -> list[Office]:
+        rows = (await self._conn.execute(stmt)).all()
+        templates = await self._templates(r.id for r in rows)
+        return [_office(r, templates.get(r.id, [])) for r in rows]
+
+    async def get(self, code: str) -> Office | None:
+        found = await self._load(select(offices).where(offices.c.code == code.upper()))
+        return found[0] if found else None
+
+    async def get_by_id(self, office_id: int) -> Office | None:
+        found = await self._load(select(offices).where(offices.c.id == office_id))
+        return found[0] if found else None
+
+    async def list(self, query: str | None = None) -> list[Office]:
+        stmt = select(offices).where(offices.c.active.is_(True)).order_by(offices.c.province, offices.c.name)
+        if query:
+            like = f"%{query.strip().lower()}%"
+            stmt = stmt.where(
+                or_(
+                    func.lower(offices.c.city).like(like),
+                    func.lower(offices.c.province).like(like),
+                    func.lower(offices.c.name).like(like),
+                    func.lower(offices.c.code).like(like),
+                )
+            )
+        return await self._load(stmt)
+
+    async def save(self, office: Office) -> Office:
+        """Insert or update by code, replacing the slot template."""
+        values = _office_values(office)
+        existing = (
+            await self._conn.execute(select(offices.c.id).where(offices.c.code == office.code))
+        ).scalar_one_or_none()
+        if existing is None:
+            office_id = (await self._conn.execute(insert(offices).values(active=True, **values))).inserted_primary_key[0]
+        else:
+            office_id = existing
+            await self._conn.execute(update(offices).where(offices.c.id == office_id).values(**values))
+            await self._conn.execute(delete(slot_templates).where(slot_templates.c.office_id == office_id))
+        if office.slots:
+            await self._conn.execute(
+                insert(slot_templates),
+                [
+                    {"office_id": office_id, "start_time": s.start, "end_time": s.end, "capacity": s.capacity}
+                    for s in office.slots
+                ],
+            )
+        saved = await self.get_by_id(int(office_id))
+        assert saved is not None
+        return saved
+
+    async def closures(self, office_id: int, first: date, last: date) -> dict[date, str]:
+        rows = await self._conn.execute(
+            select(closures.c.day, closures.c.reason).where(
+                closures.c.office_id == office_id, closures.c.day.between(first, last)
+            )
+        )
+        return {r.day: r.reason for r in rows}
+
+    async def add_closure(self, office_id: int, day: date, reason: str) -> None:
+        await self._conn.execute(
+            delete(closures).where(closures.c.office_id == office_id, closures.c.day == day)
+        )
+        await self._conn.execute(insert(closures).values(office_id=office_id, day=day, reason=reason))
+
+    async def capacity_overrides(self, office_id: int, first: date, last: date) -> dict[tuple[date, time], int]:
+        rows = await self._conn.execute(
+            select(capacity_overrides).where(
+                capacity_overrides.c.office_id == office_id, capacity_overrides.c.day.between(first, last)
+            )
+        )
+        return {(r.day, r.start_time): r.capacity for r in rows}
+
+    async def set_capacity_override(self, office_id: int, day: date, start: time, capacity: int) -> None:
+        await self._conn.execute(
+            delete(capacity_overrides).where(
+                capacity_overrides.c.office_id == office_id,
+                capacity_overrides.c.day == day,
+                capacity_overrides.c.start_time == start,
+            )
+        )
+        await self._conn.execute(
+            insert(capacity_overrides).values(office_id=office_id, day=day, start_time=start, capacity=capacity)
+        )
+
+
+def _slot_state(r: Row[Any]) -> SlotState:
+    return SlotState(r.id, r.start_time, r.end_time, r.capacity, r.taken, r.bookable_from, r.bookable_until)
+
+
+class SlotRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def in_range(self, office_id: int, first: date, last: date) -> dict[date, list[SlotState]]:
+        rows = await self._conn.execute(
+            select(slots)
+            .where(slots.c.office_id == office_id, slots.c.day.between(first, last))
+            .order_by(slots.c.day, slots.c.start_time)
+        )
+        out: dict[date, list[SlotState]] = {}
+        for r in rows:
+            out.setdefault(r.day, []).append(_slot_state(r))
+        return out
+
+    async def get(self, slot_id: int) -> tuple[int, date, SlotState] | None:
+        r = (await self._conn.execute(select(slots).where(slots.c.id == slot_id))).first()
+        return None if r is None else (r.office_id, r.day, _slot_state(r))
+
+    async def existing_days(self, office_id: int, days: Sequence[date]) -> set[date]:
+        rows = await self._conn.execute(
+            select(slots.c.day).where(slots.c.office_id == office_id, slots.c.day.in_(list(days))).distinct()
+        )
+        return {r.day for r in rows}
+
+    async def add(self, new: Sequence[NewSlot]) -> int:
+        if not new:
+            return 0
+        await self._conn.execute(
+            insert(slots),
+            [
+                {
+                    "office_id": s.office_id,
+                    "day": s.day,
+                    "start_time": s.start,
+                    "end_time": s.end,
+                    "capacity": s.capacity,
+                    "taken": 0,
+                    "queue_seq": 0,
+                    "bookable_from": s.bookable_from,
+                    "bookable_until": s.bookable_until,
+                }
+                for s in new
+            ],
+        )
+        return len(new)
+
+    async def open_now(self, office_id: int, days: Sequence[date], now: datetime, until: datetime) -> int:
+        """Open already scheduled slots of these days for booking from `now` (a release by hand)."""
+        result = await self._conn.execute(
+            update(slots)
+            .where(slots.c.office_id == office_id, slots.c.day.in_(list(days)), slots.c.bookable_from > now)
+            .values(bookable_from=now, bookable_until=until)
+        )
+        return int(result.rowcount)
+
+    async def set_capacity(self, slot_id: int, capacity: int) -> bool:
+        """Change a released slot's capacity; never below what is already taken."""
+        result = await self._conn.execute(
+            update(slots).where(slots.c.id == slot_id, slots.c.taken <= capacity).values(capacity=capacity)
+        )
+        return result.rowcount == 1
+
+
+class AccountRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def by_telegram_user(self, telegram_user_id: int) -> Row[Any] | None:
+        return (
+            await self._conn.execute(select(accounts).where(accounts.c.telegram_user_id == telegram_user_id))
+        ).first()
+
+    async def get(self, account_id: int) -> Row[Any] | None:
+        return (await self._conn.execute(select(accounts).where(accounts.c.id == account_id))).first()
+
+    async def owner_hash_taken(self, nik_hash: str) -> bool:
+        stmt = select(accounts.c.id).where(accounts.c.owner_nik_hash == nik_hash)
+        return (await self._conn.execute(stmt)).first() is not None
+
+    async def add(self, values: dict[str, Any]) -> int:
+        return int((await self._conn.execute(insert(accounts).values(**values))).inserted_primary_key[0])
+
+    async def add_applicant(self, values: dict[str, Any]) -> int:
+        return int((await self._conn.execute(insert(applicants).values(**values))).inserted_primary_key[0])
+
+    async def applicants(self, account_id: int) -> list[Row[Any]]:
+        stmt = (
+            select(applicants)
+            .where(applicants.c.account_id == account_id)
+            .order_by(applicants.c.is_owner.desc(), applicants.c.id)
+        )
+        return list((await self._conn.execute(stmt)).all())
+
+
+class BookingRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def get(self, booking_id: int) -> Row[Any] | None:
+        return (await self._conn.execute(select(bookings).where(bookings.c.id == booking_id))).first()
+
+    async def by_code(self, code: str) -> Row[Any] | None:
+        return (await self._conn.execute(select(bookings).where(bookings.c.code == code))).first()
+
+    async def by_key(self, account_id: int, key: str) -> Row[Any] | None:
+        stmt = select(bookings).where(bookings.c.account_id == account_id, bookings.c.idempotency_key == key)
+        return (await self._conn.execute(stmt)).first()
+
+    async def for_account(self, account_id: int) -> list[Row[Any]]:
+        stmt = (
+            select(bookings)
+            .where(bookings.c.account_id == account_id, bookings.c.status.in_(("held", "confirmed", "cancelled")))
+            .order_by(bookings.c.day.desc(), bookings.c.id.desc())
+        )
+        return list((await self._conn.execute(stmt)).all())
+
+    async def party(self, booking_id: int) -> list[Row[Any]]:
+        stmt = (
+            select(
+                booking_applicants.c.position,
+                booking_applicants.c.application_type,
+                booking_applicants.c.queue_no,
+                booking_applicants.c.checked_in_at,
+                applicants.c.id.label("applicant_id"),
+                applicants.c.full_name,
+                applicants.c.nik_masked,
+                applicants.c.birth_date,
+            )
+            .join(applicants, applicants.c.id == booking_applicants.c.applicant_id)
+            .where(booking_applicants.c.booking_id == booking_id)
+            .order_by(booking_applicants.c.position)
+        )
+        return list((await self._conn.execute(stmt)).all())
+
+    async def active_holders(self, nik_hashes: Sequence[str]) -> list[Row[Any]]:
+        """Bookings that hold any of these NIKs active right now, with their status and end."""
+        stmt = (
+            select(
+                booking_applicants.c.active_nik,
+                bookings.c.id,
+                bookings.c.status,
+                bookings.c.held_until,
+                bookings.c.ends_at,
+            )
+            .join(bookings, bookings.c.id == booking_applicants.c.booking_id)
+            .where(booking_applicants.c.active_nik.in_(list(nik_hashes)))
+        )
+        return list((await self._conn.execute(stmt)).all())
+
+    async def day_list(self, office_id: int, day: date) -> list[Row[Any]]:
+        stmt = (
+            select(
+                bookings.c.id,
+                bookings.c.code,
+                slots.c.start_time,
+                slots.c.end_time,
+                booking_applicants.c.position,
+                booking_applicants.c.queue_no,
+                booking_applicants.c.application_type,
+                booking_applicants.c.checked_in_at,
+                applicants.c.full_name,
+                applicants.c.nik_masked,
+            )
+            .join(slots, slots.c.id == bookings.c.slot_id)
+            .join(booking_applicants, booking_applicants.c.booking_id == bookings.c.id)
+            .join(applicants, applicants.c.id == booking_applicants.c.applicant_id)
+            .where(and_(bookings.c.office_id == office_id, bookings.c.day == day, bookings.c.status == "confirmed"))
+            .order_by(slots.c.start_time, booking_applicants.c.queue_no)
+        )
+        return list((await self._conn.execute(stmt)).all())

@@ -1,0 +1,223 @@
+"""The schema as SQLAlchemy Core tables; Alembic migrations are written from these."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+# Named constraints, so that migrations and error handling can refer to them on every database.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An instant, stored in UTC and always read back timezone-aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are refused: every instant carries its zone")
+        value = value.astimezone(UTC)
+        # SQLite keeps text; a naive UTC value in one fixed format makes text order time order.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+offices = Table(
+    "offices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("kind", String(8), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("kanwil", String(100), nullable=False),
+    Column("province", String(100), nullable=False),
+    Column("city", String(100), nullable=False),
+    Column("address", Text, nullable=False),
+    Column("timezone", String(32), nullable=False),
+    Column("working_days", String(32), nullable=False),  # "mon,tue,wed,thu,fri"
+    Column("release_opens_weekday", SmallInteger, nullable=False),
+    Column("release_opens_at", Time, nullable=False),
+    Column("release_closes_weekday", SmallInteger, nullable=False),
+    Column("release_closes_at", Time, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    CheckConstraint("kind IN ('kanim', 'ulp', 'mpp')", name="kind"),
+    CheckConstraint("timezone IN ('Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura')", name="timezone"),
+)
+
+# The office's default arrival slots: each released date starts from these.
+slot_templates = Table(
+    "slot_templates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("office_id", ForeignKey("offices.id", ondelete="CASCADE"), nullable=False),
+    Column("start_time", Time, nullable=False),
+    Column("end_time", Time, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    UniqueConstraint("office_id", "start_time"),
+    CheckConstraint("capacity >= 0", name="capacity"),
+    CheckConstraint("start_time < end_time", name="order"),
+)
+
+# Per-date capacity set ahead of a release; a capacity of 0 removes the slot for that date.
+capacity_overrides = Table(
+    "capacity_overrides",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("office_id", ForeignKey("offices.id", ondelete="CASCADE"), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("start_time", Time, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    UniqueConstraint("office_id", "day", "start_time"),
+    CheckConstraint("capacity >= 0", name="capacity"),
+)
+
+closures = Table(
+    "closures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("office_id", ForeignKey("offices.id", ondelete="CASCADE"), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("reason", String(200), nullable=False),
+    UniqueConstraint("office_id", "day"),
+)
+
+# A released slot: the row exists once a date is scheduled for release; `taken` counts held and booked
+# applicants, and the database itself refuses to let it pass `capacity`.
+slots = Table(
+    "slots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("office_id", ForeignKey("offices.id", ondelete="CASCADE"), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("start_time", Time, nullable=False),
+    Column("end_time", Time, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("taken", Integer, nullable=False, default=0),
+    Column("queue_seq", Integer, nullable=False, default=0),
+    Column("bookable_from", UtcDateTime, nullable=False),
+    Column("bookable_until", UtcDateTime, nullable=False),
+    UniqueConstraint("office_id", "day", "start_time"),
+    CheckConstraint("taken >= 0 AND taken <= capacity", name="within_capacity"),
+    CheckConstraint("capacity >= 0", name="capacity"),
+    CheckConstraint("queue_seq >= 0", name="queue_seq"),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("telegram_user_id", BigInteger, nullable=False, unique=True),
+    Column("owner_nik_hash", String(64), nullable=False, unique=True),
+    Column("kk_hash", String(64), nullable=False),
+    Column("kk_enc", LargeBinary, nullable=False),
+    Column("kk_masked", String(16), nullable=False),
+    Column("phone", String(32)),
+    Column("language", String(8), nullable=False, default="id"),
+    Column("frozen_until", UtcDateTime),
+    Column("consented_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+Index("ix_accounts_kk_hash", accounts.c.kk_hash)
+
+# People an account books for: the owner (position 0) and saved family members on the same family card.
+applicants = Table(
+    "applicants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("is_owner", Boolean, nullable=False, default=False),
+    Column("full_name", String(200), nullable=False),
+    Column("nik_hash", String(64), nullable=False),
+    Column("nik_enc", LargeBinary, nullable=False),
+    Column("nik_masked", String(16), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("gender", String(8), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("account_id", "nik_hash"),
+)
+
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(8), nullable=False, unique=True),
+    Column("account_id", ForeignKey("accounts.id"), nullable=False),
+    Column("office_id", ForeignKey("offices.id"), nullable=False),
+    Column("slot_id", ForeignKey("slots.id"), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("party_size", SmallInteger, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("idempotency_key", String(64), nullable=False),
+    Column("held_until", UtcDateTime, nullable=False),
+    Column("cancel_until", UtcDateTime, nullable=False),
+    Column("frozen_until", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime, nullable=False),  # end of the arrival day at the office
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("confirmed_at", UtcDateTime),
+    Column("ended_at", UtcDateTime),  # cancelled or expired
+    UniqueConstraint("account_id", "idempotency_key"),
+    CheckConstraint("party_size BETWEEN 1 AND 5", name="party_size"),
+    CheckConstraint("status IN ('held', 'confirmed', 'cancelled', 'expired')", name="status"),
+)
+Index("ix_bookings_status_held_until", bookings.c.status, bookings.c.held_until)
+Index("ix_bookings_office_day", bookings.c.office_id, bookings.c.day)
+Index("ix_bookings_account_id", bookings.c.account_id)
+
+# One row per applicant of a booking. `active_nik` holds the NIK's keyed hash while the booking is held or
+# upcoming and is cleared when it ends: its unique constraint keeps a NIK in one active booking at most.
+booking_applicants = Table(
+    "booking_applicants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("booking_id", ForeignKey("bookings.id", ondelete="CASCADE"), nullable=False),
+    Column("position", SmallInteger, nullable=False),
+    Column("applicant_id", ForeignKey("applicants.id"), nullable=False),
+    Column("application_type", String(12), nullable=False),
+    Column("nik_hash", String(64), nullable=False),
+    Column("active_nik", String(64), unique=True),
+    Column("queue_no", Integer),
+    Column("checked_in_at", UtcDateTime),
+    UniqueConstraint("booking_id", "position"),
+    CheckConstraint("position BETWEEN 1 AND 5", name="position"),
+    CheckConstraint("application_type IN ('new', 'replacement')", name="application_type"),
+)
+Index("ix_booking_applicants_nik_hash", booking_applicants.c.nik_hash)

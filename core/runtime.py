@@ -1,0 +1,65 @@
+"""The engine's composition: settings in, database engine, ledger and booking desk out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.clock import Clock
+from core.config import Settings
+from core.crypto import Vault
+from core.persistence.database import is_sqlite, make_async_engine
+from core.persistence.ledger import Ledger
+from core.persistence.ledger_postgres import PostgresLedger
+from core.persistence.ledger_sqlite import SqliteLedger
+from core.services.booking import BookingDesk
+from core.services.uow import SqlUnitOfWork
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def upgrade_database(url: str) -> None:
+    """Bring the schema to the newest migration; the only way the schema is made or changed."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["database_url"] = url
+    command.upgrade(cfg, "head")
+
+
+def make_ledger(url: str, engine: AsyncEngine) -> Ledger:
+    return SqliteLedger(url) if is_sqlite(url) else PostgresLedger(engine)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    ledger: Ledger
+    vault: Vault
+    desk: BookingDesk
+
+    def uow(self, *, write: bool = True) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, write=write)
+
+    def reader(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, write=False)
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings, clock: Clock, *, pool_size: int = 10) -> AsyncIterator[Runtime]:
+    engine = make_async_engine(settings.database_url, pool_size=pool_size)
+    ledger = make_ledger(settings.database_url, engine)
+    await ledger.start()
+    desk = BookingDesk(lambda: SqlUnitOfWork(engine, write=False), ledger, clock, hold_minutes=settings.hold_minutes)
+    try:
+        yield Runtime(settings, clock, engine, ledger, Vault(settings.secret_key), desk)
+    finally:
+        await ledger.close()
+        await engine.dispose()

@@ -1,0 +1,1 @@
+"""Use cases: functions of primitives and a unit of work that commit once and return plain results."""

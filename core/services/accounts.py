@@ -1,0 +1,165 @@
+"""Accounts: registering the owner and saving family members on the same family card."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from core.crypto import Vault
+from core.domain.errors import DomainError
+from core.domain.identity import parse_kk, parse_nik
+from core.services.errors import AccountNotFound
+from core.services.uow import UnitOfWork
+
+MAX_SAVED_APPLICANTS = 10  # a family card rarely lists more; the owner picks up to five per booking
+# Letters of any script, spaces, and the apostrophes, dots, commas and hyphens of real names.
+_NAME = re.compile(r"^[^\W\d_]+(?:[ '’.,\-][^\W\d_]*)*$")
+
+
+class InvalidName(DomainError):
+    code = "invalid_name"
+
+
+class AlreadyRegistered(DomainError):
+    code = "already_registered"
+
+
+class NikOwnsAnotherAccount(DomainError):
+    code = "nik_owns_another_account"
+
+
+class ApplicantAlreadySaved(DomainError):
+    code = "applicant_already_saved"
+
+
+class TooManyApplicants(DomainError):
+    code = "too_many_applicants"
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicantView:
+    id: int
+    full_name: str
+    nik_masked: str
+    birth_date: date
+    gender: str
+    is_owner: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    id: int
+    telegram_user_id: int
+    kk_masked: str
+    language: str
+    frozen_until: datetime | None
+    applicants: tuple[ApplicantView, ...]
+
+
+def clean_name(raw: str) -> str:
+    """A full name as on the e-KTP: single spaces, upper case as printed, letters only."""
+    name = " ".join(unicodedata.normalize("NFC", raw).split())
+    if not 2 <= len(name) <= 100 or not _NAME.match(name):
+        raise InvalidName(name[:100])
+    return name.upper()
+
+
+def _applicant_values(vault: Vault, account_id: int, name: str, nik: str, dob: date, now: datetime) -> dict[str, Any]:
+    parsed = parse_nik(nik, today=now.date(), date_of_birth=dob)
+    return {
+        "account_id": account_id,
+        "full_name": clean_name(name),
+        "nik_hash": vault.lookup_hash(parsed.value),
+        "nik_enc": vault.encrypt(parsed.value),
+        "nik_masked": parsed.masked(),
+        "birth_date": parsed.birth_date,
+        "gender": parsed.gender.value,
+        "created_at": now,
+    }
+
+
+def _view(account: Any, rows: list[Any]) -> AccountView:
+    return AccountView(
+        account.id,
+        account.telegram_user_id,
+        account.kk_masked,
+        account.language,
+        account.frozen_until,
+        tuple(ApplicantView(r.id, r.full_name, r.nik_masked, r.birth_date, r.gender, r.is_owner) for r in rows),
+    )
+
+
+async def register_owner(
+    uow: UnitOfWork,
+    vault: Vault,
+    *,
+    telegram_user_id: int,
+    full_name: str,
+    nik: str,
+    birth_date: date,
+    kk: str,
+    phone: str | None,
+    language: str,
+    now: datetime,
+) -> AccountView:
+    """Create the account with its owner as applicant one; the owner's NIK may own no other account."""
+    card = parse_kk(kk)
+    async with uow:
+        if await uow.accounts.by_telegram_user(telegram_user_id) is not None:
+            raise AlreadyRegistered()
+        owner = _applicant_values(vault, 0, full_name, nik, birth_date, now)
+        if await uow.accounts.owner_hash_taken(owner["nik_hash"]):
+            raise NikOwnsAnotherAccount()
+        try:
+            account_id = await uow.accounts.add(
+                {
+                    "telegram_user_id": telegram_user_id,
+                    "owner_nik_hash": owner["nik_hash"],
+                    "kk_hash": vault.lookup_hash(card.value),
+                    "kk_enc": vault.encrypt(card.value),
+                    "kk_masked": card.masked(),
+                    "phone": phone,
+                    "language": language,
+                    "consented_at": now,
+                    "created_at": now,
+                }
+            )
+            await uow.accounts.add_applicant(owner | {"account_id": account_id, "is_owner": True})
+        except IntegrityError:  # a concurrent registration won the unique index
+            raise NikOwnsAnotherAccount() from None
+        await uow.commit()
+        account = await uow.accounts.get(account_id)
+        return _view(account, await uow.accounts.applicants(account_id))
+
+
+async def add_family_member(
+    uow: UnitOfWork, vault: Vault, *, account_id: int, full_name: str, nik: str, birth_date: date, now: datetime
+) -> ApplicantView:
+    """Save a relative on the owner's family card for this and later bookings."""
+    async with uow:
+        if await uow.accounts.get(account_id) is None:
+            raise AccountNotFound()
+        values = _applicant_values(vault, account_id, full_name, nik, birth_date, now)
+        saved = await uow.accounts.applicants(account_id)
+        if any(r.nik_hash == values["nik_hash"] for r in saved):
+            raise ApplicantAlreadySaved()
+        if len(saved) >= MAX_SAVED_APPLICANTS:
+            raise TooManyApplicants()
+        applicant_id = await uow.accounts.add_applicant(values | {"is_owner": False})
+        await uow.commit()
+    return ApplicantView(
+        applicant_id, values["full_name"], values["nik_masked"], values["birth_date"], values["gender"], False
+    )
+
+
+async def account_by_telegram_user(uow: UnitOfWork, telegram_user_id: int) -> AccountView | None:
+    async with uow:
+        account = await uow.accounts.by_telegram_user(telegram_user_id)
+        if account is None:
+            return None
+        return _view(account, await uow.accounts.applicants(account.id))

@@ -1,0 +1,285 @@
+"""Booking use cases: hold places, confirm, cancel, and the sweeps that give lapsed places back.
+
+The fast path is one ledger operation; only when the database says no does the desk read around to
+say exactly why (full, frozen, window closed, a NIK already booked) or to repair what is stale (a lapsed
+hold, a booking whose day is over) and try once more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from core.clock import Clock
+from core.domain.booking import (
+    MAX_PARTY,
+    ApplicationType,
+    BookingNotFound,
+    BookingWindowClosed,
+    CancellationClosed,
+    DateNotBookable,
+    DuplicateApplicant,
+    HoldExpired,
+    HoldTerms,
+    NikAlreadyBooked,
+    NotCancellable,
+    OwnerNotFirst,
+    PartyEmpty,
+    PartyTooLarge,
+    SlotFull,
+    check_not_frozen,
+    hold_terms,
+    last_cancel_day,
+    new_booking_code,
+)
+from core.domain.calendar import SlotState
+from core.domain.errors import DomainError
+from core.domain.offices import Office
+from core.persistence.ledger import HoldCommand, Ledger
+from core.services.errors import SlotNotFound
+from core.services.uow import UnitOfWork
+
+ATTEMPTS = 3  # a first try, and up to two more after repairing something stale
+
+
+class ApplicantNotOnAccount(DomainError):
+    code = "applicant_not_on_account"
+
+
+@dataclass(frozen=True, slots=True)
+class SlotFacts:
+    """What never changes about a released slot: where and when."""
+
+    office: Office
+    day: date
+    start: time
+    end: time
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    booking_id: int
+    code: str
+    slot_id: int
+    office_code: str
+    day: date
+    start: time
+    end: time
+    party_size: int
+    held_until: datetime
+    last_cancel_day: date
+    frozen_until: datetime
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Booked:
+    booking_id: int
+    code: str
+    queue_start: int
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    booking_id: int
+    places_returned: int
+    frozen_until: datetime  # cancelling does not lift the freeze
+    replayed: bool = False
+
+
+class BookingDesk:
+    """The booking use cases over one ledger; reads go through a fresh unit of work each."""
+
+    def __init__(
+        self, uow: Callable[[], UnitOfWork], ledger: Ledger, clock: Clock, *, hold_minutes: int = 5
+    ) -> None:
+        self._uow = uow
+        self._ledger = ledger
+        self._clock = clock
+        self._hold_minutes = hold_minutes
+        self._facts: dict[int, SlotFacts] = {}
+
+    async def _slot_facts(self, slot_id: int) -> SlotFacts:
+        facts = self._facts.get(slot_id)
+        if facts is None:
+            async with self._uow() as uow:
+                found = await uow.slots.get(slot_id)
+                if found is None:
+                    raise SlotNotFound(slot_id)
+                office_id, day, state = found
+                office = await uow.offices.get_by_id(office_id)
+                assert office is not None
+            facts = SlotFacts(office, day, state.start, state.end)
+            if len(self._facts) > 50_000:  # a release week is a few thousand slots; never grow unbounded
+                self._facts.clear()
+            self._facts[slot_id] = facts
+        return facts
+
+    async def hold(
+        self,
+        account_id: int,
+        slot_id: int,
+        applicant_ids: Sequence[int],
+        application_types: Sequence[ApplicationType | str],
+        idempotency_key: str,
+    ) -> Hold:
+        """Take places for the party in the slot for a few minutes, until confirmed or let go."""
+        ids = tuple(applicant_ids)
+        kinds = tuple(ApplicationType(k).value for k in application_types)
+        if not ids:
+            raise PartyEmpty()
+        if len(ids) > MAX_PARTY:
+            raise PartyTooLarge(len(ids))
+        if len(kinds) != len(ids):
+            raise ValueError("one application type per applicant")
+        for position, aid in enumerate(ids, 1):
+            if aid in ids[: position - 1]:
+                raise DuplicateApplicant(position)
+        facts = await self._slot_facts(slot_id)
+        office = facts.office
+        assert office.id is not None
+        for _ in range(ATTEMPTS):
+            now = self._clock.now()
+            if facts.day <= office.today(now):
+                raise DateNotBookable(facts.day, "past")
+            terms = hold_terms(office, facts.day, now, self._hold_minutes)
+            code = new_booking_code()
+            cmd = HoldCommand(
+                account_id, office.id, slot_id, facts.day, ids, kinds, idempotency_key, code, now, terms
+            )
+            attempt = await self._ledger.hold(cmd)
+            if attempt.booking_id is not None:
+                return self._hold(attempt.booking_id, code, slot_id, facts, len(ids), terms)
+            if attempt.party_invalid:
+                await self._explain_party(account_id, ids)
+            elif attempt.conflict:
+                replay = await self._replay_hold(account_id, idempotency_key, facts, now)
+                if replay is not None:
+                    return replay
+                await self._explain_conflict(account_id, ids, now)
+            else:
+                await self._explain_no_room(account_id, slot_id, facts, len(ids), now)
+        raise SlotFull(slot_id, 0, len(ids))  # repaired twice and still refused: the race was lost
+
+    def _hold(
+        self, booking_id: int, code: str, slot_id: int, f: SlotFacts, n: int, t: HoldTerms, replayed: bool = False
+    ) -> Hold:
+        return Hold(
+            booking_id, code, slot_id, f.office.code, f.day, f.start, f.end, n, t.held_until,
+            last_cancel_day(f.day), t.frozen_until, replayed,
+        )  # fmt: skip
+
+    async def _explain_party(self, account_id: int, ids: tuple[int, ...]) -> None:
+        async with self._uow() as uow:
+            saved = {r.id: r for r in await uow.accounts.applicants(account_id)}
+        for aid in ids:
+            if aid not in saved:
+                raise ApplicantNotOnAccount()
+        raise OwnerNotFirst()
+
+    async def _replay_hold(self, account_id: int, key: str, facts: SlotFacts, now: datetime) -> Hold | None:
+        """The same request again: hand back what the first one made, as long as it still stands."""
+        async with self._uow() as uow:
+            row = await uow.bookings.by_key(account_id, key)
+        if row is None:
+            return None
+        if row.status == "confirmed" or (row.status == "held" and row.held_until > now):
+            terms = HoldTerms(row.held_until, row.cancel_until, row.frozen_until, row.ends_at)
+            return self._hold(row.id, row.code, row.slot_id, facts, row.party_size, terms, replayed=True)
+        raise HoldExpired()
+
+    async def _explain_conflict(self, account_id: int, ids: tuple[int, ...], now: datetime) -> None:
+        """A NIK stands in another booking: free it if that booking is stale, else say whose it is."""
+        async with self._uow() as uow:
+            saved = {r.id: r.nik_hash for r in await uow.accounts.applicants(account_id)}
+            hashes = [saved[aid] for aid in ids if aid in saved]
+            holders = await uow.bookings.active_holders(hashes)
+        stale_holds = [h for h in holders if h.status == "held" and h.held_until <= now]
+        over = [h for h in holders if h.status == "confirmed" and h.ends_at <= now]
+        if stale_holds:
+            await self._ledger.expire_holds(now)
+        if over:
+            await self._ledger.retire_ended(tuple(h.active_nik for h in over), now)
+        live = {h.active_nik for h in holders} - {h.active_nik for h in stale_holds + over}
+        for position, aid in enumerate(ids, 1):
+            if saved.get(aid) in live:
+                raise NikAlreadyBooked(position)
+        # Nothing live stands in the way: a stale holder was repaired, or a code collided. Try again.
+
+    async def _explain_no_room(self, account_id: int, slot_id: int, facts: SlotFacts, n: int, now: datetime) -> None:
+        async with self._uow() as uow:
+            account = await uow.accounts.get(account_id)
+            found = await uow.slots.get(slot_id)
+            others = await uow.slots.in_range(facts.office.id or 0, facts.day, facts.day)
+        if account is None:
+            raise BookingNotFound()
+        check_not_frozen(account.frozen_until, now)
+        assert found is not None
+        slot = found[2]
+        if not slot.open_at(now):
+            opens, closes = (slot.bookable_from, slot.bookable_until) if slot.bookable_from > now else (None, None)
+            raise BookingWindowClosed(opens, closes)
+        if slot.fits(n):
+            return  # room again by now: someone cancelled or a hold lapsed in between
+        if await self._ledger.expire_holds(now):
+            return  # lapsed holds gave places back: try again
+        alternatives = tuple(
+            s for s in others.get(facts.day, []) if s.slot_id != slot_id and s.fits(n) and s.open_at(now)
+        )
+        raise SlotFullWithChoices(slot_id, slot.remaining, n, alternatives)
+
+    async def confirm(self, account_id: int, booking_id: int) -> Booked:
+        """Turn the hold into a booking: numbers in the queue, and the account frozen from now on."""
+        now = self._clock.now()
+        done = await self._ledger.confirm(account_id, booking_id, now)
+        if done is not None:
+            return Booked(done.booking_id, done.code, done.queue_start)
+        async with self._uow() as uow:
+            row = await uow.bookings.get(booking_id)
+            party = await uow.bookings.party(booking_id) if row is not None else []
+        if row is None or row.account_id != account_id:
+            raise BookingNotFound()
+        if row.status == "confirmed":  # a double tap: the first one booked
+            return Booked(row.id, row.code, party[0].queue_no, replayed=True)
+        if row.status == "held":
+            await self._ledger.release_hold(account_id, booking_id, now)
+        raise HoldExpired()
+
+    async def release_hold(self, account_id: int, booking_id: int) -> None:
+        """The applicant stepped back before confirming: give the places back now, not in five minutes."""
+        await self._ledger.release_hold(account_id, booking_id, self._clock.now())
+
+    async def cancel(self, account_id: int, booking_id: int) -> Cancelled:
+        """Cancel a booking up to two days before arrival; the places return to the quota at once."""
+        now = self._clock.now()
+        ended = await self._ledger.cancel(account_id, booking_id, now)
+        async with self._uow() as uow:
+            row = await uow.bookings.get(booking_id)
+        if row is None or row.account_id != account_id:
+            raise BookingNotFound()
+        if ended is not None:
+            return Cancelled(booking_id, ended.party_size, row.frozen_until)
+        if row.status == "cancelled":
+            return Cancelled(booking_id, 0, row.frozen_until, replayed=True)
+        if row.status == "confirmed":
+            raise CancellationClosed(last_cancel_day(row.day))
+        raise NotCancellable(row.status)
+
+    async def expire_holds(self) -> int:
+        """Give back the places of every hold past its time; run every few seconds."""
+        return await self._ledger.expire_holds(self._clock.now())
+
+    async def retire_ended(self) -> int:
+        """Free the NIKs of bookings whose day is over; run daily."""
+        return await self._ledger.retire_ended((), self._clock.now())
+
+
+class SlotFullWithChoices(SlotFull):
+    """The slot cannot take the party; `alternatives` lists the day's other slots that can."""
+
+    def __init__(self, slot_id: int, remaining: int, wanted: int, alternatives: tuple[SlotState, ...]) -> None:
+        self.alternatives = alternatives
+        super().__init__(slot_id, remaining, wanted)
+

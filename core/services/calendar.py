@@ -1,0 +1,57 @@
+"""The applicant's calendar: a month of dates with their states, and a date's slots with places left."""
+
+from __future__ import annotations
+
+import calendar as _calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from core.domain.calendar import DayInfo, classify_day
+from core.domain.offices import Office
+from core.services.closures import closures_between
+from core.services.errors import OfficeNotFound
+from core.services.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class MonthView:
+    office: Office
+    year: int
+    month: int
+    party: int
+    days: tuple[DayInfo, ...]
+    next_window: tuple[datetime, datetime]  # the weekly window open now, or the next one
+
+
+async def _days(uow: UnitOfWork, office: Office, first: date, last: date, now: datetime, party: int) -> list[DayInfo]:
+    assert office.id is not None
+    closed = closures_between(first, last, await uow.offices.closures(office.id, first, last))
+    by_day = await uow.slots.in_range(office.id, first, last)
+    out = []
+    d = first
+    while d <= last:
+        out.append(classify_day(office, d, now=now, party=party, closure=closed.get(d), slots=by_day.get(d, ())))
+        d += timedelta(days=1)
+    return out
+
+
+async def month_calendar(
+    uow: UnitOfWork, office_code: str, year: int, month: int, *, party: int, now: datetime
+) -> MonthView:
+    async with uow:
+        office = await uow.offices.get(office_code)
+        if office is None:
+            raise OfficeNotFound(office_code)
+        first = date(year, month, 1)
+        last = date(year, month, _calendar.monthrange(year, month)[1])
+        days = await _days(uow, office, first, last, now, party)
+    return MonthView(office, year, month, party, tuple(days), office.release.next_window(office.local(now)))
+
+
+async def day_view(uow: UnitOfWork, office_code: str, day: date, *, party: int, now: datetime) -> DayInfo:
+    """One date with its released slots; `free_slots(party)` lists the ones that take the party."""
+    async with uow:
+        office = await uow.offices.get(office_code)
+        if office is None:
+            raise OfficeNotFound(office_code)
+        return (await _days(uow, office, day, day, now, party))[0]

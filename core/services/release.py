@@ -1,0 +1,90 @@
+"""Releasing quota: the weekly window each office opens on its own, and releases by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from core.domain.booking import DateNotBookable
+from core.domain.offices import Office
+from core.persistence.repositories import NewSlot
+from core.services.closures import closures_between
+from core.services.errors import OfficeNotFound
+from core.services.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Released:
+    office_code: str
+    days: tuple[date, ...]
+    bookable_from: datetime
+    bookable_until: datetime
+
+
+async def _new_slots(
+    uow: UnitOfWork, office: Office, days: Sequence[date], opens: datetime, closes: datetime
+) -> list[NewSlot]:
+    assert office.id is not None
+    overrides = await uow.offices.capacity_overrides(office.id, min(days), max(days)) if days else {}
+    return [
+        NewSlot(office.id, d, s.start, s.end, overrides.get((d, s.start), s.capacity), opens, closes)
+        for d in days
+        for s in office.slots
+        if overrides.get((d, s.start), s.capacity) > 0
+    ]
+
+
+async def _open_days(uow: UnitOfWork, office: Office, days: Sequence[date]) -> list[date]:
+    """The working days among `days` that are not holidays, leave or office closures."""
+    if not days:
+        return []
+    assert office.id is not None
+    own = await uow.offices.closures(office.id, min(days), max(days))
+    closed = closures_between(min(days), max(days), own)
+    return [d for d in days if office.is_working_day(d) and d not in closed]
+
+
+async def schedule_weekly_release(uow: UnitOfWork, now: datetime) -> list[Released]:
+    """Schedule, for every office, the dates its current or next weekly window opens; idempotent."""
+    out: list[Released] = []
+    async with uow:
+        for office in await uow.offices.list():
+            assert office.id is not None
+            opens, closes = office.release.next_window(office.local(now))
+            days = await _open_days(uow, office, office.dates_released_by_window(opens))
+            already = await uow.slots.existing_days(office.id, days)
+            todo = [d for d in days if d not in already]
+            await uow.slots.add(await _new_slots(uow, office, todo, opens, closes))
+            if todo:
+                out.append(Released(office.code, tuple(todo), opens, closes))
+        await uow.commit()
+    return out
+
+
+async def release_by_hand(uow: UnitOfWork, office_code: str, days: Sequence[date], now: datetime) -> Released:
+    """Open these dates for booking at once, until the day before each; closed or past dates are refused."""
+    async with uow:
+        office = await uow.offices.get(office_code)
+        if office is None:
+            raise OfficeNotFound(office_code)
+        assert office.id is not None
+        today = office.today(now)
+        ordered = sorted(set(days))
+        for d in ordered:
+            if d <= today:
+                raise DateNotBookable(d, "past")
+        open_days = set(await _open_days(uow, office, ordered))
+        for d in ordered:
+            if d not in open_days:
+                raise DateNotBookable(d, "closed")
+        already = await uow.slots.existing_days(office.id, ordered)
+        for d in ordered:
+            until = office.at(d, time(0))
+            if d in already:
+                await uow.slots.open_now(office.id, [d], now, until)
+            else:
+                await uow.slots.add(await _new_slots(uow, office, [d], now, until))
+        await uow.commit()
+    last = max(ordered, default=today)
+    return Released(office.code, tuple(ordered), now, office.at(last, time(0)))
