@@ -21,55 +21,55 @@ Op = Callable[[Connection], Any]
 _TAKE = (
     update(slots)
     .where(
-        slots.c.id == bindparam("slot_id"),
-        slots.c.taken + bindparam("n") <= slots.c.capacity,
-        slots.c.bookable_from <= bindparam("now"),
-        slots.c.bookable_until > bindparam("now"),
-        ~exists().where(accounts.c.id == bindparam("account_id"), accounts.c.frozen_until > bindparam("now")),
+        slots.c.id == bindparam("p_slot_id"),
+        slots.c.taken + bindparam("p_n") <= slots.c.capacity,
+        slots.c.bookable_from <= bindparam("p_now"),
+        slots.c.bookable_until > bindparam("p_now"),
+        ~exists().where(accounts.c.id == bindparam("p_account_id"), accounts.c.frozen_until > bindparam("p_now")),
     )
-    .values(taken=slots.c.taken + bindparam("n"))
+    .values(taken=slots.c.taken + bindparam("p_n"))
 )
 _PARTY = select(applicants.c.id, applicants.c.is_owner, applicants.c.nik_hash).where(
-    applicants.c.account_id == bindparam("account_id"), applicants.c.id.in_(bindparam("ids", expanding=True))
+    applicants.c.account_id == bindparam("p_account_id"), applicants.c.id.in_(bindparam("p_ids", expanding=True))
 )
 _ADD_APPLICANT = booking_applicants.insert()
 _CONFIRM = (
     update(bookings)
     .where(
-        bookings.c.id == bindparam("booking_id"),
-        bookings.c.account_id == bindparam("account_id"),
+        bookings.c.id == bindparam("p_booking_id"),
+        bookings.c.account_id == bindparam("p_account_id"),
         bookings.c.status == "held",
-        bookings.c.held_until > bindparam("now"),
+        bookings.c.held_until > bindparam("p_now"),
     )
-    .values(status="confirmed", confirmed_at=bindparam("now"))
+    .values(status="confirmed", confirmed_at=bindparam("p_now"))
     .returning(bookings.c.slot_id, bookings.c.party_size, bookings.c.frozen_until, bookings.c.code)
 )
 _NEXT_QUEUE = (
     update(slots)
-    .where(slots.c.id == bindparam("slot_id"))
-    .values(queue_seq=slots.c.queue_seq + bindparam("n"))
+    .where(slots.c.id == bindparam("p_slot_id"))
+    .values(queue_seq=slots.c.queue_seq + bindparam("p_n"))
     .returning(slots.c.queue_seq)
 )
 _NUMBER_QUEUE = (
     update(booking_applicants)
-    .where(booking_applicants.c.booking_id == bindparam("booking_id"))
-    .values(queue_no=bindparam("first") + booking_applicants.c.position - 1)
+    .where(booking_applicants.c.booking_id == bindparam("p_booking_id"))
+    .values(queue_no=bindparam("p_first") + booking_applicants.c.position - 1)
 )
-_FREEZE = update(accounts).where(accounts.c.id == bindparam("account_id")).values(frozen_until=bindparam("until"))
+_FREEZE = update(accounts).where(accounts.c.id == bindparam("p_account_id")).values(frozen_until=bindparam("p_until"))
 
 
 def _end(status_from: str, status_to: str, *, before_deadline: bool) -> Any:
     conditions = [
-        bookings.c.id == bindparam("booking_id"),
-        bookings.c.account_id == bindparam("account_id"),
+        bookings.c.id == bindparam("p_booking_id"),
+        bookings.c.account_id == bindparam("p_account_id"),
         bookings.c.status == status_from,
     ]
     if before_deadline:
-        conditions.append(bookings.c.cancel_until > bindparam("now"))
+        conditions.append(bookings.c.cancel_until > bindparam("p_now"))
     return (
         update(bookings)
         .where(*conditions)
-        .values(status=status_to, ended_at=bindparam("now"))
+        .values(status=status_to, ended_at=bindparam("p_now"))
         .returning(bookings.c.slot_id, bookings.c.party_size)
     )
 
@@ -77,23 +77,23 @@ def _end(status_from: str, status_to: str, *, before_deadline: bool) -> Any:
 _CANCEL = _end("confirmed", "cancelled", before_deadline=True)
 _RELEASE = _end("held", "expired", before_deadline=False)
 _GIVE_BACK = (
-    update(slots).where(slots.c.id == bindparam("slot_id")).values(taken=slots.c.taken - bindparam("n"))
+    update(slots).where(slots.c.id == bindparam("p_slot_id")).values(taken=slots.c.taken - bindparam("p_n"))
 )
 _FREE_NIKS = (
     update(booking_applicants)
-    .where(booking_applicants.c.booking_id == bindparam("booking_id"))
+    .where(booking_applicants.c.booking_id == bindparam("p_booking_id"))
     .values(active_nik=None)
 )
 
 
 def apply_hold(conn: Connection, cmd: HoldCommand) -> HoldAttempt:
     """Take the places and write the held booking, or report why not; inside the caller's transaction."""
-    rows = conn.execute(_PARTY, {"account_id": cmd.account_id, "ids": list(cmd.applicant_ids)}).all()
+    rows = conn.execute(_PARTY, {"p_account_id": cmd.account_id, "p_ids": list(cmd.applicant_ids)}).all()
     by_id = {r.id: r for r in rows}
     if len(by_id) != len(cmd.applicant_ids) or not by_id[cmd.applicant_ids[0]].is_owner:
         return HoldAttempt(None, party_invalid=True)
     n = len(cmd.applicant_ids)
-    params = {"slot_id": cmd.slot_id, "n": n, "now": cmd.now, "account_id": cmd.account_id}
+    params = {"p_slot_id": cmd.slot_id, "p_n": n, "p_now": cmd.now, "p_account_id": cmd.account_id}
     if conn.execute(_TAKE, params).rowcount != 1:
         return HoldAttempt(None)
     t = cmd.terms
@@ -132,22 +132,22 @@ def apply_hold(conn: Connection, cmd: HoldCommand) -> HoldAttempt:
 
 
 def apply_confirm(conn: Connection, account_id: int, booking_id: int, now: datetime) -> Confirmed | None:
-    row = conn.execute(_CONFIRM, {"booking_id": booking_id, "account_id": account_id, "now": now}).first()
+    row = conn.execute(_CONFIRM, {"p_booking_id": booking_id, "p_account_id": account_id, "p_now": now}).first()
     if row is None:
         return None
-    last = conn.execute(_NEXT_QUEUE, {"slot_id": row.slot_id, "n": row.party_size}).scalar_one()
+    last = conn.execute(_NEXT_QUEUE, {"p_slot_id": row.slot_id, "p_n": row.party_size}).scalar_one()
     first = last - row.party_size + 1
-    conn.execute(_NUMBER_QUEUE, {"booking_id": booking_id, "first": first})
-    conn.execute(_FREEZE, {"account_id": account_id, "until": row.frozen_until})
+    conn.execute(_NUMBER_QUEUE, {"p_booking_id": booking_id, "p_first": first})
+    conn.execute(_FREEZE, {"p_account_id": account_id, "p_until": row.frozen_until})
     return Confirmed(booking_id, row.code, first)
 
 
 def apply_end(conn: Connection, stmt: Any, account_id: int, booking_id: int, now: datetime) -> Ended | None:
-    row = conn.execute(stmt, {"booking_id": booking_id, "account_id": account_id, "now": now}).first()
+    row = conn.execute(stmt, {"p_booking_id": booking_id, "p_account_id": account_id, "p_now": now}).first()
     if row is None:
         return None
-    conn.execute(_GIVE_BACK, {"slot_id": row.slot_id, "n": row.party_size})
-    conn.execute(_FREE_NIKS, {"booking_id": booking_id})
+    conn.execute(_GIVE_BACK, {"p_slot_id": row.slot_id, "p_n": row.party_size})
+    conn.execute(_FREE_NIKS, {"p_booking_id": booking_id})
     return Ended(booking_id, row.slot_id, row.party_size)
 
 
@@ -160,8 +160,8 @@ def apply_expire(conn: Connection, now: datetime) -> int:
         .returning(bookings.c.id, bookings.c.slot_id, bookings.c.party_size)
     ).all()
     for r in rows:
-        conn.execute(_GIVE_BACK, {"slot_id": r.slot_id, "n": r.party_size})
-        conn.execute(_FREE_NIKS, {"booking_id": r.id})
+        conn.execute(_GIVE_BACK, {"p_slot_id": r.slot_id, "p_n": r.party_size})
+        conn.execute(_FREE_NIKS, {"p_booking_id": r.id})
     return len(rows)
 
 
