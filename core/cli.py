@@ -7,6 +7,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 from core.clock import SystemClock
 from core.config import Settings
@@ -50,7 +51,11 @@ def _nik_check(args: argparse.Namespace) -> int:
 async def _offices(args: argparse.Namespace, settings: Settings) -> int:
     async with open_runtime(settings, SystemClock()) as rt:
         if args.action == "import":
-            text = open(args.file, encoding="utf-8").read() if args.file else offices.shipped_offices_csv()
+            text = (
+                await asyncio.to_thread(Path(args.file).read_text, encoding="utf-8")
+                if args.file
+                else offices.shipped_offices_csv()
+            )
             added, updated = await offices.import_offices(rt.uow(), text)
             print(f"{added} offices added, {updated} updated")
         elif args.action == "export":
@@ -81,7 +86,9 @@ async def _calendar(args: argparse.Namespace, settings: Settings) -> int:
         opens, closes = view.next_window
         print(f"booking window: {opens:%a %Y-%m-%d %H:%M} – {closes:%a %Y-%m-%d %H:%M} {view.office.zone_label}")
         if args.day:
-            day = await calendar.day_view(rt.reader(), args.office, date.fromisoformat(args.day), party=args.party, now=now)
+            day = await calendar.day_view(
+                rt.reader(), args.office, date.fromisoformat(args.day), party=args.party, now=now
+            )
             print(f"{day.day}: {day.state.value}")
             for s in day.slots:
                 print(f"  {s.start:%H:%M}–{s.end:%H:%M}  {s.remaining:>3} of {s.capacity} left")
@@ -98,7 +105,9 @@ async def _release(args: argparse.Namespace, settings: Settings) -> int:
         if not args.office or not args.dates:
             print("give --office CODE and the dates, or --weekly", file=sys.stderr)
             return 2
-        r = await release.release_by_hand(rt.uow(), args.office, [date.fromisoformat(d) for d in args.dates], clock.now())
+        r = await release.release_by_hand(
+            rt.uow(), args.office, [date.fromisoformat(d) for d in args.dates], clock.now()
+        )
         print(f"{r.office_code}: released {', '.join(map(str, r.days))}, open for booking now")
     return 0
 

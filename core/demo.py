@@ -42,7 +42,6 @@ async def run_demo(settings: Settings) -> int:
     return 0
 
 
-
 async def _office(rt: Runtime, code: str) -> Office:
     async with rt.reader() as uow:
         office = await uow.offices.get(code)

@@ -51,9 +51,7 @@ def postgres_url() -> Iterator[str]:
             pytest.fail(f"{reason}; CI must run the PostgreSQL tests")
         pytest.skip(reason)
     name = f"antrean_test_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(
-        make_url(POSTGRES_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-    )
+    admin = create_engine(make_url(POSTGRES_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
@@ -106,4 +104,3 @@ async def runtime(database_url: str, clock: FixedClock) -> AsyncIterator[Runtime
     settings = Settings(database_url=database_url, environment="test", secret_key=SECRET)
     async with open_runtime(settings, clock) as rt:
         yield rt
-

@@ -164,8 +164,28 @@ def check_not_frozen(until: datetime | None, now: datetime) -> None:
         raise AccountFrozen(until)
 
 
+class _RandomBits:
+    """40-bit draws from the OS's random source, read 4 KiB at a time: a read per code costs ~60 µs here."""
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._at = 0
+
+    def draw40(self) -> int:
+        if self._at + 5 > len(self._buffer):
+            self._buffer, self._at = secrets.token_bytes(4095), 0
+        chunk = self._buffer[self._at : self._at + 5]
+        self._at += 5
+        return int.from_bytes(chunk, "big")
+
+
+_bits = _RandomBits()
+
+
 def new_booking_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    """Eight symbols from 40 random bits, five bits a symbol."""
+    bits = _bits.draw40()
+    return "".join(CODE_ALPHABET[(bits >> (5 * i)) & 31] for i in range(CODE_LENGTH))
 
 
 def normalize_booking_code(raw: str) -> str:

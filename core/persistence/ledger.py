@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from core.domain.booking import HoldTerms
+from core.domain.calendar import SlotState
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,11 +33,18 @@ class HoldCommand:
 
 @dataclass(frozen=True, slots=True)
 class HoldAttempt:
-    """What the database said: a new booking id, or no place (None), or a unique-constraint conflict."""
+    """What the database said: a new booking id, or why not.
+
+    With no booking and no flag set, the slot had no room for the party (after lapsed holds were taken
+    back) or was not open, or the account was frozen; `day_slots` and `frozen_until`, read in the same
+    transaction, say which, so the caller can explain it without reading again.
+    """
 
     booking_id: int | None
-    conflict: bool = False
-    party_invalid: bool = False
+    conflict: bool = False  # a unique constraint: the idempotency key, a NIK already active, or the code
+    party_invalid: bool = False  # an applicant not on the account, or the owner not first
+    day_slots: tuple[SlotState, ...] = ()
+    frozen_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

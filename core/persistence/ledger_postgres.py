@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, String, bindparam, text
+from sqlalchemy import ARRAY, Integer, String, bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.persistence.ledger import Confirmed, Ended, HoldAttempt, HoldCommand
+from core.persistence.repositories import slot_state
+from core.persistence.tables import accounts, slots
 
 # Data-modifying CTEs run as one atomic statement: if the slot has no room nothing is inserted, and if an
 # applicant's NIK is already active the unique index aborts the whole statement, places included.
@@ -39,14 +41,22 @@ _HOLD = text(
         RETURNING id
     ),
     added AS (
-        INSERT INTO booking_applicants (booking_id, position, applicant_id, application_type, nik_hash, active_nik)
-        SELECT booking.id, party.pos, party.applicant_id, party.kind, party.nik_hash, party.nik_hash
+        INSERT INTO booking_applicants (booking_id, position, applicant_id, application_type, active_nik)
+        SELECT booking.id, party.pos, party.applicant_id, party.kind, party.nik_hash
         FROM booking, party
         RETURNING booking_id
     )
     SELECT (SELECT id FROM booking) AS booking_id, (SELECT count(*) FROM party) AS party_found
     """
 ).bindparams(bindparam("ids", type_=ARRAY(Integer)), bindparam("kinds", type_=ARRAY(String)))
+
+_LAPSED = text("SELECT 1 FROM bookings WHERE slot_id = :slot_id AND status = 'held' AND held_until <= :now LIMIT 1")
+_DAY = (
+    select(slots)
+    .where(slots.c.office_id == bindparam("office_id"), slots.c.day == bindparam("day"))
+    .order_by(slots.c.start_time)
+)
+_FROZEN = select(accounts.c.frozen_until).where(accounts.c.id == bindparam("account_id"))
 
 _CONFIRM = text(
     """
@@ -161,13 +171,22 @@ class PostgresLedger:
             "frozen_until": t.frozen_until,
             "ends_at": t.ends_at,
         }
-        try:
-            row = await self._one(_HOLD, params)
-        except IntegrityError:
-            return HoldAttempt(None, conflict=True)
-        if row.party_found != len(cmd.applicant_ids):
-            return HoldAttempt(None, party_invalid=True)
-        return HoldAttempt(row.booking_id)
+        for attempt in range(2):
+            try:
+                row = await self._one(_HOLD, params)
+            except IntegrityError:
+                return HoldAttempt(None, conflict=True)
+            if row.party_found != len(cmd.applicant_ids):
+                return HoldAttempt(None, party_invalid=True)
+            if row.booking_id is not None:
+                return HoldAttempt(row.booking_id)
+            # Holds that lapsed in this slot still count until swept: sweep, and try once more.
+            if attempt or await self._one(_LAPSED, params) is None or not await self.expire_holds(cmd.now):
+                break
+        async with self._engine.connect() as conn:
+            day = (await conn.execute(_DAY, {"office_id": cmd.office_id, "day": cmd.day})).all()
+            frozen = (await conn.execute(_FROZEN, {"account_id": cmd.account_id})).scalar()
+        return HoldAttempt(None, day_slots=tuple(slot_state(r) for r in day), frozen_until=frozen)
 
     async def confirm(self, account_id: int, booking_id: int, now: datetime) -> Confirmed | None:
         row = await self._one(_CONFIRM, {"account_id": account_id, "booking_id": booking_id, "now": now})

@@ -1,185 +1,182 @@
-"""The SQLite ledger: one writer thread, batched transactions, a savepoint per operation."""
+"""The SQLite ledger: one writer thread, batched transactions, a savepoint per operation.
+
+SQLite takes one writer at a time, so all place-keeping of a process goes through one thread that owns
+one connection: it drains the queue, applies up to `max_batch` operations in one `BEGIN IMMEDIATE`
+transaction (each in its own savepoint, so one failure loses nothing of the others) and commits once.
+The statements are hand-written SQL on the driver's connection: at this rate SQLAlchemy's per-statement
+work, not SQLite, would be the bottleneck. Values are written in the formats SQLAlchemy's SQLite types
+use, so every other part of the engine reads them as usual.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import queue
+import sqlite3
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, exists, select, update
-from sqlalchemy.exc import IntegrityError
-
-from core.persistence.database import WRITE, make_sync_engine
+from core.domain.calendar import SlotState
+from core.persistence.database import make_sync_engine
 from core.persistence.ledger import Confirmed, Ended, HoldAttempt, HoldCommand
-from core.persistence.tables import accounts, applicants, booking_applicants, bookings, slots
 
-Op = Callable[[Connection], Any]
-
-_TAKE = (
-    update(slots)
-    .where(
-        slots.c.id == bindparam("p_slot_id"),
-        slots.c.taken + bindparam("p_n") <= slots.c.capacity,
-        slots.c.bookable_from <= bindparam("p_now"),
-        slots.c.bookable_until > bindparam("p_now"),
-        ~exists().where(accounts.c.id == bindparam("p_account_id"), accounts.c.frozen_until > bindparam("p_now")),
-    )
-    .values(taken=slots.c.taken + bindparam("p_n"))
-)
-_PARTY = select(applicants.c.id, applicants.c.is_owner, applicants.c.nik_hash).where(
-    applicants.c.account_id == bindparam("p_account_id"), applicants.c.id.in_(bindparam("p_ids", expanding=True))
-)
-_ADD_APPLICANT = booking_applicants.insert()
-_CONFIRM = (
-    update(bookings)
-    .where(
-        bookings.c.id == bindparam("p_booking_id"),
-        bookings.c.account_id == bindparam("p_account_id"),
-        bookings.c.status == "held",
-        bookings.c.held_until > bindparam("p_now"),
-    )
-    .values(status="confirmed", confirmed_at=bindparam("p_now"))
-    .returning(bookings.c.slot_id, bookings.c.party_size, bookings.c.frozen_until, bookings.c.code)
-)
-_NEXT_QUEUE = (
-    update(slots)
-    .where(slots.c.id == bindparam("p_slot_id"))
-    .values(queue_seq=slots.c.queue_seq + bindparam("p_n"))
-    .returning(slots.c.queue_seq)
-)
-_NUMBER_QUEUE = (
-    update(booking_applicants)
-    .where(booking_applicants.c.booking_id == bindparam("p_booking_id"))
-    .values(queue_no=bindparam("p_first") + booking_applicants.c.position - 1)
-)
-_FREEZE = update(accounts).where(accounts.c.id == bindparam("p_account_id")).values(frozen_until=bindparam("p_until"))
+Op = Callable[[sqlite3.Connection], Any]
 
 
-def _end(status_from: str, status_to: str, *, before_deadline: bool) -> Any:
-    conditions = [
-        bookings.c.id == bindparam("p_booking_id"),
-        bookings.c.account_id == bindparam("p_account_id"),
-        bookings.c.status == status_from,
-    ]
-    if before_deadline:
-        conditions.append(bookings.c.cancel_until > bindparam("p_now"))
-    return (
-        update(bookings)
-        .where(*conditions)
-        .values(status=status_to, ended_at=bindparam("p_now"))
-        .returning(bookings.c.slot_id, bookings.c.party_size)
-    )
+def _ts(value: datetime) -> str:
+    """An instant as SQLAlchemy's SQLite DateTime stores it (naive UTC): text order is time order."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-_CANCEL = _end("confirmed", "cancelled", before_deadline=True)
-_RELEASE = _end("held", "expired", before_deadline=False)
-_GIVE_BACK = (
-    update(slots).where(slots.c.id == bindparam("p_slot_id")).values(taken=slots.c.taken - bindparam("p_n"))
-)
-_FREE_NIKS = (
-    update(booking_applicants)
-    .where(booking_applicants.c.booking_id == bindparam("p_booking_id"))
-    .values(active_nik=None)
-)
+def _read_ts(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def apply_hold(conn: Connection, cmd: HoldCommand) -> HoldAttempt:
-    """Take the places and write the held booking, or report why not; inside the caller's transaction."""
-    rows = conn.execute(_PARTY, {"p_account_id": cmd.account_id, "p_ids": list(cmd.applicant_ids)}).all()
-    by_id = {r.id: r for r in rows}
-    if len(by_id) != len(cmd.applicant_ids) or not by_id[cmd.applicant_ids[0]].is_owner:
+_PARTY = "SELECT id, is_owner, nik_hash FROM applicants WHERE account_id = ? AND id IN ({})"
+_TAKE = """
+    UPDATE slots SET taken = taken + ?
+    WHERE id = ? AND taken + ? <= capacity AND bookable_from <= ? AND bookable_until > ?
+      AND NOT EXISTS (SELECT 1 FROM accounts WHERE id = ? AND frozen_until > ?)
+"""
+_LAPSED = "SELECT 1 FROM bookings WHERE slot_id = ? AND status = 'held' AND held_until <= ? LIMIT 1"
+_ADD_BOOKING = """
+    INSERT INTO bookings (code, account_id, office_id, slot_id, day, party_size, status, idempotency_key,
+                          held_until, cancel_until, frozen_until, ends_at, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, 'held', ?, ?, ?, ?, ?, ?)
+"""
+_ADD_APPLICANT = """
+    INSERT INTO booking_applicants (booking_id, position, applicant_id, application_type, active_nik)
+    VALUES (?, ?, ?, ?, ?)
+"""
+_DAY = """
+    SELECT id, start_time, end_time, capacity, taken, bookable_from, bookable_until FROM slots
+    WHERE office_id = ? AND day = ? ORDER BY start_time
+"""
+_FROZEN = "SELECT frozen_until FROM accounts WHERE id = ?"
+_CONFIRM = """
+    UPDATE bookings SET status = 'confirmed', confirmed_at = ?
+    WHERE id = ? AND account_id = ? AND status = 'held' AND held_until > ?
+    RETURNING slot_id, party_size, frozen_until, code
+"""
+_NEXT_QUEUE = "UPDATE slots SET queue_seq = queue_seq + ? WHERE id = ? RETURNING queue_seq"
+_NUMBER_QUEUE = "UPDATE booking_applicants SET queue_no = ? + position - 1 WHERE booking_id = ?"
+_FREEZE = "UPDATE accounts SET frozen_until = ? WHERE id = ?"
+_CANCEL = """
+    UPDATE bookings SET status = 'cancelled', ended_at = ?
+    WHERE id = ? AND account_id = ? AND status = 'confirmed' AND cancel_until > ?
+    RETURNING slot_id, party_size
+"""
+_RELEASE = """
+    UPDATE bookings SET status = 'expired', ended_at = ?
+    WHERE id = ? AND account_id = ? AND status = 'held'
+    RETURNING slot_id, party_size
+"""
+_EXPIRE = """
+    UPDATE bookings SET status = 'expired', ended_at = ? WHERE status = 'held' AND held_until <= ?
+    RETURNING id, slot_id, party_size
+"""
+_GIVE_BACK = "UPDATE slots SET taken = taken - ? WHERE id = ?"
+_FREE_NIKS = "UPDATE booking_applicants SET active_nik = NULL WHERE booking_id = ?"
+_RETIRE = """
+    UPDATE booking_applicants SET active_nik = NULL
+    WHERE active_nik IS NOT NULL {}
+      AND booking_id IN (SELECT id FROM bookings WHERE status = 'confirmed' AND ends_at <= ?)
+"""
+
+
+def _time(text: str) -> time:
+    return time.fromisoformat(text)
+
+
+def apply_hold(db: sqlite3.Connection, cmd: HoldCommand) -> HoldAttempt:
+    """Take the places and write the held booking, or report why not; inside the caller's savepoint."""
+    ids = cmd.applicant_ids
+    rows = db.execute(_PARTY.format(",".join("?" * len(ids))), (cmd.account_id, *ids)).fetchall()
+    by_id = {r[0]: r for r in rows}
+    if len(by_id) != len(ids) or not by_id[ids[0]][1]:
         return HoldAttempt(None, party_invalid=True)
-    n = len(cmd.applicant_ids)
-    params = {"p_slot_id": cmd.slot_id, "p_n": n, "p_now": cmd.now, "p_account_id": cmd.account_id}
-    if conn.execute(_TAKE, params).rowcount != 1:
-        return HoldAttempt(None)
+    n = len(ids)
+    now = _ts(cmd.now)
+    take = (n, cmd.slot_id, n, now, now, cmd.account_id, now)
+    if db.execute(_TAKE, take).rowcount != 1:
+        # Holds that lapsed in this slot still count until swept: sweep, and try once more.
+        lapsed = db.execute(_LAPSED, (cmd.slot_id, now)).fetchone()
+        if lapsed is None or not apply_expire(db, cmd.now) or db.execute(_TAKE, take).rowcount != 1:
+            return _no_room(db, cmd)
     t = cmd.terms
-    booking_id = conn.execute(
-        bookings.insert().values(
-            code=cmd.code,
-            account_id=cmd.account_id,
-            office_id=cmd.office_id,
-            slot_id=cmd.slot_id,
-            day=cmd.day,
-            party_size=n,
-            status="held",
-            idempotency_key=cmd.idempotency_key,
-            held_until=t.held_until,
-            cancel_until=t.cancel_until,
-            frozen_until=t.frozen_until,
-            ends_at=t.ends_at,
-            created_at=cmd.now,
-        )
-    ).inserted_primary_key[0]
-    conn.execute(
+    booking_id = db.execute(
+        _ADD_BOOKING,
+        (
+            cmd.code, cmd.account_id, cmd.office_id, cmd.slot_id, cmd.day.isoformat(), n, cmd.idempotency_key,
+            _ts(t.held_until), _ts(t.cancel_until), _ts(t.frozen_until), _ts(t.ends_at), now,
+        ),
+    ).lastrowid  # fmt: skip
+    db.executemany(
         _ADD_APPLICANT,
         [
-            {
-                "booking_id": booking_id,
-                "position": pos,
-                "applicant_id": aid,
-                "application_type": kind,
-                "nik_hash": by_id[aid].nik_hash,
-                "active_nik": by_id[aid].nik_hash,
-            }
-            for pos, (aid, kind) in enumerate(zip(cmd.applicant_ids, cmd.application_types, strict=True), 1)
+            (booking_id, pos, aid, kind, by_id[aid][2])
+            for pos, (aid, kind) in enumerate(zip(ids, cmd.application_types, strict=True), 1)
         ],
     )
-    return HoldAttempt(int(booking_id))
+    assert booking_id is not None
+    return HoldAttempt(booking_id)
 
 
-def apply_confirm(conn: Connection, account_id: int, booking_id: int, now: datetime) -> Confirmed | None:
-    row = conn.execute(_CONFIRM, {"p_booking_id": booking_id, "p_account_id": account_id, "p_now": now}).first()
+def _no_room(db: sqlite3.Connection, cmd: HoldCommand) -> HoldAttempt:
+    day = db.execute(_DAY, (cmd.office_id, cmd.day.isoformat())).fetchall()
+    frozen = db.execute(_FROZEN, (cmd.account_id,)).fetchone()
+    states = tuple(
+        SlotState(r[0], _time(r[1]), _time(r[2]), r[3], r[4], _read_ts(r[5]), _read_ts(r[6]))  # type: ignore[arg-type]
+        for r in day
+    )
+    return HoldAttempt(None, day_slots=states, frozen_until=_read_ts(frozen[0]) if frozen else None)
+
+
+def apply_confirm(db: sqlite3.Connection, account_id: int, booking_id: int, now: datetime) -> Confirmed | None:
+    at = _ts(now)
+    row = db.execute(_CONFIRM, (at, booking_id, account_id, at)).fetchone()
     if row is None:
         return None
-    last = conn.execute(_NEXT_QUEUE, {"p_slot_id": row.slot_id, "p_n": row.party_size}).scalar_one()
-    first = last - row.party_size + 1
-    conn.execute(_NUMBER_QUEUE, {"p_booking_id": booking_id, "p_first": first})
-    conn.execute(_FREEZE, {"p_account_id": account_id, "p_until": row.frozen_until})
-    return Confirmed(booking_id, row.code, first)
+    slot_id, n, frozen_until, code = row
+    (last,) = db.execute(_NEXT_QUEUE, (n, slot_id)).fetchone()
+    first = last - n + 1
+    db.execute(_NUMBER_QUEUE, (first, booking_id))
+    db.execute(_FREEZE, (frozen_until, account_id))
+    return Confirmed(booking_id, code, first)
 
 
-def apply_end(conn: Connection, stmt: Any, account_id: int, booking_id: int, now: datetime) -> Ended | None:
-    row = conn.execute(stmt, {"p_booking_id": booking_id, "p_account_id": account_id, "p_now": now}).first()
+def apply_end(db: sqlite3.Connection, stmt: str, account_id: int, booking_id: int, now: datetime) -> Ended | None:
+    at = _ts(now)
+    row = db.execute(stmt, (at, booking_id, account_id, at, at)[: stmt.count("?")]).fetchone()
     if row is None:
         return None
-    conn.execute(_GIVE_BACK, {"p_slot_id": row.slot_id, "p_n": row.party_size})
-    conn.execute(_FREE_NIKS, {"p_booking_id": booking_id})
-    return Ended(booking_id, row.slot_id, row.party_size)
+    db.execute(_GIVE_BACK, (row[1], row[0]))
+    db.execute(_FREE_NIKS, (booking_id,))
+    return Ended(booking_id, row[0], row[1])
 
 
-def apply_expire(conn: Connection, now: datetime) -> int:
+def apply_expire(db: sqlite3.Connection, now: datetime) -> int:
     """Lapse every hold past its time and give its places back."""
-    rows = conn.execute(
-        update(bookings)
-        .where(bookings.c.status == "held", bookings.c.held_until <= now)
-        .values(status="expired", ended_at=now)
-        .returning(bookings.c.id, bookings.c.slot_id, bookings.c.party_size)
-    ).all()
-    for r in rows:
-        conn.execute(_GIVE_BACK, {"p_slot_id": r.slot_id, "p_n": r.party_size})
-        conn.execute(_FREE_NIKS, {"p_booking_id": r.id})
+    at = _ts(now)
+    rows = db.execute(_EXPIRE, (at, at)).fetchall()
+    for booking_id, slot_id, n in rows:
+        db.execute(_GIVE_BACK, (n, slot_id))
+        db.execute(_FREE_NIKS, (booking_id,))
     return len(rows)
 
 
-def apply_retire(conn: Connection, nik_hashes: tuple[str, ...], now: datetime) -> int:
+def apply_retire(db: sqlite3.Connection, nik_hashes: tuple[str, ...], now: datetime) -> int:
     """Free the NIKs of bookings whose arrival day is over, so their applicants may book again."""
-    ended = select(bookings.c.id).where(bookings.c.ends_at <= now, bookings.c.status == "confirmed")
-    stmt = update(booking_applicants).where(booking_applicants.c.booking_id.in_(ended)).values(active_nik=None)
-    if nik_hashes:
-        stmt = stmt.where(booking_applicants.c.active_nik.in_(nik_hashes))
-    else:
-        stmt = stmt.where(booking_applicants.c.active_nik.is_not(None))
-    return int(conn.execute(stmt).rowcount)
+    only = f"AND active_nik IN ({','.join('?' * len(nik_hashes))})" if nik_hashes else ""
+    return db.execute(_RETIRE.format(only), (*nik_hashes, _ts(now))).rowcount
 
 
 class SqliteLedger:
     """Serialises all place-keeping through one thread; a batch of queued operations shares a commit."""
 
-    def __init__(self, url: str, *, max_batch: int = 512) -> None:
+    def __init__(self, url: str, *, max_batch: int = 256) -> None:
         self._engine = make_sync_engine(url)
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[tuple[Op, asyncio.Future[Any]] | None] = queue.SimpleQueue()
@@ -205,8 +202,10 @@ class SqliteLedger:
         return await future
 
     def _run(self) -> None:
+        # The pool's connection carries the pragmas (WAL, busy timeout, foreign keys) and autocommit mode.
         with self._engine.connect() as conn:
-            conn = conn.execution_options(**{WRITE: True})
+            db = conn.connection.driver_connection
+            assert isinstance(db, sqlite3.Connection)
             while True:
                 first = self._queue.get()
                 if first is None:
@@ -221,23 +220,27 @@ class SqliteLedger:
                         self._queue.put(None)  # finish this batch, then stop
                         break
                     batch.append(item)
-                self._apply(conn, batch)
+                self._apply(db, batch)
 
-    def _apply(self, conn: Connection, batch: list[tuple[Op, asyncio.Future[Any]]]) -> None:
+    def _apply(self, db: sqlite3.Connection, batch: list[tuple[Op, asyncio.Future[Any]]]) -> None:
         results: list[tuple[asyncio.Future[Any], bool, Any]] = []
         try:
-            with conn.begin():
-                for op, future in batch:
-                    savepoint = conn.begin_nested()
-                    try:
-                        value = op(conn)
-                    except BaseException as exc:  # handed to the caller, never lost in the thread
-                        savepoint.rollback()
-                        results.append((future, False, exc))
-                    else:
-                        savepoint.commit()
-                        results.append((future, True, value))
-        except BaseException as exc:  # the commit itself failed: nothing of the batch was written
+            db.execute("BEGIN IMMEDIATE")
+            for op, future in batch:
+                db.execute("SAVEPOINT op")
+                try:
+                    value = op(db)
+                except Exception as exc:  # handed to the caller, never lost in the thread
+                    db.execute("ROLLBACK TO op")
+                    db.execute("RELEASE op")
+                    results.append((future, False, exc))
+                else:
+                    db.execute("RELEASE op")
+                    results.append((future, True, value))
+            db.execute("COMMIT")
+        except Exception as exc:  # BEGIN or COMMIT failed: nothing of the batch was written
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             results = [(future, False, exc) for _, future in batch]
         # One wake-up of the event loop per batch, not per operation.
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
@@ -247,33 +250,30 @@ class SqliteLedger:
             loop.call_soon_threadsafe(_settle_all, entries)
 
     async def hold(self, cmd: HoldCommand) -> HoldAttempt:
-        def op(conn: Connection) -> HoldAttempt:
-            return apply_hold(conn, cmd)
-
         try:
-            result: HoldAttempt = await self._submit(op)
-        except IntegrityError:
+            result: HoldAttempt = await self._submit(lambda db: apply_hold(db, cmd))
+        except sqlite3.IntegrityError:
             return HoldAttempt(None, conflict=True)
         return result
 
     async def confirm(self, account_id: int, booking_id: int, now: datetime) -> Confirmed | None:
-        result: Confirmed | None = await self._submit(lambda c: apply_confirm(c, account_id, booking_id, now))
+        result: Confirmed | None = await self._submit(lambda db: apply_confirm(db, account_id, booking_id, now))
         return result
 
     async def cancel(self, account_id: int, booking_id: int, now: datetime) -> Ended | None:
-        result: Ended | None = await self._submit(lambda c: apply_end(c, _CANCEL, account_id, booking_id, now))
+        result: Ended | None = await self._submit(lambda db: apply_end(db, _CANCEL, account_id, booking_id, now))
         return result
 
     async def release_hold(self, account_id: int, booking_id: int, now: datetime) -> Ended | None:
-        result: Ended | None = await self._submit(lambda c: apply_end(c, _RELEASE, account_id, booking_id, now))
+        result: Ended | None = await self._submit(lambda db: apply_end(db, _RELEASE, account_id, booking_id, now))
         return result
 
     async def expire_holds(self, now: datetime) -> int:
-        result: int = await self._submit(lambda c: apply_expire(c, now))
+        result: int = await self._submit(lambda db: apply_expire(db, now))
         return result
 
     async def retire_ended(self, nik_hashes: tuple[str, ...], now: datetime) -> int:
-        result: int = await self._submit(lambda c: apply_retire(c, nik_hashes, now))
+        result: int = await self._submit(lambda db: apply_retire(db, nik_hashes, now))
         return result
 
 
@@ -285,4 +285,3 @@ def _settle_all(entries: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
             future.set_result(value)
         else:
             future.set_exception(value)
-

@@ -11,7 +11,14 @@ from sqlalchemy import Row, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.domain.calendar import SlotState
-from core.domain.offices import Office, OfficeKind, ReleasePolicy, SlotTime, format_working_days, parse_working_days
+from core.domain.offices import (
+    Office,
+    OfficeKind,
+    ReleasePolicy,
+    SlotTime,
+    format_working_days,
+    parse_working_days,
+)
 from core.persistence.tables import (
     accounts,
     applicants,
@@ -34,6 +41,12 @@ class NewSlot:
     capacity: int
     bookable_from: datetime
     bookable_until: datetime
+
+
+def _new_id(result: Any) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _office(row: Row[Any], template: Sequence[SlotTime]) -> Office:
@@ -123,7 +136,9 @@ class OfficeRepository:
             await self._conn.execute(select(offices.c.id).where(offices.c.code == office.code))
         ).scalar_one_or_none()
         if existing is None:
-            office_id = (await self._conn.execute(insert(offices).values(active=True, **values))).inserted_primary_key[0]
+            office_id = (await self._conn.execute(insert(offices).values(active=True, **values))).inserted_primary_key[
+                0
+            ]
         else:
             office_id = existing
             await self._conn.execute(update(offices).where(offices.c.id == office_id).values(**values))
@@ -149,9 +164,7 @@ class OfficeRepository:
         return {r.day: r.reason for r in rows}
 
     async def add_closure(self, office_id: int, day: date, reason: str) -> None:
-        await self._conn.execute(
-            delete(closures).where(closures.c.office_id == office_id, closures.c.day == day)
-        )
+        await self._conn.execute(delete(closures).where(closures.c.office_id == office_id, closures.c.day == day))
         await self._conn.execute(insert(closures).values(office_id=office_id, day=day, reason=reason))
 
     async def capacity_overrides(self, office_id: int, first: date, last: date) -> dict[tuple[date, time], int]:
@@ -175,7 +188,8 @@ class OfficeRepository:
         )
 
 
-def _slot_state(r: Row[Any]) -> SlotState:
+def slot_state(r: Row[Any]) -> SlotState:
+    """A row of `slots` as the domain sees it."""
     return SlotState(r.id, r.start_time, r.end_time, r.capacity, r.taken, r.bookable_from, r.bookable_until)
 
 
@@ -191,12 +205,12 @@ class SlotRepository:
         )
         out: dict[date, list[SlotState]] = {}
         for r in rows:
-            out.setdefault(r.day, []).append(_slot_state(r))
+            out.setdefault(r.day, []).append(slot_state(r))
         return out
 
     async def get(self, slot_id: int) -> tuple[int, date, SlotState] | None:
         r = (await self._conn.execute(select(slots).where(slots.c.id == slot_id))).first()
-        return None if r is None else (r.office_id, r.day, _slot_state(r))
+        return None if r is None else (r.office_id, r.day, slot_state(r))
 
     async def existing_days(self, office_id: int, days: Sequence[date]) -> set[date]:
         rows = await self._conn.execute(
@@ -260,12 +274,12 @@ class AccountRepository:
         return (await self._conn.execute(stmt)).first() is not None
 
     async def add(self, values: dict[str, Any]) -> int:
-        return int((await self._conn.execute(insert(accounts).values(**values))).inserted_primary_key[0])
+        return _new_id(await self._conn.execute(insert(accounts).values(**values)))
 
     async def add_applicant(self, values: dict[str, Any]) -> int:
-        return int((await self._conn.execute(insert(applicants).values(**values))).inserted_primary_key[0])
+        return _new_id(await self._conn.execute(insert(applicants).values(**values)))
 
-    async def applicants(self, account_id: int) -> list[Row[Any]]:
+    async def applicants(self, account_id: int) -> list[Any]:
         stmt = (
             select(applicants)
             .where(applicants.c.account_id == account_id)
@@ -288,7 +302,7 @@ class BookingRepository:
         stmt = select(bookings).where(bookings.c.account_id == account_id, bookings.c.idempotency_key == key)
         return (await self._conn.execute(stmt)).first()
 
-    async def for_account(self, account_id: int) -> list[Row[Any]]:
+    async def for_account(self, account_id: int) -> list[Any]:
         stmt = (
             select(bookings)
             .where(bookings.c.account_id == account_id, bookings.c.status.in_(("held", "confirmed", "cancelled")))
@@ -296,7 +310,7 @@ class BookingRepository:
         )
         return list((await self._conn.execute(stmt)).all())
 
-    async def party(self, booking_id: int) -> list[Row[Any]]:
+    async def party(self, booking_id: int) -> list[Any]:
         stmt = (
             select(
                 booking_applicants.c.position,
@@ -314,7 +328,7 @@ class BookingRepository:
         )
         return list((await self._conn.execute(stmt)).all())
 
-    async def active_holders(self, nik_hashes: Sequence[str]) -> list[Row[Any]]:
+    async def active_holders(self, nik_hashes: Sequence[str]) -> list[Any]:
         """Bookings that hold any of these NIKs active right now, with their status and end."""
         stmt = (
             select(
@@ -329,7 +343,7 @@ class BookingRepository:
         )
         return list((await self._conn.execute(stmt)).all())
 
-    async def day_list(self, office_id: int, day: date) -> list[Row[Any]]:
+    async def day_list(self, office_id: int, day: date) -> list[Any]:
         stmt = (
             select(
                 bookings.c.id,

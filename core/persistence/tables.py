@@ -198,9 +198,15 @@ bookings = Table(
     CheckConstraint("party_size BETWEEN 1 AND 5", name="party_size"),
     CheckConstraint("status IN ('held', 'confirmed', 'cancelled', 'expired')", name="status"),
 )
-Index("ix_bookings_status_held_until", bookings.c.status, bookings.c.held_until)
+# Only holds are swept by time; a partial index stays small and is not touched by confirmed bookings.
+# (Bookings by account are found through the unique (account_id, idempotency_key) index.)
+Index(
+    "ix_bookings_held_until",
+    bookings.c.held_until,
+    sqlite_where=bookings.c.status == "held",
+    postgresql_where=bookings.c.status == "held",
+)
 Index("ix_bookings_office_day", bookings.c.office_id, bookings.c.day)
-Index("ix_bookings_account_id", bookings.c.account_id)
 
 # One row per applicant of a booking. `active_nik` holds the NIK's keyed hash while the booking is held or
 # upcoming and is cleared when it ends: its unique constraint keeps a NIK in one active booking at most.
@@ -212,7 +218,6 @@ booking_applicants = Table(
     Column("position", SmallInteger, nullable=False),
     Column("applicant_id", ForeignKey("applicants.id"), nullable=False),
     Column("application_type", String(12), nullable=False),
-    Column("nik_hash", String(64), nullable=False),
     Column("active_nik", String(64), unique=True),
     Column("queue_no", Integer),
     Column("checked_in_at", UtcDateTime),
@@ -220,4 +225,3 @@ booking_applicants = Table(
     CheckConstraint("position BETWEEN 1 AND 5", name="position"),
     CheckConstraint("application_type IN ('new', 'replacement')", name="application_type"),
 )
-Index("ix_booking_applicants_nik_hash", booking_applicants.c.nik_hash)

@@ -138,7 +138,14 @@ async def register_owner(
 
 
 async def add_family_member(
-    uow: UnitOfWork, vault: Vault, *, account_id: int, full_name: str, nik: str, birth_date: date, now: datetime
+    uow: UnitOfWork,
+    vault: Vault,
+    *,
+    account_id: int,
+    full_name: str,
+    nik: str,
+    birth_date: date,
+    now: datetime,
 ) -> ApplicantView:
     """Save a relative on the owner's family card for this and later bookings."""
     async with uow:

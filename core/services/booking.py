@@ -7,6 +7,7 @@ hold, a booking whose day is over) and try once more.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -36,7 +37,7 @@ from core.domain.booking import (
 from core.domain.calendar import SlotState
 from core.domain.errors import DomainError
 from core.domain.offices import Office
-from core.persistence.ledger import HoldCommand, Ledger
+from core.persistence.ledger import HoldAttempt, HoldCommand, Ledger
 from core.services.errors import SlotNotFound
 from core.services.uow import UnitOfWork
 
@@ -92,29 +93,38 @@ class Cancelled:
 class BookingDesk:
     """The booking use cases over one ledger; reads go through a fresh unit of work each."""
 
-    def __init__(
-        self, uow: Callable[[], UnitOfWork], ledger: Ledger, clock: Clock, *, hold_minutes: int = 5
-    ) -> None:
+    def __init__(self, uow: Callable[[], UnitOfWork], ledger: Ledger, clock: Clock, *, hold_minutes: int = 5) -> None:
         self._uow = uow
         self._ledger = ledger
         self._clock = clock
         self._hold_minutes = hold_minutes
         self._facts: dict[int, SlotFacts] = {}
+        self._facts_pending: dict[int, asyncio.Future[SlotFacts]] = {}
 
     async def _slot_facts(self, slot_id: int) -> SlotFacts:
         facts = self._facts.get(slot_id)
-        if facts is None:
-            async with self._uow() as uow:
-                found = await uow.slots.get(slot_id)
-                if found is None:
-                    raise SlotNotFound(slot_id)
-                office_id, day, state = found
-                office = await uow.offices.get_by_id(office_id)
-                assert office is not None
-            facts = SlotFacts(office, day, state.start, state.end)
-            if len(self._facts) > 50_000:  # a release week is a few thousand slots; never grow unbounded
-                self._facts.clear()
-            self._facts[slot_id] = facts
+        if facts is not None:
+            return facts
+        # At opening time hundreds of people pick the same slot at once: one read serves them all.
+        pending = self._facts_pending.get(slot_id)
+        if pending is None:
+            pending = asyncio.ensure_future(self._read_facts(slot_id))
+            self._facts_pending[slot_id] = pending
+            pending.add_done_callback(lambda _: self._facts_pending.pop(slot_id, None))
+        return await asyncio.shield(pending)
+
+    async def _read_facts(self, slot_id: int) -> SlotFacts:
+        async with self._uow() as uow:
+            found = await uow.slots.get(slot_id)
+            if found is None:
+                raise SlotNotFound(slot_id)
+            office_id, day, state = found
+            office = await uow.offices.get_by_id(office_id)
+            assert office is not None
+        facts = SlotFacts(office, day, state.start, state.end)
+        if len(self._facts) > 50_000:  # a release week is a few thousand slots; never grow unbounded
+            self._facts.clear()
+        self._facts[slot_id] = facts
         return facts
 
     async def hold(
@@ -146,9 +156,7 @@ class BookingDesk:
                 raise DateNotBookable(facts.day, "past")
             terms = hold_terms(office, facts.day, now, self._hold_minutes)
             code = new_booking_code()
-            cmd = HoldCommand(
-                account_id, office.id, slot_id, facts.day, ids, kinds, idempotency_key, code, now, terms
-            )
+            cmd = HoldCommand(account_id, office.id, slot_id, facts.day, ids, kinds, idempotency_key, code, now, terms)
             attempt = await self._ledger.hold(cmd)
             if attempt.booking_id is not None:
                 return self._hold(attempt.booking_id, code, slot_id, facts, len(ids), terms)
@@ -160,11 +168,18 @@ class BookingDesk:
                     return replay
                 await self._explain_conflict(account_id, ids, now)
             else:
-                await self._explain_no_room(account_id, slot_id, facts, len(ids), now)
+                self._explain_no_room(slot_id, len(ids), attempt, now)
         raise SlotFull(slot_id, 0, len(ids))  # repaired twice and still refused: the race was lost
 
     def _hold(
-        self, booking_id: int, code: str, slot_id: int, f: SlotFacts, n: int, t: HoldTerms, replayed: bool = False
+        self,
+        booking_id: int,
+        code: str,
+        slot_id: int,
+        f: SlotFacts,
+        n: int,
+        t: HoldTerms,
+        replayed: bool = False,
     ) -> Hold:
         return Hold(
             booking_id, code, slot_id, f.office.code, f.day, f.start, f.end, n, t.held_until,
@@ -208,26 +223,18 @@ class BookingDesk:
                 raise NikAlreadyBooked(position)
         # Nothing live stands in the way: a stale holder was repaired, or a code collided. Try again.
 
-    async def _explain_no_room(self, account_id: int, slot_id: int, facts: SlotFacts, n: int, now: datetime) -> None:
-        async with self._uow() as uow:
-            account = await uow.accounts.get(account_id)
-            found = await uow.slots.get(slot_id)
-            others = await uow.slots.in_range(facts.office.id or 0, facts.day, facts.day)
-        if account is None:
-            raise BookingNotFound()
-        check_not_frozen(account.frozen_until, now)
-        assert found is not None
-        slot = found[2]
+    def _explain_no_room(self, slot_id: int, n: int, attempt: HoldAttempt, now: datetime) -> None:
+        """Say why the database found no room, from what it read in the same transaction."""
+        check_not_frozen(attempt.frozen_until, now)
+        slot = next((s for s in attempt.day_slots if s.slot_id == slot_id), None)
+        if slot is None:
+            raise SlotNotFound(slot_id)
         if not slot.open_at(now):
             opens, closes = (slot.bookable_from, slot.bookable_until) if slot.bookable_from > now else (None, None)
             raise BookingWindowClosed(opens, closes)
         if slot.fits(n):
-            return  # room again by now: someone cancelled or a hold lapsed in between
-        if await self._ledger.expire_holds(now):
-            return  # lapsed holds gave places back: try again
-        alternatives = tuple(
-            s for s in others.get(facts.day, []) if s.slot_id != slot_id and s.fits(n) and s.open_at(now)
-        )
+            return  # room again by now: someone cancelled in between; try again
+        alternatives = tuple(s for s in attempt.day_slots if s.slot_id != slot_id and s.fits(n) and s.open_at(now))
         raise SlotFullWithChoices(slot_id, slot.remaining, n, alternatives)
 
     async def confirm(self, account_id: int, booking_id: int) -> Booked:
@@ -282,4 +289,3 @@ class SlotFullWithChoices(SlotFull):
     def __init__(self, slot_id: int, remaining: int, wanted: int, alternatives: tuple[SlotState, ...]) -> None:
         self.alternatives = alternatives
         super().__init__(slot_id, remaining, wanted)
-

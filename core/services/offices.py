@@ -59,7 +59,12 @@ async def import_offices(uow: UnitOfWork, text: str) -> tuple[int, int]:
                 added += 1
             else:
                 await uow.offices.save(
-                    replace(office, slots=existing.slots, working_days=existing.working_days, release=existing.release)
+                    replace(
+                        office,
+                        slots=existing.slots,
+                        working_days=existing.working_days,
+                        release=existing.release,
+                    )
                 )
                 updated += 1
         await uow.commit()

@@ -22,7 +22,7 @@ from core.domain.booking import (
 from core.runtime import Runtime
 from core.services.booking import SlotFullWithChoices
 from tests.conftest import NEXT_MONDAY
-from tests.factories import add_office, register, release_days, slot_ids, sample_office
+from tests.factories import add_office, register, release_days, sample_office, slot_ids
 
 
 async def _ready(rt: Runtime, capacity: int = 10, slots: int = 2) -> list[int]:
@@ -87,7 +87,9 @@ async def test_the_same_hold_request_twice_holds_once(runtime: Runtime, vault: V
     again = await runtime.desk.hold(account.id, slot, [account.applicants[0].id], ["new"], "same")
     assert again.replayed and again.booking_id == first.booking_id
     async with runtime.reader() as uow:
-        (state,) = [s for s in (await uow.slots.in_range(1, NEXT_MONDAY, NEXT_MONDAY))[NEXT_MONDAY] if s.slot_id == slot]
+        (state,) = [
+            s for s in (await uow.slots.in_range(1, NEXT_MONDAY, NEXT_MONDAY))[NEXT_MONDAY] if s.slot_id == slot
+        ]
     assert state.taken == 1
 
 
