@@ -120,9 +120,11 @@ class Office:
     def __post_init__(self) -> None:
         if self.timezone not in ZONE_LABELS:
             raise InvalidOffice("timezone", self.timezone)
-        if not self.code or not self.name:
-            raise InvalidOffice("code", self.code)
-        if any(not 0 <= d <= 6 for d in self.working_days):
+        if not self.code or self.code != self.code.strip().upper():
+            raise InvalidOffice("code", self.code)  # codes are looked up upper-case
+        if not self.name:
+            raise InvalidOffice("name", self.name)
+        if not self.working_days or any(not 0 <= d <= 6 for d in self.working_days):
             raise InvalidOffice("working_days", sorted(self.working_days))
         starts = [s.start for s in self.slots]
         if len(set(starts)) != len(starts):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Row, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.domain.calendar import SlotState
@@ -136,9 +136,7 @@ class OfficeRepository:
             await self._conn.execute(select(offices.c.id).where(offices.c.code == office.code))
         ).scalar_one_or_none()
         if existing is None:
-            office_id = (await self._conn.execute(insert(offices).values(active=True, **values))).inserted_primary_key[
-                0
-            ]
+            office_id = _new_id(await self._conn.execute(insert(offices).values(active=True, **values)))
         else:
             office_id = existing
             await self._conn.execute(update(offices).where(offices.c.id == office_id).values(**values))
@@ -241,11 +239,14 @@ class SlotRepository:
         return len(new)
 
     async def open_now(self, office_id: int, days: Sequence[date], now: datetime, until: datetime) -> int:
-        """Open already scheduled slots of these days for booking from `now` (a release by hand)."""
+        """Open already scheduled slots of these days for booking from `now` until `until` (a release by hand)."""
         result = await self._conn.execute(
             update(slots)
-            .where(slots.c.office_id == office_id, slots.c.day.in_(list(days)), slots.c.bookable_from > now)
-            .values(bookable_from=now, bookable_until=until)
+            .where(slots.c.office_id == office_id, slots.c.day.in_(list(days)), slots.c.bookable_until < until)
+            .values(
+                bookable_from=case((slots.c.bookable_from > now, now), else_=slots.c.bookable_from),
+                bookable_until=until,
+            )
         )
         return int(result.rowcount)
 

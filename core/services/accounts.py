@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
@@ -70,7 +71,8 @@ def clean_name(raw: str) -> str:
 
 
 def _applicant_values(vault: Vault, account_id: int, name: str, nik: str, dob: date, now: datetime) -> dict[str, Any]:
-    parsed = parse_nik(nik, today=now.date(), date_of_birth=dob)
+    # The latest calendar date anywhere in Indonesia (WIT), so a child born today there is not "in the future".
+    parsed = parse_nik(nik, today=now.astimezone(ZoneInfo("Asia/Jayapura")).date(), date_of_birth=dob)
     return {
         "account_id": account_id,
         "full_name": clean_name(name),

@@ -355,9 +355,7 @@ def test_the_repr_of_a_nik_does_not_reveal_it() -> None:
         ("3174010101900001", "3174********0001"),
     ],
 )
-def test_mask_number_shows_four_digits_each_side_only_when_something_stays_hidden(
-    digits: str, masked: str
-) -> None:
+def test_mask_number_shows_four_digits_each_side_only_when_something_stays_hidden(digits: str, masked: str) -> None:
     assert mask_number(digits) == masked
 
 
