@@ -45,6 +45,7 @@ class HoldAttempt:
     party_invalid: bool = False  # an applicant not on the account, or the owner not first
     day_slots: tuple[SlotState, ...] = ()
     frozen_until: datetime | None = None
+    key_used: bool = False  # a booking with this idempotency key exists already: the request is a repeat
 
 
 @dataclass(frozen=True, slots=True)

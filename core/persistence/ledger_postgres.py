@@ -57,6 +57,7 @@ _DAY = (
     .order_by(slots.c.start_time)
 )
 _FROZEN = select(accounts.c.frozen_until).where(accounts.c.id == bindparam("account_id"))
+_KEY_USED = text("SELECT 1 FROM bookings WHERE account_id = :account_id AND idempotency_key = :key")
 
 _CONFIRM = text(
     """
@@ -186,7 +187,9 @@ class PostgresLedger:
         async with self._engine.connect() as conn:
             day = (await conn.execute(_DAY, {"office_id": cmd.office_id, "day": cmd.day})).all()
             frozen = (await conn.execute(_FROZEN, {"account_id": cmd.account_id})).scalar()
-        return HoldAttempt(None, day_slots=tuple(slot_state(r) for r in day), frozen_until=frozen)
+            key = {"account_id": cmd.account_id, "key": cmd.idempotency_key}
+            key_used = (await conn.execute(_KEY_USED, key)).first() is not None
+        return HoldAttempt(None, day_slots=tuple(slot_state(r) for r in day), frozen_until=frozen, key_used=key_used)
 
     async def confirm(self, account_id: int, booking_id: int, now: datetime) -> Confirmed | None:
         row = await self._one(_CONFIRM, {"account_id": account_id, "booking_id": booking_id, "now": now})

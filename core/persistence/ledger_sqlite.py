@@ -55,6 +55,7 @@ _DAY = """
     WHERE office_id = ? AND day = ? ORDER BY start_time
 """
 _FROZEN = "SELECT frozen_until FROM accounts WHERE id = ?"
+_KEY_USED = "SELECT 1 FROM bookings WHERE account_id = ? AND idempotency_key = ?"
 _CONFIRM = """
     UPDATE bookings SET status = 'confirmed', confirmed_at = ?
     WHERE id = ? AND account_id = ? AND status = 'held' AND held_until > ?
@@ -131,7 +132,8 @@ def _no_room(db: sqlite3.Connection, cmd: HoldCommand) -> HoldAttempt:
         SlotState(r[0], _time(r[1]), _time(r[2]), r[3], r[4], _read_ts(r[5]), _read_ts(r[6]))  # type: ignore[arg-type]
         for r in day
     )
-    return HoldAttempt(None, day_slots=states, frozen_until=_read_ts(frozen[0]) if frozen else None)
+    key_used = db.execute(_KEY_USED, (cmd.account_id, cmd.idempotency_key)).fetchone() is not None
+    return HoldAttempt(None, day_slots=states, frozen_until=_read_ts(frozen[0]) if frozen else None, key_used=key_used)
 
 
 def apply_confirm(db: sqlite3.Connection, account_id: int, booking_id: int, now: datetime) -> Confirmed | None:

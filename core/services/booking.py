@@ -162,7 +162,7 @@ class BookingDesk:
                 return self._hold(attempt.booking_id, code, slot_id, facts, len(ids), terms)
             if attempt.party_invalid:
                 await self._explain_party(account_id, ids)
-            elif attempt.conflict:
+            elif attempt.conflict or attempt.key_used:
                 replay = await self._replay_hold(account_id, idempotency_key, facts, now)
                 if replay is not None:
                     return replay
