@@ -163,7 +163,7 @@ class BookingDesk:
             if attempt.party_invalid:
                 await self._explain_party(account_id, ids)
             elif attempt.conflict or attempt.key_used:
-                replay = await self._replay_hold(account_id, idempotency_key, facts, now)
+                replay = await self._replay_hold(account_id, idempotency_key, now)
                 if replay is not None:
                     return replay
                 await self._explain_conflict(account_id, ids, now)
@@ -194,13 +194,14 @@ class BookingDesk:
                 raise ApplicantNotOnAccount()
         raise OwnerNotFirst()
 
-    async def _replay_hold(self, account_id: int, key: str, facts: SlotFacts, now: datetime) -> Hold | None:
+    async def _replay_hold(self, account_id: int, key: str, now: datetime) -> Hold | None:
         """The same request again: hand back what the first one made, as long as it still stands."""
         async with self._uow() as uow:
             row = await uow.bookings.by_key(account_id, key)
         if row is None:
             return None
         if row.status == "confirmed" or (row.status == "held" and row.held_until > now):
+            facts = await self._slot_facts(row.slot_id)  # the booking's own slot, not the one asked for now
             terms = HoldTerms(row.held_until, row.cancel_until, row.frozen_until, row.ends_at)
             return self._hold(row.id, row.code, row.slot_id, facts, row.party_size, terms, replayed=True)
         raise HoldExpired()

@@ -2,16 +2,18 @@
 
 A hypothesis state machine releases dates by hand, holds places for random parties (reusing idempotency
 keys now and then, and repeating the last request as a double tap would), confirms, cancels, lets holds go,
-sweeps lapsed holds, retires ended bookings and moves the clock by minutes, hours or days. A small model
-predicts each answer, success or which domain error, and every place, status, queue number, freeze and
-active NIK. After every step the database must agree with it, and with the rules that need no model: no
-slot over capacity, `taken` equal to the places of the slot's held and confirmed bookings, one live booking
-per NIK, no booking made inside an account's freeze, no cancellation after the last day.
+sweeps lapsed holds, retires ended bookings, looks at the calendar and moves the clock by minutes, hours or
+days. A small model predicts each answer, success or which domain error, and every place, status, queue
+number, freeze and active NIK. After every step the database must agree with it, and with the rules that
+need no model: no slot over capacity, `taken` equal to the places of the slot's held and confirmed
+bookings, one live booking per NIK, no booking made inside an account's freeze, no cancellation after the
+last day.
 
 Where the engine may choose, the model does not insist: a lapsed hold may be swept at any moment (the
 model learns it from the database, and checks that only lapsed holds ever are), a confirmed booking whose
 day is over may keep its NIKs until something retires them, and when several refusals apply at once (the
-account frozen, the slot full, a NIK already booked) any of them is a right answer.
+slot full, a NIK already booked) either is a right answer; a frozen account, though, is told of its freeze
+or of a booked NIK, never sent to look for another slot.
 
 The engine is async and the machine is not: each machine instance runs its own event loop and its own
 runtime, on a fresh SQLite file copied from a migrated template, or on the test PostgreSQL database
@@ -35,7 +37,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -66,6 +68,7 @@ from core.domain.booking import (
     SlotFull,
     is_well_formed_code,
 )
+from core.domain.calendar import DayState
 from core.domain.errors import DomainError
 from core.domain.offices import Office
 from core.persistence.tables import accounts, applicants, booking_applicants, bookings, metadata, slots
@@ -73,9 +76,10 @@ from core.runtime import Runtime, open_runtime
 from core.services import accounts as account_service
 from core.services import release
 from core.services.booking import ApplicantNotOnAccount, Booked, Cancelled, Hold, SlotFullWithChoices
+from core.services.calendar import day_view
 from core.services.errors import SlotNotFound
-from tests.conftest import FRIDAY_AFTERNOON, SECRET
-from tests.factories import add_office, make_nik, register, sample_office, slot_ids
+from tests.conftest import FRIDAY_AFTERNOON, NEXT_MONDAY, SECRET
+from tests.factories import add_office, make_nik, register, release_days, sample_office, slot_ids
 
 T = TypeVar("T")
 
@@ -89,17 +93,25 @@ MON_30_NOV = date(2026, 11, 30)
 TUE_1_DEC = date(2026, 12, 1)
 SAT_5_DEC = date(2026, 12, 5)  # a weekend
 THU_24_DEC = date(2026, 12, 24)  # cuti bersama (collective leave) for Christmas
-MON_11_JAN = date(2027, 1, 11)  # late enough for an account frozen by a December arrival to book again
+MON_11_JAN = date(2027, 1, 11)  # late enough for an account frozen by a November arrival to book again
 OPEN_DAYS = (MON_30_NOV, TUE_1_DEC, MON_11_JAN)
 CLOSED_DAYS = frozenset({SAT_5_DEC, THU_24_DEC})
 ALL_DAYS = (*OPEN_DAYS, SAT_5_DEC, THU_24_DEC)
-HOLD_DAYS = (*OPEN_DAYS, SAT_5_DEC)  # a closed day is never released: it has no slot to hold
 
 NO_SUCH_SLOT = 987_654
+PAST_SLOT, NO_SLOT = 10, 11  # the `slot` drawn for the earliest released slot, and for one that does not exist
 SHAPES = ("owner first",) * 6 + ("owner later", "stranger", "twice")
 KEYS = ("fresh", "fresh", "fresh", "k1", "k2")
-UNITS = ("minutes", "minutes", "hours", "days")
 FIRST_TRY = (True, True, True, False)  # mostly the booking's own account, sometimes another one
+
+HOLD_ARGS = {
+    "account": st.integers(0, 3),
+    "slot": st.integers(0, NO_SLOT),  # the n-th released slot whose day is ahead, in order of date and time
+    "members": st.lists(st.integers(0, 9), max_size=4, unique=True),  # saved family members after the owner
+    "shape": st.sampled_from(SHAPES),
+    "key": st.sampled_from(KEYS),
+    "kinds": st.integers(0, 31),  # bit i: applicant i asks for a replacement passport
+}
 
 _telegram_ids = itertools.count(1)
 _shared_serials = itertools.count(1)
@@ -232,12 +244,15 @@ class EngineModel(RuleBasedStateMachine):
 
         return self.loop.run_until_complete(inner())
 
-    def attempt(self, aw: Awaitable[T]) -> tuple[T | None, DomainError | None]:
+    def attempt(self, what: str, aw: Awaitable[T]) -> tuple[T | None, DomainError | None]:
         """Run an engine call: it answers or raises a DomainError; any other exception fails the test."""
         try:
-            return self.run(aw), None
+            result = self.run(aw)
         except DomainError as exc:
+            event(f"{what}: {exc.__class__.__name__}")
             return None, exc
+        event(f"{what}: {'replayed' if getattr(result, 'replayed', False) else 'done'}")
+        return result, None
 
     def teardown(self) -> None:
         try:
@@ -281,15 +296,24 @@ class EngineModel(RuleBasedStateMachine):
         capacities=st.tuples(st.integers(3, 6), st.integers(3, 6)),
         families=st.lists(st.integers(0, 4), min_size=2, max_size=4),
         shared=st.booleans(),
-        released=st.lists(st.sampled_from(OPEN_DAYS), max_size=2, unique=True),
+        released=st.lists(st.sampled_from(OPEN_DAYS[:-1]), max_size=2, unique=True),
+        hours_later=st.integers(0, 48),
     )
     def set_up(
-        self, zone: str, capacities: tuple[int, int], families: list[int], shared: bool, released: list[date]
+        self,
+        zone: str,
+        capacities: tuple[int, int],
+        families: list[int],
+        shared: bool,
+        released: list[date],
+        hours_later: int,
     ) -> None:
+        """The office, the accounts and the first released dates, up to two days after Friday 15:00 WIB."""
+        self.clock.advance(timedelta(hours=hours_later))
         self.zone = ZoneInfo(zone)
         self.capacities = capacities
         self.run(self._set_up(zone, capacities, families, shared))
-        for day in released:
+        for day in [*released, MON_11_JAN]:  # January stays bookable after the freeze of a November booking
             self.release_a_date_by_hand(day)
 
     async def _set_up(self, zone: str, capacities: tuple[int, int], families: list[int], shared: bool) -> None:
@@ -297,7 +321,7 @@ class EngineModel(RuleBasedStateMachine):
         rt = self.rt = await self.stack.enter_async_context(open_runtime(app_settings, self.clock))
         office = sample_office(zone=zone, slots=len(SLOT_STARTS))
         office = replace(
-            office, slots=tuple(replace(s, capacity=c) for s, c in zip(office.slots, capacities, strict=False))
+            office, slots=tuple(replace(s, capacity=c) for s, c in zip(office.slots, capacities, strict=True))
         )
         assert tuple(s.start for s in office.slots) == SLOT_STARTS
         self.office = await add_office(rt, office)
@@ -334,7 +358,9 @@ class EngineModel(RuleBasedStateMachine):
             expected = refused(DateNotBookable, reason="past")
         elif day in CLOSED_DAYS:
             expected = refused(DateNotBookable, reason="closed")
-        done, error = self.attempt(release.release_by_hand(self.runtime.uow(), self.office.code, [day], self.now))
+        done, error = self.attempt(
+            "release", release.release_by_hand(self.runtime.uow(), self.office.code, [day], self.now)
+        )
         if self.verdict("release", expected, error):
             return
         assert done is not None and done.days == (day,)
@@ -347,17 +373,23 @@ class EngineModel(RuleBasedStateMachine):
 
     # -- holding --------------------------------------------------------------------------------------
 
-    @rule(
-        target=bookings,
-        account=st.integers(0, 3),
-        day=st.sampled_from(HOLD_DAYS),
-        slot=st.integers(0, 1),
-        members=st.lists(st.integers(0, 9), max_size=4, unique=True),
-        shape=st.sampled_from(SHAPES),
-        key=st.sampled_from(KEYS),
-        kinds=st.integers(0, 31),
-    )
-    def hold(self, account: int, day: date, slot: int, members: list[int], shape: str, key: str, kinds: int) -> Any:
+    @rule(target=bookings, **HOLD_ARGS)
+    def hold(self, account: int, slot: int, members: list[int], shape: str, key: str, kinds: int) -> Any:
+        return self.send_hold(self.hold_request(account, slot, members, shape, key, kinds))
+
+    @rule(target=bookings, **HOLD_ARGS)
+    def hold_and_confirm_at_once(
+        self, account: int, slot: int, members: list[int], shape: str, key: str, kinds: int
+    ) -> Any:
+        made = self.send_hold(self.hold_request(account, slot, members, shape, key, kinds))
+        if isinstance(made, int):
+            self.confirm(made, own=True)
+        return made
+
+    def hold_request(
+        self, account: int, slot: int, members: list[int], shape: str, key: str, kinds: int
+    ) -> HoldRequest:
+        """A party from the account's saved applicants (or a wrong one, by `shape`) for a released slot."""
         acc = self.account(account)
         ids = [acc.owner, *dict.fromkeys(acc.family[m % len(acc.family)] for m in members if acc.family)][:5]
         if shape == "owner later" and acc.family:
@@ -370,10 +402,17 @@ class EngineModel(RuleBasedStateMachine):
         types = tuple("replacement" if kinds >> i & 1 else "new" for i in range(len(ids)))
         if key == "fresh":
             key = f"fresh-{next(self.fresh_keys)}"
-        target = self.slots.get((day, slot))
-        request = HoldRequest(acc, target.slot_id if target else NO_SUCH_SLOT, tuple(ids), types, key)
+        released = [self.slots[k] for k in sorted(self.slots)]
+        bookable = [s for s in released if s.day > self.today()]
+        if slot == NO_SLOT or not released:
+            slot_id = NO_SUCH_SLOT
+        elif slot == PAST_SLOT or not bookable:
+            slot_id = released[0].slot_id  # the earliest: past, if any is
+        else:
+            slot_id = bookable[slot % len(bookable)].slot_id
+        request = HoldRequest(acc, slot_id, tuple(ids), types, key)
         self.last_request = request
-        return self.send_hold(request)
+        return request
 
     @precondition(lambda self: self.last_request is not None)
     @rule(target=bookings)
@@ -386,7 +425,9 @@ class EngineModel(RuleBasedStateMachine):
         acc, ids = request.account, list(request.ids)
         target = self.by_slot_id.get(request.slot_id)
         expected = self.model_hold(acc, target, ids, request.key)
-        got, error = self.attempt(self.runtime.desk.hold(acc.id, request.slot_id, ids, request.types, request.key))
+        got, error = self.attempt(
+            "hold", self.runtime.desk.hold(acc.id, request.slot_id, ids, request.types, request.key)
+        )
         if isinstance(expected, list):
             self.verdict("hold", expected, error)
             if isinstance(error, SlotFullWithChoices):
@@ -464,9 +505,12 @@ class EngineModel(RuleBasedStateMachine):
         n = len(ids)
         why: list[Refusal] = []
         if acc.frozen_until is not None and now < acc.frozen_until:
+            # Told of the freeze (or of a NIK already booked), never sent to look for another slot.
             why += refused(AccountFrozen, until=acc.frozen_until)
-        if self.live_places(target) + n > target.capacity:  # lapsed holds give their places back
+        elif self.live_places(target) + n > target.capacity:  # lapsed holds give their places back
             why += refused(SlotFull, remaining=target.capacity - self.live_places(target), wanted=n)
+        if acc.frozen_until is not None and now >= acc.frozen_until:
+            event("hold: by an account whose freeze is over")
         live = {h for b in self.model.values() if b.live(now) for h in b.people}
         taken = [position for position, aid in enumerate(ids, 1) if self.nik_of[aid] in live]
         if taken:
@@ -479,13 +523,43 @@ class EngineModel(RuleBasedStateMachine):
             return [*refused(HoldExpired), *why]
         return why or None
 
+    # -- looking ------------------------------------------------------------------------------------------
+
+    @rule(day=st.sampled_from(ALL_DAYS), party=st.integers(1, 5))
+    def look_at_a_date(self, day: date, party: int) -> None:
+        """The calendar never shows a slot free that cannot take the party (lapsed holds may still count)."""
+        assert self.office is not None
+        info, error = self.attempt(
+            "day_view", day_view(self.runtime.reader(), self.office.code, day, party=party, now=self.now)
+        )
+        assert error is None and info is not None, f"day_view raised {error!r}"
+        mine = [s for (d, _), s in sorted(self.slots.items(), key=lambda kv: kv[0]) if d == day]
+        fits_now = {s.slot_id for s in mine if s.capacity - self.taken(s) >= party}
+        fits_live = {s.slot_id for s in mine if s.capacity - self.live_places(s) >= party}
+        if day <= self.today():
+            state = DayState.PAST
+        elif day in CLOSED_DAYS:
+            state = DayState.CLOSED
+        elif not mine:
+            state = DayState.NOT_RELEASED
+        else:
+            state = DayState.FREE if fits_now else DayState.FULL
+        shown = {s.slot_id for s in info.free_slots(party)}
+        assert [s.slot_id for s in info.slots] == [s.slot_id for s in mine], f"{day}: the released slots shown"
+        assert fits_now <= shown <= fits_live, f"{day}: shown free {shown}, not {fits_now} (or up to {fits_live})"
+        if state == DayState.FULL and fits_live:
+            assert info.state in (DayState.FULL, DayState.FREE), f"{day} for {party}: {info.state}"
+        else:
+            assert info.state == state, f"{day} for {party}: {info.state}, the model says {state}"
+        assert info.open_now == (state in (DayState.FREE, DayState.FULL)), f"{day}: open now {info.open_now}"
+
     # -- confirming, cancelling, letting go ---------------------------------------------------------------
 
     @rule(booking=bookings, own=st.sampled_from(FIRST_TRY))
     def confirm(self, booking: int, own: bool) -> None:
         b = self.model[booking]
         acc_id = b.account if own else self.other_account(b.account)
-        got, error = self.attempt(self.runtime.desk.confirm(acc_id, b.id))
+        got, error = self.attempt("confirm", self.runtime.desk.confirm(acc_id, b.id))
         if acc_id != b.account:
             self.verdict("confirm", refused(BookingNotFound), error)
         elif b.status == HELD and b.held_until > self.now:
@@ -508,7 +582,7 @@ class EngineModel(RuleBasedStateMachine):
     def cancel(self, booking: int, own: bool) -> None:
         b = self.model[booking]
         acc_id = b.account if own else self.other_account(b.account)
-        got, error = self.attempt(self.runtime.desk.cancel(acc_id, b.id))
+        got, error = self.attempt("cancel", self.runtime.desk.cancel(acc_id, b.id))
         if acc_id != b.account:
             self.verdict("cancel", refused(BookingNotFound), error)
         elif b.status == CONFIRMED and self.now < b.cancel_until:
@@ -528,23 +602,29 @@ class EngineModel(RuleBasedStateMachine):
     def release_hold(self, booking: int, own: bool) -> None:
         b = self.model[booking]
         acc_id = b.account if own else self.other_account(b.account)
-        _, error = self.attempt(self.runtime.desk.release_hold(acc_id, b.id))
+        _, error = self.attempt("release_hold", self.runtime.desk.release_hold(acc_id, b.id))
         assert error is None, f"release_hold refuses nothing, the engine raised {error!r}"
         if acc_id == b.account and b.status == HELD:
             self.end(b, EXPIRED)
 
-    @rule()
+    @rule(job=st.sampled_from(("expire holds", "retire ended bookings")))
+    def housekeeping(self, job: str) -> None:
+        if job == "expire holds":
+            self.expire_sweep()
+        else:
+            self.retire_ended_bookings()
+
     def expire_sweep(self) -> None:
-        count, error = self.attempt(self.runtime.desk.expire_holds())
+        count, error = self.attempt("expire_holds", self.runtime.desk.expire_holds())
         assert error is None, f"expire_holds raised {error!r}"
         lapsed = [b for b in self.model.values() if b.lapsed(self.now)]
         for b in lapsed:
             self.end(b, EXPIRED)
         assert count == len(lapsed), f"expire_holds: {count} holds lapsed, the model counts {len(lapsed)}"
+        event(f"expire_holds: {'some' if count else 'none'} swept")
 
-    @rule()
     def retire_ended_bookings(self) -> None:
-        count, error = self.attempt(self.runtime.desk.retire_ended())
+        count, error = self.attempt("retire_ended", self.runtime.desk.retire_ended())
         assert error is None, f"retire_ended raised {error!r}"
         freed = 0
         for b in self.model.values():
@@ -552,10 +632,20 @@ class EngineModel(RuleBasedStateMachine):
                 freed += sum(b.active)
                 b.active = [False] * b.size
         assert count == freed, f"retire_ended: {count} NIKs freed, the model counts {freed}"
+        event(f"retire_ended: {'some' if count else 'none'} freed")
 
-    @rule(unit=st.sampled_from(UNITS), amount=st.integers(1, 10))
-    def clock_moves(self, unit: str, amount: int) -> None:
-        self.clock.advance(timedelta(**{unit: amount}))
+    # Hypothesis tries rules with fewer arguments, and then by name, more often: minutes first, days last.
+    @rule(minutes=st.integers(1, 10))
+    def a_few_minutes_pass(self, minutes: int) -> None:
+        self.clock.advance(timedelta(minutes=minutes))
+
+    @rule(hours=st.integers(1, 12))
+    def hours_pass(self, hours: int) -> None:
+        self.clock.advance(timedelta(hours=hours))
+
+    @rule(days=st.sampled_from((1, 1, 2, 3, 7, 35)))  # five weeks: past the freeze of an arrival this year
+    def the_days_pass(self, days: int) -> None:
+        self.clock.advance(timedelta(days=days))
 
     # -- model helpers ------------------------------------------------------------------------------------
 
@@ -711,3 +801,52 @@ def _truncated(url: str) -> str:
 @pytest.mark.postgres
 def test_random_sequences_of_use_cases_keep_postgresql_in_step_with_the_model(postgres_url: str) -> None:
     run_state_machine_as_test(lambda: EngineModel(lambda: _truncated(postgres_url)), settings=POSTGRES_RUNS)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What the machine found, each as one short sequence (on SQLite and PostgreSQL)
+# ---------------------------------------------------------------------------------------------------------
+
+
+async def _released(rt: Runtime, capacity: int, days: list[date]) -> list[list[int]]:
+    """An office with two slots a day of `capacity` places; the slot ids of each released day."""
+    office = await add_office(rt, sample_office(capacity=capacity, slots=2))
+    await release_days(rt, office, days)
+    return [await slot_ids(rt, office, d) for d in days]
+
+
+async def test_the_same_hold_request_for_the_last_places_replays_the_hold_instead_of_saying_the_slot_is_full(
+    runtime: Runtime, vault: Vault
+) -> None:
+    ((slot, _),) = await _released(runtime, 2, [NEXT_MONDAY])
+    family = await register(runtime, vault, 1, family=1)
+    ids = [a.id for a in family.applicants]
+    first = await runtime.desk.hold(family.id, slot, ids, ["new", "new"], "tap")
+    again = await runtime.desk.hold(family.id, slot, ids, ["new", "new"], "tap")  # a double tap
+    assert again.replayed and again.booking_id == first.booking_id
+
+
+async def test_the_same_hold_request_after_confirming_replays_the_booking_instead_of_saying_the_account_is_frozen(
+    runtime: Runtime, vault: Vault
+) -> None:
+    ((slot, _),) = await _released(runtime, 10, [NEXT_MONDAY])
+    account = await register(runtime, vault, 1)
+    owner = [account.applicants[0].id]
+    first = await runtime.desk.hold(account.id, slot, owner, ["new"], "tap")
+    await runtime.desk.confirm(account.id, first.booking_id)
+    again = await runtime.desk.hold(account.id, slot, owner, ["new"], "tap")  # a retry that arrives late
+    assert again.replayed and again.booking_id == first.booking_id
+
+
+async def test_a_replayed_hold_tells_the_date_and_time_of_the_booking_it_replays(
+    runtime: Runtime, vault: Vault
+) -> None:
+    (monday, _), (_, tuesday) = await _released(runtime, 10, [NEXT_MONDAY, NEXT_MONDAY + timedelta(days=1)])
+    account = await register(runtime, vault, 1)
+    owner = [account.applicants[0].id]
+    first = await runtime.desk.hold(account.id, monday, owner, ["new"], "session")
+    again = await runtime.desk.hold(account.id, tuesday, owner, ["new"], "session")  # the same key, another slot
+    assert again.replayed and again.booking_id == first.booking_id
+    told = (again.slot_id, again.day, again.start, again.end, again.last_cancel_day, again.frozen_until)
+    booked = (first.slot_id, first.day, first.start, first.end, first.last_cancel_day, first.frozen_until)
+    assert told == booked, f"booking {first.booking_id} is {first.day} {first.start}, the replay says {again}"
