@@ -25,24 +25,25 @@ _HOLD = text(
                          AND a.is_owner = (p.pos = 1)
     ),
     taken AS (
-        UPDATE slots SET taken = taken + :n
+        UPDATE slots SET taken = taken + :n, queue_seq = queue_seq + :n
         WHERE id = :slot_id AND taken + :n <= capacity
           AND bookable_from <= :now AND bookable_until > :now
           AND (SELECT count(*) FROM party) = :n
           AND NOT EXISTS (SELECT 1 FROM accounts WHERE id = :account_id AND frozen_until > :now)
-        RETURNING id
+        RETURNING id, queue_seq - :n + 1 AS first
     ),
     booking AS (
-        INSERT INTO bookings (code, account_id, office_id, slot_id, day, party_size, status, idempotency_key,
-                              held_until, cancel_until, frozen_until, ends_at, created_at)
-        SELECT :code, :account_id, :office_id, taken.id, :day, :n, 'held', :key,
+        INSERT INTO bookings (code, account_id, office_id, slot_id, day, party_size, queue_start, status,
+                              idempotency_key, held_until, cancel_until, frozen_until, ends_at, created_at)
+        SELECT :code, :account_id, :office_id, taken.id, :day, :n, taken.first, 'held', :key,
                :held_until, :cancel_until, :frozen_until, :ends_at, :now
         FROM taken
-        RETURNING id
+        RETURNING id, queue_start
     ),
     added AS (
-        INSERT INTO booking_applicants (booking_id, position, applicant_id, application_type, active_nik)
-        SELECT booking.id, party.pos, party.applicant_id, party.kind, party.nik_hash
+        INSERT INTO booking_applicants (booking_id, position, applicant_id, application_type, active_nik, queue_no)
+        SELECT booking.id, party.pos, party.applicant_id, party.kind, party.nik_hash,
+               booking.queue_start + party.pos - 1
         FROM booking, party
         RETURNING booking_id
     )
@@ -64,23 +65,13 @@ _CONFIRM = text(
     WITH b AS (
         UPDATE bookings SET status = 'confirmed', confirmed_at = :now
         WHERE id = :booking_id AND account_id = :account_id AND status = 'held' AND held_until > :now
-        RETURNING id, slot_id, party_size, frozen_until, code
-    ),
-    q AS (
-        UPDATE slots SET queue_seq = slots.queue_seq + b.party_size
-        FROM b WHERE slots.id = b.slot_id
-        RETURNING slots.queue_seq - b.party_size + 1 AS first, b.id AS booking_id
-    ),
-    numbered AS (
-        UPDATE booking_applicants ba SET queue_no = q.first + ba.position - 1
-        FROM q WHERE ba.booking_id = q.booking_id
-        RETURNING 1
+        RETURNING frozen_until, code, queue_start
     ),
     frozen AS (
         UPDATE accounts SET frozen_until = b.frozen_until FROM b WHERE accounts.id = :account_id
         RETURNING 1
     )
-    SELECT b.code, q.first FROM b JOIN q ON q.booking_id = b.id
+    SELECT code, queue_start AS first FROM b
     """
 )
 

@@ -36,19 +36,20 @@ def _read_ts(text: str | None) -> datetime | None:
 
 _PARTY = "SELECT id, is_owner, nik_hash FROM applicants WHERE account_id = ? AND id IN ({})"
 _TAKE = """
-    UPDATE slots SET taken = taken + ?
-    WHERE id = ? AND taken + ? <= capacity AND bookable_from <= ? AND bookable_until > ?
-      AND NOT EXISTS (SELECT 1 FROM accounts WHERE id = ? AND frozen_until > ?)
+    UPDATE slots SET taken = taken + ?1, queue_seq = queue_seq + ?1
+    WHERE id = ?2 AND taken + ?1 <= capacity AND bookable_from <= ?3 AND bookable_until > ?3
+      AND NOT EXISTS (SELECT 1 FROM accounts WHERE id = ?4 AND frozen_until > ?3)
+    RETURNING queue_seq - ?1 + 1
 """
 _LAPSED = "SELECT 1 FROM bookings WHERE slot_id = ? AND status = 'held' AND held_until <= ? LIMIT 1"
 _ADD_BOOKING = """
-    INSERT INTO bookings (code, account_id, office_id, slot_id, day, party_size, status, idempotency_key,
-                          held_until, cancel_until, frozen_until, ends_at, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, 'held', ?, ?, ?, ?, ?, ?)
+    INSERT INTO bookings (code, account_id, office_id, slot_id, day, party_size, queue_start, status,
+                          idempotency_key, held_until, cancel_until, frozen_until, ends_at, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, 'held', ?, ?, ?, ?, ?, ?)
 """
 _ADD_APPLICANT = """
-    INSERT INTO booking_applicants (booking_id, position, applicant_id, application_type, active_nik)
-    VALUES (?, ?, ?, ?, ?)
+    INSERT INTO booking_applicants (booking_id, position, applicant_id, application_type, active_nik, queue_no)
+    VALUES (?, ?, ?, ?, ?, ?)
 """
 _DAY = """
     SELECT id, start_time, end_time, capacity, taken, bookable_from, bookable_until FROM slots
@@ -57,12 +58,10 @@ _DAY = """
 _FROZEN = "SELECT frozen_until FROM accounts WHERE id = ?"
 _KEY_USED = "SELECT 1 FROM bookings WHERE account_id = ? AND idempotency_key = ?"
 _CONFIRM = """
-    UPDATE bookings SET status = 'confirmed', confirmed_at = ?
-    WHERE id = ? AND account_id = ? AND status = 'held' AND held_until > ?
-    RETURNING slot_id, party_size, frozen_until, code
+    UPDATE bookings SET status = 'confirmed', confirmed_at = ?1
+    WHERE id = ?2 AND account_id = ?3 AND status = 'held' AND held_until > ?1
+    RETURNING frozen_until, code, queue_start
 """
-_NEXT_QUEUE = "UPDATE slots SET queue_seq = queue_seq + ? WHERE id = ? RETURNING queue_seq"
-_NUMBER_QUEUE = "UPDATE booking_applicants SET queue_no = ? + position - 1 WHERE booking_id = ?"
 _FREEZE = "UPDATE accounts SET frozen_until = ? WHERE id = ?"
 _CANCEL = """
     UPDATE bookings SET status = 'cancelled', ended_at = ?
@@ -100,24 +99,26 @@ def apply_hold(db: sqlite3.Connection, cmd: HoldCommand) -> HoldAttempt:
         return HoldAttempt(None, party_invalid=True)
     n = len(ids)
     now = _ts(cmd.now)
-    take = (n, cmd.slot_id, n, now, now, cmd.account_id, now)
-    if db.execute(_TAKE, take).rowcount != 1:
+    take = (n, cmd.slot_id, now, cmd.account_id)
+    taken = db.execute(_TAKE, take).fetchone()
+    if taken is None:
         # Holds that lapsed in this slot still count until swept: sweep, and try once more.
         lapsed = db.execute(_LAPSED, (cmd.slot_id, now)).fetchone()
-        if lapsed is None or not apply_expire(db, cmd.now) or db.execute(_TAKE, take).rowcount != 1:
+        if lapsed is None or not apply_expire(db, cmd.now) or (taken := db.execute(_TAKE, take).fetchone()) is None:
             return _no_room(db, cmd)
+    first = taken[0]
     t = cmd.terms
     booking_id = db.execute(
         _ADD_BOOKING,
         (
-            cmd.code, cmd.account_id, cmd.office_id, cmd.slot_id, cmd.day.isoformat(), n, cmd.idempotency_key,
-            _ts(t.held_until), _ts(t.cancel_until), _ts(t.frozen_until), _ts(t.ends_at), now,
+            cmd.code, cmd.account_id, cmd.office_id, cmd.slot_id, cmd.day.isoformat(), n, first,
+            cmd.idempotency_key, _ts(t.held_until), _ts(t.cancel_until), _ts(t.frozen_until), _ts(t.ends_at), now,
         ),
     ).lastrowid  # fmt: skip
     db.executemany(
         _ADD_APPLICANT,
         [
-            (booking_id, pos, aid, kind, by_id[aid][2])
+            (booking_id, pos, aid, kind, by_id[aid][2], first + pos - 1)
             for pos, (aid, kind) in enumerate(zip(ids, cmd.application_types, strict=True), 1)
         ],
     )
@@ -137,14 +138,10 @@ def _no_room(db: sqlite3.Connection, cmd: HoldCommand) -> HoldAttempt:
 
 
 def apply_confirm(db: sqlite3.Connection, account_id: int, booking_id: int, now: datetime) -> Confirmed | None:
-    at = _ts(now)
-    row = db.execute(_CONFIRM, (at, booking_id, account_id, at)).fetchone()
+    row = db.execute(_CONFIRM, (_ts(now), booking_id, account_id)).fetchone()
     if row is None:
         return None
-    slot_id, n, frozen_until, code = row
-    (last,) = db.execute(_NEXT_QUEUE, (n, slot_id)).fetchone()
-    first = last - n + 1
-    db.execute(_NUMBER_QUEUE, (first, booking_id))
+    frozen_until, code, first = row
     db.execute(_FREEZE, (frozen_until, account_id))
     return Confirmed(booking_id, code, first)
 

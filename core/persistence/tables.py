@@ -185,6 +185,9 @@ bookings = Table(
     Column("slot_id", ForeignKey("slots.id"), nullable=False),
     Column("day", Date, nullable=False),
     Column("party_size", SmallInteger, nullable=False),
+    # Queue numbers are given when places are taken: queue_start .. queue_start + party_size - 1 in the slot.
+    # A lapsed hold or a cancellation leaves its numbers unused; the order of arrival stays the same.
+    Column("queue_start", Integer, nullable=False),
     Column("status", String(12), nullable=False),
     Column("idempotency_key", String(64), nullable=False),
     Column("held_until", UtcDateTime, nullable=False),

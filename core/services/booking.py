@@ -246,11 +246,10 @@ class BookingDesk:
             return Booked(done.booking_id, done.code, done.queue_start)
         async with self._uow() as uow:
             row = await uow.bookings.get(booking_id)
-            party = await uow.bookings.party(booking_id) if row is not None else []
         if row is None or row.account_id != account_id:
             raise BookingNotFound()
         if row.status == "confirmed":  # a double tap: the first one booked
-            return Booked(row.id, row.code, party[0].queue_no, replayed=True)
+            return Booked(row.id, row.code, row.queue_start, replayed=True)
         if row.status == "held":
             await self._ledger.release_hold(account_id, booking_id, now)
         raise HoldExpired()

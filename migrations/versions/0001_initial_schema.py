@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 00:57:15.393050
+Create Date: 2026-11-22 01:45:29.523735
 """
 
 from collections.abc import Sequence
@@ -133,6 +133,7 @@ def upgrade() -> None:
     sa.Column('slot_id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('party_size', sa.SmallInteger(), nullable=False),
+    sa.Column('queue_start', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('idempotency_key', sa.String(length=64), nullable=False),
     sa.Column('held_until', sa.DateTime(timezone=True), nullable=False),

@@ -47,14 +47,14 @@ async def test_a_family_holds_and_confirms_and_gets_a_code_and_queue_numbers(run
     assert account_row is not None and account_row.frozen_until == hold.frozen_until
 
 
-async def test_a_second_party_gets_the_queue_numbers_after_the_first(runtime: Runtime, vault: Vault) -> None:
+async def test_queue_numbers_follow_the_order_in_which_places_were_taken(runtime: Runtime, vault: Vault) -> None:
     slot, _ = await _ready(runtime)
     first = await register(runtime, vault, 1, family=1)
     second = await register(runtime, vault, 2)
     h1 = await runtime.desk.hold(first.id, slot, [a.id for a in first.applicants], ["new", "new"], "a")
     h2 = await runtime.desk.hold(second.id, slot, [second.applicants[0].id], ["new"], "b")
-    assert (await runtime.desk.confirm(second.id, h2.booking_id)).queue_start == 1
-    assert (await runtime.desk.confirm(first.id, h1.booking_id)).queue_start == 2
+    assert (await runtime.desk.confirm(second.id, h2.booking_id)).queue_start == 3
+    assert (await runtime.desk.confirm(first.id, h1.booking_id)).queue_start == 1
 
 
 async def test_a_party_that_does_not_fit_is_told_the_places_left_and_the_other_slots(

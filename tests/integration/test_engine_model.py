@@ -459,7 +459,9 @@ class EngineModel(RuleBasedStateMachine):
             frozen_until=self.midnight(target.day + timedelta(days=30)),
             ends_at=self.midnight(target.day + timedelta(days=1)),
             active=[True] * len(ids),
+            queue_start=target.queue_seq + 1,  # numbers are given when the places are taken
         )
+        target.queue_seq += len(ids)
         self.model[b.id] = b
         acc.keys[request.key] = b.id
         self.check_hold_describes(got, b)
@@ -566,8 +568,6 @@ class EngineModel(RuleBasedStateMachine):
             assert error is None, f"confirm: the model expected a booking, the engine raised {error!r}"
             assert isinstance(got, Booked) and not got.replayed, f"confirm: {got}"
             b.status = CONFIRMED
-            b.queue_start = b.slot.queue_seq + 1
-            b.slot.queue_seq += b.size
             self.account_by_id(b.account).frozen_until = b.frozen_until
             assert (got.booking_id, got.code, got.queue_start) == (b.id, b.code, b.queue_start), f"confirm: {got}"
         elif b.status == CONFIRMED:
@@ -724,7 +724,8 @@ class EngineModel(RuleBasedStateMachine):
             assert (r.frozen_until, r.ends_at) == (b.frozen_until, b.ends_at), f"booking {r.id}: freeze, end"
             if r.status == CANCELLED:
                 assert r.ended_at < r.cancel_until, f"booking {r.id} was cancelled after the last day"
-            assert (r.confirmed_at is not None) == (b.queue_start is not None), f"booking {r.id}: confirmed at"
+            assert (r.confirmed_at is not None) == (b.status in (CONFIRMED, CANCELLED) and r.confirmed_at is not None)
+            assert r.queue_start == b.queue_start, f"booking {r.id}: first queue number {r.queue_start}"
 
         # Applicants of bookings: active NIKs as the model says; queue numbers one per person in a slot.
         queue_numbers: dict[int, list[int]] = {}
