@@ -37,12 +37,12 @@ def is_sqlite(url: str | URL) -> bool:
     return make_url(str(url) if isinstance(url, URL) else url).get_backend_name() == "sqlite"
 
 
-def _ensure_sqlite_dir(u: URL) -> None:
+def ensure_sqlite_dir(u: URL) -> None:
     if u.database and u.database != ":memory:":
         Path(u.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any) -> None:
+def sqlite_pragmas(dbapi_connection: Any) -> None:
     # Python's sqlite3 opens transactions on its own; turn that off and let SQLAlchemy's begin event do it.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -57,7 +57,7 @@ def _sqlite_pragmas(dbapi_connection: Any) -> None:
 def _install_sqlite_events(sync_engine: Engine) -> None:
     @event.listens_for(sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        _sqlite_pragmas(dbapi_connection)
+        sqlite_pragmas(dbapi_connection)
 
     @event.listens_for(sync_engine, "begin")
     def on_begin(conn: Any) -> None:
@@ -67,7 +67,7 @@ def _install_sqlite_events(sync_engine: Engine) -> None:
 def make_async_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     u = async_url(url)
     if u.get_backend_name() == "sqlite":
-        _ensure_sqlite_dir(u)
+        ensure_sqlite_dir(u)
         engine = create_async_engine(u, echo=echo)
         _install_sqlite_events(engine.sync_engine)
         return engine
@@ -77,7 +77,7 @@ def make_async_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> A
 def make_sync_engine(url: str, *, echo: bool = False) -> Engine:
     u = sync_url(url)
     if u.get_backend_name() == "sqlite":
-        _ensure_sqlite_dir(u)
+        ensure_sqlite_dir(u)
         engine = create_engine(u, echo=echo)
         _install_sqlite_events(engine)
         return engine

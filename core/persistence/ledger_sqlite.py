@@ -1,35 +1,40 @@
-"""The SQLite ledger: one writer thread, batched transactions, a savepoint per operation.
+"""The SQLite ledger: batched transactions on the event loop's own thread.
 
-SQLite takes one writer at a time, so all place-keeping of a process goes through one thread that owns
-one connection: it drains the queue, applies up to `max_batch` operations in one `BEGIN IMMEDIATE`
-transaction (each in its own savepoint, so one failure loses nothing of the others) and commits once.
-The statements are hand-written SQL on the driver's connection: at this rate SQLAlchemy's per-statement
-work, not SQLite, would be the bottleneck. Values are written in the formats SQLAlchemy's SQLite types
-use, so every other part of the engine reads them as usual.
+SQLite takes one writer at a time, and its statements take microseconds, so a second thread would cost
+more in hand-offs and lock contention with the interpreter than it saves. Operations queue up while the
+loop serves other tasks; one callback then applies up to `max_batch` of them in one `BEGIN IMMEDIATE`
+transaction, each in its own savepoint (one failure loses nothing of the others), and commits once.
+Only when another process holds the write lock does a batch move to a worker thread to wait for it, so
+the loop never blocks on a lock. The statements are hand-written SQL on the driver's connection: at this
+rate SQLAlchemy's per-statement work, not SQLite, would be the bottleneck. Values are written in the
+formats SQLAlchemy's SQLite types use, so every other part of the engine reads them as usual.
 """
 
 from __future__ import annotations
 
 import asyncio
-import queue
 import sqlite3
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, time
+from functools import lru_cache
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from core.domain.calendar import SlotState
-from core.persistence.database import make_sync_engine
+from core.persistence.database import BUSY_TIMEOUT_MS, ensure_sqlite_dir, sqlite_pragmas
 from core.persistence.ledger import Confirmed, Ended, HoldAttempt, HoldCommand
 
 Op = Callable[[sqlite3.Connection], Any]
+Results = list[tuple["asyncio.Future[Any]", bool, Any]]
 
 
 def _ts(value: datetime) -> str:
     """An instant as SQLAlchemy's SQLite DateTime stores it (naive UTC): text order is time order."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]  # without the "+00:00"
 
 
+@lru_cache(maxsize=4096)
 def _read_ts(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
 
@@ -86,6 +91,7 @@ _RETIRE = """
 """
 
 
+@lru_cache(maxsize=1024)
 def _time(text: str) -> time:
     return time.fromisoformat(text)
 
@@ -173,80 +179,118 @@ def apply_retire(db: sqlite3.Connection, nik_hashes: tuple[str, ...], now: datet
 
 
 class SqliteLedger:
-    """Serialises all place-keeping through one thread; a batch of queued operations shares a commit."""
+    """Applies queued place-keeping operations in batches that share one transaction and one commit."""
 
-    def __init__(self, url: str, *, max_batch: int = 256) -> None:
-        self._engine = make_sync_engine(url)
+    def __init__(self, url: str, *, max_batch: int = 64, lock_wait_ms: int = BUSY_TIMEOUT_MS) -> None:
+        u = make_url(url)
+        if u.get_backend_name() != "sqlite" or not u.database:
+            raise ValueError(f"not a SQLite file URL: {url}")
+        ensure_sqlite_dir(u)
+        self._path = u.database
         self._max_batch = max_batch
-        self._queue: queue.SimpleQueue[tuple[Op, asyncio.Future[Any]] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._lock_wait_ms = lock_wait_ms
+        self._db: sqlite3.Connection | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pending: list[tuple[Op, asyncio.Future[Any]]] = []
+        self._scheduled = False
+        self._waiting_for_lock: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="antrean-ledger", daemon=True)
-            self._thread.start()
+        if self._db is None:
+            # Used by the loop's thread and, while another process holds the lock, by one worker thread;
+            # never by both at once (see `_waiting_for_lock`).
+            self._db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            sqlite_pragmas(self._db)
+            self._db.execute("PRAGMA busy_timeout=0")  # on the loop: never wait for a lock, hand it off
+            self._loop = asyncio.get_running_loop()
 
     async def close(self) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            await asyncio.to_thread(self._thread.join)
-            self._thread = None
-        self._engine.dispose()
+        while self._pending or self._waiting_for_lock is not None:
+            if self._waiting_for_lock is not None:
+                await self._waiting_for_lock
+            else:
+                await asyncio.sleep(0)
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     async def _submit(self, op: Op) -> Any:
-        if self._thread is None:
+        if self._db is None or self._loop is None:
             raise RuntimeError("the ledger is not started")
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queue.put((op, future))
+        future: asyncio.Future[Any] = self._loop.create_future()
+        self._pending.append((op, future))
+        if not self._scheduled and self._waiting_for_lock is None:
+            self._scheduled = True
+            # Run after the tasks woken in this round have queued theirs: they share the batch.
+            self._loop.call_soon(self._flush)
         return await future
 
-    def _run(self) -> None:
-        # The pool's connection carries the pragmas (WAL, busy timeout, foreign keys) and autocommit mode.
-        with self._engine.connect() as conn:
-            db = conn.connection.driver_connection
-            assert isinstance(db, sqlite3.Connection)
-            while True:
-                first = self._queue.get()
-                if first is None:
-                    return
-                batch = [first]
-                while len(batch) < self._max_batch:
-                    try:
-                        item = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if item is None:
-                        self._queue.put(None)  # finish this batch, then stop
-                        break
-                    batch.append(item)
-                self._apply(db, batch)
-
-    def _apply(self, db: sqlite3.Connection, batch: list[tuple[Op, asyncio.Future[Any]]]) -> None:
-        results: list[tuple[asyncio.Future[Any], bool, Any]] = []
+    def _flush(self) -> None:
+        self._scheduled = False
+        db, loop = self._db, self._loop
+        assert db is not None and loop is not None
+        if not self._pending or self._waiting_for_lock is not None:
+            return
+        batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
         try:
             db.execute("BEGIN IMMEDIATE")
-            for op, future in batch:
-                db.execute("SAVEPOINT op")
-                try:
-                    value = op(db)
-                except Exception as exc:  # handed to the caller, never lost in the thread
-                    db.execute("ROLLBACK TO op")
-                    db.execute("RELEASE op")
-                    results.append((future, False, exc))
-                else:
-                    db.execute("RELEASE op")
-                    results.append((future, True, value))
+        except sqlite3.OperationalError:  # another process writes: wait for its lock off the loop
+            self._waiting_for_lock = loop.create_task(self._apply_when_unlocked(batch))
+            return
+        _settle_all(self._apply_begun(db, batch))
+        if self._pending:
+            self._scheduled = True
+            loop.call_soon(self._flush)  # let the loop breathe between batches
+
+    async def _apply_when_unlocked(self, batch: list[tuple[Op, asyncio.Future[Any]]]) -> None:
+        db = self._db
+        assert db is not None
+        try:
+            results = await asyncio.to_thread(self._apply_waiting, db, batch)
+        finally:
+            self._waiting_for_lock = None
+        _settle_all(results)
+        if self._pending and not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _apply_waiting(self, db: sqlite3.Connection, batch: list[tuple[Op, asyncio.Future[Any]]]) -> Results:
+        db.execute(f"PRAGMA busy_timeout={self._lock_wait_ms}")
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            return [(future, False, exc) for _, future in batch]
+        finally:
+            db.execute("PRAGMA busy_timeout=0")
+        return self._apply_begun(db, batch)
+
+    @staticmethod
+    def _apply_begun(db: sqlite3.Connection, batch: list[tuple[Op, asyncio.Future[Any]]]) -> Results:
+        """Run the batch inside the transaction just begun, and commit it.
+
+        No savepoint per operation: failures are rare (a repeated request, a NIK already booked), so when
+        one operation raises, the whole batch is rolled back and each operation runs again alone.
+        """
+        try:
+            results: Results = [(future, True, op(db)) for op, future in batch]
             db.execute("COMMIT")
-        except Exception as exc:  # BEGIN or COMMIT failed: nothing of the batch was written
+            return results
+        except Exception:
             if db.in_transaction:
                 db.execute("ROLLBACK")
-            results = [(future, False, exc) for _, future in batch]
-        # One wake-up of the event loop per batch, not per operation.
-        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
-        for entry in results:
-            by_loop.setdefault(entry[0].get_loop(), []).append(entry)
-        for loop, entries in by_loop.items():
-            loop.call_soon_threadsafe(_settle_all, entries)
+        results = []
+        for op, future in batch:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                value = op(db)
+                db.execute("COMMIT")
+            except Exception as exc:  # handed to the caller, never lost
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                results.append((future, False, exc))
+            else:
+                results.append((future, True, value))
+        return results
 
     async def hold(self, cmd: HoldCommand) -> HoldAttempt:
         try:
@@ -276,7 +320,7 @@ class SqliteLedger:
         return result
 
 
-def _settle_all(entries: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+def _settle_all(entries: Results) -> None:
     for future, ok, value in entries:
         if future.cancelled():
             continue  # the caller gave up; a hold it made lapses on its own

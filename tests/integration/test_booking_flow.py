@@ -189,3 +189,42 @@ async def test_many_applicants_racing_for_the_last_places_never_overbook(runtime
     async with runtime.reader() as uow:
         (state,) = (await uow.slots.in_range(1, NEXT_MONDAY, NEXT_MONDAY))[NEXT_MONDAY]
     assert state.taken == 7 == state.capacity
+
+
+async def test_one_refused_request_in_a_rush_costs_the_others_nothing(runtime: Runtime, vault: Vault) -> None:
+    from datetime import date
+
+    from core.services.accounts import add_family_member
+    from tests.factories import make_nik
+
+    (slot,) = await _ready(runtime, capacity=20, slots=1)
+    born = date(2012, 5, 6)
+    shared_nik = make_nik(born, female=True)
+    mothers = [await register(runtime, vault, 200 + i) for i in range(2)]
+    child_ids = []
+    for m in mothers:  # the same child saved on two relatives' accounts
+        child = await add_family_member(
+            runtime.uow(), vault, account_id=m.id, full_name="Anak Bersama", nik=shared_nik, birth_date=born,
+            now=runtime.clock.now(),
+        )  # fmt: skip
+        child_ids.append(child.id)
+    others = [await register(runtime, vault, 300 + i) for i in range(6)]
+
+    async def hold(account_id: int, ids: list[int], key: str) -> object:
+        try:
+            return await runtime.desk.hold(account_id, slot, ids, ["new"] * len(ids), key)
+        except NikAlreadyBooked as err:
+            return err
+
+    results = await asyncio.gather(
+        *(
+            hold(m.id, [m.applicants[0].id, c], f"m{i}")
+            for i, (m, c) in enumerate(zip(mothers, child_ids, strict=True))
+        ),
+        *(hold(o.id, [o.applicants[0].id], f"o{i}") for i, o in enumerate(others)),
+    )
+    refused = [r for r in results if isinstance(r, NikAlreadyBooked)]
+    assert len(refused) == 1 and refused[0].position == 2
+    async with runtime.reader() as uow:
+        (state,) = (await uow.slots.in_range(1, NEXT_MONDAY, NEXT_MONDAY))[NEXT_MONDAY]
+    assert state.taken == 2 + 6
