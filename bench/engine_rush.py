@@ -170,6 +170,7 @@ async def engine_run(url: str, places: int, concurrency: int, seed: int) -> tupl
         await release.release_by_hand(rt.uow(), "RUSH", [DAY], clock.now())
         async with rt.reader() as uow:
             slot_ids = [s.slot_id for s in (await uow.slots.in_range(1, DAY, DAY))[DAY]]
+        await rt.desk.warm_up(slot_ids)  # as the app does when a window is about to open
         queue: asyncio.Queue[tuple[int, list[int]]] = asyncio.Queue()
         for p in people:
             queue.put_nowait(p)

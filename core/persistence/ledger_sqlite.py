@@ -29,6 +29,7 @@ Op = Callable[[sqlite3.Connection], Any]
 Results = list[tuple["asyncio.Future[Any]", bool, Any]]
 
 
+@lru_cache(maxsize=4096)  # a booking's deadlines repeat across every hold of its slot
 def _ts(value: datetime) -> str:
     """An instant as SQLAlchemy's SQLite DateTime stores it (naive UTC): text order is time order."""
     return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]  # without the "+00:00"
@@ -46,7 +47,13 @@ _TAKE = """
       AND NOT EXISTS (SELECT 1 FROM accounts WHERE id = ?4 AND frozen_until > ?3)
     RETURNING queue_seq - ?1 + 1
 """
-_LAPSED = "SELECT 1 FROM bookings WHERE slot_id = ? AND status = 'held' AND held_until <= ? LIMIT 1"
+# Why no room, in one read: lapsed holds in the slot, the account's freeze, and whether this request was
+# made before (the same idempotency key).
+_WHY = """
+    SELECT EXISTS (SELECT 1 FROM bookings WHERE slot_id = ?1 AND status = 'held' AND held_until <= ?2),
+           (SELECT frozen_until FROM accounts WHERE id = ?3),
+           EXISTS (SELECT 1 FROM bookings WHERE account_id = ?3 AND idempotency_key = ?4)
+"""
 _ADD_BOOKING = """
     INSERT INTO bookings (code, account_id, office_id, slot_id, day, party_size, queue_start, status,
                           idempotency_key, held_until, cancel_until, frozen_until, ends_at, created_at)
@@ -60,8 +67,6 @@ _DAY = """
     SELECT id, start_time, end_time, capacity, taken, bookable_from, bookable_until FROM slots
     WHERE office_id = ? AND day = ? ORDER BY start_time
 """
-_FROZEN = "SELECT frozen_until FROM accounts WHERE id = ?"
-_KEY_USED = "SELECT 1 FROM bookings WHERE account_id = ? AND idempotency_key = ?"
 _CONFIRM = """
     UPDATE bookings SET status = 'confirmed', confirmed_at = ?1
     WHERE id = ?2 AND account_id = ?3 AND status = 'held' AND held_until > ?1
@@ -97,7 +102,7 @@ def _time(text: str) -> time:
 
 
 def apply_hold(db: sqlite3.Connection, cmd: HoldCommand) -> HoldAttempt:
-    """Take the places and write the held booking, or report why not; inside the caller's savepoint."""
+    """Take the places and write the held booking, or report why not; inside the caller's transaction."""
     ids = cmd.applicant_ids
     rows = db.execute(_PARTY.format(",".join("?" * len(ids))), (cmd.account_id, *ids)).fetchall()
     by_id = {r[0]: r for r in rows}
@@ -108,10 +113,10 @@ def apply_hold(db: sqlite3.Connection, cmd: HoldCommand) -> HoldAttempt:
     take = (n, cmd.slot_id, now, cmd.account_id)
     taken = db.execute(_TAKE, take).fetchone()
     if taken is None:
+        lapsed, frozen, key_used = db.execute(_WHY, (cmd.slot_id, now, cmd.account_id, cmd.idempotency_key)).fetchone()
         # Holds that lapsed in this slot still count until swept: sweep, and try once more.
-        lapsed = db.execute(_LAPSED, (cmd.slot_id, now)).fetchone()
-        if lapsed is None or not apply_expire(db, cmd.now) or (taken := db.execute(_TAKE, take).fetchone()) is None:
-            return _no_room(db, cmd)
+        if not lapsed or not apply_expire(db, cmd.now) or (taken := db.execute(_TAKE, take).fetchone()) is None:
+            return _no_room(db, cmd, _read_ts(frozen), bool(key_used))
     first = taken[0]
     t = cmd.terms
     booking_id = db.execute(
@@ -132,15 +137,13 @@ def apply_hold(db: sqlite3.Connection, cmd: HoldCommand) -> HoldAttempt:
     return HoldAttempt(booking_id)
 
 
-def _no_room(db: sqlite3.Connection, cmd: HoldCommand) -> HoldAttempt:
+def _no_room(db: sqlite3.Connection, cmd: HoldCommand, frozen: datetime | None, key_used: bool) -> HoldAttempt:
     day = db.execute(_DAY, (cmd.office_id, cmd.day.isoformat())).fetchall()
-    frozen = db.execute(_FROZEN, (cmd.account_id,)).fetchone()
     states = tuple(
         SlotState(r[0], _time(r[1]), _time(r[2]), r[3], r[4], _read_ts(r[5]), _read_ts(r[6]))  # type: ignore[arg-type]
         for r in day
     )
-    key_used = db.execute(_KEY_USED, (cmd.account_id, cmd.idempotency_key)).fetchone() is not None
-    return HoldAttempt(None, day_slots=states, frozen_until=_read_ts(frozen[0]) if frozen else None, key_used=key_used)
+    return HoldAttempt(None, day_slots=states, frozen_until=frozen, key_used=key_used)
 
 
 def apply_confirm(db: sqlite3.Connection, account_id: int, booking_id: int, now: datetime) -> Confirmed | None:

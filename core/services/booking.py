@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from core.clock import Clock
 from core.domain.booking import (
@@ -56,6 +56,7 @@ class SlotFacts:
     day: date
     start: time
     end: time
+    terms: HoldTerms  # the deadlines of a booking here; only `held_until` differs from hold to hold
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +98,13 @@ class BookingDesk:
         self._uow = uow
         self._ledger = ledger
         self._clock = clock
-        self._hold_minutes = hold_minutes
+        self._hold_for = timedelta(minutes=hold_minutes)
         self._facts: dict[int, SlotFacts] = {}
         self._facts_pending: dict[int, asyncio.Future[SlotFacts]] = {}
+
+    async def warm_up(self, slot_ids: Sequence[int]) -> None:
+        """Load what never changes about these slots ahead of an opening, so the first taps wait for nothing."""
+        await asyncio.gather(*(self._slot_facts(s) for s in slot_ids))
 
     async def _slot_facts(self, slot_id: int) -> SlotFacts:
         facts = self._facts.get(slot_id)
@@ -121,7 +126,7 @@ class BookingDesk:
             office_id, day, state = found
             office = await uow.offices.get_by_id(office_id)
             assert office is not None
-        facts = SlotFacts(office, day, state.start, state.end)
+        facts = SlotFacts(office, day, state.start, state.end, hold_terms(office, day, self._clock.now()))
         if len(self._facts) > 50_000:  # a release week is a few thousand slots; never grow unbounded
             self._facts.clear()
         self._facts[slot_id] = facts
@@ -154,7 +159,8 @@ class BookingDesk:
             now = self._clock.now()
             if facts.day <= office.today(now):
                 raise DateNotBookable(facts.day, "past")
-            terms = hold_terms(office, facts.day, now, self._hold_minutes)
+            base = facts.terms
+            terms = HoldTerms(now + self._hold_for, base.cancel_until, base.frozen_until, base.ends_at)
             code = new_booking_code()
             cmd = HoldCommand(account_id, office.id, slot_id, facts.day, ids, kinds, idempotency_key, code, now, terms)
             attempt = await self._ledger.hold(cmd)
