@@ -69,7 +69,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _truncate_postgres(url: str) -> None:
+def truncate_postgres(url: str) -> None:
+    """Empty every table of the test database, so each test starts from nothing."""
     engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
     names = ", ".join(t.name for t in metadata.sorted_tables)
     with engine.begin() as conn:
@@ -85,7 +86,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("postgres_url")
-    _truncate_postgres(url)
+    truncate_postgres(url)
     return url
 
 

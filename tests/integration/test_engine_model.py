@@ -49,8 +49,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from core.clock import FixedClock
 from core.config import Settings
@@ -71,14 +70,14 @@ from core.domain.booking import (
 from core.domain.calendar import DayState
 from core.domain.errors import DomainError
 from core.domain.offices import Office
-from core.persistence.tables import accounts, applicants, booking_applicants, bookings, metadata, slots
+from core.persistence.tables import accounts, applicants, booking_applicants, bookings, slots
 from core.runtime import Runtime, open_runtime
 from core.services import accounts as account_service
 from core.services import release
 from core.services.booking import ApplicantNotOnAccount, Booked, Cancelled, Hold, SlotFullWithChoices
 from core.services.calendar import day_view
 from core.services.errors import SlotNotFound
-from tests.conftest import FRIDAY_AFTERNOON, NEXT_MONDAY, SECRET
+from tests.conftest import FRIDAY_AFTERNOON, NEXT_MONDAY, SECRET, truncate_postgres
 from tests.factories import add_office, make_nik, register, release_days, sample_office, slot_ids
 
 T = TypeVar("T")
@@ -791,11 +790,7 @@ def test_random_sequences_of_use_cases_keep_sqlite_in_step_with_the_model(sqlite
 
 
 def _truncated(url: str) -> str:
-    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
-    names = ", ".join(t.name for t in metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    truncate_postgres(url)
     return url
 
 
