@@ -1,4 +1,8 @@
-"""The PostgreSQL ledger: every operation one statement, so a booking costs one round trip per step."""
+"""The PostgreSQL ledger: group commit over a few writer lanes, one statement per operation.
+
+The statements run on the asyncpg connection under SQLAlchemy's pooled one, prepared once per connection:
+at opening time the Python side of each statement, not PostgreSQL, was the larger cost.
+"""
 
 from __future__ import annotations
 
@@ -7,38 +11,36 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, String, bindparam, select, text
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.domain.calendar import SlotState
 from core.persistence.ledger import Confirmed, Ended, HoldAttempt, HoldCommand
-from core.persistence.repositories import slot_state
-from core.persistence.tables import accounts, slots
 
 # Data-modifying CTEs run as one atomic statement: if the slot has no room nothing is inserted, and if an
 # applicant's NIK is already active the unique index aborts the whole statement, places included.
 # The party join keeps only the account's own applicants, the owner first; a short count means invalid.
-_HOLD = text(
-    """
+# $1 ids, $2 kinds, $3 account, $4 office, $5 slot, $6 n, $7 now, $8 day, $9 code, $10 key,
+# $11 held_until, $12 cancel_until, $13 frozen_until, $14 ends_at
+_HOLD = """
     WITH party AS (
         SELECT p.pos, p.applicant_id, p.kind, a.nik_hash
-        FROM unnest(:ids, :kinds) WITH ORDINALITY AS p(applicant_id, kind, pos)
-        JOIN applicants a ON a.id = p.applicant_id AND a.account_id = :account_id
-                         AND a.is_owner = (p.pos = 1)
+        FROM unnest($1::int[], $2::text[]) WITH ORDINALITY AS p(applicant_id, kind, pos)
+        JOIN applicants a ON a.id = p.applicant_id AND a.account_id = $3::int AND a.is_owner = (p.pos = 1)
     ),
     taken AS (
-        UPDATE slots SET taken = taken + :n, queue_seq = queue_seq + :n
-        WHERE id = :slot_id AND taken + :n <= capacity
-          AND bookable_from <= :now AND bookable_until > :now
-          AND (SELECT count(*) FROM party) = :n
-          AND NOT EXISTS (SELECT 1 FROM accounts WHERE id = :account_id AND frozen_until > :now)
-        RETURNING id, queue_seq - :n + 1 AS first
+        UPDATE slots SET taken = taken + $6::int, queue_seq = queue_seq + $6::int
+        WHERE id = $5::int AND taken + $6::int <= capacity
+          AND bookable_from <= $7::timestamptz AND bookable_until > $7::timestamptz
+          AND (SELECT count(*) FROM party) = $6::int
+          AND NOT EXISTS (SELECT 1 FROM accounts WHERE id = $3::int AND frozen_until > $7::timestamptz)
+        RETURNING id, queue_seq - $6::int + 1 AS first
     ),
     booking AS (
         INSERT INTO bookings (code, account_id, office_id, slot_id, day, party_size, queue_start, status,
                               idempotency_key, held_until, cancel_until, frozen_until, ends_at, created_at)
-        SELECT :code, :account_id, :office_id, taken.id, :day, :n, taken.first, 'held', :key,
-               :held_until, :cancel_until, :frozen_until, :ends_at, :now
+        SELECT $9::text, $3::int, $4::int, taken.id, $8::date, $6::int, taken.first, 'held', $10::text,
+               $11::timestamptz, $12::timestamptz, $13::timestamptz, $14::timestamptz, $7::timestamptz
         FROM taken
         RETURNING id, queue_start
     ),
@@ -50,41 +52,42 @@ _HOLD = text(
         RETURNING booking_id
     )
     SELECT (SELECT id FROM booking) AS booking_id, (SELECT count(*) FROM party) AS party_found
-    """
-).bindparams(bindparam("ids", type_=ARRAY(Integer)), bindparam("kinds", type_=ARRAY(String)))
+"""
 
-_LAPSED = text("SELECT 1 FROM bookings WHERE slot_id = :slot_id AND status = 'held' AND held_until <= :now LIMIT 1")
-_DAY = (
-    select(slots)
-    .where(slots.c.office_id == bindparam("office_id"), slots.c.day == bindparam("day"))
-    .order_by(slots.c.start_time)
-)
-_FROZEN = select(accounts.c.frozen_until).where(accounts.c.id == bindparam("account_id"))
-_KEY_USED = text("SELECT 1 FROM bookings WHERE account_id = :account_id AND idempotency_key = :key")
+# Why no room, in one read: lapsed holds in the slot ($1, $2 now), the account's freeze ($3) and whether
+# this request was made before ($4 key).
+_WHY = """
+    SELECT EXISTS (SELECT 1 FROM bookings WHERE slot_id = $1::int AND status = 'held'
+                   AND held_until <= $2::timestamptz) AS lapsed,
+           (SELECT frozen_until FROM accounts WHERE id = $3::int) AS frozen_until,
+           EXISTS (SELECT 1 FROM bookings WHERE account_id = $3::int AND idempotency_key = $4::text) AS key_used
+"""
+_DAY = """
+    SELECT id, start_time, end_time, capacity, taken, bookable_from, bookable_until FROM slots
+    WHERE office_id = $1::int AND day = $2::date ORDER BY start_time
+"""
 
-_CONFIRM = text(
-    """
+# $1 booking, $2 account, $3 now
+_CONFIRM = """
     WITH b AS (
-        UPDATE bookings SET status = 'confirmed', confirmed_at = :now
-        WHERE id = :booking_id AND account_id = :account_id AND status = 'held' AND held_until > :now
+        UPDATE bookings SET status = 'confirmed', confirmed_at = $3::timestamptz
+        WHERE id = $1::int AND account_id = $2::int AND status = 'held' AND held_until > $3::timestamptz
         RETURNING frozen_until, code, queue_start
     ),
     frozen AS (
-        UPDATE accounts SET frozen_until = b.frozen_until FROM b WHERE accounts.id = :account_id
+        UPDATE accounts SET frozen_until = b.frozen_until FROM b WHERE accounts.id = $2::int
         RETURNING 1
     )
-    SELECT code, queue_start AS first FROM b
-    """
-)
+    SELECT code, queue_start FROM b
+"""
 
 
-def _end(status_from: str, status_to: str, *, before_deadline: bool) -> Any:
-    deadline = "AND cancel_until > :now" if before_deadline else ""
-    return text(
-        f"""
+def _end(status_from: str, status_to: str, *, before_deadline: bool) -> str:
+    deadline = "AND cancel_until > $3::timestamptz" if before_deadline else ""
+    return f"""
         WITH b AS (
-            UPDATE bookings SET status = '{status_to}', ended_at = :now
-            WHERE id = :booking_id AND account_id = :account_id AND status = '{status_from}' {deadline}
+            UPDATE bookings SET status = '{status_to}', ended_at = $3::timestamptz
+            WHERE id = $1::int AND account_id = $2::int AND status = '{status_from}' {deadline}
             RETURNING id, slot_id, party_size
         ),
         back AS (
@@ -95,18 +98,16 @@ def _end(status_from: str, status_to: str, *, before_deadline: bool) -> Any:
             RETURNING 1
         )
         SELECT id, slot_id, party_size FROM b
-        """  # noqa: S608 - the interpolated words are constants of this module
-    )
+    """  # noqa: S608 - the interpolated words are constants of this module
 
 
 _CANCEL = _end("confirmed", "cancelled", before_deadline=True)
 _RELEASE = _end("held", "expired", before_deadline=False)
 
-_EXPIRE = text(
-    """
+_EXPIRE = """
     WITH b AS (
-        UPDATE bookings SET status = 'expired', ended_at = :now
-        WHERE status = 'held' AND held_until <= :now
+        UPDATE bookings SET status = 'expired', ended_at = $1::timestamptz
+        WHERE status = 'held' AND held_until <= $1::timestamptz
         RETURNING id, slot_id, party_size
     ),
     per_slot AS (SELECT slot_id, sum(party_size) AS n FROM b GROUP BY slot_id),
@@ -119,61 +120,50 @@ _EXPIRE = text(
         RETURNING 1
     )
     SELECT count(*) FROM b
-    """
-)
+"""
 
-_RETIRE = text(
-    """
-    UPDATE booking_applicants SET active_nik = NULL
-    WHERE active_nik IS NOT NULL AND (cardinality(:hashes) = 0 OR active_nik = ANY(:hashes))
-      AND booking_id IN (SELECT id FROM bookings WHERE status = 'confirmed' AND ends_at <= :now)
-    """
-).bindparams(bindparam("hashes", type_=ARRAY(String)))
-
-
-Op = Callable[[AsyncConnection], Awaitable[Any]]
+_RETIRE = """
+    WITH freed AS (
+        UPDATE booking_applicants SET active_nik = NULL
+        WHERE active_nik IS NOT NULL AND (cardinality($1::text[]) = 0 OR active_nik = ANY($1::text[]))
+          AND booking_id IN (SELECT id FROM bookings WHERE status = 'confirmed' AND ends_at <= $2::timestamptz)
+        RETURNING 1
+    )
+    SELECT count(*) FROM freed
+"""
 
 
-async def _first(conn: AsyncConnection, stmt: Any, params: dict[str, Any]) -> Any:
-    return (await conn.execute(stmt, params)).first()
+Op = Callable[[asyncpg.Connection], Awaitable[Any]]
 
 
-async def _hold(conn: AsyncConnection, cmd: HoldCommand) -> HoldAttempt:
+async def _hold(db: asyncpg.Connection, cmd: HoldCommand) -> HoldAttempt:
     t = cmd.terms
-    params = {
-        "ids": list(cmd.applicant_ids),
-        "kinds": list(cmd.application_types),
-        "account_id": cmd.account_id,
-        "office_id": cmd.office_id,
-        "slot_id": cmd.slot_id,
-        "n": len(cmd.applicant_ids),
-        "now": cmd.now,
-        "day": cmd.day,
-        "code": cmd.code,
-        "key": cmd.idempotency_key,
-        "held_until": t.held_until,
-        "cancel_until": t.cancel_until,
-        "frozen_until": t.frozen_until,
-        "ends_at": t.ends_at,
-    }
+    n = len(cmd.applicant_ids)
+    args = (
+        list(cmd.applicant_ids), list(cmd.application_types), cmd.account_id, cmd.office_id, cmd.slot_id, n,
+        cmd.now, cmd.day, cmd.code, cmd.idempotency_key, t.held_until, t.cancel_until, t.frozen_until, t.ends_at,
+    )  # fmt: skip
     for attempt in range(2):
-        row = await _first(conn, _HOLD, params)
-        if row.party_found != len(cmd.applicant_ids):
+        row = await db.fetchrow(_HOLD, *args)
+        if row["party_found"] != n:
             return HoldAttempt(None, party_invalid=True)
-        if row.booking_id is not None:
-            return HoldAttempt(row.booking_id)
+        if row["booking_id"] is not None:
+            return HoldAttempt(row["booking_id"])
+        why = await db.fetchrow(_WHY, cmd.slot_id, cmd.now, cmd.account_id, cmd.idempotency_key)
         # Holds that lapsed in this slot still count until swept: sweep, and try once more.
-        if attempt or await _first(conn, _LAPSED, params) is None or not await _expire(conn, cmd.now):
+        if attempt or not why["lapsed"] or not await _expire(db, cmd.now):
             break
-    day = (await conn.execute(_DAY, {"office_id": cmd.office_id, "day": cmd.day})).all()
-    frozen = (await conn.execute(_FROZEN, {"account_id": cmd.account_id})).scalar()
-    key = {"account_id": cmd.account_id, "key": cmd.idempotency_key}
-    key_used = await _first(conn, _KEY_USED, key) is not None
-    return HoldAttempt(None, day_slots=tuple(slot_state(r) for r in day), frozen_until=frozen, key_used=key_used)
+    day = await db.fetch(_DAY, cmd.office_id, cmd.day)
+    return HoldAttempt(
+        None,
+        day_slots=tuple(SlotState(*r) for r in day),
+        frozen_until=why["frozen_until"],
+        key_used=why["key_used"],
+    )
 
 
-async def _expire(conn: AsyncConnection, now: datetime) -> int:
-    return int((await _first(conn, _EXPIRE, {"now": now}))[0])
+async def _expire(db: asyncpg.Connection, now: datetime) -> int:
+    return int(await db.fetchval(_EXPIRE, now))
 
 
 class PostgresLedger:
@@ -231,14 +221,21 @@ class PostgresLedger:
                 return
 
     async def _apply(self, batch: list[tuple[Op, asyncio.Future[Any]]]) -> None:
+        async with self._engine.connect() as conn:
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert isinstance(raw, asyncpg.Connection)
+            await self._apply_on(raw, batch)
+
+    @staticmethod
+    async def _apply_on(db: asyncpg.Connection, batch: list[tuple[Op, asyncio.Future[Any]]]) -> None:
         try:
-            async with self._engine.connect() as conn, conn.begin():
-                results = [await op(conn) for op, _ in batch]
+            async with db.transaction():
+                results = [await op(db) for op, _ in batch]
         except Exception:  # one operation broke the batch: nothing of it was written
             for op, future in batch:
                 try:
-                    async with self._engine.connect() as conn, conn.begin():
-                        value = await op(conn)
+                    async with db.transaction():
+                        value = await op(db)
                 except Exception as exc:
                     if not future.done():
                         future.set_exception(exc)
@@ -252,20 +249,18 @@ class PostgresLedger:
 
     async def hold(self, cmd: HoldCommand) -> HoldAttempt:
         try:
-            result: HoldAttempt = await self._submit(cmd.slot_id, lambda conn: _hold(conn, cmd))
-        except IntegrityError:
+            result: HoldAttempt = await self._submit(cmd.slot_id, lambda db: _hold(db, cmd))
+        except asyncpg.IntegrityConstraintViolationError:
             return HoldAttempt(None, conflict=True)
         return result
 
     async def confirm(self, account_id: int, booking_id: int, now: datetime) -> Confirmed | None:
-        params = {"account_id": account_id, "booking_id": booking_id, "now": now}
-        row = await self._submit(booking_id, lambda conn: _first(conn, _CONFIRM, params))
-        return None if row is None else Confirmed(booking_id, row.code, row.first)
+        row = await self._submit(booking_id, lambda db: db.fetchrow(_CONFIRM, booking_id, account_id, now))
+        return None if row is None else Confirmed(booking_id, row["code"], row["queue_start"])
 
-    async def _end(self, stmt: Any, account_id: int, booking_id: int, now: datetime) -> Ended | None:
-        params = {"account_id": account_id, "booking_id": booking_id, "now": now}
-        row = await self._submit(booking_id, lambda conn: _first(conn, stmt, params))
-        return None if row is None else Ended(row.id, row.slot_id, row.party_size)
+    async def _end(self, stmt: str, account_id: int, booking_id: int, now: datetime) -> Ended | None:
+        row = await self._submit(booking_id, lambda db: db.fetchrow(stmt, booking_id, account_id, now))
+        return None if row is None else Ended(row["id"], row["slot_id"], row["party_size"])
 
     async def cancel(self, account_id: int, booking_id: int, now: datetime) -> Ended | None:
         return await self._end(_CANCEL, account_id, booking_id, now)
@@ -274,12 +269,9 @@ class PostgresLedger:
         return await self._end(_RELEASE, account_id, booking_id, now)
 
     async def expire_holds(self, now: datetime) -> int:
-        result: int = await self._submit(0, lambda conn: _expire(conn, now))
+        result: int = await self._submit(0, lambda db: _expire(db, now))
         return result
 
     async def retire_ended(self, nik_hashes: tuple[str, ...], now: datetime) -> int:
-        async def op(conn: AsyncConnection) -> int:
-            return int((await conn.execute(_RETIRE, {"hashes": list(nik_hashes), "now": now})).rowcount)
-
-        result: int = await self._submit(0, op)
+        result: int = await self._submit(0, lambda db: db.fetchval(_RETIRE, list(nik_hashes), now))
         return result
