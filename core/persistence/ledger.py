@@ -36,8 +36,9 @@ class HoldAttempt:
     """What the database said: a new booking id, or why not.
 
     With no booking and no flag set, the slot had no room for the party (after lapsed holds were taken
-    back) or was not open, or the account was frozen; `day_slots` and `frozen_until`, read in the same
-    transaction, say which, so the caller can explain it without reading again.
+    back) or was not open, or the account was frozen; `day_slots` (the slot asked for, and the day's
+    other slots open now with room for the party) and `frozen_until`, read in the same transaction, say
+    which, so the caller can explain it and offer other times without reading again.
     """
 
     booking_id: int | None

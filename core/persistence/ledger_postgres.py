@@ -62,9 +62,13 @@ _WHY = """
            (SELECT frozen_until FROM accounts WHERE id = $3::int) AS frozen_until,
            EXISTS (SELECT 1 FROM bookings WHERE account_id = $3::int AND idempotency_key = $4::text) AS key_used
 """
+# The slot asked for, and the day's other slots open now that can take the party: what to offer instead.
 _DAY = """
     SELECT id, start_time, end_time, capacity, taken, bookable_from, bookable_until FROM slots
-    WHERE office_id = $1::int AND day = $2::date ORDER BY start_time
+    WHERE office_id = $1::int AND day = $2::date
+      AND (id = $3::int OR (capacity - taken >= $4::int AND bookable_from <= $5::timestamptz
+                            AND bookable_until > $5::timestamptz))
+    ORDER BY start_time
 """
 
 # $1 booking, $2 account, $3 now
@@ -153,7 +157,7 @@ async def _hold(db: asyncpg.Connection, cmd: HoldCommand) -> HoldAttempt:
         # Holds that lapsed in this slot still count until swept: sweep, and try once more.
         if attempt or not why["lapsed"] or not await _expire(db, cmd.now):
             break
-    day = await db.fetch(_DAY, cmd.office_id, cmd.day)
+    day = await db.fetch(_DAY, cmd.office_id, cmd.day, cmd.slot_id, n, cmd.now)
     return HoldAttempt(
         None,
         day_slots=tuple(SlotState(*r) for r in day),

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from core.domain.booking import MAX_PARTY
 from core.domain.calendar import SlotState
 from core.persistence.database import BUSY_TIMEOUT_MS, ensure_sqlite_dir, sqlite_pragmas
 from core.persistence.ledger import Confirmed, Ended, HoldAttempt, HoldCommand
@@ -40,7 +41,10 @@ def _read_ts(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-_PARTY = "SELECT id, is_owner, nik_hash FROM applicants WHERE account_id = ? AND id IN ({})"
+_PARTY = {
+    n: f"SELECT id, is_owner, nik_hash FROM applicants WHERE account_id = ? AND id IN ({','.join('?' * n)})"  # noqa: S608 - only placeholders are joined in
+    for n in range(1, MAX_PARTY + 1)
+}
 _TAKE = """
     UPDATE slots SET taken = taken + ?1, queue_seq = queue_seq + ?1
     WHERE id = ?2 AND taken + ?1 <= capacity AND bookable_from <= ?3 AND bookable_until > ?3
@@ -63,9 +67,12 @@ _ADD_APPLICANT = """
     INSERT INTO booking_applicants (booking_id, position, applicant_id, application_type, active_nik, queue_no)
     VALUES (?, ?, ?, ?, ?, ?)
 """
+# The slot asked for, and the day's other slots open now that can take the party: what to offer instead.
 _DAY = """
     SELECT id, start_time, end_time, capacity, taken, bookable_from, bookable_until FROM slots
-    WHERE office_id = ? AND day = ? ORDER BY start_time
+    WHERE office_id = ?1 AND day = ?2
+      AND (id = ?3 OR (capacity - taken >= ?4 AND bookable_from <= ?5 AND bookable_until > ?5))
+    ORDER BY start_time
 """
 _CONFIRM = """
     UPDATE bookings SET status = 'confirmed', confirmed_at = ?1
@@ -104,7 +111,7 @@ def _time(text: str) -> time:
 def apply_hold(db: sqlite3.Connection, cmd: HoldCommand) -> HoldAttempt:
     """Take the places and write the held booking, or report why not; inside the caller's transaction."""
     ids = cmd.applicant_ids
-    rows = db.execute(_PARTY.format(",".join("?" * len(ids))), (cmd.account_id, *ids)).fetchall()
+    rows = db.execute(_PARTY[len(ids)], (cmd.account_id, *ids)).fetchall()
     by_id = {r[0]: r for r in rows}
     if len(by_id) != len(ids) or not by_id[ids[0]][1]:
         return HoldAttempt(None, party_invalid=True)
@@ -138,7 +145,8 @@ def apply_hold(db: sqlite3.Connection, cmd: HoldCommand) -> HoldAttempt:
 
 
 def _no_room(db: sqlite3.Connection, cmd: HoldCommand, frozen: datetime | None, key_used: bool) -> HoldAttempt:
-    day = db.execute(_DAY, (cmd.office_id, cmd.day.isoformat())).fetchall()
+    asked = (cmd.office_id, cmd.day.isoformat(), cmd.slot_id, len(cmd.applicant_ids), _ts(cmd.now))
+    day = db.execute(_DAY, asked).fetchall()
     states = tuple(
         SlotState(r[0], _time(r[1]), _time(r[2]), r[3], r[4], _read_ts(r[5]), _read_ts(r[6]))  # type: ignore[arg-type]
         for r in day

@@ -41,6 +41,7 @@ from core.persistence.ledger import HoldAttempt, HoldCommand, Ledger
 from core.services.errors import SlotNotFound
 from core.services.uow import UnitOfWork
 
+_APPLICATION_TYPES = frozenset(t.value for t in ApplicationType)
 ATTEMPTS = 3  # a first try, and up to two more after repairing something stale
 
 
@@ -142,7 +143,10 @@ class BookingDesk:
     ) -> Hold:
         """Take places for the party in the slot for a few minutes, until confirmed or let go."""
         ids = tuple(applicant_ids)
-        kinds = tuple(ApplicationType(k).value for k in application_types)
+        kinds = tuple(str(k) for k in application_types)
+        for k in kinds:
+            if k not in _APPLICATION_TYPES:
+                raise ValueError(f"unknown application type {k!r}")
         if not ids:
             raise PartyEmpty()
         if len(ids) > MAX_PARTY:
