@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+import sqlite3
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from core.clock import FixedClock
+from core.config import Settings
 from core.crypto import Vault
 from core.domain.booking import (
     AccountFrozen,
@@ -19,9 +24,9 @@ from core.domain.booking import (
     SlotFull,
     is_well_formed_code,
 )
-from core.runtime import Runtime
+from core.runtime import Runtime, open_runtime
 from core.services.booking import SlotFullWithChoices
-from tests.conftest import NEXT_MONDAY
+from tests.conftest import NEXT_MONDAY, SECRET
 from tests.factories import add_office, register, release_days, sample_office, slot_ids
 
 
@@ -228,3 +233,28 @@ async def test_one_refused_request_in_a_rush_costs_the_others_nothing(runtime: R
     async with runtime.reader() as uow:
         (state,) = (await uow.slots.in_range(1, NEXT_MONDAY, NEXT_MONDAY))[NEXT_MONDAY]
     assert state.taken == 2 + 6
+
+
+async def test_a_hold_waits_for_another_process_lock_without_stopping_the_bot(
+    sqlite_template: Path, tmp_path: Path, vault: Vault, clock: FixedClock
+) -> None:
+    path = tmp_path / "antrean.sqlite3"
+    shutil.copy(sqlite_template, path)
+    settings = Settings(database_url=f"sqlite:///{path}", environment="test", secret_key=SECRET)
+    async with open_runtime(settings, clock) as runtime:
+        (slot,) = await _ready(runtime, slots=1)
+        account = await register(runtime, vault, 1)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process (a staff command, say) holds the write lock
+        hold = asyncio.ensure_future(runtime.desk.hold(account.id, slot, [account.applicants[0].id], ["new"], "k"))
+        ticks = 0
+        started = time.monotonic()
+        while time.monotonic() - started < 0.3:  # the event loop keeps serving others meanwhile
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert not hold.done() and ticks >= 10
+        other.execute("COMMIT")
+        other.close()
+        held = await asyncio.wait_for(hold, timeout=5)
+        booked = await runtime.desk.confirm(account.id, held.booking_id)  # and the ledger is back on the loop
+        assert booked.code == held.code
