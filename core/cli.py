@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 from core.clock import SystemClock
@@ -14,8 +14,9 @@ from core.config import Settings
 from core.domain.calendar import DayState
 from core.domain.errors import DomainError
 from core.domain.identity import NikError, parse_nik
+from core.domain.offices import SlotTime
 from core.runtime import open_runtime, upgrade_database
-from core.services import calendar, offices, release
+from core.services import calendar, offices, quota, release
 
 MARKS = {
     DayState.FREE: "+",
@@ -112,6 +113,32 @@ async def _release(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _slot_arg(text: str) -> SlotTime:
+    """'08:00-09:00=20' into a slot."""
+    span, _, capacity = text.partition("=")
+    start, _, end = span.partition("-")
+    return SlotTime(time.fromisoformat(start), time.fromisoformat(end), int(capacity))
+
+
+async def _quota(args: argparse.Namespace, settings: Settings) -> int:
+    clock = SystemClock()
+    async with open_runtime(settings, clock) as rt:
+        if args.action == "template":
+            office = await quota.set_slot_template(rt.uow(), args.office, [_slot_arg(s) for s in args.slots])
+            print(f"{office.code}: " + ", ".join(f"{s.label} ({s.capacity})" for s in office.slots))
+        elif args.action == "set":
+            day, start = date.fromisoformat(args.day), time.fromisoformat(args.start)
+            done = await quota.set_capacity(rt.uow(), args.office, day, start, args.capacity, clock.now())
+            when = "now" if done.released else "when the date is released"
+            print(f"{args.office} {day} {start:%H:%M}: capacity {done.capacity}, {when}")
+        else:
+            emptied = await quota.close_date(
+                rt.uow(), args.office, date.fromisoformat(args.day), args.reason, clock.now()
+            )
+            print(f"{args.office} {args.day}: closed ({emptied} released slots emptied)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="antrean", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -134,6 +161,21 @@ def build_parser() -> argparse.ArgumentParser:
     rel.add_argument("dates", nargs="*", help="YYYY-MM-DD dates to open for booking now")
     rel.add_argument("--office", help="office code")
     rel.add_argument("--weekly", action="store_true", help="schedule every office's next weekly window")
+
+    q = sub.add_parser("quota", help="an office's slot template, a date's capacity, closing a date")
+    qs = q.add_subparsers(dest="action", required=True)
+    qt = qs.add_parser("template", help="replace the slots future releases start from")
+    qt.add_argument("office")
+    qt.add_argument("slots", nargs="+", help="HH:MM-HH:MM=CAPACITY, e.g. 08:00-09:00=20")
+    qc = qs.add_parser("set", help="one slot's capacity on one date")
+    qc.add_argument("office")
+    qc.add_argument("day", help="YYYY-MM-DD")
+    qc.add_argument("start", help="HH:MM, the slot's start")
+    qc.add_argument("capacity", type=int)
+    qx = qs.add_parser("close", help="close a date (no bookings may stand on it)")
+    qx.add_argument("office")
+    qx.add_argument("day", help="YYYY-MM-DD")
+    qx.add_argument("--reason", default="", help="shown to applicants, e.g. 'renovasi gedung'")
 
     nik = sub.add_parser("nik", help="check a NIK")
     nik.add_argument("action", choices=["check"])
@@ -160,6 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_calendar(args, settings))
         if args.command == "release":
             return asyncio.run(_release(args, settings))
+        if args.command == "quota":
+            return asyncio.run(_quota(args, settings))
         if args.command == "demo":
             from core.demo import run_demo
 

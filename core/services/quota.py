@@ -1,0 +1,110 @@
+"""Quota by staff: an office's slot template, a date's capacity, and closing a date."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+
+from core.domain.booking import DateNotBookable
+from core.domain.errors import DomainError
+from core.domain.offices import Office, SlotTime
+from core.services.errors import OfficeNotFound
+from core.services.uow import UnitOfWork
+
+
+class CapacityBelowTaken(DomainError):
+    """A released slot cannot shrink below the applicants already holding or booked in it."""
+
+    code = "capacity_below_taken"
+
+    def __init__(self, taken: int) -> None:
+        self.taken = taken
+        super().__init__(f"{taken} places are taken")
+
+
+class DateHasBookings(DomainError):
+    """A date with bookings is not closed by a click: the applicants must be told and moved first."""
+
+    code = "date_has_bookings"
+
+    def __init__(self, taken: int) -> None:
+        self.taken = taken
+        super().__init__(f"{taken} places are taken")
+
+
+class NoSuchSlot(DomainError):
+    code = "no_such_slot"
+
+    def __init__(self, start: time) -> None:
+        self.start = start
+        super().__init__(f"no slot starts at {start:%H:%M}")
+
+
+@dataclass(frozen=True, slots=True)
+class CapacitySet:
+    day: date
+    start: time
+    capacity: int
+    released: bool  # True: the released slot changed now; False: kept for when the date is released
+
+
+async def _office(uow: UnitOfWork, office_code: str) -> Office:
+    office = await uow.offices.get(office_code)
+    if office is None:
+        raise OfficeNotFound(office_code)
+    return office
+
+
+async def set_slot_template(uow: UnitOfWork, office_code: str, template: Sequence[SlotTime]) -> Office:
+    """Replace the arrival slots that future releases of this office start from."""
+    async with uow:
+        office = await _office(uow, office_code)
+        saved = await uow.offices.save(replace(office, slots=tuple(sorted(template, key=lambda s: s.start))))
+        await uow.commit()
+        return saved
+
+
+async def set_capacity(
+    uow: UnitOfWork, office_code: str, day: date, start: time, capacity: int, now: datetime
+) -> CapacitySet:
+    """Set one slot's capacity on one date: at once if released, else when the date is released."""
+    if capacity < 0:
+        raise ValueError("capacity is a number of applicants, at least 0")
+    async with uow:
+        office = await _office(uow, office_code)
+        assert office.id is not None
+        if day <= office.today(now):
+            raise DateNotBookable(day, "past")
+        released = [s for s in (await uow.slots.in_range(office.id, day, day)).get(day, []) if s.start == start]
+        if released:
+            slot = released[0]
+            if not await uow.slots.set_capacity(slot.slot_id, capacity):
+                raise CapacityBelowTaken(slot.taken)
+        elif start not in {s.start for s in office.slots}:
+            raise NoSuchSlot(start)
+        else:
+            await uow.offices.set_capacity_override(office.id, day, start, capacity)
+        await uow.commit()
+    return CapacitySet(day, start, capacity, bool(released))
+
+
+async def close_date(uow: UnitOfWork, office_code: str, day: date, reason: str, now: datetime) -> int:
+    """Close a date at this office (grey in the calendar, nothing bookable); refused while it has bookings.
+
+    Returns how many released slots were emptied of their places.
+    """
+    async with uow:
+        office = await _office(uow, office_code)
+        assert office.id is not None
+        if day <= office.today(now):
+            raise DateNotBookable(day, "past")
+        released = (await uow.slots.in_range(office.id, day, day)).get(day, [])
+        taken = sum(s.taken for s in released)
+        if taken:
+            raise DateHasBookings(taken)
+        for s in released:
+            await uow.slots.set_capacity(s.slot_id, 0)  # nothing left to take, even through an old button
+        await uow.offices.add_closure(office.id, day, reason.strip() or "closed")
+        await uow.commit()
+    return len(released)

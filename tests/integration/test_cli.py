@@ -1,0 +1,66 @@
+"""The `antrean` command line, run in-process against a real SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.cli import main
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cli.sqlite3"
+    monkeypatch.setenv("ANTREAN_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("ANTREAN_ENVIRONMENT", "test")
+    assert main(["db", "upgrade"]) == 0
+    return path
+
+
+def test_a_valid_nik_prints_what_it_encodes_and_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["nik", "check", "3174014107900001", "--dob", "1990-07-01"]) == 0
+    out = capsys.readouterr().out
+    assert "3174********0001" in out and "female" in out and "1990-07-01" in out and "DKI Jakarta" in out
+    assert "3174014107900001" not in out  # never the whole number on a screen or in a log
+
+
+def test_a_wrong_nik_says_which_part_and_exits_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["nik", "check", "3174013207900001"]) == 1
+    out = capsys.readouterr().out
+    assert "nik_invalid_birth_date" in out and "320790" in out
+
+
+def test_a_nik_that_disagrees_with_the_date_of_birth_exits_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["nik", "check", "3174010107900001", "--dob", "1990-07-02"]) == 1
+    assert "nik_birth_date_mismatch" in capsys.readouterr().out
+
+
+def test_staff_import_offices_release_a_date_and_see_it_free(
+    database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["offices", "import"]) == 0
+    assert "61 offices added" in capsys.readouterr().out
+    assert main(["offices", "list", "-q", "denpasar"]) == 0
+    assert "DPS" in capsys.readouterr().out
+    assert main(["quota", "template", "DPS", "08:00-09:00=4", "09:00-10:00=6"]) == 0
+    assert main(["release", "--office", "DPS", "2031-03-04"]) == 0
+    assert main(["quota", "set", "DPS", "2031-03-04", "08:00", "2"]) == 0
+    assert "capacity 2, now" in capsys.readouterr().out
+    assert main(["calendar", "DPS", "--month", "2031-03", "--day", "2031-03-04"]) == 0
+    out = capsys.readouterr().out
+    assert " 4+" in out and "2 of 2 left" in out and "6 of 6 left" in out and "WITA" in out
+
+
+def test_closing_a_date_turns_it_grey(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["offices", "import"]) == 0
+    assert main(["quota", "close", "JYP", "2031-03-05", "--reason", "renovasi"]) == 0
+    capsys.readouterr()
+    assert main(["calendar", "JYP", "--month", "2031-03"]) == 0
+    assert " 5-" in capsys.readouterr().out
+
+
+def test_a_refused_staff_action_exits_one_with_the_reason(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["offices", "import"]) == 0
+    assert main(["release", "--office", "NOPE", "2031-03-04"]) == 1
+    assert "office_not_found" in capsys.readouterr().err
