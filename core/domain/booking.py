@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -129,19 +130,19 @@ class NotCancellable(DomainError):
         super().__init__(f"booking is {status}")
 
 
-def check_party(nik_hashes: list[str], owner_hash: str) -> None:
-    """One to five distinct applicants, the account owner first."""
-    if not nik_hashes:
+def check_party(members: Sequence[Hashable], owner: Hashable | None = None) -> None:
+    """One to five distinct applicants, the account owner first (checked when the owner is known)."""
+    if not members:
         raise PartyEmpty()
-    if len(nik_hashes) > MAX_PARTY:
-        raise PartyTooLarge(len(nik_hashes))
-    if nik_hashes[0] != owner_hash:
+    if len(members) > MAX_PARTY:
+        raise PartyTooLarge(len(members))
+    if owner is not None and members[0] != owner:
         raise OwnerNotFirst()
-    seen: set[str] = set()
-    for position, h in enumerate(nik_hashes, start=1):
-        if h in seen:
+    seen: set[Hashable] = set()
+    for position, member in enumerate(members, start=1):
+        if member in seen:
             raise DuplicateApplicant(position)
-        seen.add(h)
+        seen.add(member)
 
 
 def last_cancel_day(arrival: date) -> date:

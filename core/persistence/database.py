@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -22,14 +22,6 @@ def async_url(url: str) -> URL:
         u = u.set(drivername="sqlite+aiosqlite")
     elif u.drivername in ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"):
         u = u.set(drivername="postgresql+asyncpg")
-    return u
-
-
-def sync_url(url: str) -> URL:
-    """The same database through a synchronous driver (SQLite writer thread, Alembic on SQLite)."""
-    u = make_url(url)
-    if u.get_backend_name() == "sqlite":
-        return u.set(drivername="sqlite+pysqlite")
     return u
 
 
@@ -72,13 +64,3 @@ def make_async_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> A
         _install_sqlite_events(engine.sync_engine)
         return engine
     return create_async_engine(u, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-
-
-def make_sync_engine(url: str, *, echo: bool = False) -> Engine:
-    u = sync_url(url)
-    if u.get_backend_name() == "sqlite":
-        ensure_sqlite_dir(u)
-        engine = create_engine(u, echo=echo)
-        _install_sqlite_events(engine)
-        return engine
-    return create_engine(u, echo=echo)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Row, and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import Row, case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.domain.calendar import SlotState
@@ -303,14 +303,6 @@ class BookingRepository:
         stmt = select(bookings).where(bookings.c.account_id == account_id, bookings.c.idempotency_key == key)
         return (await self._conn.execute(stmt)).first()
 
-    async def for_account(self, account_id: int) -> list[Any]:
-        stmt = (
-            select(bookings)
-            .where(bookings.c.account_id == account_id, bookings.c.status.in_(("held", "confirmed", "cancelled")))
-            .order_by(bookings.c.day.desc(), bookings.c.id.desc())
-        )
-        return list((await self._conn.execute(stmt)).all())
-
     async def party(self, booking_id: int) -> list[Any]:
         stmt = (
             select(
@@ -341,27 +333,5 @@ class BookingRepository:
             )
             .join(bookings, bookings.c.id == booking_applicants.c.booking_id)
             .where(booking_applicants.c.active_nik.in_(list(nik_hashes)))
-        )
-        return list((await self._conn.execute(stmt)).all())
-
-    async def day_list(self, office_id: int, day: date) -> list[Any]:
-        stmt = (
-            select(
-                bookings.c.id,
-                bookings.c.code,
-                slots.c.start_time,
-                slots.c.end_time,
-                booking_applicants.c.position,
-                booking_applicants.c.queue_no,
-                booking_applicants.c.application_type,
-                booking_applicants.c.checked_in_at,
-                applicants.c.full_name,
-                applicants.c.nik_masked,
-            )
-            .join(slots, slots.c.id == bookings.c.slot_id)
-            .join(booking_applicants, booking_applicants.c.booking_id == bookings.c.id)
-            .join(applicants, applicants.c.id == booking_applicants.c.applicant_id)
-            .where(and_(bookings.c.office_id == office_id, bookings.c.day == day, bookings.c.status == "confirmed"))
-            .order_by(slots.c.start_time, booking_applicants.c.queue_no)
         )
         return list((await self._conn.execute(stmt)).all())

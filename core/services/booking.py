@@ -14,22 +14,19 @@ from datetime import date, datetime, time, timedelta
 
 from core.clock import Clock
 from core.domain.booking import (
-    MAX_PARTY,
     ApplicationType,
     BookingNotFound,
     BookingWindowClosed,
     CancellationClosed,
     DateNotBookable,
-    DuplicateApplicant,
     HoldExpired,
     HoldTerms,
     NikAlreadyBooked,
     NotCancellable,
     OwnerNotFirst,
-    PartyEmpty,
-    PartyTooLarge,
     SlotFull,
     check_not_frozen,
+    check_party,
     hold_terms,
     last_cancel_day,
     new_booking_code,
@@ -147,15 +144,9 @@ class BookingDesk:
         for k in kinds:
             if k not in _APPLICATION_TYPES:
                 raise ValueError(f"unknown application type {k!r}")
-        if not ids:
-            raise PartyEmpty()
-        if len(ids) > MAX_PARTY:
-            raise PartyTooLarge(len(ids))
+        check_party(ids)  # the owner coming first is checked against the database, with the places
         if len(kinds) != len(ids):
             raise ValueError("one application type per applicant")
-        for position, aid in enumerate(ids, 1):
-            if aid in ids[: position - 1]:
-                raise DuplicateApplicant(position)
         facts = await self._slot_facts(slot_id)
         office = facts.office
         assert office.id is not None

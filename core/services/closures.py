@@ -20,10 +20,6 @@ def _national(year: int) -> dict[date, Closure]:
     return out
 
 
-def national_closure(day: date) -> Closure | None:
-    return _national(day.year).get(day)
-
-
 def closures_between(first: date, last: date, office_closures: dict[date, str]) -> dict[date, Closure]:
     """Every closed date in [first, last] apart from weekends, the office's own reasons winning."""
     out: dict[date, Closure] = {}
