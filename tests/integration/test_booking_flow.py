@@ -258,3 +258,25 @@ async def test_a_hold_waits_for_another_process_lock_without_stopping_the_bot(
         held = await asyncio.wait_for(hold, timeout=5)
         booked = await runtime.desk.confirm(account.id, held.booking_id)  # and the ledger is back on the loop
         assert booked.code == held.code
+
+
+async def test_the_sweep_gives_lapsed_holds_back_without_anyone_asking(
+    runtime: Runtime, vault: Vault, clock: FixedClock
+) -> None:
+    from core.services.sweeps import run_sweeps
+
+    (slot,) = await _ready(runtime, capacity=3, slots=1)
+    account = await register(runtime, vault, 1, family=1)
+    await runtime.desk.hold(account.id, slot, [a.id for a in account.applicants], ["new", "new"], "k")
+    clock.advance(timedelta(minutes=6))
+    stop = asyncio.Event()
+    sweeping = asyncio.create_task(run_sweeps(runtime.desk, stop, holds_every=0.01))
+    for _ in range(200):
+        async with runtime.reader() as uow:
+            (state,) = (await uow.slots.in_range(1, NEXT_MONDAY, NEXT_MONDAY))[NEXT_MONDAY]
+        if state.taken == 0:
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await sweeping
+    assert state.taken == 0
