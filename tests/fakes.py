@@ -255,6 +255,9 @@ class FakeAccountRepository(AccountRepository):
     async def add(self, values: dict[str, Any]) -> int:
         return int(_insert(self._store, tables.accounts, values)["id"])
 
+    async def set_language(self, account_id: int, language: str) -> None:
+        self._store.accounts[account_id]["language"] = language
+
     async def add_applicant(self, values: dict[str, Any]) -> int:
         if values.get("account_id") not in self._store.accounts:
             raise _integrity(tables.applicants, "FOREIGN KEY constraint failed")

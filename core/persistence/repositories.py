@@ -277,6 +277,9 @@ class AccountRepository:
     async def add(self, values: dict[str, Any]) -> int:
         return _new_id(await self._conn.execute(insert(accounts).values(**values)))
 
+    async def set_language(self, account_id: int, language: str) -> None:
+        await self._conn.execute(update(accounts).where(accounts.c.id == account_id).values(language=language))
+
     async def add_applicant(self, values: dict[str, Any]) -> int:
         return _new_id(await self._conn.execute(insert(applicants).values(**values)))
 

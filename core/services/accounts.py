@@ -70,9 +70,13 @@ def clean_name(raw: str) -> str:
     return name.upper()
 
 
+def latest_today(now: datetime) -> date:
+    """The latest calendar date anywhere in Indonesia (WIT): a child born today there is not "in the future"."""
+    return now.astimezone(ZoneInfo("Asia/Jayapura")).date()
+
+
 def _applicant_values(vault: Vault, account_id: int, name: str, nik: str, dob: date, now: datetime) -> dict[str, Any]:
-    # The latest calendar date anywhere in Indonesia (WIT), so a child born today there is not "in the future".
-    parsed = parse_nik(nik, today=now.astimezone(ZoneInfo("Asia/Jayapura")).date(), date_of_birth=dob)
+    parsed = parse_nik(nik, today=latest_today(now), date_of_birth=dob)
     return {
         "account_id": account_id,
         "full_name": clean_name(name),
@@ -172,3 +176,14 @@ async def account_by_telegram_user(uow: UnitOfWork, telegram_user_id: int) -> Ac
         if account is None:
             return None
         return _view(account, await uow.accounts.applicants(account.id))
+
+
+async def set_language(uow: UnitOfWork, account_id: int, language: str) -> None:
+    """The language the account's messages and documents are written in."""
+    if language not in ("id", "en"):
+        raise ValueError(f"unsupported language {language!r}")
+    async with uow:
+        if await uow.accounts.get(account_id) is None:
+            raise AccountNotFound()
+        await uow.accounts.set_language(account_id, language)
+        await uow.commit()

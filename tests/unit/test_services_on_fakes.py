@@ -100,6 +100,7 @@ FAKED: dict[tuple[type[Any], type[Any]], tuple[str, ...]] = {
         "get",
         "owner_hash_taken",
         "add",
+        "set_language",
         "add_applicant",
         "applicants",
     ),

@@ -1,0 +1,10 @@
+"""One router per feature; `routers()` lists them in the order they must be tried."""
+
+from aiogram import Router
+
+from bot.handlers import common, menu, start
+
+
+def routers() -> list[Router]:
+    # common first (/cancel works in every state), its fallbacks last.
+    return [common.router, start.router, menu.router, common.fallbacks]

@@ -1,0 +1,33 @@
+"""Gettext catalogs for the bot: Indonesian by default, English when the applicant's Telegram or choice says so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aiogram.types import TelegramObject, User
+from aiogram.utils.i18n import I18n, I18nMiddleware
+
+LOCALES = Path(__file__).resolve().parent.parent / "locales"
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+
+
+def make_i18n() -> I18n:
+    return I18n(path=LOCALES, default_locale=DEFAULT_LANGUAGE, domain="messages")
+
+
+def language_of(user: User | None) -> str:
+    """English for an English Telegram, Indonesian for everyone else."""
+    code = (user.language_code or "") if user else ""
+    return "en" if code.lower().startswith("en") else DEFAULT_LANGUAGE
+
+
+class LocaleMiddleware(I18nMiddleware):
+    """The account's chosen language wins; before registration, the Telegram app's language decides."""
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        account = data.get("account")
+        if account is not None and account.language in LANGUAGES:
+            return str(account.language)
+        return language_of(data.get("event_from_user"))

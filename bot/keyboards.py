@@ -1,0 +1,78 @@
+"""Keyboards: every button text through gettext, every callback carrying ids only."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+from aiogram.utils.i18n import gettext as _
+
+
+class Consent(CallbackData, prefix="consent"):
+    agree: bool
+
+
+class BirthDate(CallbackData, prefix="dob"):
+    day: date
+
+
+class Menu(CallbackData, prefix="menu"):
+    item: str  # book | bookings | family | help | alerts | language
+
+
+class Language(CallbackData, prefix="lang"):
+    code: str
+
+
+def consent() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=_("✅ I agree"), callback_data=Consent(agree=True).pack())],
+            [InlineKeyboardButton(text=_("Not now"), callback_data=Consent(agree=False).pack())],
+        ]
+    )
+
+
+def birth_date(encoded: date, label: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=label, callback_data=BirthDate(day=encoded).pack())]]
+    )
+
+
+def share_contact() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text=_("📱 Share my phone number"), request_contact=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+def main_menu() -> InlineKeyboardMarkup:
+    rows = [
+        (_("📅 Book a queue slot"), "book"),
+        (_("🧾 My bookings"), "bookings"),
+        (_("👨‍👩‍👧 Family members"), "family"),
+        (_("❓ Help and FAQ"), "help"),
+        (_("🔔 Quota-opening alerts"), "alerts"),
+        (_("🌐 Language"), "language"),
+    ]
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=t, callback_data=Menu(item=i).pack())] for t, i in rows]
+    )
+
+
+def languages() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text="Bahasa Indonesia", callback_data=Language(code="id").pack()),
+                InlineKeyboardButton(text="English", callback_data=Language(code="en").pack()),
+            ]
+        ]
+    )

@@ -1,0 +1,1176 @@
+"""A stand-in for the Telegram Bot API on loopback: enough of it for aiogram 3, plus a driver that plays users."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import mimetypes
+import re
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+from aiohttp import web
+
+Json = dict[str, Any]
+Call = tuple[str, Json]
+
+# aiogram sends every request as a form whose values are strings: scalars JSON-encoded ("42", "true"), objects
+# and arrays as JSON text, text as is (aiogram/client/session/base.py, prepare_value). Telegram types them per
+# parameter; these sets do the same, so handlers and the calls log see ints, bools and dicts.
+_JSON_PARAMS = frozenset(
+    {
+        "reply_markup",
+        "allowed_updates",
+        "commands",
+        "scope",
+        "entities",
+        "caption_entities",
+        "link_preview_options",
+        "reply_parameters",
+    }
+)
+_INT_PARAMS = frozenset(
+    {"chat_id", "message_id", "offset", "limit", "timeout", "cache_time", "reply_to_message_id", "message_thread_id"}
+)
+_BOOL_PARAMS = frozenset(
+    {
+        "show_alert",
+        "disable_notification",
+        "protect_content",
+        "drop_pending_updates",
+        "disable_web_page_preview",
+        "allow_sending_without_reply",
+        "disable_content_type_detection",
+        "is_persistent",
+    }
+)
+_INT_TEXT = re.compile(r"-?\d+")
+_BOOLS = {"true": True, "false": False, "1": True, "0": False}
+
+# The tags Telegram's HTML parse mode knows: https://core.telegram.org/bots/api#html-style
+_HTML_TAGS = frozenset(
+    {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "span",
+        "tg-spoiler",
+        "a",
+        "tg-emoji",
+        "code",
+        "pre",
+        "blockquote",
+    }
+)
+_HTML_ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot);")
+_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+_START_TAG = re.compile(r"([a-zA-Z][a-zA-Z0-9-]*)(?:\s.*)?", re.DOTALL)
+_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,})?(?=\s|$)")
+_TOKEN = re.compile(r"(\d+):[A-Za-z0-9_-]+")
+_INLINE_BUTTON_KINDS = (
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+)
+_CHAT_ACTIONS = frozenset(
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
+# Calls that concern the chat named by their chat_id, for wait_for_bot; chat actions are left out on purpose,
+# since a test awaiting "the reply" wants the message that follows the "typing…" and not the action itself.
+_CHAT_METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument", "deleteMessage"})
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64
+MAX_INLINE_BUTTONS = 100
+MAX_UPLOAD = 50 * 1024 * 1024
+
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are exactly the same "
+    "as a current content and reply markup of the message"
+)
+QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+CHAT_NOT_FOUND = "Bad Request: chat not found"
+BUTTON_DATA_INVALID = "Bad Request: BUTTON_DATA_INVALID"
+
+
+class ApiError(Exception):
+    """A refusal answered the way Telegram words it."""
+
+    def __init__(self, error_code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.error_code = error_code
+        self.description = description
+        self.retry_after = retry_after
+
+    def body(self) -> Json:
+        answer: Json = {"ok": False, "error_code": self.error_code, "description": self.description}
+        if self.retry_after is not None:
+            answer["parameters"] = {"retry_after": self.retry_after}
+        return answer
+
+
+def _bad(reason: str) -> ApiError:
+    return ApiError(400, f"Bad Request: {reason}")
+
+
+def _utf16_len(text: str) -> int:
+    # Telegram measures text and entity offsets in UTF-16 code units.
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _byte_offset(text: str, index: int) -> int:
+    return len(text[:index].encode())
+
+
+def _html_to_plain(text: str) -> str:
+    """The text Telegram shows for an HTML-formatted message, or its "can't parse entities" refusal."""
+    out: list[str] = []
+    open_tags: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "&":
+            entity = _HTML_ENTITY.match(text, i)
+            if entity is None:
+                # Telegram keeps an ampersand that starts no known entity as a literal character.
+                out.append(ch)
+                i += 1
+                continue
+            name = entity[1]
+            if name.startswith("#x"):
+                out.append(chr(int(name[2:], 16)))
+            elif name.startswith("#"):
+                out.append(chr(int(name[1:])))
+            else:
+                out.append(_NAMED_ENTITIES[name])
+            i = entity.end()
+        elif ch == "<":
+            end = text.find(">", i)
+            where = _byte_offset(text, i)
+            if end == -1:
+                raise _bad(f"can't parse entities: Unclosed start tag at byte offset {where}")
+            inner = text[i + 1 : end]
+            if inner.startswith("/"):
+                name = inner[1:].strip().lower()
+                if not open_tags:
+                    raise _bad(f"can't parse entities: Unexpected end tag at byte offset {where}")
+                expected = open_tags.pop()
+                if name and name != expected:
+                    raise _bad(
+                        f'can\'t parse entities: Unmatched end tag at byte offset {where}, expected "</{expected}>", '
+                        f'found "</{name}>"'
+                    )
+            else:
+                tag = _START_TAG.fullmatch(inner)
+                name = tag[1].lower() if tag else inner.split(maxsplit=1)[0] if inner.strip() else ""
+                if tag is None or name not in _HTML_TAGS:
+                    raise _bad(f'can\'t parse entities: Unsupported start tag "{name}" at byte offset {where}')
+                if name == "span" and "tg-spoiler" not in inner:
+                    raise _bad(f'can\'t parse entities: Tag "span" must have class "tg-spoiler" at byte offset {where}')
+                open_tags.append(name)
+            i = end + 1
+        else:
+            out.append(ch)
+            i += 1
+    if open_tags:
+        raise _bad(f'can\'t parse entities: Can\'t find end tag corresponding to start tag "{open_tags[-1]}"')
+    return "".join(out)
+
+
+def _formatted(text: str, parse_mode: str | None) -> str:
+    """The text as the user will see it once the parse mode has been applied."""
+    if parse_mode is None or parse_mode == "":
+        return text
+    if parse_mode.lower() == "html":
+        return _html_to_plain(text)
+    if parse_mode.lower() in {"markdown", "markdownv2"}:
+        # Not parsed: the project formats in HTML, so Markdown is passed through rather than half-imitated.
+        return text
+    raise _bad("unsupported parse_mode")
+
+
+def _without_nulls(value: Any) -> Any:
+    # aiogram leaves out null fields and a hand-written JSON client may not; compare and store them alike.
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _check_markup(markup: Any, *, inline_only: bool) -> Json | None:
+    """The reply markup as stored, or Telegram's refusal of it."""
+    if markup is None:
+        return None
+    if not isinstance(markup, dict):
+        raise _bad("can't parse reply keyboard markup JSON object")
+    markup = _without_nulls(markup)
+    if "inline_keyboard" in markup:
+        rows = markup["inline_keyboard"]
+        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+            raise _bad('field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays')
+        if sum(len(row) for row in rows) > MAX_INLINE_BUTTONS:
+            raise _bad("reply markup is too long")
+        for row in rows:
+            for button in row:
+                _check_inline_button(button)
+        return markup
+    if inline_only:
+        raise _bad("inline keyboard expected")
+    if "keyboard" in markup:
+        rows = markup["keyboard"]
+        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+            raise _bad('field "keyboard" of the ReplyKeyboardMarkup should be an Array of Arrays')
+        for row in rows:
+            for button in row:
+                if not isinstance(button, str | dict) or (isinstance(button, dict) and "text" not in button):
+                    raise _bad("can't parse keyboard button: Text must be non-empty")
+        return markup
+    if markup.get("remove_keyboard") is True or markup.get("force_reply") is True:
+        return markup
+    raise _bad("can't parse reply keyboard markup JSON object")
+
+
+def _check_inline_button(button: Any) -> None:
+    if not isinstance(button, dict) or not isinstance(button.get("text"), str):
+        raise _bad("can't parse inline keyboard button: Field \"text\" must be of type String")
+    kinds = [kind for kind in _INLINE_BUTTON_KINDS if kind in button]
+    if not kinds:
+        raise _bad("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+    if "callback_data" in kinds:
+        data = button["callback_data"]
+        if not isinstance(data, str) or not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
+            raise ApiError(400, BUTTON_DATA_INVALID)
+
+
+def _normalise(raw: dict[str, Any]) -> Json:
+    """Parameters typed the way Telegram reads them, whether they came as a form or as JSON."""
+    params: Json = {}
+    for key, value in raw.items():
+        if isinstance(value, str):
+            if key in _JSON_PARAMS:
+                try:
+                    value = json.loads(value)
+                except ValueError as exc:
+                    if key == "reply_markup":
+                        raise _bad("can't parse reply keyboard markup JSON object") from exc
+                    raise _bad(f"can't parse {key} JSON object") from exc
+            elif key in _INT_PARAMS and _INT_TEXT.fullmatch(value):
+                value = int(value)
+            elif key in _BOOL_PARAMS and value.lower() in _BOOLS:
+                value = _BOOLS[value.lower()]
+        params[key] = value
+    return params
+
+
+def _int(params: Json, key: str, missing: str) -> int:
+    value = params.get(key)
+    if value is None or value == "":
+        raise _bad(missing)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _bad(f"invalid {key} specified")
+    return value
+
+
+def _opt_str(params: Json, key: str) -> str | None:
+    value = params.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _bad(f"invalid {key} specified")
+    return value
+
+
+def _check_text(plain: str) -> None:
+    if not plain.strip():
+        raise _bad("message text is empty")
+    if _utf16_len(plain) > MAX_TEXT:
+        raise _bad("message is too long")
+
+
+@dataclass
+class _Message:
+    """One message of a private chat, as sent and as last edited."""
+
+    message_id: int
+    chat: Json
+    sender: Json
+    date: int
+    text: str | None = None
+    parse_mode: str | None = None
+    plain: str | None = None
+    entities: list[Json] | None = None
+    caption: str | None = None
+    caption_plain: str | None = None
+    reply_markup: Json | None = None
+    document: Json | None = None
+    contact: Json | None = None
+    sticker: Json | None = None
+    edit_date: int | None = None
+
+    def api(self) -> Json:
+        """The Message object Telegram would return: formatted text, and only inline markup."""
+        message: Json = {"message_id": self.message_id, "from": self.sender, "chat": self.chat, "date": self.date}
+        if self.plain is not None:
+            message["text"] = self.plain
+        if self.entities:
+            message["entities"] = self.entities
+        if self.caption_plain is not None:
+            message["caption"] = self.caption_plain
+        for key in ("document", "contact", "sticker", "edit_date"):
+            if getattr(self, key) is not None:
+                message[key] = getattr(self, key)
+        if self.reply_markup is not None and "inline_keyboard" in self.reply_markup:
+            message["reply_markup"] = self.reply_markup
+        return copy.deepcopy(message)
+
+    def view(self) -> Json:
+        """The message for a test or a playground: text as sent, with its parse mode, and any markup."""
+        message = self.api()
+        if self.text is not None:
+            message["text"] = self.text
+        if self.caption is not None:
+            message["caption"] = self.caption
+        message["parse_mode"] = self.parse_mode
+        message["reply_markup"] = copy.deepcopy(self.reply_markup)
+        return message
+
+
+@dataclass
+class _Chat:
+    """A private chat between the bot and one user; its id is the user's id."""
+
+    user: Json
+    messages: dict[int, _Message] = field(default_factory=dict)
+    last_message_id: int = 0
+    keyboard: Json | None = None
+    blocked: bool = False
+    log: list[Call] = field(default_factory=list)
+    mark: int = 0
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def next_message_id(self) -> int:
+        self.last_message_id += 1
+        return self.last_message_id
+
+    def as_chat(self) -> Json:
+        chat: Json = {"id": self.user["id"], "type": "private", "first_name": self.user["first_name"]}
+        return chat
+
+
+@dataclass
+class _Query:
+    user_id: int
+    message_id: int
+    data: str
+    answer: Json | None = None
+
+
+@dataclass
+class _Document:
+    data: bytes
+    file_id: str
+    file_unique_id: str
+    file_name: str
+    mime_type: str
+    file_path: str
+
+    def api(self) -> Json:
+        return {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "file_name": self.file_name,
+            "mime_type": self.mime_type,
+            "file_size": len(self.data),
+        }
+
+
+@dataclass
+class _Flood:
+    retry_after: int
+    times: int
+    method: str | None
+
+    def matches(self, method: str) -> bool:
+        if self.method is None:
+            # Polling is not the bot sending anything; a blanket flood on it would only slow polling down.
+            return method != "getUpdates"
+        return self.method.lower() == method.lower()
+
+
+@dataclass
+class _Request:
+    token: str
+    params: Json
+    files: dict[str, web.FileField]
+
+
+_Handler = Callable[[_Request], Awaitable[Any]]
+
+
+class BotApiStandin:
+    """An in-memory Telegram Bot API on 127.0.0.1 for aiogram, with a Python and HTTP driver that plays users."""
+
+    def __init__(
+        self,
+        *,
+        username: str = "antrean_bot",
+        first_name: str = "Antrean",
+        token: str | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        self.username = username
+        self.first_name = first_name
+        self.token = token
+        self.delay = delay
+        self._chats: dict[int, _Chat] = {}
+        self._updates: deque[Json] = deque()
+        self._last_update_id = 0
+        self._updates_changed = asyncio.Event()
+        self._poll_generation = 0
+        self._allowed_updates: list[str] = []
+        self._queries: dict[str, _Query] = {}
+        self._last_query_id = 0
+        self._documents: dict[str, _Document] = {}
+        self._commands: dict[tuple[str, str], list[Json]] = {}
+        self._floods: list[_Flood] = []
+        self._calls: list[Call] = []
+        self._errors: list[tuple[str, Json, str]] = []
+        self._closing = False
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+        self._methods: dict[str, tuple[str, _Handler]] = {
+            name.lower(): (name, handler)
+            for name, handler in {
+                "getMe": self._get_me,
+                "getUpdates": self._get_updates,
+                "deleteWebhook": self._delete_webhook,
+                "getWebhookInfo": self._get_webhook_info,
+                "setMyCommands": self._set_my_commands,
+                "getMyCommands": self._get_my_commands,
+                "deleteMyCommands": self._delete_my_commands,
+                "sendMessage": self._send_message,
+                "editMessageText": self._edit_message_text,
+                "editMessageReplyMarkup": self._edit_message_reply_markup,
+                "answerCallbackQuery": self._answer_callback_query,
+                "sendDocument": self._send_document,
+                "getFile": self._get_file,
+                "deleteMessage": self._delete_message,
+                "sendChatAction": self._send_chat_action,
+            }.items()
+        }
+
+    # --- Life cycle ---------------------------------------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Listen on host:port (0 picks a free port) and return the base URL to give aiogram."""
+        app = web.Application(client_max_size=MAX_UPLOAD + 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._api)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._file)
+        app.router.add_post("/standin/users/{user_id}/messages", self._http_message)
+        app.router.add_post("/standin/users/{user_id}/stickers", self._http_sticker)
+        app.router.add_post("/standin/users/{user_id}/callbacks", self._http_callback)
+        app.router.add_post("/standin/users/{user_id}/contact", self._http_contact)
+        app.router.add_get("/standin/users/{user_id}/chat", self._http_chat)
+        app.router.add_get("/standin/documents/{file_id}", self._http_document)
+        # Long polls end on their own when stopping, so a short grace period is enough.
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        bound_host, bound_port = self._runner.addresses[0][:2]
+        self.base_url = f"http://{bound_host}:{bound_port}"
+        return self.base_url
+
+    async def stop(self) -> None:
+        """Answer pending long polls and stop listening."""
+        self._closing = True
+        self._wake_pollers()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    # --- Simulation knobs ---------------------------------------------------------------------------------------
+
+    def flood(self, retry_after: int, times: int = 1, method: str | None = None) -> None:
+        """Answer the next `times` calls (of `method`, or of any method but getUpdates) with 429 Too Many Requests."""
+        self._floods.append(_Flood(retry_after=retry_after, times=times, method=method))
+
+    # --- Driver: users act --------------------------------------------------------------------------------------
+
+    async def user_sends_text(
+        self, user_id: int, text: str, *, language_code: str | None = None, first_name: str | None = None
+    ) -> int:
+        """The user sends text (a leading /command gets its bot_command entity); returns the update_id."""
+        chat = self._chat_for_user(user_id, language_code=language_code, first_name=first_name)
+        message = _Message(
+            message_id=chat.next_message_id(),
+            chat=chat.as_chat(),
+            sender=chat.user,
+            date=int(time.time()),
+            text=text,
+            plain=text,
+        )
+        command = _COMMAND.match(text)
+        if command:
+            message.entities = [{"type": "bot_command", "offset": 0, "length": _utf16_len(command[0])}]
+        return self._user_message(chat, message)
+
+    async def user_sends_sticker(self, user_id: int) -> int:
+        """The user sends a sticker; returns the update_id."""
+        chat = self._chat_for_user(user_id)
+        sticker = {
+            "file_id": f"CAACAgIAAxkBAAE{chat.last_message_id + 1:06d}",
+            "file_unique_id": f"AgADsticker{chat.last_message_id + 1}",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": "👍",
+        }
+        message = _Message(
+            message_id=chat.next_message_id(),
+            chat=chat.as_chat(),
+            sender=chat.user,
+            date=int(time.time()),
+            sticker=sticker,
+        )
+        return self._user_message(chat, message)
+
+    async def user_shares_contact(self, user_id: int, phone: str, *, owner_id: int | None = None) -> int:
+        """The user shares a contact (their own, as the request_contact button does, unless owner_id says otherwise)."""
+        chat = self._chat_for_user(user_id)
+        contact = {"phone_number": phone, "first_name": chat.user["first_name"], "user_id": owner_id or user_id}
+        message = _Message(
+            message_id=chat.next_message_id(),
+            chat=chat.as_chat(),
+            sender=chat.user,
+            date=int(time.time()),
+            contact=contact,
+        )
+        return self._user_message(chat, message)
+
+    async def user_taps(self, user_id: int, message_id: int, data: str) -> str:
+        """The user taps an inline button of a message in their chat; returns the callback_query id."""
+        chat = self._chat_for_user(user_id)
+        message = chat.messages.get(message_id)
+        if message is None:
+            raise LookupError(f"chat {user_id} has no message {message_id} to tap")
+        self._last_query_id += 1
+        query_id = str(4_000_000_000_000_000_000 + self._last_query_id)
+        self._queries[query_id] = _Query(user_id=user_id, message_id=message_id, data=data)
+        chat.mark = len(chat.log)
+        self._push_update(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": chat.user,
+                    "message": message.api(),
+                    "chat_instance": f"-{user_id}",
+                    "data": data,
+                }
+            }
+        )
+        return query_id
+
+    async def user_taps_button(self, user_id: int, label: str) -> str:
+        """The user taps the inline button labelled `label` in the newest message showing one; returns the query id."""
+        chat = self._chats.get(user_id)
+        for message in reversed(list(chat.messages.values()) if chat else []):
+            for row in (message.reply_markup or {}).get("inline_keyboard", []):
+                for button in row:
+                    if button.get("text") == label and "callback_data" in button:
+                        return await self.user_taps(user_id, message.message_id, button["callback_data"])
+        raise LookupError(f"no inline button {label!r} in chat {user_id}")
+
+    async def user_blocks_bot(self, user_id: int) -> None:
+        """The user blocks the bot: sends to them answer 403 until they write again."""
+        self._chat_for_user(user_id).blocked = True
+
+    # --- Driver: tests look -------------------------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every API call the bot made but getUpdates, in order, as (method, typed params)."""
+        return list(self._calls)
+
+    @property
+    def errors(self) -> list[tuple[str, Json, str]]:
+        """The calls that were refused, as (method, params, description)."""
+        return list(self._errors)
+
+    async def chat(self, user_id: int) -> list[Json]:
+        """The chat's messages as they stand now, oldest first (text as sent, with its parse_mode and markup)."""
+        chat = self._chats.get(user_id)
+        return [message.view() for message in chat.messages.values()] if chat else []
+
+    async def last_bot_message(self, user_id: int) -> Json | None:
+        """The newest message from the bot still in the chat, or None."""
+        for message in reversed(await self.chat(user_id)):
+            if message["from"]["is_bot"]:
+                return message
+        return None
+
+    async def keyboard(self, user_id: int) -> Json | None:
+        """The reply keyboard the user currently sees under the input field, or None."""
+        chat = self._chats.get(user_id)
+        return copy.deepcopy(chat.keyboard) if chat else None
+
+    async def document_bytes(self, file_id: str) -> bytes:
+        """The bytes of a document the bot sent."""
+        return self._documents[file_id].data
+
+    async def answered(self, callback_query_id: str) -> Json | None:
+        """How the bot answered a callback query (text, show_alert, …), or None while unanswered."""
+        query = self._queries.get(callback_query_id)
+        return copy.deepcopy(query.answer) if query else None
+
+    async def unanswered(self) -> list[str]:
+        """The callback queries the bot has not answered (yet)."""
+        return [query_id for query_id, query in self._queries.items() if query.answer is None]
+
+    async def commands(self, *, scope: Json | None = None, language_code: str = "") -> list[Json]:
+        """The bot's command list for a scope and language, as setMyCommands left it."""
+        return copy.deepcopy(self._commands.get(self._commands_key(scope, language_code), []))
+
+    async def updates_pending(self) -> int:
+        """How many updates the bot has not confirmed yet."""
+        return len(self._updates)
+
+    async def wait_for_bot(self, user_id: int, *, calls: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Wait for `calls` bot calls about this chat since the user's last action; returns those calls."""
+        chat = self._chats.get(user_id)
+        if chat is None:
+            raise LookupError(f"user {user_id} has not written to the bot")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while len(chat.log) - chat.mark < calls:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                made = chat.log[chat.mark :]
+                raise TimeoutError(
+                    f"the bot made {len(made)} of {calls} calls about chat {user_id} within {timeout} s: {made}; "
+                    f"its last calls overall: {self._calls[-5:]}; refused: {self._errors[-3:]}"
+                )
+            changed = chat.changed
+            try:
+                await asyncio.wait_for(changed.wait(), remaining)
+            except TimeoutError:
+                continue
+        return copy.deepcopy(chat.log[chat.mark :])
+
+    # --- Internals: users, updates ------------------------------------------------------------------------------
+
+    def _chat_for_user(
+        self, user_id: int, *, language_code: str | None = None, first_name: str | None = None
+    ) -> _Chat:
+        chat = self._chats.get(user_id)
+        if chat is None:
+            user: Json = {
+                "id": user_id,
+                "is_bot": False,
+                "first_name": first_name or "Budi",
+                "language_code": language_code or "id",
+            }
+            chat = self._chats[user_id] = _Chat(user=user)
+        else:
+            if language_code is not None:
+                chat.user["language_code"] = language_code
+            if first_name is not None:
+                chat.user["first_name"] = first_name
+        return chat
+
+    def _user_message(self, chat: _Chat, message: _Message) -> int:
+        chat.blocked = False
+        chat.messages[message.message_id] = message
+        chat.mark = len(chat.log)
+        return self._push_update({"message": message.api()})
+
+    def _push_update(self, payload: Json) -> int:
+        self._last_update_id += 1
+        self._updates.append({"update_id": self._last_update_id, **payload})
+        self._wake_pollers()
+        return self._last_update_id
+
+    def _wake_pollers(self) -> None:
+        self._updates_changed.set()
+        self._updates_changed = asyncio.Event()
+
+    def _note_chat_call(self, user_id: int | None, call: Call) -> None:
+        chat = self._chats.get(user_id) if user_id is not None else None
+        if chat is None:
+            return
+        chat.log.append(call)
+        chat.changed.set()
+        chat.changed = asyncio.Event()
+
+    def _concerned_user(self, method: str, params: Json) -> int | None:
+        if method in _CHAT_METHODS:
+            chat_id = params.get("chat_id")
+            return chat_id if isinstance(chat_id, int) and not isinstance(chat_id, bool) else None
+        if method == "answerCallbackQuery":
+            query = self._queries.get(str(params.get("callback_query_id")))
+            return query.user_id if query else None
+        return None
+
+    def _chat_of(self, params: Json) -> _Chat:
+        chat_id = params.get("chat_id")
+        if chat_id is None or chat_id == "":
+            raise _bad("chat_id is empty")
+        chat = self._chats.get(chat_id) if isinstance(chat_id, int) else None
+        if chat is None:
+            raise ApiError(400, CHAT_NOT_FOUND)
+        return chat
+
+    def _bot_user(self, token: str) -> Json:
+        match = _TOKEN.fullmatch(token)
+        return {
+            "id": int(match[1]) if match else 0,
+            "is_bot": True,
+            "first_name": self.first_name,
+            "username": self.username,
+        }
+
+    @staticmethod
+    def _commands_key(scope: Any, language_code: Any) -> tuple[str, str]:
+        scope_type = scope.get("type", "default") if isinstance(scope, dict) else "default"
+        return json.dumps({**(scope if isinstance(scope, dict) else {}), "type": scope_type}, sort_keys=True), str(
+            language_code or ""
+        )
+
+    # --- HTTP: the Bot API --------------------------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        asked = request.match_info["method"]
+        if self.delay > 0:
+            await asyncio.sleep(self.delay)
+        if not _TOKEN.fullmatch(token) or (self.token is not None and token != self.token):
+            return web.json_response(ApiError(401, "Unauthorized").body(), status=401)
+        method, handler = self._methods.get(asked.lower(), (asked, None))
+        params: Json = {}
+        user_id: int | None = None
+        try:
+            raw, files = await self._read_params(request)
+            params = _normalise(raw)
+            if method != "getUpdates":
+                self._calls.append((method, params))
+            user_id = self._concerned_user(method, params)
+            if handler is None:
+                raise ApiError(404, "Not Found")
+            for flood in self._floods:
+                if flood.times > 0 and flood.matches(method):
+                    flood.times -= 1
+                    raise ApiError(429, f"Too Many Requests: retry after {flood.retry_after}", flood.retry_after)
+            result = await handler(_Request(token=token, params=params, files=files))
+        except ApiError as refusal:
+            if method != "getUpdates":
+                self._errors.append((method, params, refusal.description))
+            return web.json_response(refusal.body(), status=refusal.error_code)
+        finally:
+            self._floods = [flood for flood in self._floods if flood.times > 0]
+            self._note_chat_call(user_id, (method, params))
+        return web.json_response({"ok": True, "result": result})
+
+    async def _read_params(self, request: web.Request) -> tuple[dict[str, Any], dict[str, web.FileField]]:
+        raw: dict[str, Any] = dict(request.query)
+        files: dict[str, web.FileField] = {}
+        if request.method != "POST" or not request.body_exists:
+            return raw, files
+        if request.content_type == "application/json":
+            try:
+                body = await request.json()
+            except ValueError as exc:
+                raise _bad("can't parse JSON encoded request") from exc
+            if not isinstance(body, dict):
+                raise _bad("request body must be a JSON object")
+            raw.update(body)
+        elif request.content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+            for key, value in (await request.post()).items():
+                if isinstance(value, web.FileField):
+                    files[key] = value
+                else:
+                    raw[key] = value
+        return raw, files
+
+    async def _file(self, request: web.Request) -> web.StreamResponse:
+        path = request.match_info["path"]
+        for document in self._documents.values():
+            if document.file_path == path:
+                return web.Response(body=document.data, content_type=document.mime_type)
+        return web.json_response(ApiError(404, "Not Found").body(), status=404)
+
+    # --- Bot API methods ----------------------------------------------------------------------------------------
+
+    async def _get_me(self, request: _Request) -> Json:
+        return {
+            **self._bot_user(request.token),
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    async def _get_updates(self, request: _Request) -> list[Json]:
+        params = request.params
+        offset = params.get("offset")
+        if isinstance(offset, int) and offset > 0:
+            while self._updates and self._updates[0]["update_id"] < offset:
+                self._updates.popleft()
+        elif isinstance(offset, int) and offset < 0:
+            while len(self._updates) > -offset:
+                self._updates.popleft()
+        limit = params.get("limit")
+        limit = min(max(limit, 1), 100) if isinstance(limit, int) else 100
+        timeout = params.get("timeout")
+        timeout = max(timeout, 0) if isinstance(timeout, int) else 0
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list):
+            self._allowed_updates = [str(kind) for kind in allowed]
+        # Telegram answers an older long poll with 409 when a newer one arrives: only one poller may run.
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self._wake_pollers()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            if generation != self._poll_generation:
+                raise ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+                )
+            batch = self._deliverable(limit)
+            remaining = deadline - loop.time()
+            if batch or self._closing or remaining <= 0:
+                return batch
+            changed = self._updates_changed
+            try:
+                await asyncio.wait_for(changed.wait(), remaining)
+            except TimeoutError:
+                continue
+
+    def _deliverable(self, limit: int) -> list[Json]:
+        if self._allowed_updates:
+            # Telegram does not create updates of kinds the bot has not asked for; drop them the same way.
+            kept = [u for u in self._updates if any(kind in u for kind in self._allowed_updates)]
+            self._updates = deque(kept)
+        return copy.deepcopy(list(self._updates)[:limit])
+
+    async def _delete_webhook(self, request: _Request) -> bool:
+        if request.params.get("drop_pending_updates") is True:
+            self._updates.clear()
+        return True
+
+    async def _get_webhook_info(self, request: _Request) -> Json:
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+
+    async def _set_my_commands(self, request: _Request) -> bool:
+        commands = request.params.get("commands")
+        if not isinstance(commands, list):
+            raise _bad("commands must be an Array")
+        for command in commands:
+            if not isinstance(command, dict) or not re.fullmatch(r"[a-z0-9_]{1,32}", str(command.get("command"))):
+                raise _bad("BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description", ""))) <= 256:  # noqa: PLR2004
+                raise _bad("BOT_COMMAND_DESCRIPTION_INVALID")
+        key = self._commands_key(request.params.get("scope"), request.params.get("language_code"))
+        self._commands[key] = [{"command": c["command"], "description": c["description"]} for c in commands]
+        return True
+
+    async def _get_my_commands(self, request: _Request) -> list[Json]:
+        key = self._commands_key(request.params.get("scope"), request.params.get("language_code"))
+        return copy.deepcopy(self._commands.get(key, []))
+
+    async def _delete_my_commands(self, request: _Request) -> bool:
+        key = self._commands_key(request.params.get("scope"), request.params.get("language_code"))
+        self._commands.pop(key, None)
+        return True
+
+    def _reachable_chat(self, params: Json) -> _Chat:
+        chat = self._chat_of(params)
+        if chat.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        return chat
+
+    def _post(self, chat: _Chat, message: _Message) -> Json:
+        chat.messages[message.message_id] = message
+        markup = message.reply_markup
+        if markup is not None and "keyboard" in markup:
+            chat.keyboard = markup
+        elif markup is not None and markup.get("remove_keyboard") is True:
+            chat.keyboard = None
+        return message.api()
+
+    async def _send_message(self, request: _Request) -> Json:
+        params = request.params
+        chat = self._reachable_chat(params)
+        text = _opt_str(params, "text")
+        if text is None:
+            raise _bad("message text is empty")
+        parse_mode = _opt_str(params, "parse_mode")
+        plain = _formatted(text, parse_mode)
+        _check_text(plain)
+        markup = _check_markup(params.get("reply_markup"), inline_only=False)
+        message = _Message(
+            message_id=chat.next_message_id(),
+            chat=chat.as_chat(),
+            sender=self._bot_user(request.token),
+            date=int(time.time()),
+            text=text,
+            parse_mode=parse_mode,
+            plain=plain,
+            reply_markup=markup,
+        )
+        return self._post(chat, message)
+
+    def _message_to_edit(self, params: Json) -> _Message:
+        if params.get("inline_message_id"):
+            raise _bad("inline messages are not supported by the stand-in")
+        chat = self._chat_of(params)
+        message_id = _int(params, "message_id", "message identifier is not specified")
+        message = chat.messages.get(message_id)
+        if message is None:
+            raise _bad("message to edit not found")
+        if not message.sender["is_bot"]:
+            raise _bad("message can't be edited")
+        return message
+
+    async def _edit_message_text(self, request: _Request) -> Json:
+        params = request.params
+        message = self._message_to_edit(params)
+        text = _opt_str(params, "text")
+        if text is None:
+            raise _bad("message text is empty")
+        parse_mode = _opt_str(params, "parse_mode")
+        plain = _formatted(text, parse_mode)
+        _check_text(plain)
+        # Telegram drops the inline keyboard of an edited message unless the edit sends it again.
+        markup = _check_markup(params.get("reply_markup"), inline_only=True)
+        if message.text is None:
+            raise _bad("there is no text in the message to edit")
+        if text == message.text and parse_mode == message.parse_mode and markup == message.reply_markup:
+            raise _bad(NOT_MODIFIED.removeprefix("Bad Request: "))
+        message.text, message.parse_mode, message.plain = text, parse_mode, plain
+        message.reply_markup = markup
+        message.edit_date = int(time.time())
+        return message.api()
+
+    async def _edit_message_reply_markup(self, request: _Request) -> Json:
+        message = self._message_to_edit(request.params)
+        markup = _check_markup(request.params.get("reply_markup"), inline_only=True)
+        if markup == message.reply_markup or (markup is None and message.reply_markup is None):
+            raise _bad(NOT_MODIFIED.removeprefix("Bad Request: "))
+        message.reply_markup = markup
+        message.edit_date = int(time.time())
+        return message.api()
+
+    async def _answer_callback_query(self, request: _Request) -> bool:
+        params = request.params
+        query = self._queries.get(str(params.get("callback_query_id")))
+        if query is None or query.answer is not None:
+            raise ApiError(400, QUERY_TOO_OLD)
+        text = _opt_str(params, "text")
+        if text is not None and _utf16_len(text) > 200:  # noqa: PLR2004
+            raise _bad("MESSAGE_TOO_LONG")
+        query.answer = {
+            "text": text,
+            "show_alert": params.get("show_alert") is True,
+            "url": params.get("url"),
+            "cache_time": params.get("cache_time"),
+        }
+        return True
+
+    async def _send_document(self, request: _Request) -> Json:
+        params = request.params
+        chat = self._reachable_chat(params)
+        document = self._document_of(request)
+        caption = _opt_str(params, "caption")
+        parse_mode = _opt_str(params, "parse_mode")
+        caption_plain = _formatted(caption, parse_mode) if caption is not None else None
+        if caption_plain is not None and _utf16_len(caption_plain) > MAX_CAPTION:
+            raise _bad("message caption is too long")
+        markup = _check_markup(params.get("reply_markup"), inline_only=False)
+        message = _Message(
+            message_id=chat.next_message_id(),
+            chat=chat.as_chat(),
+            sender=self._bot_user(request.token),
+            date=int(time.time()),
+            parse_mode=parse_mode,
+            caption=caption,
+            caption_plain=caption_plain,
+            reply_markup=markup,
+            document=document.api(),
+        )
+        return self._post(chat, message)
+
+    def _document_of(self, request: _Request) -> _Document:
+        reference = request.params.get("document")
+        upload: web.FileField | None = None
+        if isinstance(reference, str) and reference.startswith("attach://"):
+            upload = request.files.get(reference.removeprefix("attach://"))
+            if upload is None:
+                raise _bad("wrong file identifier/HTTP URL specified")
+        elif reference is None:
+            upload = request.files.get("document")
+            if upload is None:
+                raise _bad("there is no document in the request")
+        elif isinstance(reference, str) and reference in self._documents:
+            return self._documents[reference]
+        else:
+            # A URL would make Telegram fetch the file; the stand-in cannot, so it refuses like a bad identifier.
+            raise _bad("wrong file identifier/HTTP URL specified")
+        data = upload.file.read()
+        if not data:
+            raise _bad("file must be non-empty")
+        file_name = upload.filename or "document"
+        # aiogram uploads every file as application/octet-stream; Telegram then goes by the file's extension.
+        mime_type = upload.content_type
+        if not mime_type or mime_type == "application/octet-stream":
+            mime_type = mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+        number = len(self._documents) + 1
+        extension = mimetypes.guess_extension(mime_type) or ""
+        document = _Document(
+            data=data,
+            file_id=f"BQACAgIAAxkBAAI{number:08d}",
+            file_unique_id=f"AgADdoc{number:08d}",
+            file_name=file_name,
+            mime_type=mime_type,
+            file_path=f"documents/file_{number}{extension}",
+        )
+        self._documents[document.file_id] = document
+        return document
+
+    async def _get_file(self, request: _Request) -> Json:
+        document = self._documents.get(str(request.params.get("file_id")))
+        if document is None:
+            raise _bad("invalid file_id")
+        return {
+            "file_id": document.file_id,
+            "file_unique_id": document.file_unique_id,
+            "file_size": len(document.data),
+            "file_path": document.file_path,
+        }
+
+    async def _delete_message(self, request: _Request) -> bool:
+        chat = self._chat_of(request.params)
+        message_id = _int(request.params, "message_id", "message identifier is not specified")
+        if chat.messages.pop(message_id, None) is None:
+            raise _bad("message to delete not found")
+        return True
+
+    async def _send_chat_action(self, request: _Request) -> bool:
+        self._reachable_chat(request.params)
+        if request.params.get("action") not in _CHAT_ACTIONS:
+            raise _bad("wrong parameter action in request")
+        return True
+
+    # --- HTTP: the driver, for a browser playground -------------------------------------------------------------
+
+    @staticmethod
+    def _user_id(request: web.Request) -> int:
+        try:
+            return int(request.match_info["user_id"])
+        except ValueError as exc:
+            raise web.HTTPBadRequest(text="user_id must be an integer") from exc
+
+    @staticmethod
+    async def _json_body(request: web.Request) -> Json:
+        try:
+            body = await request.json()
+        except ValueError as exc:
+            raise web.HTTPBadRequest(text="the body must be JSON") from exc
+        if not isinstance(body, dict):
+            raise web.HTTPBadRequest(text="the body must be a JSON object")
+        return body
+
+    async def _http_message(self, request: web.Request) -> web.Response:
+        user_id = self._user_id(request)
+        body = await self._json_body(request)
+        text = body.get("text")
+        if not isinstance(text, str) or not text:
+            return web.json_response({"error": "text must be a non-empty string"}, status=400)
+        language_code = body.get("language_code")
+        first_name = body.get("first_name")
+        update_id = await self.user_sends_text(
+            user_id,
+            text,
+            language_code=language_code if isinstance(language_code, str) else None,
+            first_name=first_name if isinstance(first_name, str) else None,
+        )
+        return web.json_response({"update_id": update_id})
+
+    async def _http_sticker(self, request: web.Request) -> web.Response:
+        return web.json_response({"update_id": await self.user_sends_sticker(self._user_id(request))})
+
+    async def _http_callback(self, request: web.Request) -> web.Response:
+        user_id = self._user_id(request)
+        body = await self._json_body(request)
+        message_id, data = body.get("message_id"), body.get("data")
+        if not isinstance(message_id, int) or not isinstance(data, str):
+            return web.json_response({"error": "message_id (integer) and data (string) are required"}, status=400)
+        try:
+            query_id = await self.user_taps(user_id, message_id, data)
+        except LookupError as exc:
+            return web.json_response({"error": str(exc)}, status=404)
+        return web.json_response({"callback_query_id": query_id})
+
+    async def _http_contact(self, request: web.Request) -> web.Response:
+        user_id = self._user_id(request)
+        phone = (await self._json_body(request)).get("phone")
+        if not isinstance(phone, str) or not phone:
+            return web.json_response({"error": "phone must be a non-empty string"}, status=400)
+        return web.json_response({"update_id": await self.user_shares_contact(user_id, phone)})
+
+    async def _http_chat(self, request: web.Request) -> web.Response:
+        user_id = self._user_id(request)
+        return web.json_response({"messages": await self.chat(user_id), "keyboard": await self.keyboard(user_id)})
+
+    async def _http_document(self, request: web.Request) -> web.Response:
+        document = self._documents.get(request.match_info["file_id"])
+        if document is None:
+            return web.json_response({"error": "no such document"}, status=404)
+        return web.Response(
+            body=document.data,
+            content_type=document.mime_type,
+            headers={"Content-Disposition": f'inline; filename="{document.file_name}"'},
+        )
