@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     InlineKeyboardButton,
@@ -19,7 +17,9 @@ class Consent(CallbackData, prefix="consent"):
 
 
 class BirthDate(CallbackData, prefix="dob"):
-    day: date
+    """The applicant confirms the birth date the NIK encodes (kept in the conversation state)."""
+
+    confirm: bool
 
 
 class Menu(CallbackData, prefix="menu"):
@@ -39,9 +39,9 @@ def consent() -> InlineKeyboardMarkup:
     )
 
 
-def birth_date(encoded: date, label: str) -> InlineKeyboardMarkup:
+def birth_date(label: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text=label, callback_data=BirthDate(day=encoded).pack())]]
+        inline_keyboard=[[InlineKeyboardButton(text=label, callback_data=BirthDate(confirm=True).pack())]]
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import itertools
 import json
 import mimetypes
 import re
@@ -114,6 +115,8 @@ MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
 MAX_INLINE_BUTTONS = 100
 MAX_UPLOAD = 50 * 1024 * 1024
+MAX_ALERT = 200
+MAX_COMMAND_DESCRIPTION = 256
 
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are exactly the same "
@@ -192,9 +195,8 @@ def _html_to_plain(text: str) -> str:
                         f'found "</{name}>"'
                     )
             else:
-                tag = _START_TAG.fullmatch(inner)
-                name = tag[1].lower() if tag else inner.split(maxsplit=1)[0] if inner.strip() else ""
-                if tag is None or name not in _HTML_TAGS:
+                name = (inner.split(maxsplit=1) or [""])[0].lower()
+                if _START_TAG.fullmatch(inner) is None or name not in _HTML_TAGS:
                     raise _bad(f'can\'t parse entities: Unsupported start tag "{name}" at byte offset {where}')
                 if name == "span" and "tg-spoiler" not in inner:
                     raise _bad(f'can\'t parse entities: Tag "span" must have class "tg-spoiler" at byte offset {where}')
@@ -204,7 +206,7 @@ def _html_to_plain(text: str) -> str:
             out.append(ch)
             i += 1
     if open_tags:
-        raise _bad(f'can\'t parse entities: Can\'t find end tag corresponding to start tag "{open_tags[-1]}"')
+        raise _bad(f"can't parse entities: Can't find end tag corresponding to start tag \"{open_tags[-1]}\"")
     return "".join(out)
 
 
@@ -235,7 +237,8 @@ def _check_markup(markup: Any, *, inline_only: bool) -> Json | None:
         return None
     if not isinstance(markup, dict):
         raise _bad("can't parse reply keyboard markup JSON object")
-    markup = _without_nulls(markup)
+    cleaned: Json = _without_nulls(markup)
+    markup = cleaned
     if "inline_keyboard" in markup:
         rows = markup["inline_keyboard"]
         if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
@@ -245,7 +248,7 @@ def _check_markup(markup: Any, *, inline_only: bool) -> Json | None:
         for row in rows:
             for button in row:
                 _check_inline_button(button)
-        return markup
+        return cleaned
     if inline_only:
         raise _bad("inline keyboard expected")
     if "keyboard" in markup:
@@ -256,15 +259,15 @@ def _check_markup(markup: Any, *, inline_only: bool) -> Json | None:
             for button in row:
                 if not isinstance(button, str | dict) or (isinstance(button, dict) and "text" not in button):
                     raise _bad("can't parse keyboard button: Text must be non-empty")
-        return markup
+        return cleaned
     if markup.get("remove_keyboard") is True or markup.get("force_reply") is True:
-        return markup
+        return cleaned
     raise _bad("can't parse reply keyboard markup JSON object")
 
 
 def _check_inline_button(button: Any) -> None:
     if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-        raise _bad("can't parse inline keyboard button: Field \"text\" must be of type String")
+        raise _bad('can\'t parse inline keyboard button: Field "text" must be of type String')
     kinds = [kind for kind in _INLINE_BUTTON_KINDS if kind in button]
     if not kinds:
         raise _bad("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
@@ -495,7 +498,9 @@ class BotApiStandin:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on host:port (0 picks a free port) and return the base URL to give aiogram."""
+        self._closing = False
         app = web.Application(client_max_size=MAX_UPLOAD + 1024 * 1024)
+        app.on_response_prepare.append(self._allow_browsers)
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
         app.router.add_post("/standin/users/{user_id}/messages", self._http_message)
@@ -504,6 +509,7 @@ class BotApiStandin:
         app.router.add_post("/standin/users/{user_id}/contact", self._http_contact)
         app.router.add_get("/standin/users/{user_id}/chat", self._http_chat)
         app.router.add_get("/standin/documents/{file_id}", self._http_document)
+        app.router.add_route("OPTIONS", "/standin/{tail:.*}", self._http_preflight)
         # Long polls end on their own when stopping, so a short grace period is enough.
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -678,7 +684,8 @@ class BotApiStandin:
         """How many updates the bot has not confirmed yet."""
         return len(self._updates)
 
-    async def wait_for_bot(self, user_id: int, *, calls: int = 1, timeout: float = 5.0) -> list[Call]:
+    # The timeout is part of the check, not a cancellation scope: running out says what the bot did instead.
+    async def wait_for_bot(self, user_id: int, *, calls: int = 1, timeout: float = 5.0) -> list[Call]:  # noqa: ASYNC109
         """Wait for `calls` bot calls about this chat since the user's last action; returns those calls."""
         chat = self._chats.get(user_id)
         if chat is None:
@@ -702,9 +709,7 @@ class BotApiStandin:
 
     # --- Internals: users, updates ------------------------------------------------------------------------------
 
-    def _chat_for_user(
-        self, user_id: int, *, language_code: str | None = None, first_name: str | None = None
-    ) -> _Chat:
+    def _chat_for_user(self, user_id: int, *, language_code: str | None = None, first_name: str | None = None) -> _Chat:
         chat = self._chats.get(user_id)
         if chat is None:
             user: Json = {
@@ -729,7 +734,9 @@ class BotApiStandin:
 
     def _push_update(self, payload: Json) -> int:
         self._last_update_id += 1
-        self._updates.append({"update_id": self._last_update_id, **payload})
+        # Telegram does not create updates of kinds the bot's last getUpdates did not allow; drop them the same way.
+        if not self._allowed_updates or any(kind in payload for kind in self._allowed_updates):
+            self._updates.append({"update_id": self._last_update_id, **payload})
         self._wake_pollers()
         return self._last_update_id
 
@@ -774,10 +781,9 @@ class BotApiStandin:
 
     @staticmethod
     def _commands_key(scope: Any, language_code: Any) -> tuple[str, str]:
-        scope_type = scope.get("type", "default") if isinstance(scope, dict) else "default"
-        return json.dumps({**(scope if isinstance(scope, dict) else {}), "type": scope_type}, sort_keys=True), str(
-            language_code or ""
-        )
+        # Telegram keeps one command list per scope and language; no scope means the default one.
+        scope = scope if isinstance(scope, dict) and scope else {"type": "default"}
+        return json.dumps(scope, sort_keys=True), str(language_code or "")
 
     # --- HTTP: the Bot API --------------------------------------------------------------------------------------
 
@@ -879,7 +885,7 @@ class BotApiStandin:
                     409,
                     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
                 )
-            batch = self._deliverable(limit)
+            batch = copy.deepcopy(list(itertools.islice(self._updates, limit)))
             remaining = deadline - loop.time()
             if batch or self._closing or remaining <= 0:
                 return batch
@@ -888,13 +894,6 @@ class BotApiStandin:
                 await asyncio.wait_for(changed.wait(), remaining)
             except TimeoutError:
                 continue
-
-    def _deliverable(self, limit: int) -> list[Json]:
-        if self._allowed_updates:
-            # Telegram does not create updates of kinds the bot has not asked for; drop them the same way.
-            kept = [u for u in self._updates if any(kind in u for kind in self._allowed_updates)]
-            self._updates = deque(kept)
-        return copy.deepcopy(list(self._updates)[:limit])
 
     async def _delete_webhook(self, request: _Request) -> bool:
         if request.params.get("drop_pending_updates") is True:
@@ -911,7 +910,7 @@ class BotApiStandin:
         for command in commands:
             if not isinstance(command, dict) or not re.fullmatch(r"[a-z0-9_]{1,32}", str(command.get("command"))):
                 raise _bad("BOT_COMMAND_INVALID")
-            if not 1 <= len(str(command.get("description", ""))) <= 256:  # noqa: PLR2004
+            if not 1 <= len(str(command.get("description", ""))) <= MAX_COMMAND_DESCRIPTION:
                 raise _bad("BOT_COMMAND_DESCRIPTION_INVALID")
         key = self._commands_key(request.params.get("scope"), request.params.get("language_code"))
         self._commands[key] = [{"command": c["command"], "description": c["description"]} for c in commands]
@@ -988,7 +987,8 @@ class BotApiStandin:
         markup = _check_markup(params.get("reply_markup"), inline_only=True)
         if message.text is None:
             raise _bad("there is no text in the message to edit")
-        if text == message.text and parse_mode == message.parse_mode and markup == message.reply_markup:
+        # Telegram compares what the user would see, so the same words under another parse mode are no change.
+        if text == message.text and plain == message.plain and markup == message.reply_markup:
             raise _bad(NOT_MODIFIED.removeprefix("Bad Request: "))
         message.text, message.parse_mode, message.plain = text, parse_mode, plain
         message.reply_markup = markup
@@ -998,7 +998,7 @@ class BotApiStandin:
     async def _edit_message_reply_markup(self, request: _Request) -> Json:
         message = self._message_to_edit(request.params)
         markup = _check_markup(request.params.get("reply_markup"), inline_only=True)
-        if markup == message.reply_markup or (markup is None and message.reply_markup is None):
+        if markup == message.reply_markup:
             raise _bad(NOT_MODIFIED.removeprefix("Bad Request: "))
         message.reply_markup = markup
         message.edit_date = int(time.time())
@@ -1010,7 +1010,7 @@ class BotApiStandin:
         if query is None or query.answer is not None:
             raise ApiError(400, QUERY_TOO_OLD)
         text = _opt_str(params, "text")
-        if text is not None and _utf16_len(text) > 200:  # noqa: PLR2004
+        if text is not None and _utf16_len(text) > MAX_ALERT:
             raise _bad("MESSAGE_TOO_LONG")
         query.answer = {
             "text": text,
@@ -1164,6 +1164,17 @@ class BotApiStandin:
     async def _http_chat(self, request: web.Request) -> web.Response:
         user_id = self._user_id(request)
         return web.json_response({"messages": await self.chat(user_id), "keyboard": await self.keyboard(user_id)})
+
+    @staticmethod
+    async def _allow_browsers(request: web.Request, response: web.StreamResponse) -> None:
+        # The playground page is served by the web app on another port, so the browser needs CORS to reach us.
+        if request.path.startswith("/standin/"):
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+
+    async def _http_preflight(self, request: web.Request) -> web.Response:
+        return web.Response(status=204)
 
     async def _http_document(self, request: web.Request) -> web.Response:
         document = self._documents.get(request.match_info["file_id"])

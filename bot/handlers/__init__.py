@@ -7,4 +7,4 @@ from bot.handlers import common, menu, start
 
 def routers() -> list[Router]:
     # common first (/cancel works in every state), its fallbacks last.
-    return [common.router, start.router, menu.router, common.fallbacks]
+    return [common.router(), start.router(), menu.router(), common.fallbacks()]

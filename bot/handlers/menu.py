@@ -13,10 +13,7 @@ from core.runtime import Runtime
 from core.services import accounts
 from core.services.accounts import AccountView
 
-router = Router(name="menu")
 
-
-@router.message(Command("menu"))
 async def show_menu(message: Message, account: AccountView | None) -> None:
     """Shows the menu to a registered applicant."""
     if account is None:
@@ -25,13 +22,11 @@ async def show_menu(message: Message, account: AccountView | None) -> None:
     await message.answer(_("What would you like to do?"), reply_markup=keyboards.main_menu())
 
 
-@router.message(Command("language"))
 async def language_command(message: Message) -> None:
     """Offers the two languages."""
     await message.answer(_("Choose your language:"), reply_markup=keyboards.languages())
 
 
-@router.callback_query(keyboards.Menu.filter())
 async def menu_item(query: CallbackQuery, callback_data: keyboards.Menu, account: AccountView | None) -> None:
     """Opens a menu item; the ones not built yet say so plainly."""
     assert isinstance(query.message, Message)
@@ -45,7 +40,6 @@ async def menu_item(query: CallbackQuery, callback_data: keyboards.Menu, account
     await query.answer(_("This part of Antrean is not open yet."), show_alert=True)
 
 
-@router.callback_query(keyboards.Language.filter())
 async def choose_language(
     query: CallbackQuery, callback_data: keyboards.Language, account: AccountView | None, runtime: Runtime
 ) -> None:
@@ -57,3 +51,13 @@ async def choose_language(
     with i18n.use_locale(callback_data.code):
         await query.answer()
         await query.message.edit_text(_("Language set. What would you like to do?"), reply_markup=keyboards.main_menu())
+
+
+def router() -> Router:
+    """A fresh router of this feature (a router belongs to one dispatcher)."""
+    r = Router(name="menu")
+    r.message.register(show_menu, Command("menu"))
+    r.message.register(language_command, Command("language"))
+    r.callback_query.register(menu_item, keyboards.Menu.filter())
+    r.callback_query.register(choose_language, keyboards.Language.filter())
+    return r

@@ -43,7 +43,7 @@ async def ask_birth_date(message: Message, state: FSMContext) -> None:
             "Your NIK says you were born on {day}. Tap to confirm, or send your date of birth as "
             "DD-MM-YYYY (for example 14-03-1985)."
         ).format(day=texts.long_date(encoded)),
-        reply_markup=keyboards.birth_date(encoded, _("✅ Yes, {day}").format(day=texts.long_date(encoded))),
+        reply_markup=keyboards.birth_date(_("✅ Yes, {day}").format(day=texts.long_date(encoded))),
     )
 
 

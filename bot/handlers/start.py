@@ -22,8 +22,6 @@ from core.runtime import Runtime
 from core.services import accounts
 from core.services.accounts import AccountView
 
-router = Router(name="start")
-
 _DATE = re.compile(r"^\s*(\d{1,2})[-/. ](\d{1,2})[-/. ](\d{4})\s*$")
 _ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
 
@@ -49,7 +47,6 @@ def _unseal(runtime: Runtime, sealed: str) -> str:
     return runtime.vault.decrypt(base64.b64decode(sealed))
 
 
-@router.message(CommandStart())
 async def start(message: Message, state: FSMContext, account: AccountView | None) -> None:
     """Greets; a registered applicant gets the menu, a new one the consent question."""
     await state.clear()
@@ -66,7 +63,6 @@ async def start(message: Message, state: FSMContext, account: AccountView | None
     await prompts.ask_consent(message, state)
 
 
-@router.callback_query(Registration.consent, keyboards.Consent.filter())
 async def consent(query: CallbackQuery, callback_data: keyboards.Consent, state: FSMContext) -> None:
     """Stores the moment of consent; asks for the full name, or stops without keeping anything."""
     await query.answer()
@@ -80,7 +76,6 @@ async def consent(query: CallbackQuery, callback_data: keyboards.Consent, state:
     await prompts.ask_full_name(query.message, state)
 
 
-@router.message(Registration.full_name, F.text)
 async def full_name(message: Message, state: FSMContext) -> None:
     """Stores the name as printed on the e-KTP; asks for the NIK."""
     try:
@@ -93,7 +88,6 @@ async def full_name(message: Message, state: FSMContext) -> None:
     await prompts.ask_nik(message, state)
 
 
-@router.message(Registration.nik, F.text)
 async def nik(message: Message, state: FSMContext, runtime: Runtime) -> None:
     """Checks the NIK and says which part is wrong; stores it sealed; asks to confirm the birth date."""
     try:
@@ -119,18 +113,15 @@ async def _birth_date(message: Message, state: FSMContext, runtime: Runtime, day
     await prompts.ask_family_card(message, state)
 
 
-@router.callback_query(Registration.birth_date, keyboards.BirthDate.filter())
-async def birth_date_confirmed(
-    query: CallbackQuery, callback_data: keyboards.BirthDate, state: FSMContext, runtime: Runtime
-) -> None:
+async def birth_date_confirmed(query: CallbackQuery, state: FSMContext, runtime: Runtime) -> None:
     """The encoded date is right: stores it; asks for the family card."""
     await query.answer()
     assert isinstance(query.message, Message)
     await query.message.edit_reply_markup(reply_markup=None)
-    await _birth_date(query.message, state, runtime, callback_data.day)
+    encoded = date.fromisoformat((await state.get_data())["encoded_birth_date"])
+    await _birth_date(query.message, state, runtime, encoded)
 
 
-@router.message(Registration.birth_date, F.text)
 async def birth_date_typed(message: Message, state: FSMContext, runtime: Runtime) -> None:
     """A typed date of birth: checked against the NIK; asks for the family card."""
     day = parse_typed_date(message.text or "")
@@ -140,7 +131,6 @@ async def birth_date_typed(message: Message, state: FSMContext, runtime: Runtime
     await _birth_date(message, state, runtime, day)
 
 
-@router.message(Registration.family_card, F.text)
 async def family_card(message: Message, state: FSMContext, runtime: Runtime) -> None:
     """Checks the family-card number; stores it sealed; asks for the phone number."""
     try:
@@ -153,7 +143,6 @@ async def family_card(message: Message, state: FSMContext, runtime: Runtime) -> 
     await prompts.ask_phone(message, state)
 
 
-@router.message(Registration.phone, F.contact)
 async def phone(message: Message, state: FSMContext, runtime: Runtime) -> None:
     """Registers the owner with everything gathered; shows the menu."""
     assert message.contact is not None and message.from_user is not None
@@ -182,3 +171,17 @@ async def phone(message: Message, state: FSMContext, runtime: Runtime) -> None:
     await state.clear()
     await message.answer(_("You are registered. 🎉"), reply_markup=ReplyKeyboardRemove())
     await message.answer(_("What would you like to do?"), reply_markup=keyboards.main_menu())
+
+
+def router() -> Router:
+    """A fresh router of this feature (a router belongs to one dispatcher)."""
+    r = Router(name="start")
+    r.message.register(start, CommandStart())
+    r.callback_query.register(consent, Registration.consent, keyboards.Consent.filter())
+    r.message.register(full_name, Registration.full_name, F.text)
+    r.message.register(nik, Registration.nik, F.text)
+    r.callback_query.register(birth_date_confirmed, Registration.birth_date, keyboards.BirthDate.filter())
+    r.message.register(birth_date_typed, Registration.birth_date, F.text)
+    r.message.register(family_card, Registration.family_card, F.text)
+    r.message.register(phone, Registration.phone, F.contact)
+    return r

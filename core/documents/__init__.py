@@ -1,0 +1,1 @@
+"""Documents the engine produces: the booking proof PDF and the signed payload of its QR code."""

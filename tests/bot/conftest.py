@@ -1,0 +1,71 @@
+"""The bot end to end: the real aiogram dispatcher polling our Bot API stand-in on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiogram import Bot, Dispatcher
+
+from bot.app import build_dispatcher, make_bot
+from bot.standin import BotApiStandin
+from core.clock import FixedClock
+from core.config import Settings
+from core.runtime import Runtime, open_runtime
+from tests.conftest import SECRET
+
+TOKEN = "123456:TEST-antrean"
+
+
+@dataclass
+class BotWorld:
+    """A running bot with its stand-in Telegram, database and clock."""
+
+    telegram: BotApiStandin
+    runtime: Runtime
+    bot: Bot
+    dispatcher: Dispatcher
+    clock: FixedClock
+
+    async def text(self, user: int, text: str, *, calls: int = 1, language: str = "id") -> list[object]:
+        """The user sends text; returns once the bot made `calls` calls about this chat."""
+        await self.telegram.user_sends_text(user, text, language_code=language)
+        return await self.telegram.wait_for_bot(user, calls=calls)
+
+    async def tap(self, user: int, label: str, *, calls: int = 1) -> list[object]:
+        await self.telegram.user_taps_button(user, label)
+        return await self.telegram.wait_for_bot(user, calls=calls)
+
+    async def last(self, user: int) -> str:
+        message = await self.telegram.last_bot_message(user)
+        assert message is not None
+        return str(message.get("text", ""))
+
+
+@pytest.fixture
+async def world(sqlite_template: Path, tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotWorld]:
+    path = tmp_path / "bot.sqlite3"
+    shutil.copy(sqlite_template, path)
+    async with BotApiStandin() as telegram:
+        base = telegram.base_url
+        settings = Settings(
+            database_url=f"sqlite:///{path}",
+            environment="test",
+            secret_key=SECRET,
+            bot_token=TOKEN,
+            telegram_api_url=base,
+        )
+        async with open_runtime(settings, clock) as runtime:
+            bot = make_bot(settings)
+            dp = build_dispatcher(runtime)
+            polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+            try:
+                yield BotWorld(telegram, runtime, bot, dp, clock)
+            finally:
+                await dp.stop_polling()
+                await polling
+                await bot.session.close()
