@@ -388,12 +388,13 @@ class _Chat:
         return self.last_message_id
 
     def as_chat(self) -> Json:
-        chat: Json = {"id": self.user["id"], "type": "private", "first_name": self.user["first_name"]}
-        return chat
+        return {"id": self.user["id"], "type": "private", "first_name": self.user["first_name"]}
 
 
 @dataclass
 class _Query:
+    """A tap on an inline button, and the bot's answer once it came."""
+
     user_id: int
     message_id: int
     data: str
@@ -402,6 +403,8 @@ class _Query:
 
 @dataclass
 class _Document:
+    """A file the bot uploaded, kept whole so tests can read it back."""
+
     data: bytes
     file_id: str
     file_unique_id: str
@@ -421,6 +424,8 @@ class _Document:
 
 @dataclass
 class _Flood:
+    """How many more calls of which method answer 429, and with what retry_after."""
+
     retry_after: int
     times: int
     method: str | None
@@ -434,6 +439,8 @@ class _Flood:
 
 @dataclass
 class _Request:
+    """One Bot API call: the token it came with, its typed parameters and its uploaded files."""
+
     token: str
     params: Json
     files: dict[str, web.FileField]
@@ -552,7 +559,7 @@ class BotApiStandin:
         message = _Message(
             message_id=chat.next_message_id(),
             chat=chat.as_chat(),
-            sender=chat.user,
+            sender=dict(chat.user),
             date=int(time.time()),
             text=text,
             plain=text,
@@ -578,7 +585,7 @@ class BotApiStandin:
         message = _Message(
             message_id=chat.next_message_id(),
             chat=chat.as_chat(),
-            sender=chat.user,
+            sender=dict(chat.user),
             date=int(time.time()),
             sticker=sticker,
         )
@@ -591,7 +598,7 @@ class BotApiStandin:
         message = _Message(
             message_id=chat.next_message_id(),
             chat=chat.as_chat(),
-            sender=chat.user,
+            sender=dict(chat.user),
             date=int(time.time()),
             contact=contact,
         )
@@ -599,9 +606,9 @@ class BotApiStandin:
 
     async def user_taps(self, user_id: int, message_id: int, data: str) -> str:
         """The user taps an inline button of a message in their chat; returns the callback_query id."""
-        chat = self._chat_for_user(user_id)
-        message = chat.messages.get(message_id)
-        if message is None:
+        chat = self._chats.get(user_id)
+        message = chat.messages.get(message_id) if chat else None
+        if chat is None or message is None:
             raise LookupError(f"chat {user_id} has no message {message_id} to tap")
         self._last_query_id += 1
         query_id = str(4_000_000_000_000_000_000 + self._last_query_id)
@@ -611,7 +618,7 @@ class BotApiStandin:
             {
                 "callback_query": {
                     "id": query_id,
-                    "from": chat.user,
+                    "from": dict(chat.user),
                     "message": message.api(),
                     "chat_instance": f"-{user_id}",
                     "data": data,

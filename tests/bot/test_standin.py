@@ -373,6 +373,9 @@ async def test_the_http_driver_plays_a_user_and_reads_the_chat_and_documents(sta
         assert document.document is not None
         async with http.get(f"/standin/users/{BUDI}/chat") as r:
             chat = await r.json()
+            assert r.headers["Access-Control-Allow-Origin"] == "*"
+        async with http.options(f"/standin/users/{BUDI}/messages") as r:
+            assert r.status == 204
         async with http.get(f"/standin/documents/{document.document.file_id}") as r:
             assert r.content_type == "application/pdf"
             assert await r.read() == b"%PDF-1.4\n"
