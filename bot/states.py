@@ -10,3 +10,12 @@ class Registration(StatesGroup):
     birth_date = State()  # confirm the date the NIK encodes, or type another
     family_card = State()
     phone = State()  # shared with Telegram's contact button
+
+
+class Booking(StatesGroup):
+    office = State()  # type a city or province; or browse by province
+    party = State()  # who comes: the owner and saved family members
+    kinds = State()  # new passport or replacement, per applicant
+    calendar = State()  # a month of dates with their states
+    slot = State()  # the date's arrival times with places left
+    summary = State()  # places held; confirm or go back

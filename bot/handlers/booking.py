@@ -1,0 +1,480 @@
+"""Booking: office, party and application types, calendar, arrival time, held summary, confirm and proof.
+
+After the first typed search, every step edits one message in place: at opening time Telegram's
+message limit, not our database, is the tightest resource.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot import keyboards as kb
+from bot import texts
+from bot.states import Booking
+from core.documents.proof import render_proof
+from core.domain.booking import ApplicationType, format_booking_code
+from core.domain.calendar import DayInfo, DayState
+from core.domain.errors import DomainError
+from core.domain.offices import Office
+from core.runtime import Runtime
+from core.services import calendar, offices
+from core.services.accounts import AccountView
+from core.services.booking import SlotFullWithChoices
+from core.services.proofs import proof_data
+
+MARK = {DayState.FREE: "✅", DayState.FULL: "❌", DayState.NOT_RELEASED: "⏳", DayState.CLOSED: "⛔"}
+MAX_RESULTS = 8
+
+
+def _message(query: CallbackQuery) -> Message:
+    assert isinstance(query.message, Message)
+    return query.message
+
+
+async def _office(runtime: Runtime, office_id: int) -> Office:
+    async with runtime.reader() as uow:
+        office = await uow.offices.get_by_id(office_id)
+    assert office is not None
+    return office
+
+
+# --- the start and the office -------------------------------------------------------------------------------
+
+
+async def begin(query: CallbackQuery, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
+    """Menu → book: refuses a frozen account with the date and the family-card way; asks where."""
+    await query.answer()
+    if account is None:
+        return
+    now = runtime.clock.now()
+    if account.frozen_until is not None and account.frozen_until > now:
+        until = texts.deadline_date(account.frozen_until)
+        await _message(query).edit_text(
+            _(
+                "Your account can make a new booking from {day}: every booking counts, used, missed or "
+                "cancelled. Until then, a relative on the same family card who has an account of their own "
+                "can book and add you as one of their applicants."
+            ).format(day=texts.long_date(until)),
+            reply_markup=kb.main_menu(),
+        )
+        return
+    await state.clear()
+    await state.set_state(Booking.office)
+    await _message(query).edit_text(
+        _("Where do you live? Type your city or province (for example: Bandung, or Bali)."),
+        reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(text=_("Browse by province"), callback_data=kb.Browse().pack())]]
+        ),
+    )
+
+
+def _office_buttons(found: list[Office]) -> InlineKeyboardMarkup:
+    buttons = [
+        [
+            InlineKeyboardButton(
+                text=f"{o.name} ({o.zone_label})", callback_data=kb.OfficePick(office_id=o.id or 0).pack()
+            )
+        ]
+        for o in found[:MAX_RESULTS]
+    ]
+    buttons.append([InlineKeyboardButton(text=_("Browse by province"), callback_data=kb.Browse().pack())])
+    return InlineKeyboardMarkup(inline_keyboard=buttons)
+
+
+async def search(message: Message, runtime: Runtime) -> None:
+    """A typed city or province: the offices that match, or a way to browse."""
+    query = (message.text or "").strip()
+    found = await offices.search_offices(runtime.reader(), query) if len(query) >= 3 else []
+    if not found:
+        await message.answer(
+            _("No office found for “{query}”. Try another city or province name, or browse.").format(query=query),
+            reply_markup=_office_buttons([]),
+        )
+        return
+    await message.answer(_("Choose the office:"), reply_markup=_office_buttons(found))
+
+
+async def _provinces(runtime: Runtime) -> list[str]:
+    return sorted({o.province for o in await offices.search_offices(runtime.reader())})
+
+
+async def browse(query: CallbackQuery, runtime: Runtime) -> None:
+    """Lists the provinces that have offices."""
+    await query.answer()
+    names = await _provinces(runtime)
+    buttons = [InlineKeyboardButton(text=p, callback_data=kb.Province(index=i).pack()) for i, p in enumerate(names)]
+    await _message(query).edit_text(
+        _("Choose your province:"), reply_markup=InlineKeyboardMarkup(inline_keyboard=kb.rows(buttons, 2))
+    )
+
+
+async def province(query: CallbackQuery, callback_data: kb.Province, runtime: Runtime) -> None:
+    """Lists the offices of one province."""
+    await query.answer()
+    names = await _provinces(runtime)
+    if not 0 <= callback_data.index < len(names):
+        return
+    chosen = names[callback_data.index]
+    found = [o for o in await offices.search_offices(runtime.reader(), chosen) if o.province == chosen]
+    await _message(query).edit_text(_("Choose the office:"), reply_markup=_office_buttons(found))
+
+
+# --- who comes, and for what --------------------------------------------------------------------------------
+
+
+def _kind_label(kind: str) -> str:
+    return _("new passport") if kind == ApplicationType.NEW else _("replacement")
+
+
+async def _show_party(message: Message, state: FSMContext, account: AccountView) -> None:
+    data = await state.get_data()
+    party: list[int] = data["party"]
+    kinds: dict[str, str] = data["kinds"]
+    rows = []
+    for a in account.applicants:
+        chosen = a.id in party
+        mark = "☑️" if chosen else "⬜"
+        member = InlineKeyboardButton(text=f"{mark} {a.full_name}", callback_data=kb.Member(applicant_id=a.id).pack())
+        if chosen:
+            kind = InlineKeyboardButton(
+                text=_kind_label(kinds.get(str(a.id), "new")), callback_data=kb.Kind(applicant_id=a.id).pack()
+            )
+            rows.append([member, kind])
+        else:
+            rows.append([member])
+    rows.append([InlineKeyboardButton(text=_("Continue ▶"), callback_data=kb.PartyDone().pack())])
+    await message.edit_text(
+        _(
+            "{office}\n\nWho comes? Tap a name to add or remove them (at most 5, all on your family card), "
+            "and tap the application type to switch between a new passport and a replacement."
+        ).format(office=data["office_name"]),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+    )
+
+
+async def office_chosen(
+    query: CallbackQuery, callback_data: kb.OfficePick, state: FSMContext, account: AccountView | None, runtime: Runtime
+) -> None:
+    """Stores the office; asks who comes (the owner already chosen)."""
+    await query.answer()
+    if account is None:
+        return
+    office = await _office(runtime, callback_data.office_id)
+    owner = account.applicants[0].id
+    await state.set_state(Booking.party)
+    await state.update_data(
+        office_id=office.id, office_code=office.code, office_name=office.name, party=[owner], kinds={str(owner): "new"}
+    )
+    await _show_party(_message(query), state, account)
+
+
+async def toggle_member(
+    query: CallbackQuery, callback_data: kb.Member, state: FSMContext, account: AccountView | None
+) -> None:
+    """Adds or removes a family member; the owner always comes first."""
+    if account is None:
+        await query.answer()
+        return
+    data = await state.get_data()
+    party: list[int] = data["party"]
+    aid = callback_data.applicant_id
+    if aid == account.applicants[0].id:
+        await query.answer(_("You, the account owner, are always the first applicant."))
+        return
+    if aid in party:
+        party.remove(aid)
+    elif len(party) >= 5:
+        await query.answer(_("At most 5 applicants per booking."), show_alert=True)
+        return
+    else:
+        party.append(aid)
+    await query.answer()
+    await state.update_data(party=party)
+    await _show_party(_message(query), state, account)
+
+
+async def toggle_kind(
+    query: CallbackQuery, callback_data: kb.Kind, state: FSMContext, account: AccountView | None
+) -> None:
+    """Switches one applicant between a new passport and a replacement."""
+    await query.answer()
+    if account is None:
+        return
+    kinds: dict[str, str] = (await state.get_data())["kinds"]
+    key = str(callback_data.applicant_id)
+    kinds[key] = "replacement" if kinds.get(key, "new") == "new" else "new"
+    await state.update_data(kinds=kinds)
+    await _show_party(_message(query), state, account)
+
+
+# --- the calendar and the times ------------------------------------------------------------------------------
+
+
+def _calendar_markup(days: tuple[DayInfo, ...], year: int, month: int) -> InlineKeyboardMarkup:
+    noop = kb.Noop().pack()
+    head = [InlineKeyboardButton(text=d, callback_data=noop) for d in texts.weekday_initials()]
+    cells = [InlineKeyboardButton(text=" ", callback_data=noop) for _ in range(days[0].day.weekday())]
+    for info in days:
+        if info.state is DayState.PAST:
+            cells.append(InlineKeyboardButton(text="·", callback_data=noop))
+        else:
+            code = int(info.day.strftime("%Y%m%d"))
+            cells.append(
+                InlineKeyboardButton(
+                    text=f"{info.day.day}{MARK[info.state]}", callback_data=kb.Day(yyyymmdd=code).pack()
+                )
+            )
+    while len(cells) % 7:
+        cells.append(InlineKeyboardButton(text=" ", callback_data=noop))
+    prev_y, prev_m = (year, month - 1) if month > 1 else (year - 1, 12)
+    next_y, next_m = (year, month + 1) if month < 12 else (year + 1, 1)
+    nav = [
+        InlineKeyboardButton(text="◀", callback_data=kb.Month(year=prev_y, month=prev_m).pack()),
+        InlineKeyboardButton(text=texts.month_name(year, month), callback_data=noop),
+        InlineKeyboardButton(text="▶", callback_data=kb.Month(year=next_y, month=next_m).pack()),
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[nav, head, *kb.rows(cells, 7)])
+
+
+async def _show_calendar(message: Message, state: FSMContext, runtime: Runtime, year: int, month: int) -> None:
+    data = await state.get_data()
+    party = len(data["party"])
+    now = runtime.clock.now()
+    view = await calendar.month_calendar(runtime.reader(), data["office_code"], year, month, party=party, now=now)
+    opens, closes = view.next_window
+    zone = view.office.zone_label
+    await state.set_state(Booking.calendar)
+    await state.update_data(year=year, month=month)
+    await message.edit_text(
+        _(
+            "{office}, {n} applicant(s).\nChoose the date of arrival.\n\n"
+            "✅ places free   ❌ full   ⏳ not released yet   ⛔ holiday or closed\n"
+            "New quota opens {opens} and closes {closes} ({zone})."
+        ).format(
+            office=view.office.name,
+            n=party,
+            opens=texts.short_datetime(opens),
+            closes=texts.short_datetime(closes),
+            zone=zone,
+        ),
+        reply_markup=_calendar_markup(view.days, year, month),
+    )
+
+
+async def party_done(query: CallbackQuery, state: FSMContext, runtime: Runtime) -> None:
+    """Who comes is settled: shows the month calendar for that many people."""
+    await query.answer()
+    now = runtime.clock.now()
+    office = await _office(runtime, (await state.get_data())["office_id"])
+    today = office.today(now)
+    await _show_calendar(_message(query), state, runtime, today.year, today.month)
+
+
+async def month(query: CallbackQuery, callback_data: kb.Month, state: FSMContext, runtime: Runtime) -> None:
+    """Another month."""
+    await query.answer()
+    await _show_calendar(_message(query), state, runtime, callback_data.year, callback_data.month)
+
+
+def _day_of(code: int) -> date:
+    return date(code // 10000, code // 100 % 100, code % 100)
+
+
+async def _show_slots(message: Message, state: FSMContext, runtime: Runtime, day: date, note: str = "") -> bool:
+    data = await state.get_data()
+    party = len(data["party"])
+    info = await calendar.day_view(runtime.reader(), data["office_code"], day, party=party, now=runtime.clock.now())
+    free = [s for s in info.free_slots(party) if s.open_at(runtime.clock.now())]
+    if not free:
+        return False
+    buttons = [
+        [
+            InlineKeyboardButton(
+                text=_("{start}–{end} · {n} left").format(
+                    start=f"{s.start:%H:%M}", end=f"{s.end:%H:%M}", n=s.remaining
+                ),
+                callback_data=kb.SlotPick(slot_id=s.slot_id).pack(),
+            )
+        ]
+        for s in free
+    ]
+    buttons.append([InlineKeyboardButton(text=_("◀ Other dates"), callback_data=kb.Back(to="calendar").pack())])
+    await state.set_state(Booking.slot)
+    await state.update_data(day=day.isoformat())
+    text = _("{day}: choose your arrival time.").format(day=texts.long_date(day))
+    await message.edit_text(
+        (note + "\n\n" + text) if note else text, reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons)
+    )
+    return True
+
+
+async def day(query: CallbackQuery, callback_data: kb.Day, state: FSMContext, runtime: Runtime) -> None:
+    """A date: its free times, or why it cannot be chosen."""
+    chosen = _day_of(callback_data.yyyymmdd)
+    data = await state.get_data()
+    info = await calendar.day_view(
+        runtime.reader(), data["office_code"], chosen, party=len(data["party"]), now=runtime.clock.now()
+    )
+    if info.state is DayState.FREE and info.open_now:
+        await query.answer()
+        if await _show_slots(_message(query), state, runtime, chosen):
+            return
+        await _show_calendar(_message(query), state, runtime, chosen.year, chosen.month)
+        return
+    await query.answer(texts.day_refusal(info, len(data["party"])), show_alert=True)
+
+
+# --- holding, confirming, and the proof ---------------------------------------------------------------------
+
+
+async def slot(
+    query: CallbackQuery, callback_data: kb.SlotPick, state: FSMContext, account: AccountView | None, runtime: Runtime
+) -> None:
+    """Holds the places for a few minutes and shows what confirming means, before the tap."""
+    if account is None:
+        await query.answer()
+        return
+    data = await state.get_data()
+    party: list[int] = data["party"]
+    kinds = [data["kinds"].get(str(a), "new") for a in party]
+    message = _message(query)
+    key = f"{message.chat.id}:{message.message_id}:{callback_data.slot_id}:{','.join(map(str, party))}"
+    try:
+        hold = await runtime.desk.hold(account.id, callback_data.slot_id, party, kinds, key[:64])
+    except SlotFullWithChoices as err:
+        await query.answer()
+        day_ = date.fromisoformat(data["day"])
+        note = _("Those places were just taken by someone else.")
+        if not err.alternatives or not await _show_slots(message, state, runtime, day_, note):
+            await query.answer(note, show_alert=True)
+            await _show_calendar(message, state, runtime, day_.year, day_.month)
+        return
+    except DomainError as err:
+        await query.answer(texts.explain(err), show_alert=True)
+        return
+    await query.answer()
+    office = await _office(runtime, data["office_id"])
+    names = {a.id: a.full_name for a in account.applicants}
+    people = "\n".join(
+        f"{i}. {names[a]} — {_kind_label(k)}" for i, (a, k) in enumerate(zip(party, kinds, strict=True), 1)
+    )
+    await state.set_state(Booking.summary)
+    await state.update_data(booking_id=hold.booking_id)
+    await message.edit_text(
+        _(
+            "Please check, then confirm:\n\n{office}\n{address}\n{day}, {start}–{end} {zone}\n\n{people}\n\n"
+            "You can cancel until {last_cancel}. After this booking your account can book again from {frozen}, "
+            "whether you come, miss it or cancel.\nThe places are held for you until {held} {zone}."
+        ).format(
+            office=office.name,
+            address=office.address,
+            day=texts.long_date(hold.day),
+            start=f"{hold.start:%H:%M}",
+            end=f"{hold.end:%H:%M}",
+            zone=office.zone_label,
+            people=people,
+            last_cancel=texts.long_date(hold.last_cancel_day),
+            frozen=texts.long_date(office.local(hold.frozen_until).date()),
+            held=f"{office.local(hold.held_until):%H:%M}",
+        ),
+        reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text=_("✅ Confirm booking"), callback_data=kb.Confirm(booking_id=hold.booking_id).pack()
+                    )
+                ],
+                [InlineKeyboardButton(text=_("◀ Other times"), callback_data=kb.Back(to="slots").pack())],
+            ]
+        ),
+    )
+
+
+async def back(
+    query: CallbackQuery, callback_data: kb.Back, state: FSMContext, account: AccountView | None, runtime: Runtime
+) -> None:
+    """Steps back; a held booking is let go at once, so its places return to others now."""
+    await query.answer()
+    data = await state.get_data()
+    if account is not None and data.get("booking_id") and await state.get_state() == Booking.summary.state:
+        await runtime.desk.release_hold(account.id, data["booking_id"])
+        await state.update_data(booking_id=None)
+    day_ = date.fromisoformat(data["day"]) if data.get("day") else None
+    if callback_data.to == "slots" and day_ and await _show_slots(_message(query), state, runtime, day_):
+        return
+    year, month_ = (day_.year, day_.month) if day_ else (data["year"], data["month"])
+    await _show_calendar(_message(query), state, runtime, year, month_)
+
+
+async def confirm(
+    query: CallbackQuery, callback_data: kb.Confirm, state: FSMContext, account: AccountView | None, runtime: Runtime
+) -> None:
+    """Books: the code in the chat, and the proof as a PDF document."""
+    if account is None:
+        await query.answer()
+        return
+    try:
+        booked = await runtime.desk.confirm(account.id, callback_data.booking_id)
+    except DomainError as err:
+        await query.answer(texts.explain(err), show_alert=True)
+        return
+    await query.answer()
+    await state.clear()
+    if booked.replayed:
+        return  # a double tap: the first tap already said everything
+    message = _message(query)
+    await message.edit_text(
+        _("Booked ✅\nBooking code: {code}\nShow the proof below (printed or on your phone) at the office.").format(
+            code=format_booking_code(booked.code)
+        ),
+    )
+    await send_proof(message, account, runtime, booked.booking_id)
+
+
+async def send_proof(message: Message, account: AccountView, runtime: Runtime, booking_id: int) -> None:
+    """Renders the proof off the event loop and sends it as a document."""
+    lang = texts.locale()
+    data = await proof_data(runtime.reader(), account.id, booking_id, lang)
+    labels = texts.proof_labels()
+    pdf = await asyncio.to_thread(render_proof, data, labels, signing_key=runtime.vault.signing_key)
+    name = f"bukti-{data.code}.pdf" if lang == "id" else f"proof-{data.code}.pdf"
+    await message.answer_document(BufferedInputFile(pdf, filename=name))
+
+
+async def typed_in_booking(message: Message, state: FSMContext) -> None:
+    """Text in a step that wants a button: says so, and keeps the step."""
+    await message.answer(_("Please use the buttons of the message above, or /cancel to stop."))
+
+
+async def noop(query: CallbackQuery) -> None:
+    await query.answer()
+
+
+def router() -> Router:
+    """A fresh router of this feature (a router belongs to one dispatcher)."""
+    r = Router(name="booking")
+    r.callback_query.register(begin, kb.Menu.filter(F.item == "book"))
+    r.message.register(search, Booking.office, F.text)
+    r.callback_query.register(browse, kb.Browse.filter())
+    r.callback_query.register(province, kb.Province.filter())
+    r.callback_query.register(office_chosen, kb.OfficePick.filter())
+    r.callback_query.register(toggle_member, Booking.party, kb.Member.filter())
+    r.callback_query.register(toggle_kind, Booking.party, kb.Kind.filter())
+    r.callback_query.register(party_done, Booking.party, kb.PartyDone.filter())
+    r.callback_query.register(month, Booking.calendar, kb.Month.filter())
+    r.callback_query.register(day, Booking.calendar, kb.Day.filter())
+    r.callback_query.register(slot, Booking.slot, kb.SlotPick.filter())
+    r.callback_query.register(back, kb.Back.filter())
+    r.callback_query.register(confirm, Booking.summary, kb.Confirm.filter())
+    r.callback_query.register(noop, kb.Noop.filter())
+    r.message.register(typed_in_booking, Booking.party)
+    r.message.register(typed_in_booking, Booking.calendar)
+    r.message.register(typed_in_booking, Booking.slot)
+    r.message.register(typed_in_booking, Booking.summary)
+    return r

@@ -1,0 +1,137 @@
+"""Booking end to end: office, party, calendar, time, held summary, confirm, and the PDF proof in the chat."""
+
+from __future__ import annotations
+
+import io
+
+import pypdfium2
+import zxingcpp
+from pypdf import PdfReader
+
+from core.crypto import Vault
+from core.documents.signing import verify_proof
+from core.domain.booking import format_booking_code
+from tests.bot.conftest import BotWorld
+from tests.conftest import NEXT_MONDAY, SECRET
+from tests.factories import add_office, register, release_days, sample_office
+
+USER = 8001
+
+
+async def _ready(world: BotWorld, capacity: int = 10) -> None:
+    office = await add_office(world.runtime, sample_office(capacity=capacity))
+    await release_days(world.runtime, office, [NEXT_MONDAY])
+    await register(world.runtime, Vault(SECRET), USER, family=1)
+
+
+async def _tap_in_row(world: BotWorld, row_label: str, label: str) -> None:
+    """Taps the button `label` in the keyboard row that also shows `row_label`."""
+    message = await world.telegram.last_bot_message(USER)
+    assert message is not None
+    for row in message["reply_markup"]["inline_keyboard"]:
+        if any(row_label in b["text"] for b in row):
+            (button,) = [b for b in row if b["text"] == label]
+            await world.telegram.user_taps(USER, message["message_id"], button["callback_data"])
+            await world.telegram.wait_for_bot(USER, calls=2)
+            return
+    raise AssertionError(f"no row with {row_label!r}")
+
+
+async def _to_summary(world: BotWorld) -> None:
+    await world.text(USER, "/menu")
+    await world.tap(USER, "📅 Pesan antrean", calls=2)
+    await world.text(USER, "Jakarta Selatan")
+    await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
+    await world.tap(USER, "⬜ ANGGOTA KELUARGA A", calls=2)
+    await _tap_in_row(world, "ANGGOTA KELUARGA A", "paspor baru")  # the relative replaces an old passport
+    await world.tap(USER, "Lanjut ▶", calls=2)
+    await world.tap(USER, "30✅", calls=2)
+    await world.tap(USER, "08:00–09:00 · sisa 10", calls=2)
+
+
+async def test_a_family_books_and_gets_the_code_and_the_proof_in_the_chat(world: BotWorld) -> None:
+    await _ready(world)
+    await _to_summary(world)
+    summary = await world.last(USER)
+    assert "Senin, 30 November 2026, 08:00–09:00 WIB" in summary
+    assert "Pembatalan bisa dilakukan sampai Sabtu, 28 November 2026" in summary
+    assert "mulai Rabu, 30 Desember 2026" in summary  # the freeze, shown before the tap
+    assert "2. ANGGOTA KELUARGA A — penggantian" in summary
+    calls_before = len(world.telegram.calls)
+    await world.tap(USER, "✅ Konfirmasi pesanan", calls=3)
+    chat = await world.telegram.chat(USER)
+    booked_text, proof = chat[-2]["text"], chat[-1]
+    code = booked_text.split("Kode booking: ")[1].split("\n")[0]
+    pdf = await world.telegram.document_bytes(proof["document"]["file_id"])
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert code in text and "Senin, 30 November 2026" in text and "Paspor lama" in text
+    assert len(world.telegram.calls) - calls_before == 3  # answer, edit, document
+    assert code == format_booking_code(code.replace("-", ""))
+    assert await world.telegram.unanswered() == []
+
+
+async def test_places_taken_meanwhile_are_said_plainly_with_the_times_still_free(world: BotWorld) -> None:
+    await _ready(world, capacity=2)
+    await world.text(USER, "/menu")
+    await world.tap(USER, "📅 Pesan antrean", calls=2)
+    await world.text(USER, "Jakarta Selatan")
+    await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
+    await world.tap(USER, "⬜ ANGGOTA KELUARGA A", calls=2)
+    await world.tap(USER, "Lanjut ▶", calls=2)
+    await world.tap(USER, "30✅", calls=2)
+    # Someone else takes the 08:00 places while this applicant looks at the times.
+    rival = await register(world.runtime, Vault(SECRET), 9001, family=1)
+    async with world.runtime.reader() as uow:
+        slots = (await uow.slots.in_range(1, NEXT_MONDAY, NEXT_MONDAY))[NEXT_MONDAY]
+    await world.runtime.desk.hold(rival.id, slots[0].slot_id, [a.id for a in rival.applicants], ["new", "new"], "r")
+    await world.tap(USER, "08:00–09:00 · sisa 2", calls=2)
+    now_shown = await world.last(USER)
+    assert now_shown.startswith("Tempat itu baru saja diambil orang lain.")
+    message = await world.telegram.last_bot_message(USER)
+    assert message is not None
+    labels = [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == ["09:00–10:00 · sisa 2", "◀ Tanggal lain"]
+
+
+async def test_stepping_back_from_the_summary_gives_the_places_back_at_once(world: BotWorld) -> None:
+    await _ready(world)
+    await _to_summary(world)
+    await world.tap(USER, "◀ Jam lain", calls=2)
+    assert "09:00–10:00 · sisa 10" in str(await world.telegram.last_bot_message(USER))
+    assert "08:00–09:00 · sisa 10" in str(await world.telegram.last_bot_message(USER))
+
+
+async def test_a_frozen_account_is_told_until_when_and_the_family_card_way(world: BotWorld) -> None:
+    await _ready(world)
+    await _to_summary(world)
+    await world.tap(USER, "✅ Konfirmasi pesanan", calls=3)
+    await world.text(USER, "/menu")
+    await world.tap(USER, "📅 Pesan antrean", calls=2)
+    said = await world.last(USER)
+    assert "mulai Rabu, 30 Desember 2026" in said and "kerabat dalam satu Kartu Keluarga" in said
+
+
+async def test_a_double_tap_on_confirm_books_once(world: BotWorld) -> None:
+    await _ready(world)
+    await _to_summary(world)
+    message = await world.telegram.last_bot_message(USER)
+    assert message is not None
+    data = message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await world.telegram.user_taps(USER, message["message_id"], data)
+    await world.telegram.user_taps(USER, message["message_id"], data)
+    await world.telegram.wait_for_bot(USER, calls=4)  # two answers, one edit, one document
+    documents = [m for m in await world.telegram.chat(USER) if m.get("document")]
+    assert len(documents) == 1
+    assert await world.telegram.unanswered() == []
+
+
+async def test_the_proof_qr_holds_a_signed_payload(world: BotWorld) -> None:
+    await _ready(world)
+    await _to_summary(world)
+    await world.tap(USER, "✅ Konfirmasi pesanan", calls=3)
+    proof = (await world.telegram.chat(USER))[-1]
+    pdf = await world.telegram.document_bytes(proof["document"]["file_id"])
+    image = pypdfium2.PdfDocument(pdf)[0].render(scale=3).to_pil()
+    (found,) = zxingcpp.read_barcodes(image)
+    claim = verify_proof(Vault(SECRET).signing_key, found.text)
+    assert claim.day == NEXT_MONDAY and claim.party == 2 and claim.office_code == "TST"
