@@ -133,3 +133,12 @@ class Noop(CallbackData, prefix="noop"):
 
 def rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
+class BookingOpen(CallbackData, prefix="bk"):
+    booking_id: int
+
+
+class BookingAct(CallbackData, prefix="bka"):
+    booking_id: int
+    act: str  # pdf | cancel | cancel_yes | list

@@ -33,6 +33,10 @@ async def menu_item(query: CallbackQuery, callback_data: keyboards.Menu, account
     if account is None:
         await query.answer(_("Send /start to begin."), show_alert=True)
         return
+    if callback_data.item == "menu":
+        await query.answer()
+        await query.message.edit_text(_("What would you like to do?"), reply_markup=keyboards.main_menu())
+        return
     if callback_data.item == "language":
         await query.answer()
         await query.message.edit_text(_("Choose your language:"), reply_markup=keyboards.languages())

@@ -302,6 +302,16 @@ class BookingRepository:
     async def by_code(self, code: str) -> Row[Any] | None:
         return (await self._conn.execute(select(bookings).where(bookings.c.code == code))).first()
 
+    async def for_account(self, account_id: int) -> list[Any]:
+        """The account's bookings that were made (held, confirmed or cancelled), newest arrival first."""
+        stmt = (
+            select(bookings, slots.c.start_time, slots.c.end_time)
+            .join(slots, slots.c.id == bookings.c.slot_id)
+            .where(bookings.c.account_id == account_id, bookings.c.status.in_(("held", "confirmed", "cancelled")))
+            .order_by(bookings.c.day.desc(), bookings.c.id.desc())
+        )
+        return list((await self._conn.execute(stmt)).all())
+
     async def by_key(self, account_id: int, key: str) -> Row[Any] | None:
         stmt = select(bookings).where(bookings.c.account_id == account_id, bookings.c.idempotency_key == key)
         return (await self._conn.execute(stmt)).first()

@@ -1,0 +1,172 @@
+"""My bookings: the list, a booking's details, the proof again, and cancelling with a confirmation step."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot import keyboards as kb
+from bot import texts
+from bot.handlers.booking import send_proof
+from core.domain.booking import BookingStatus, format_booking_code
+from core.domain.errors import DomainError
+from core.runtime import Runtime
+from core.services.accounts import AccountView
+from core.services.my_bookings import BookingSummary, my_booking, my_bookings
+
+
+def _message(query: CallbackQuery) -> Message:
+    assert isinstance(query.message, Message)
+    return query.message
+
+
+def _status(b: BookingSummary) -> str:
+    if b.status is BookingStatus.CANCELLED:
+        return _("cancelled")
+    if b.status is BookingStatus.HELD:
+        return _("not confirmed yet")
+    return _("booked") if b.upcoming else _("past")
+
+
+def _line(b: BookingSummary) -> str:
+    return f"{b.day:%d-%m-%Y} {b.start:%H:%M} {b.zone_label} · {b.office_name} · {_status(b)}"
+
+
+async def show_list(query: CallbackQuery, account: AccountView | None, runtime: Runtime) -> None:
+    """Menu → my bookings: one button per booking, newest first."""
+    await query.answer()
+    if account is None:
+        return
+    found = await my_bookings(runtime.reader(), account.id, runtime.clock.now())
+    back = [InlineKeyboardButton(text=_("◀ Menu"), callback_data=kb.Menu(item="menu").pack())]
+    if not found:
+        await _message(query).edit_text(
+            _("You have no bookings yet."), reply_markup=InlineKeyboardMarkup(inline_keyboard=[back])
+        )
+        return
+    rows = [
+        [InlineKeyboardButton(text=_line(b), callback_data=kb.BookingOpen(booking_id=b.booking_id).pack())]
+        for b in found[:10]
+    ]
+    await _message(query).edit_text(
+        _("Your bookings:"), reply_markup=InlineKeyboardMarkup(inline_keyboard=[*rows, back])
+    )
+
+
+def _details(b: BookingSummary) -> str:
+    text = _("Booking {code} ({status})\n{office}\n{address}\n{day}, {start}–{end} {zone}\n{n} applicant(s)").format(
+        code=format_booking_code(b.code),
+        status=_status(b),
+        office=b.office_name,
+        address=b.office_address,
+        day=texts.long_date(b.day),
+        start=f"{b.start:%H:%M}",
+        end=f"{b.end:%H:%M}",
+        zone=b.zone_label,
+        n=b.party_size,
+    )
+    if b.cancellable:
+        text += "\n" + _("You can cancel until {day}.").format(day=texts.long_date(b.last_cancel_day))
+    elif b.status is BookingStatus.CONFIRMED and b.upcoming:
+        text += "\n" + _("The last day to cancel was {day}.").format(day=texts.long_date(b.last_cancel_day))
+    return text
+
+
+async def open_booking(
+    query: CallbackQuery, callback_data: kb.BookingOpen, account: AccountView | None, runtime: Runtime
+) -> None:
+    """One booking: details, the proof again, and cancelling while that is still allowed."""
+    await query.answer()
+    if account is None:
+        return
+    try:
+        b = await my_booking(runtime.reader(), account.id, callback_data.booking_id, runtime.clock.now())
+    except DomainError as err:
+        await query.answer(texts.explain(err), show_alert=True)
+        return
+    rows = []
+    if b.status is BookingStatus.CONFIRMED:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=_("📄 Send the proof again"),
+                    callback_data=kb.BookingAct(booking_id=b.booking_id, act="pdf").pack(),
+                )
+            ]
+        )
+    if b.cancellable:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=_("✖ Cancel this booking"),
+                    callback_data=kb.BookingAct(booking_id=b.booking_id, act="cancel").pack(),
+                )
+            ]
+        )
+    rows.append([InlineKeyboardButton(text=_("◀ My bookings"), callback_data=kb.Menu(item="bookings").pack())])
+    await _message(query).edit_text(_details(b), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+async def act(
+    query: CallbackQuery, callback_data: kb.BookingAct, account: AccountView | None, runtime: Runtime
+) -> None:
+    """Resends the proof; asks before cancelling; cancels and states the freeze."""
+    if account is None:
+        await query.answer()
+        return
+    message = _message(query)
+    if callback_data.act == "pdf":
+        await query.answer()
+        await send_proof(message, account, runtime, callback_data.booking_id)
+        return
+    if callback_data.act == "cancel":
+        await query.answer()
+        b = await my_booking(runtime.reader(), account.id, callback_data.booking_id, runtime.clock.now())
+        await message.edit_text(
+            _(
+                "Cancel booking {code} on {day}? The places go back to others at once. Your account still "
+                "cannot book again before {frozen}."
+            ).format(
+                code=format_booking_code(b.code),
+                day=texts.long_date(b.day),
+                frozen=texts.long_date(texts.deadline_date(b.frozen_until)),
+            ),
+            reply_markup=InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [
+                        InlineKeyboardButton(
+                            text=_("Yes, cancel it"),
+                            callback_data=kb.BookingAct(booking_id=b.booking_id, act="cancel_yes").pack(),
+                        )
+                    ],
+                    [
+                        InlineKeyboardButton(
+                            text=_("No, keep it"), callback_data=kb.BookingOpen(booking_id=b.booking_id).pack()
+                        )
+                    ],
+                ]
+            ),
+        )
+        return
+    try:
+        done = await runtime.desk.cancel(account.id, callback_data.booking_id)
+    except DomainError as err:
+        await query.answer(texts.explain(err), show_alert=True)
+        return
+    await query.answer()
+    await message.edit_text(
+        _("Cancelled. Your account can book again from {day}.").format(
+            day=texts.long_date(texts.deadline_date(done.frozen_until))
+        ),
+        reply_markup=kb.main_menu(),
+    )
+
+
+def router() -> Router:
+    """A fresh router of this feature (a router belongs to one dispatcher)."""
+    r = Router(name="my_bookings")
+    r.callback_query.register(show_list, kb.Menu.filter(F.item == "bookings"))
+    r.callback_query.register(open_booking, kb.BookingOpen.filter())
+    r.callback_query.register(act, kb.BookingAct.filter())
+    return r

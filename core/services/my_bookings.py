@@ -1,0 +1,69 @@
+"""An applicant's own bookings: the list, and one booking's details."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from core.domain.booking import BookingNotFound, BookingStatus, last_cancel_day
+from core.services.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class BookingSummary:
+    booking_id: int
+    code: str
+    status: BookingStatus
+    office_name: str
+    office_address: str
+    zone_label: str
+    day: date
+    start: time
+    end: time
+    party_size: int
+    last_cancel_day: date
+    cancel_until: datetime
+    frozen_until: datetime
+    upcoming: bool  # its arrival day has not ended
+    cancellable: bool  # confirmed, and the last day to cancel has not passed
+
+
+async def my_bookings(uow: UnitOfWork, account_id: int, now: datetime) -> list[BookingSummary]:
+    """The account's bookings, newest arrival first; holds that lapsed are not bookings and are left out."""
+    async with uow:
+        rows = await uow.bookings.for_account(account_id)
+        offices = {oid: await uow.offices.get_by_id(oid) for oid in {r.office_id for r in rows}}
+    out = []
+    for r in rows:
+        office = offices[r.office_id]
+        assert office is not None
+        status = BookingStatus(r.status)
+        if status is BookingStatus.HELD and r.held_until <= now:
+            continue
+        out.append(
+            BookingSummary(
+                booking_id=r.id,
+                code=r.code,
+                status=status,
+                office_name=office.name,
+                office_address=office.address,
+                zone_label=office.zone_label,
+                day=r.day,
+                start=r.start_time,
+                end=r.end_time,
+                party_size=r.party_size,
+                last_cancel_day=last_cancel_day(r.day),
+                cancel_until=r.cancel_until,
+                frozen_until=r.frozen_until,
+                upcoming=r.ends_at > now,
+                cancellable=status is BookingStatus.CONFIRMED and r.cancel_until > now,
+            )
+        )
+    return out
+
+
+async def my_booking(uow: UnitOfWork, account_id: int, booking_id: int, now: datetime) -> BookingSummary:
+    for b in await my_bookings(uow, account_id, now):
+        if b.booking_id == booking_id:
+            return b
+    raise BookingNotFound()

@@ -1,0 +1,52 @@
+"""My bookings end to end: the list, details, the proof again, cancelling and its deadline."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.bot.conftest import BotWorld
+from tests.bot.test_booking import USER, _ready, _to_summary
+
+
+async def _booked(world: BotWorld) -> None:
+    await _ready(world)
+    await _to_summary(world)
+    await world.tap(USER, "✅ Konfirmasi pesanan", calls=3)
+    await world.text(USER, "/menu")
+    await world.tap(USER, "🧾 Pesanan saya", calls=2)
+
+
+async def test_a_booking_is_listed_and_its_proof_can_be_sent_again(world: BotWorld) -> None:
+    await _booked(world)
+    await world.tap(USER, "30-11-2026 08:00 WIB · Kantor Imigrasi Uji TST · terjadwal", calls=2)
+    details = await world.last(USER)
+    assert "Senin, 30 November 2026, 08:00–09:00 WIB" in details and "2 pemohon" in details
+    assert "Pembatalan bisa dilakukan sampai Sabtu, 28 November 2026." in details
+    await world.tap(USER, "📄 Kirim ulang bukti", calls=2)
+    documents = [m for m in await world.telegram.chat(USER) if m.get("document")]
+    assert len(documents) == 2
+
+
+async def test_cancelling_asks_first_then_returns_the_places_and_states_the_freeze(world: BotWorld) -> None:
+    await _booked(world)
+    await world.tap(USER, "30-11-2026 08:00 WIB · Kantor Imigrasi Uji TST · terjadwal", calls=2)
+    await world.tap(USER, "✖ Batalkan pesanan ini", calls=2)
+    assert "belum bisa memesan lagi sebelum Rabu, 30 Desember 2026" in await world.last(USER)
+    await world.tap(USER, "Ya, batalkan", calls=2)
+    assert await world.last(USER) == "Pesanan dibatalkan. Akun Anda bisa memesan lagi mulai Rabu, 30 Desember 2026."
+    async with world.runtime.reader() as uow:
+        slots = await uow.slots.in_range(
+            1, world.clock.now().date() + timedelta(days=3), world.clock.now().date() + timedelta(days=3)
+        )
+    assert all(s.taken == 0 for day in slots.values() for s in day)
+
+
+async def test_after_the_deadline_the_booking_shows_the_last_day_and_no_cancel_button(world: BotWorld) -> None:
+    await _booked(world)
+    world.clock.advance(timedelta(days=1, hours=10))  # Saturday night: Sunday 29 November, 01:00 WIB
+    await world.tap(USER, "30-11-2026 08:00 WIB · Kantor Imigrasi Uji TST · terjadwal", calls=2)
+    message = await world.telegram.last_bot_message(USER)
+    assert message is not None
+    assert "Batas terakhir pembatalan adalah Sabtu, 28 November 2026." in message["text"]
+    labels = [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
+    assert "✖ Batalkan pesanan ini" not in labels
