@@ -9,12 +9,12 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand
 
 from bot.handlers import routers
 from bot.i18n import LocaleMiddleware, make_i18n
 from bot.middlewares import AccountMiddleware
+from bot.storage import make_storage
 from core.clock import SystemClock
 from core.config import Settings
 from core.runtime import Runtime, open_runtime
@@ -32,8 +32,12 @@ def make_bot(settings: Settings) -> Bot:
 
 
 def build_dispatcher(runtime: Runtime, storage: BaseStorage | None = None) -> Dispatcher:
-    """The dispatcher with every router, the account and locale middlewares, and the runtime for handlers."""
-    dp = Dispatcher(storage=storage or MemoryStorage(), runtime=runtime)
+    """The dispatcher with every router, the account and locale middlewares, and the runtime for handlers.
+
+    Conversation state goes to the database (or Redis, when configured), so a restart loses nobody's place.
+    """
+    storage = storage or make_storage(runtime.settings, runtime.engine, runtime.clock)
+    dp = Dispatcher(storage=storage, runtime=runtime)
     dp.update.outer_middleware(AccountMiddleware())
     LocaleMiddleware(make_i18n()).setup(dp)
     dp.include_routers(*routers())
@@ -63,6 +67,7 @@ async def run_polling(settings: Settings) -> None:
             await set_commands(bot)
             await dp.start_polling(bot)
         finally:
+            await dp.storage.close()
             stop.set()
             await sweeps
             await bot.session.close()

@@ -105,3 +105,24 @@ async def runtime(database_url: str, clock: FixedClock) -> AsyncIterator[Runtime
     settings = Settings(database_url=database_url, environment="test", secret_key=SECRET)
     async with open_runtime(settings, clock) as rt:
         yield rt
+
+
+REDIS_URL = os.environ.get("ANTREAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A Redis database for this test, emptied first; required in CI, skipped with the reason elsewhere."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.flushdb()
+    except Exception as exc:
+        reason = f"Redis at {REDIS_URL} is not reachable: {exc.__class__.__name__}"
+        if IN_CI:
+            pytest.fail(f"{reason}; CI must run the Redis tests")
+        pytest.skip(reason)
+    finally:
+        client.close()
+    return REDIS_URL

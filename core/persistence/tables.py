@@ -228,3 +228,14 @@ booking_applicants = Table(
     CheckConstraint("position BETWEEN 1 AND 5", name="position"),
     CheckConstraint("application_type IN ('new', 'replacement')", name="application_type"),
 )
+
+# Where a conversation stands (a chat adapter's state machine): one row per conversation key, so an
+# applicant half-way through a flow resumes there after a restart. Nothing in it is read by the engine.
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("state", String(100)),
+    Column("data", Text, nullable=False, default="{}"),
+    Column("updated_at", UtcDateTime, nullable=False),
+)

@@ -30,6 +30,14 @@ class BotWorld:
     bot: Bot
     dispatcher: Dispatcher
     clock: FixedClock
+    polling: asyncio.Task[None] | None = None
+
+    async def stop(self) -> None:
+        """Stops this world's bot process (a test that plays restarts runs its own)."""
+        if self.polling is not None:
+            await self.dispatcher.stop_polling()
+            await self.polling
+            self.polling = None
 
     async def text(self, user: int, text: str, *, calls: int = 1, language: str = "id") -> list[object]:
         """The user sends text; returns once the bot made `calls` calls about this chat."""
@@ -63,9 +71,10 @@ async def world(sqlite_template: Path, tmp_path: Path, clock: FixedClock) -> Asy
             bot = make_bot(settings)
             dp = build_dispatcher(runtime)
             polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+            world = BotWorld(telegram, runtime, bot, dp, clock, polling)
             try:
-                yield BotWorld(telegram, runtime, bot, dp, clock)
+                yield world
             finally:
-                await dp.stop_polling()
-                await polling
+                await world.stop()
+                await dp.storage.close()
                 await bot.session.close()

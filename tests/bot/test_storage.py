@@ -1,0 +1,68 @@
+"""Conversation state survives a restart: in the database by default, in Redis when configured."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiogram.fsm.storage.base import BaseStorage, StorageKey
+
+from bot.app import build_dispatcher, make_bot
+from bot.states import Registration
+from bot.storage import SqlStorage, make_storage
+from core.config import Settings
+from core.services.accounts import account_by_telegram_user
+from tests.bot.conftest import BotWorld
+
+KEY = StorageKey(bot_id=1, chat_id=42, user_id=42)
+
+
+async def _round_trip(first: BaseStorage, second: BaseStorage) -> None:
+    await first.set_state(KEY, Registration.nik)
+    await first.set_data(KEY, {"full_name": "SITI", "party": [1, 2]})
+    await first.close()
+    assert await second.get_state(KEY) == Registration.nik.state
+    assert await second.get_data(KEY) == {"full_name": "SITI", "party": [1, 2]}
+    await second.set_state(KEY, None)
+    assert await second.get_state(KEY) is None
+    assert await second.get_data(KEY) == {"full_name": "SITI", "party": [1, 2]}
+    await second.close()
+
+
+async def test_the_database_storage_keeps_state_and_data_across_instances(world: BotWorld) -> None:
+    rt = world.runtime
+    await _round_trip(SqlStorage(rt.engine, rt.clock), SqlStorage(rt.engine, rt.clock))
+
+
+async def test_the_redis_storage_keeps_state_and_data_across_instances(redis_url: str, world: BotWorld) -> None:
+    settings = Settings(database_url="sqlite:///unused.sqlite3", redis_url=redis_url)
+    rt = world.runtime
+    await _round_trip(make_storage(settings, rt.engine, rt.clock), make_storage(settings, rt.engine, rt.clock))
+
+
+@pytest.mark.parametrize("backend", ["database", "redis"])
+async def test_an_applicant_half_way_resumes_after_the_bot_restarts(
+    backend: str, world: BotWorld, request: pytest.FixtureRequest
+) -> None:
+    user = 5151
+    redis_url = request.getfixturevalue("redis_url") if backend == "redis" else None
+    settings = world.runtime.settings.model_copy(update={"redis_url": redis_url})
+    rt = world.runtime
+    # The world's own bot process is stopped: this test plays two, one after the other.
+    await world.stop()
+    for attempt in range(2):
+        bot = make_bot(settings)
+        dp = build_dispatcher(rt, make_storage(settings, rt.engine, rt.clock))
+        polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+        if attempt == 0:
+            await world.text(user, "/start", calls=2)
+            await world.tap(user, "✅ Saya setuju", calls=3)
+            await world.text(user, "Budi Santoso")
+        else:
+            await world.text(user, "3174010107850001")  # the NIK step, where the first process left off
+            assert "Menurut NIK, Anda lahir pada Senin, 1 Juli 1985" in await world.last(user)
+        await dp.stop_polling()
+        await polling
+        await dp.storage.close()
+        await bot.session.close()
+    assert await account_by_telegram_user(rt.reader(), user) is None  # not registered: still half-way
