@@ -142,3 +142,7 @@ class BookingOpen(CallbackData, prefix="bk"):
 class BookingAct(CallbackData, prefix="bka"):
     booking_id: int
     act: str  # pdf | cancel | cancel_yes | list
+
+
+class AddMember(CallbackData, prefix="addm"):
+    back_to: str  # family | party

@@ -19,3 +19,9 @@ class Booking(StatesGroup):
     calendar = State()  # a month of dates with their states
     slot = State()  # the date's arrival times with places left
     summary = State()  # places held; confirm or go back
+
+
+class Family(StatesGroup):
+    full_name = State()  # as on the e-KTP, or the birth certificate for a child
+    nik = State()
+    birth_date = State()  # confirm the date the NIK encodes, or type another

@@ -2,9 +2,17 @@
 
 from aiogram import Router
 
-from bot.handlers import booking, common, menu, my_bookings, start
+from bot.handlers import booking, common, family, menu, my_bookings, start
 
 
 def routers() -> list[Router]:
     # common first (/cancel works in every state), its fallbacks last.
-    return [common.router(), start.router(), booking.router(), my_bookings.router(), menu.router(), common.fallbacks()]
+    return [
+        common.router(),
+        start.router(),
+        booking.router(),
+        my_bookings.router(),
+        family.router(),
+        menu.router(),
+        common.fallbacks(),
+    ]

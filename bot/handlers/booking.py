@@ -132,7 +132,18 @@ def _kind_label(kind: str) -> str:
     return _("new passport") if kind == ApplicationType.NEW else _("replacement")
 
 
+async def show_party_anew(message: Message, state: FSMContext, account: AccountView) -> None:
+    """The party step as a new message (after typed input, which cannot be edited into the old one)."""
+    text, markup = await _party_view(state, account)
+    await message.answer(text, reply_markup=markup)
+
+
 async def _show_party(message: Message, state: FSMContext, account: AccountView) -> None:
+    text, markup = await _party_view(state, account)
+    await message.edit_text(text, reply_markup=markup)
+
+
+async def _party_view(state: FSMContext, account: AccountView) -> tuple[str, InlineKeyboardMarkup]:
     data = await state.get_data()
     party: list[int] = data["party"]
     kinds: dict[str, str] = data["kinds"]
@@ -148,13 +159,17 @@ async def _show_party(message: Message, state: FSMContext, account: AccountView)
             rows.append([member, kind])
         else:
             rows.append([member])
+    if len(party) < 5:
+        rows.append(
+            [InlineKeyboardButton(text=_("➕ Add a family member"), callback_data=kb.AddMember(back_to="party").pack())]
+        )
     rows.append([InlineKeyboardButton(text=_("Continue ▶"), callback_data=kb.PartyDone().pack())])
-    await message.edit_text(
+    return (
         _(
             "{office}\n\nWho comes? Tap a name to add or remove them (at most 5, all on your family card), "
             "and tap the application type to switch between a new passport and a replacement."
         ).format(office=data["office_name"]),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+        InlineKeyboardMarkup(inline_keyboard=rows),
     )
 
 

@@ -1,0 +1,57 @@
+"""Family members end to end: saved from the menu, or added in the middle of a booking."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from core.crypto import Vault
+from core.services.accounts import account_by_telegram_user
+from tests.bot.conftest import BotWorld
+from tests.bot.test_booking import USER, _ready
+from tests.conftest import SECRET
+from tests.factories import make_nik, register
+
+CHILD_NIK = make_nik(date(2016, 8, 9), female=True, serial=77)
+
+
+async def test_a_member_is_saved_from_the_menu_and_listed_masked(world: BotWorld) -> None:
+    await register(world.runtime, Vault(SECRET), USER)
+    await world.text(USER, "/menu")
+    await world.tap(USER, "👨‍👩‍👧 Anggota keluarga", calls=2)
+    await world.tap(USER, "➕ Tambah anggota keluarga", calls=2)
+    await world.text(USER, "Putri Ayu Lestari")
+    await world.text(USER, CHILD_NIK)
+    assert "Menurut NIK, ia lahir pada Selasa, 9 Agustus 2016" in await world.last(USER)
+    await world.tap(USER, "✅ Ya, Selasa, 9 Agustus 2016", calls=4)
+    listing = await world.last(USER)
+    assert "PUTRI AYU LESTARI (" + CHILD_NIK[:4] + "********" + CHILD_NIK[-4:] + ")" in listing
+    account = await account_by_telegram_user(world.runtime.reader(), USER)
+    assert account is not None and len(account.applicants) == 2
+
+
+async def test_a_member_added_during_a_booking_joins_the_party(world: BotWorld) -> None:
+    await _ready(world)  # the owner and one saved relative
+    await world.text(USER, "/menu")
+    await world.tap(USER, "📅 Pesan antrean", calls=2)
+    await world.text(USER, "Jakarta Selatan")
+    await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
+    await world.tap(USER, "➕ Tambah anggota keluarga", calls=2)
+    await world.text(USER, "Putri Ayu Lestari")
+    await world.text(USER, CHILD_NIK)
+    await world.tap(USER, "✅ Ya, Selasa, 9 Agustus 2016", calls=4)
+    party = await world.telegram.last_bot_message(USER)
+    assert party is not None
+    labels = [b["text"] for row in party["reply_markup"]["inline_keyboard"] for b in row]
+    assert "☑️ PUTRI AYU LESTARI" in labels and "⬜ ANGGOTA KELUARGA A" in labels
+    await world.tap(USER, "Lanjut ▶", calls=2)
+    assert "2 pemohon" in await world.last(USER)
+
+
+async def test_a_wrong_member_nik_is_explained_and_asked_again(world: BotWorld) -> None:
+    await register(world.runtime, Vault(SECRET), USER)
+    await world.text(USER, "/menu")
+    await world.tap(USER, "👨‍👩‍👧 Anggota keluarga", calls=2)
+    await world.tap(USER, "➕ Tambah anggota keluarga", calls=2)
+    await world.text(USER, "Putri Ayu Lestari")
+    await world.text(USER, "3174010908160000")
+    assert "nomor urut" in await world.last(USER)
