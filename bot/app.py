@@ -11,6 +11,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand
 
+from bot import limiter
 from bot.handlers import routers
 from bot.i18n import LocaleMiddleware, make_i18n
 from bot.middlewares import AccountMiddleware
@@ -28,7 +29,11 @@ def make_bot(settings: Settings) -> Bot:
     if not settings.bot_token:
         raise ValueError("ANTREAN_BOT_TOKEN is not set")
     api = TelegramAPIServer.from_base(settings.telegram_api_url)
-    return Bot(settings.bot_token, session=AiohttpSession(api=api))
+    bot = Bot(settings.bot_token, session=AiohttpSession(api=api))
+    # One gate per process: with several workers, each gets its share of Telegram's rate through the setting.
+    rate = settings.telegram_messages_per_second
+    limiter.install(bot, limiter.TelegramLimiter(limiter.RateGate(rate=rate, burst=max(int(rate), 1))))
+    return bot
 
 
 def build_dispatcher(runtime: Runtime, storage: BaseStorage | None = None) -> Dispatcher:

@@ -183,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     nik.add_argument("--dob", help="date of birth YYYY-MM-DD to compare with the NIK")
 
     sub.add_parser("demo", help="set up a demo database with offices and released days")
+    # `antrean bot` is added by bot.cli, the console script's entry point: the engine knows no doors.
+    sub.add_parser("bot", help="run the Telegram bot with long polling (ANTREAN_BOT_TOKEN, ANTREAN_TELEGRAM_API_URL)")
     return p
 
 

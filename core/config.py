@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     bot_token: str | None = None
     telegram_api_url: str = "https://api.telegram.org"
+    # Telegram allows a bot about 30 messages a second; with several bot workers, give each its share.
+    telegram_messages_per_second: float = Field(default=30.0, gt=0, le=30)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -1,0 +1,109 @@
+"""One gate for everything the bot sends to Telegram: the rate Telegram allows, its 429s honoured,
+and the applicant in front of a chat served before any broadcast."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import AnswerCallbackQuery, GetUpdates, TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+
+log = logging.getLogger(__name__)
+
+# About 30 messages a second to different chats is what Telegram lets one bot send
+# (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
+MESSAGES_PER_SECOND = 30.0
+RETRIES = 5
+
+_background: contextvars.ContextVar[bool] = contextvars.ContextVar("antrean_background", default=False)
+
+
+@contextmanager
+def background() -> Iterator[None]:
+    """Calls made inside wait behind every interactive reply (broadcasts, reminders)."""
+    token = _background.set(True)
+    try:
+        yield
+    finally:
+        _background.reset(token)
+
+
+class RateGate:
+    """A token bucket with two classes of callers: interactive ones take the next token first."""
+
+    def __init__(self, rate: float = MESSAGES_PER_SECOND, burst: int = 30) -> None:
+        self._rate = rate
+        self._burst = float(burst)
+        self._tokens = float(burst)
+        self._stamp = time.monotonic()
+        self._paused_until = 0.0
+        self._interactive_waiting = 0
+
+    def _refill(self, now: float) -> None:
+        self._tokens = min(self._burst, self._tokens + (now - self._stamp) * self._rate)
+        self._stamp = now
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said to wait: nobody sends before then."""
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    async def acquire(self, *, interactive: bool) -> None:
+        if interactive:
+            self._interactive_waiting += 1
+        try:
+            while True:
+                now = time.monotonic()
+                if now < self._paused_until:
+                    await asyncio.sleep(self._paused_until - now)
+                    continue
+                self._refill(now)
+                if self._tokens >= 1 and (interactive or self._interactive_waiting == 0):
+                    self._tokens -= 1
+                    return
+                await asyncio.sleep(max((1 - self._tokens) / self._rate, 0.001))
+        finally:
+            if interactive:
+                self._interactive_waiting -= 1
+
+
+class TelegramLimiter(BaseRequestMiddleware):
+    """A session middleware: every call but polling and callback answers passes the gate; a 429 is waited out."""
+
+    def __init__(self, gate: RateGate | None = None) -> None:
+        self.gate = gate or RateGate()
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        # Polling is not a message, and a callback must be answered within seconds or the user sees a spinner.
+        gated = not isinstance(method, GetUpdates | AnswerCallbackQuery)
+        for attempt in range(RETRIES + 1):
+            if gated:
+                await self.gate.acquire(interactive=not _background.get())
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as flood:
+                if attempt == RETRIES:
+                    raise
+                log.warning("Telegram asked to wait %s s before %s", flood.retry_after, type(method).__name__)
+                self.gate.pause(flood.retry_after)
+                if not gated:
+                    await asyncio.sleep(flood.retry_after)
+        raise AssertionError("unreachable")
+
+
+def install(bot: Bot, limiter: TelegramLimiter | None = None) -> TelegramLimiter:
+    limiter = limiter or TelegramLimiter()
+    bot.session.middleware(limiter)
+    return limiter

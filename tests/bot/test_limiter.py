@@ -1,0 +1,44 @@
+"""The outgoing gate: Telegram's 429 waited out, the rate kept, interactive replies before broadcasts."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from bot.limiter import RateGate, background
+from tests.bot.conftest import BotWorld
+
+
+async def test_a_429_from_telegram_is_waited_out_and_the_reply_still_arrives(world: BotWorld) -> None:
+    world.telegram.flood(retry_after=1, times=1, method="sendMessage")
+    started = time.monotonic()
+    await world.text(4242, "/start", calls=3)  # the refused send, then welcome and consent
+    assert time.monotonic() - started >= 1.0
+    assert "Apakah Anda setuju?" in await world.last(4242)
+
+
+async def test_the_gate_keeps_to_its_rate_after_the_burst() -> None:
+    gate = RateGate(rate=50, burst=5)
+    started = time.monotonic()
+    for _ in range(30):
+        await gate.acquire(interactive=True)
+    assert time.monotonic() - started >= (30 - 5) / 50 * 0.9
+
+
+async def test_an_interactive_reply_goes_ahead_of_a_waiting_broadcast() -> None:
+    gate = RateGate(rate=20, burst=1)
+    order: list[str] = []
+
+    async def send(name: str, interactive: bool) -> None:
+        await gate.acquire(interactive=interactive)
+        order.append(name)
+
+    def broadcast(i: int) -> asyncio.Task[None]:
+        with background():  # the context a broadcast task runs in
+            return asyncio.create_task(send(f"b{i}", interactive=False))
+
+    waiting = [broadcast(i) for i in range(8)]
+    await asyncio.sleep(0.01)
+    reply = asyncio.create_task(send("reply", interactive=True))
+    await asyncio.gather(*waiting, reply)
+    assert order.index("reply") <= 2
