@@ -363,10 +363,11 @@ async def slot(
     try:
         hold = await runtime.desk.hold(account.id, callback_data.slot_id, party, kinds, key[:64])
     except SlotFullWithChoices as err:
-        await query.answer()
         day_ = date.fromisoformat(data["day"])
         note = _("Those places were just taken by someone else.")
-        if not err.alternatives or not await _show_slots(message, state, runtime, day_, note):
+        if err.alternatives and await _show_slots(message, state, runtime, day_, note):
+            await query.answer()
+        else:
             await query.answer(note, show_alert=True)
             await _show_calendar(message, state, runtime, day_.year, day_.month)
         return

@@ -77,14 +77,15 @@ async def open_booking(
     query: CallbackQuery, callback_data: kb.BookingOpen, account: AccountView | None, runtime: Runtime
 ) -> None:
     """One booking: details, the proof again, and cancelling while that is still allowed."""
-    await query.answer()
     if account is None:
+        await query.answer()
         return
     try:
         b = await my_booking(runtime.reader(), account.id, callback_data.booking_id, runtime.clock.now())
     except DomainError as err:
         await query.answer(texts.explain(err), show_alert=True)
         return
+    await query.answer()
     rows = []
     if b.status is BookingStatus.CONFIRMED:
         rows.append(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from aiogram import Bot, Dispatcher
+from aiogram.types import ErrorEvent
 
 from bot.app import build_dispatcher, make_bot
 from bot.standin import BotApiStandin
@@ -31,6 +32,7 @@ class BotWorld:
     dispatcher: Dispatcher
     clock: FixedClock
     polling: asyncio.Task[None] | None = None
+    errors: list[BaseException] = field(default_factory=list)  # what any handler raised
 
     async def stop(self) -> None:
         """Stops this world's bot process (a test that plays restarts runs its own)."""
@@ -70,8 +72,14 @@ async def world(sqlite_template: Path, tmp_path: Path, clock: FixedClock) -> Asy
         async with open_runtime(settings, clock) as runtime:
             bot = make_bot(settings)
             dp = build_dispatcher(runtime)
-            polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
-            world = BotWorld(telegram, runtime, bot, dp, clock, polling)
+            world = BotWorld(telegram, runtime, bot, dp, clock)
+
+            async def record(event: ErrorEvent) -> bool:
+                world.errors.append(event.exception)
+                return True
+
+            dp.errors.register(record)
+            world.polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
             try:
                 yield world
             finally:
