@@ -13,7 +13,14 @@ from contextlib import contextmanager
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import TelegramRetryAfter
-from aiogram.methods import AnswerCallbackQuery, GetUpdates, TelegramMethod
+from aiogram.methods import (
+    CopyMessage,
+    ForwardMessage,
+    SendDocument,
+    SendMessage,
+    SendPhoto,
+    TelegramMethod,
+)
 from aiogram.methods.base import Response, TelegramType
 
 log = logging.getLogger(__name__)
@@ -22,6 +29,7 @@ log = logging.getLogger(__name__)
 # (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
 MESSAGES_PER_SECOND = 30.0
 RETRIES = 5
+NEW_MESSAGES = (SendMessage, SendDocument, SendPhoto, CopyMessage, ForwardMessage)
 
 _background: contextvars.ContextVar[bool] = contextvars.ContextVar("antrean_background", default=False)
 
@@ -75,7 +83,7 @@ class RateGate:
 
 
 class TelegramLimiter(BaseRequestMiddleware):
-    """A session middleware: every call but polling and callback answers passes the gate; a 429 is waited out."""
+    """A session middleware: new messages pass the gate; any call Telegram answers with 429 is waited out."""
 
     def __init__(self, gate: RateGate | None = None) -> None:
         self.gate = gate or RateGate()
@@ -86,8 +94,10 @@ class TelegramLimiter(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        # Polling is not a message, and a callback must be answered within seconds or the user sees a spinner.
-        gated = not isinstance(method, GetUpdates | AnswerCallbackQuery)
+        # The gate meters new messages, the thing Telegram's per-second limit counts: editing the message a user
+        # just tapped and answering their tap are replies to their own action, and a callback must be answered
+        # within seconds or the user sees a spinner. Every call still honours a 429.
+        gated = isinstance(method, NEW_MESSAGES)
         for attempt in range(RETRIES + 1):
             if gated:
                 await self.gate.acquire(interactive=not _background.get())
