@@ -16,6 +16,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards as kb
 from bot import texts
+from bot.handlers.parts import message_of
 from bot.states import Booking
 from core.documents.proof import render_proof
 from core.domain.booking import ApplicationType, format_booking_code
@@ -30,11 +31,6 @@ from core.services.proofs import proof_data
 
 MARK = {DayState.FREE: "✅", DayState.FULL: "❌", DayState.NOT_RELEASED: "⏳", DayState.CLOSED: "⛔"}
 MAX_RESULTS = 8
-
-
-def _message(query: CallbackQuery) -> Message:
-    assert isinstance(query.message, Message)
-    return query.message
 
 
 async def _office(runtime: Runtime, office_id: int) -> Office:
@@ -55,7 +51,7 @@ async def begin(query: CallbackQuery, state: FSMContext, account: AccountView | 
     now = runtime.clock.now()
     if account.frozen_until is not None and account.frozen_until > now:
         until = texts.deadline_date(account.frozen_until)
-        await _message(query).edit_text(
+        await message_of(query).edit_text(
             _(
                 "Your account can make a new booking from {day}: every booking counts, used, missed or "
                 "cancelled. Until then, a relative on the same family card who has an account of their own "
@@ -66,7 +62,7 @@ async def begin(query: CallbackQuery, state: FSMContext, account: AccountView | 
         return
     await state.clear()
     await state.set_state(Booking.office)
-    await _message(query).edit_text(
+    await message_of(query).edit_text(
         _("Where do you live? Type your city or province (for example: Bandung, or Bali)."),
         reply_markup=InlineKeyboardMarkup(
             inline_keyboard=[[InlineKeyboardButton(text=_("Browse by province"), callback_data=kb.Browse().pack())]]
@@ -109,7 +105,7 @@ async def browse(query: CallbackQuery, runtime: Runtime) -> None:
     await query.answer()
     names = await _provinces(runtime)
     buttons = [InlineKeyboardButton(text=p, callback_data=kb.Province(index=i).pack()) for i, p in enumerate(names)]
-    await _message(query).edit_text(
+    await message_of(query).edit_text(
         _("Choose your province:"), reply_markup=InlineKeyboardMarkup(inline_keyboard=kb.rows(buttons, 2))
     )
 
@@ -122,7 +118,7 @@ async def province(query: CallbackQuery, callback_data: kb.Province, runtime: Ru
         return
     chosen = names[callback_data.index]
     found = [o for o in await offices.search_offices(runtime.reader(), chosen) if o.province == chosen]
-    await _message(query).edit_text(_("Choose the office:"), reply_markup=_office_buttons(found))
+    await message_of(query).edit_text(_("Choose the office:"), reply_markup=_office_buttons(found))
 
 
 # --- who comes, and for what --------------------------------------------------------------------------------
@@ -186,7 +182,7 @@ async def office_chosen(
     await state.update_data(
         office_id=office.id, office_code=office.code, office_name=office.name, party=[owner], kinds={str(owner): "new"}
     )
-    await _show_party(_message(query), state, account)
+    await _show_party(message_of(query), state, account)
 
 
 async def toggle_member(
@@ -211,7 +207,7 @@ async def toggle_member(
         party.append(aid)
     await query.answer()
     await state.update_data(party=party)
-    await _show_party(_message(query), state, account)
+    await _show_party(message_of(query), state, account)
 
 
 async def toggle_kind(
@@ -225,7 +221,7 @@ async def toggle_kind(
     key = str(callback_data.applicant_id)
     kinds[key] = "replacement" if kinds.get(key, "new") == "new" else "new"
     await state.update_data(kinds=kinds)
-    await _show_party(_message(query), state, account)
+    await _show_party(message_of(query), state, account)
 
 
 # --- the calendar and the times ------------------------------------------------------------------------------
@@ -288,13 +284,13 @@ async def party_done(query: CallbackQuery, state: FSMContext, runtime: Runtime) 
     now = runtime.clock.now()
     office = await _office(runtime, (await state.get_data())["office_id"])
     today = office.today(now)
-    await _show_calendar(_message(query), state, runtime, today.year, today.month)
+    await _show_calendar(message_of(query), state, runtime, today.year, today.month)
 
 
 async def month(query: CallbackQuery, callback_data: kb.Month, state: FSMContext, runtime: Runtime) -> None:
     """Another month."""
     await query.answer()
-    await _show_calendar(_message(query), state, runtime, callback_data.year, callback_data.month)
+    await _show_calendar(message_of(query), state, runtime, callback_data.year, callback_data.month)
 
 
 def _day_of(code: int) -> date:
@@ -338,9 +334,9 @@ async def day(query: CallbackQuery, callback_data: kb.Day, state: FSMContext, ru
     )
     if info.state is DayState.FREE and info.open_now:
         await query.answer()
-        if await _show_slots(_message(query), state, runtime, chosen):
+        if await _show_slots(message_of(query), state, runtime, chosen):
             return
-        await _show_calendar(_message(query), state, runtime, chosen.year, chosen.month)
+        await _show_calendar(message_of(query), state, runtime, chosen.year, chosen.month)
         return
     await query.answer(texts.day_refusal(info, len(data["party"])), show_alert=True)
 
@@ -358,7 +354,7 @@ async def slot(
     data = await state.get_data()
     party: list[int] = data["party"]
     kinds = [data["kinds"].get(str(a), "new") for a in party]
-    message = _message(query)
+    message = message_of(query)
     key = f"{message.chat.id}:{message.message_id}:{callback_data.slot_id}:{','.join(map(str, party))}"
     try:
         hold = await runtime.desk.hold(account.id, callback_data.slot_id, party, kinds, key[:64])
@@ -422,10 +418,10 @@ async def back(
         await runtime.desk.release_hold(account.id, data["booking_id"])
         await state.update_data(booking_id=None)
     day_ = date.fromisoformat(data["day"]) if data.get("day") else None
-    if callback_data.to == "slots" and day_ and await _show_slots(_message(query), state, runtime, day_):
+    if callback_data.to == "slots" and day_ and await _show_slots(message_of(query), state, runtime, day_):
         return
     year, month_ = (day_.year, day_.month) if day_ else (data["year"], data["month"])
-    await _show_calendar(_message(query), state, runtime, year, month_)
+    await _show_calendar(message_of(query), state, runtime, year, month_)
 
 
 async def confirm(
@@ -444,7 +440,7 @@ async def confirm(
     await state.clear()
     if booked.replayed:
         return  # a double tap: the first tap already said everything
-    message = _message(query)
+    message = message_of(query)
     await message.edit_text(
         _("Booked ✅\nBooking code: {code}\nShow the proof below (printed or on your phone) at the office.").format(
             code=format_booking_code(booked.code)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import date
 
 from aiogram import F, Router
@@ -13,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from bot import keyboards as kb
 from bot import texts
 from bot.handlers.booking import show_party_anew
+from bot.handlers.parts import message_of, seal, unseal
 from bot.handlers.start import parse_typed_date
 from bot.states import Booking, Family
 from core.domain.errors import DomainError
@@ -20,11 +20,6 @@ from core.domain.identity import parse_nik
 from core.runtime import Runtime
 from core.services import accounts
 from core.services.accounts import AccountView, account_by_telegram_user
-
-
-def _message(query: CallbackQuery) -> Message:
-    assert isinstance(query.message, Message)
-    return query.message
 
 
 def _family_text(account: AccountView) -> str:
@@ -50,7 +45,7 @@ async def show(query: CallbackQuery, account: AccountView | None) -> None:
     await query.answer()
     if account is None:
         return
-    await _message(query).edit_text(_family_text(account), reply_markup=_family_markup())
+    await message_of(query).edit_text(_family_text(account), reply_markup=_family_markup())
 
 
 async def add(query: CallbackQuery, callback_data: kb.AddMember, state: FSMContext) -> None:
@@ -58,7 +53,7 @@ async def add(query: CallbackQuery, callback_data: kb.AddMember, state: FSMConte
     await query.answer()
     await state.update_data(back_to=callback_data.back_to)
     await state.set_state(Family.full_name)
-    await _message(query).answer(
+    await message_of(query).answer(
         _("The family member's full name, as on their e-KTP (or birth certificate for a child):")
     )
 
@@ -82,8 +77,7 @@ async def nik(message: Message, state: FSMContext, runtime: Runtime) -> None:
     except DomainError as err:
         await message.answer(texts.explain(err))
         return
-    sealed = base64.b64encode(runtime.vault.encrypt(parsed.value)).decode()
-    await state.update_data(member_nik=sealed, member_encoded=parsed.birth_date.isoformat())
+    await state.update_data(member_nik=seal(runtime, parsed.value), member_encoded=parsed.birth_date.isoformat())
     await state.set_state(Family.birth_date)
     await _ask_birth_date(message, parsed.birth_date)
 
@@ -100,7 +94,7 @@ async def _ask_birth_date(message: Message, encoded: date) -> None:
 
 async def _save(message: Message, state: FSMContext, runtime: Runtime, account: AccountView, born: date) -> None:
     data = await state.get_data()
-    number = runtime.vault.decrypt(base64.b64decode(data["member_nik"]))
+    number = unseal(runtime, data["member_nik"])
     try:
         added = await accounts.add_family_member(
             runtime.uow(), runtime.vault, account_id=account.id, full_name=data["member_name"], nik=number,
@@ -132,9 +126,9 @@ async def birth_date_confirmed(
     await query.answer()
     if account is None:
         return
-    await _message(query).edit_reply_markup(reply_markup=None)
+    await message_of(query).edit_reply_markup(reply_markup=None)
     born = date.fromisoformat((await state.get_data())["member_encoded"])
-    await _save(_message(query), state, runtime, account, born)
+    await _save(message_of(query), state, runtime, account, born)
 
 
 async def birth_date_typed(message: Message, state: FSMContext, runtime: Runtime, account: AccountView | None) -> None:

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards as kb
 from bot import texts
 from bot.handlers.booking import send_proof
+from bot.handlers.parts import message_of
 from core.domain.booking import BookingStatus, format_booking_code
 from core.domain.errors import DomainError
 from core.runtime import Runtime
 from core.services.accounts import AccountView
 from core.services.my_bookings import BookingSummary, my_booking, my_bookings
-
-
-def _message(query: CallbackQuery) -> Message:
-    assert isinstance(query.message, Message)
-    return query.message
 
 
 def _status(b: BookingSummary) -> str:
@@ -41,7 +37,7 @@ async def show_list(query: CallbackQuery, account: AccountView | None, runtime: 
     found = await my_bookings(runtime.reader(), account.id, runtime.clock.now())
     back = [InlineKeyboardButton(text=_("◀ Menu"), callback_data=kb.Menu(item="menu").pack())]
     if not found:
-        await _message(query).edit_text(
+        await message_of(query).edit_text(
             _("You have no bookings yet."), reply_markup=InlineKeyboardMarkup(inline_keyboard=[back])
         )
         return
@@ -49,7 +45,7 @@ async def show_list(query: CallbackQuery, account: AccountView | None, runtime: 
         [InlineKeyboardButton(text=_line(b), callback_data=kb.BookingOpen(booking_id=b.booking_id).pack())]
         for b in found[:10]
     ]
-    await _message(query).edit_text(
+    await message_of(query).edit_text(
         _("Your bookings:"), reply_markup=InlineKeyboardMarkup(inline_keyboard=[*rows, back])
     )
 
@@ -106,7 +102,7 @@ async def open_booking(
             ]
         )
     rows.append([InlineKeyboardButton(text=_("◀ My bookings"), callback_data=kb.Menu(item="bookings").pack())])
-    await _message(query).edit_text(_details(b), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+    await message_of(query).edit_text(_details(b), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
 
 
 async def act(
@@ -116,7 +112,7 @@ async def act(
     if account is None:
         await query.answer()
         return
-    message = _message(query)
+    message = message_of(query)
     if callback_data.act == "pdf":
         await query.answer()
         await send_proof(message, account, runtime, callback_data.booking_id)

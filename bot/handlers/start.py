@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 from datetime import date
 
@@ -15,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards, texts
 from bot.handlers import prompts
+from bot.handlers.parts import seal, unseal
 from bot.states import Registration
 from core.domain.errors import DomainError
 from core.domain.identity import parse_kk, parse_nik
@@ -36,15 +36,6 @@ def parse_typed_date(text: str) -> date | None:
     except ValueError:
         return None
     return None
-
-
-def _seal(runtime: Runtime, number: str) -> str:
-    # Conversation state may be stored in the database or Redis: never keep a NIK there in clear.
-    return base64.b64encode(runtime.vault.encrypt(number)).decode()
-
-
-def _unseal(runtime: Runtime, sealed: str) -> str:
-    return runtime.vault.decrypt(base64.b64decode(sealed))
 
 
 async def start(message: Message, state: FSMContext, account: AccountView | None) -> None:
@@ -95,7 +86,7 @@ async def nik(message: Message, state: FSMContext, runtime: Runtime) -> None:
     except DomainError as err:
         await message.answer(texts.explain(err))
         return
-    await state.update_data(nik=_seal(runtime, parsed.value), encoded_birth_date=parsed.birth_date.isoformat())
+    await state.update_data(nik=seal(runtime, parsed.value), encoded_birth_date=parsed.birth_date.isoformat())
     await state.set_state(Registration.birth_date)
     await prompts.ask_birth_date(message, state)
 
@@ -103,7 +94,7 @@ async def nik(message: Message, state: FSMContext, runtime: Runtime) -> None:
 async def _birth_date(message: Message, state: FSMContext, runtime: Runtime, day: date) -> None:
     data = await state.get_data()
     try:
-        parse_nik(_unseal(runtime, data["nik"]), today=accounts.latest_today(runtime.clock.now()), date_of_birth=day)
+        parse_nik(unseal(runtime, data["nik"]), today=accounts.latest_today(runtime.clock.now()), date_of_birth=day)
     except DomainError as err:
         await message.answer(texts.explain(err))
         await prompts.ask_birth_date(message, state)
@@ -138,7 +129,7 @@ async def family_card(message: Message, state: FSMContext, runtime: Runtime) -> 
     except DomainError as err:
         await message.answer(texts.explain(err))
         return
-    await state.update_data(kk=_seal(runtime, card.value))
+    await state.update_data(kk=seal(runtime, card.value))
     await state.set_state(Registration.phone)
     await prompts.ask_phone(message, state)
 
@@ -157,9 +148,9 @@ async def phone(message: Message, state: FSMContext, runtime: Runtime) -> None:
             runtime.vault,
             telegram_user_id=message.from_user.id,
             full_name=data["full_name"],
-            nik=_unseal(runtime, data["nik"]),
+            nik=unseal(runtime, data["nik"]),
             birth_date=date.fromisoformat(data["birth_date"]),
-            kk=_unseal(runtime, data["kk"]),
+            kk=unseal(runtime, data["kk"]),
             phone=message.contact.phone_number,
             language=str(get_i18n().current_locale),
             now=runtime.clock.now(),
