@@ -297,10 +297,15 @@ def _day_of(code: int) -> date:
     return date(code // 10000, code // 100 % 100, code % 100)
 
 
-async def _show_slots(message: Message, state: FSMContext, runtime: Runtime, day: date, note: str = "") -> bool:
+async def _show_slots(
+    message: Message, state: FSMContext, runtime: Runtime, day: date, note: str = "", info: DayInfo | None = None
+) -> bool:
+    """The date's times with room for the party; False when none is left. `info`: the date, if just read."""
     data = await state.get_data()
     party = len(data["party"])
-    info = await calendar.day_view(runtime.reader(), data["office_code"], day, party=party, now=runtime.clock.now())
+    if info is None:
+        now = runtime.clock.now()
+        info = await calendar.day_view(runtime.reader(), data["office_code"], day, party=party, now=now)
     free = [s for s in info.free_slots(party) if s.open_at(runtime.clock.now())]
     if not free:
         return False
@@ -334,7 +339,7 @@ async def day(query: CallbackQuery, callback_data: kb.Day, state: FSMContext, ru
     )
     if info.state is DayState.FREE and info.open_now:
         await query.answer()
-        if await _show_slots(message_of(query), state, runtime, chosen):
+        if await _show_slots(message_of(query), state, runtime, chosen, info=info):
             return
         await _show_calendar(message_of(query), state, runtime, chosen.year, chosen.month)
         return

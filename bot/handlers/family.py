@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from bot import keyboards as kb
 from bot import texts
 from bot.handlers.booking import show_party_anew
-from bot.handlers.parts import message_of, seal, unseal
+from bot.handlers.parts import message_of, parse_or_explain, seal, unseal
 from bot.handlers.start import parse_typed_date
 from bot.states import Booking, Family
 from core.domain.errors import DomainError
@@ -60,10 +60,8 @@ async def add(query: CallbackQuery, callback_data: kb.AddMember, state: FSMConte
 
 async def name(message: Message, state: FSMContext) -> None:
     """Stores the name; asks for the member's NIK."""
-    try:
-        full_name = accounts.clean_name(message.text or "")
-    except DomainError as err:
-        await message.answer(texts.explain(err))
+    full_name = await parse_or_explain(message, accounts.clean_name)
+    if full_name is None:
         return
     await state.update_data(member_name=full_name)
     await state.set_state(Family.nik)
@@ -72,10 +70,9 @@ async def name(message: Message, state: FSMContext) -> None:
 
 async def nik(message: Message, state: FSMContext, runtime: Runtime) -> None:
     """Checks the NIK, says which part is wrong; asks to confirm the birth date it encodes."""
-    try:
-        parsed = parse_nik(message.text or "", today=accounts.latest_today(runtime.clock.now()))
-    except DomainError as err:
-        await message.answer(texts.explain(err))
+    today = accounts.latest_today(runtime.clock.now())
+    parsed = await parse_or_explain(message, lambda typed: parse_nik(typed, today=today))
+    if parsed is None:
         return
     await state.update_data(member_nik=seal(runtime, parsed.value), member_encoded=parsed.birth_date.isoformat())
     await state.set_state(Family.birth_date)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
+from typing import TypeVar
 
 from aiogram.types import CallbackQuery, Message
 
+from bot import texts
+from core.domain.errors import DomainError
 from core.runtime import Runtime
+
+T = TypeVar("T")
 
 
 def message_of(query: CallbackQuery) -> Message:
@@ -22,3 +28,12 @@ def seal(runtime: Runtime, number: str) -> str:
 
 def unseal(runtime: Runtime, sealed: str) -> str:
     return runtime.vault.decrypt(base64.b64decode(sealed))
+
+
+async def parse_or_explain(message: Message, parse: Callable[[str], T]) -> T | None:
+    """Typed input read by an engine rule; when the rule refuses it, say exactly why and stay on the step."""
+    try:
+        return parse(message.text or "")
+    except DomainError as err:
+        await message.answer(texts.explain(err))
+        return None

@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards, texts
 from bot.handlers import prompts
-from bot.handlers.parts import seal, unseal
+from bot.handlers.parts import parse_or_explain, seal, unseal
 from bot.states import Registration
 from core.domain.errors import DomainError
 from core.domain.identity import parse_kk, parse_nik
@@ -69,10 +69,8 @@ async def consent(query: CallbackQuery, callback_data: keyboards.Consent, state:
 
 async def full_name(message: Message, state: FSMContext) -> None:
     """Stores the name as printed on the e-KTP; asks for the NIK."""
-    try:
-        name = accounts.clean_name(message.text or "")
-    except DomainError as err:
-        await message.answer(texts.explain(err))
+    name = await parse_or_explain(message, accounts.clean_name)
+    if name is None:
         return
     await state.update_data(full_name=name)
     await state.set_state(Registration.nik)
@@ -81,10 +79,9 @@ async def full_name(message: Message, state: FSMContext) -> None:
 
 async def nik(message: Message, state: FSMContext, runtime: Runtime) -> None:
     """Checks the NIK and says which part is wrong; stores it sealed; asks to confirm the birth date."""
-    try:
-        parsed = parse_nik(message.text or "", today=accounts.latest_today(runtime.clock.now()))
-    except DomainError as err:
-        await message.answer(texts.explain(err))
+    today = accounts.latest_today(runtime.clock.now())
+    parsed = await parse_or_explain(message, lambda typed: parse_nik(typed, today=today))
+    if parsed is None:
         return
     await state.update_data(nik=seal(runtime, parsed.value), encoded_birth_date=parsed.birth_date.isoformat())
     await state.set_state(Registration.birth_date)
@@ -124,10 +121,8 @@ async def birth_date_typed(message: Message, state: FSMContext, runtime: Runtime
 
 async def family_card(message: Message, state: FSMContext, runtime: Runtime) -> None:
     """Checks the family-card number; stores it sealed; asks for the phone number."""
-    try:
-        card = parse_kk(message.text or "")
-    except DomainError as err:
-        await message.answer(texts.explain(err))
+    card = await parse_or_explain(message, parse_kk)
+    if card is None:
         return
     await state.update_data(kk=seal(runtime, card.value))
     await state.set_state(Registration.phone)
