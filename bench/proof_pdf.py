@@ -33,6 +33,8 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.pdfgen.canvas import Canvas
 
+from bot.i18n import make_i18n
+from bot.texts import proof_labels
 from core.crypto import Vault
 from core.documents.proof import (
     QUIET_ZONE,
@@ -47,27 +49,15 @@ from core.domain.booking import ApplicationType, new_booking_code
 
 TARGET_MEDIAN_MS = 15.0
 
-LABELS = ProofLabels(
-    title="Bukti Pendaftaran Antrean Paspor",
-    booking_code="Kode booking",
-    office="Kantor",
-    date_time="Tanggal dan jam kedatangan",
-    applicants="Pemohon",
-    name="Nama",
-    nik="NIK",
-    application_type="Jenis permohonan",
-    queue="No. antrean",
-    type_new="Paspor baru",
-    type_replacement="Penggantian paspor",
-    bring_heading="Yang harus dibawa",
-    bring_all=("e-KTP asli setiap pemohon", "Kartu Keluarga (KK) asli"),
-    bring_replacement=("Paspor lama bagi pemohon penggantian",),
-    cancel_until="Pembatalan paling lambat {date}",
-    footer=(
-        "Tunjukkan bukti ini dan dokumen asli di loket. Data pemohon harus sama dengan e-KTP. "
-        "Petugas memeriksa kode QR; bukti yang diubah tidak berlaku."
-    ),
-)
+
+def _labels() -> ProofLabels:
+    """The proof's words as the bot gives them, from the Indonesian catalog."""
+    i18n = make_i18n()
+    with i18n.context(), i18n.use_locale("id"):
+        return proof_labels()
+
+
+LABELS = _labels()
 
 PROOF = ProofData(
     code="K7PMQ3XA",
