@@ -1,14 +1,19 @@
 """Opening rush through the bot: thousands of registered applicants book at once via the real dispatcher.
 
-Each simulated applicant has the menu open and, at the same moment as everyone else, taps Book, types the
-city, picks the office, continues, picks the date and a time, and confirms; a time taken meanwhile makes
-them take the next one offered. The Bot API stand-in answers at once, in the same process.
+The bot runs in a process of its own (as in production), with the real dispatcher, FSM storage and
+booking engine, long-polling the Bot API stand-in. This process holds the stand-in, which answers at
+once, and plays the applicants. Every applicant has the menu open and, at the same moment as everyone
+else, taps Book, picks the office, the date and a time, and confirms; between two taps a person reads
+and thinks (`--think`, seconds, uniform; `--think 0` is a machine gun, not a person). A time taken
+meanwhile makes them take another of the times offered.
 
-Prints updates handled per second, p50/p99 from a user's action to the bot's first answer, bookings made,
-places oversold, double bookings, Bot API calls per completed booking and peak memory, and ends with one
-JSON line of those figures.
+Latency is measured from the user's action (the update queued at the stand-in) to the bot's first
+answer about that chat. Prints updates handled per second, p50/p99 latency, bookings made, places
+oversold, double bookings, Bot API calls per completed booking, the bot process's peak memory, and
+ends with one JSON line of those figures.
 
-    .venv/bin/python bench/bot_rush.py [--applicants 2000] [--places 1500]
+    .venv/bin/python bench/bot_rush.py [--applicants 2000] [--places 1500] [--think 1-3] [--db sqlite|postgres]
+                                       [--profile FILE]
 """
 
 from __future__ import annotations
@@ -16,19 +21,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
+import random
 import resource
 import sys
 import tempfile
 import time
 from datetime import time as dtime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, text
 
-from bench.engine_rush import NOW, SECRET, seed_accounts
-from bot.app import build_dispatcher, make_bot
+from bench.engine_rush import DAY, NOW, SECRET, _sync_url, drop_postgres, fresh_postgres, seed_accounts
 from bot.standin import BotApiStandin
 from core.clock import FixedClock
 from core.config import Settings
@@ -36,59 +43,12 @@ from core.domain.offices import Office, OfficeKind, SlotTime
 from core.runtime import open_runtime, upgrade_database
 from core.services import offices, release
 
-DAY_LABEL = "30✅"
+DAY_LABEL = f"{DAY.day}✅"
+BOOK = "📅 Pesan antrean"
+OFFICE = "Kantor Imigrasi Uji Beban (WIB)"
+CONFIRM = "✅ Konfirmasi pesanan"
 SLOTS = 10
 TOKEN = "123456:BENCH-antrean"
-
-
-class Rush:
-    def __init__(self, telegram: BotApiStandin) -> None:
-        self.telegram = telegram
-        self.latencies: list[float] = []
-        self.booked = 0
-        self.turned_away = 0
-        self.failed = 0
-
-    async def act(self, user: int, do: object, calls: int) -> None:
-        """A user action: time to the bot's first answer, then the rest of its answer."""
-        started = time.perf_counter()
-        await do  # type: ignore[misc]
-        await self.telegram.wait_for_bot(user, calls=1, timeout=60)
-        self.latencies.append(time.perf_counter() - started)
-        if calls > 1:
-            await self.telegram.wait_for_bot(user, calls=calls, timeout=60)
-
-    async def tap(self, user: int, label: str, calls: int = 2) -> None:
-        await self.act(user, self.telegram.user_taps_button(user, label), calls)
-
-    async def applicant(self, user: int, start: asyncio.Event) -> None:
-        tg = self.telegram
-        try:
-            await start.wait()
-            await self.tap(user, "📅 Pesan antrean")
-            await self.act(user, tg.user_sends_text(user, "Uji Beban"), 1)
-            await self.tap(user, "Kantor Imigrasi Uji Beban (WIB)")
-            await self.tap(user, "Lanjut ▶")
-            for _ in range(SLOTS + 2):
-                message = await tg.last_bot_message(user)
-                assert message is not None
-                labels = [b["text"] for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
-                if "✅ Konfirmasi pesanan" in labels:
-                    await self.tap(user, "✅ Konfirmasi pesanan", calls=3)
-                    self.booked += 1
-                    return
-                times = [label for label in labels if "· sisa" in label]
-                if times:
-                    await self.tap(user, times[0])
-                elif DAY_LABEL in labels:
-                    await self.tap(user, DAY_LABEL)
-                else:
-                    self.turned_away += 1  # the day is full for them
-                    return
-            self.failed += 1
-        except Exception as exc:
-            self.failed += 1
-            print(f"applicant {user} failed: {exc!r}"[:300], file=sys.stderr)
 
 
 def _office(capacity: int) -> Office:
@@ -100,9 +60,95 @@ def _office(capacity: int) -> Office:
     )  # fmt: skip
 
 
+def _settings(url: str, api: str) -> Settings:
+    return Settings(database_url=url, environment="test", secret_key=SECRET, bot_token=TOKEN, telegram_api_url=api)
+
+
+def bot_process(url: str, api: str, stop: Any, profile: str | None) -> None:
+    """The bot as it runs in production, on a clock fixed inside the opening window."""
+    import cProfile
+
+    from bot.app import build_dispatcher, make_bot
+
+    async def serve() -> None:
+        settings = _settings(url, api)
+        async with open_runtime(settings, FixedClock(NOW)) as rt:
+            bot = make_bot(settings)
+            dp = build_dispatcher(rt)
+            polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+            await asyncio.to_thread(stop.wait)
+            await dp.stop_polling()
+            await polling
+            await dp.storage.close()
+            await bot.session.close()
+
+    if profile:
+        cProfile.runctx("asyncio.run(serve())", globals(), locals(), profile)
+    else:
+        asyncio.run(serve())
+
+
+class Rush:
+    def __init__(self, telegram: BotApiStandin, think: tuple[float, float], seed: int) -> None:
+        self.telegram = telegram
+        self.think = think
+        self.rng = random.Random(seed)
+        self.latencies: list[float] = []
+        self.booked = 0
+        self.turned_away = 0
+        self.failed = 0
+
+    async def pause(self) -> None:
+        low, high = self.think
+        if high > 0:
+            await asyncio.sleep(self.rng.uniform(low, high))
+
+    async def act(self, user: int, do: Any, calls: int) -> None:
+        """A user action: time to the bot's first answer, then the rest of its answer."""
+        started = time.perf_counter()
+        await do
+        await self.telegram.wait_for_bot(user, calls=1, timeout=120)
+        self.latencies.append(time.perf_counter() - started)
+        if calls > 1:
+            await self.telegram.wait_for_bot(user, calls=calls, timeout=120)
+
+    async def tap(self, user: int, label: str, calls: int = 2) -> None:
+        await self.pause()
+        await self.act(user, self.telegram.user_taps_button(user, label), calls)
+
+    async def labels(self, user: int) -> list[str]:
+        message = await self.telegram.last_bot_message(user)
+        assert message is not None
+        return [b["text"] for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+
+    async def applicant(self, user: int, start: asyncio.Event) -> None:
+        try:
+            await start.wait()
+            await self.act(user, self.telegram.user_taps_button(user, BOOK), 2)  # the opening moment: no pause
+            await self.tap(user, OFFICE)
+            for _ in range(SLOTS + 3):
+                labels = await self.labels(user)
+                if CONFIRM in labels:
+                    await self.tap(user, CONFIRM, calls=3)
+                    self.booked += 1
+                    return
+                times = [label for label in labels if "· sisa" in label]
+                if times:
+                    await self.tap(user, self.rng.choice(times))
+                elif DAY_LABEL in labels:
+                    await self.tap(user, DAY_LABEL)
+                else:
+                    self.turned_away += 1  # the day is full for them
+                    return
+            self.failed += 1
+        except Exception as exc:
+            self.failed += 1
+            print(f"applicant {user} failed: {exc!r}"[:300], file=sys.stderr)
+
+
 def _integrity(url: str) -> tuple[int, int]:
     """Places beyond capacity, and applicants (NIKs) in more than one confirmed booking."""
-    engine = create_engine(url)
+    engine = create_engine(_sync_url(url))
     with engine.connect() as conn:
         over = conn.execute(
             text(
@@ -121,81 +167,102 @@ def _integrity(url: str) -> tuple[int, int]:
     return int(over), int(doubles)
 
 
-async def run(url: str, applicants: int, places: int) -> dict[str, object]:
-    if True:
-        clock = FixedClock(NOW)
-        async with BotApiStandin() as telegram:
-            settings = Settings(
-                database_url=url, environment="test", secret_key=SECRET, bot_token=TOKEN,
-                telegram_api_url=telegram.base_url,
-            )  # fmt: skip
-            async with open_runtime(settings, clock) as rt:
-                await offices.save_office(rt.uow(), _office(places))
-                await release.release_by_hand(rt.uow(), "RUSH", [NOW.date().replace(day=30)], clock.now())
-                people = seed_accounts(url, [1] * applicants)
-                users = [10_000 + i for i in range(len(people))]
-                bot = make_bot(settings)
-                dp = build_dispatcher(rt)
-                polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
-                rush = Rush(telegram)
-                for chunk in range(0, len(users), 200):  # everyone opens the menu beforehand
-                    await asyncio.gather(
-                        *(rush.act(u, telegram.user_sends_text(u, "/menu"), 1) for u in users[chunk : chunk + 200])
-                    )
-                rush.latencies.clear()
-                calls_before = len(telegram.calls)
-                updates_before = telegram._last_update_id
-                start = asyncio.Event()
-                tasks = [asyncio.create_task(rush.applicant(u, start)) for u in users]
-                started = time.perf_counter()
-                start.set()
-                await asyncio.gather(*tasks)
-                seconds = time.perf_counter() - started
-                calls = len(telegram.calls) - calls_before
-                updates = telegram._last_update_id - updates_before
-                await dp.stop_polling()
-                await polling
-                await bot.session.close()
-        over, doubles = _integrity(url)
+async def seed(url: str, applicants: int, places: int) -> None:
+    async with open_runtime(_settings(url, "http://127.0.0.1:1"), FixedClock(NOW)) as rt:
+        await offices.save_office(rt.uow(), _office(places))
+        await release.release_by_hand(rt.uow(), "RUSH", [DAY], NOW)
+    seed_accounts(url, [1] * applicants)
+
+
+async def run(
+    url: str, applicants: int, places: int, think: tuple[float, float], profile: str | None
+) -> dict[str, Any]:
+    await seed(url, applicants, places)
+    users = [10_000 + i for i in range(applicants)]
+    async with BotApiStandin() as telegram:
+        stop = multiprocessing.get_context("spawn").Event()
+        child = multiprocessing.get_context("spawn").Process(
+            target=bot_process, args=(url, telegram.base_url, stop, profile), daemon=True
+        )
+        child.start()
+        rush = Rush(telegram, think, seed=7)
+        try:
+            for chunk in range(0, len(users), 100):  # everyone opens the menu beforehand
+                await asyncio.gather(
+                    *(rush.act(u, telegram.user_sends_text(u, "/menu"), 1) for u in users[chunk : chunk + 100])
+                )
+            rush.latencies.clear()
+            calls_before = len(telegram.calls)
+            updates_before = telegram._last_update_id
+            start = asyncio.Event()
+            tasks = [asyncio.create_task(rush.applicant(u, start)) for u in users]
+            started = time.perf_counter()
+            start.set()
+            await asyncio.gather(*tasks)
+            seconds = time.perf_counter() - started
+            calls = len(telegram.calls) - calls_before
+            updates = telegram._last_update_id - updates_before
+        finally:
+            stop.set()
+            await asyncio.to_thread(child.join, 60)
+    over, doubles = _integrity(url)
     lat = sorted(rush.latencies)
-    figures: dict[str, object] = {
+    return {
         "applicants": applicants,
         "places": places,
+        "think_s": list(think),
         "seconds": round(seconds, 2),
+        "updates": updates,
         "updates_per_s": round(updates / seconds, 1),
         "p50_ms": round(lat[len(lat) // 2] * 1000, 1) if lat else None,
         "p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000, 1) if lat else None,
+        "max_ms": round(lat[-1] * 1000, 1) if lat else None,
         "bookings": rush.booked,
         "turned_away": rush.turned_away,
         "failed": rush.failed,
         "oversold": over,
         "double_bookings": doubles,
         "api_calls_per_booking": round(calls / rush.booked, 2) if rush.booked else None,
-        "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "bot_peak_memory_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
     }
-    return figures
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--applicants", type=int, default=2000)
     p.add_argument("--places", type=int, default=1500)
+    p.add_argument("--think", default="1-3", help="seconds between a user's taps, uniform: LOW-HIGH, or 0")
+    p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    p.add_argument("--profile", help="write a cProfile of the bot process to this file")
     args = p.parse_args()
+    low, _, high = args.think.partition("-")
+    think = (float(low), float(high or low))
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/bot-rush.sqlite3"
-        upgrade_database(url)  # Alembic runs its own event loop: before ours starts
-        figures = asyncio.run(run(url, args.applicants, args.places))
+        handle = None
+        if args.db == "sqlite":
+            url = f"sqlite:///{tmp}/bot-rush.sqlite3"
+        else:
+            url, handle = fresh_postgres()
+        try:
+            upgrade_database(url)  # Alembic runs its own event loop: before ours starts
+            figures = asyncio.run(run(url, args.applicants, args.places, think, args.profile))
+        finally:
+            if handle is not None:
+                drop_postgres(handle)
+    figures["db"] = args.db
     print(
-        f"{figures['applicants']} applicants, {figures['places']} places: {figures['bookings']} booked, "
-        f"{figures['turned_away']} turned away, {figures['failed']} failed in {figures['seconds']} s"
+        f"{figures['applicants']} applicants ({args.db}), {figures['places']} places, {args.think} s between taps: "
+        f"{figures['bookings']} booked, {figures['turned_away']} turned away, {figures['failed']} failed "
+        f"in {figures['seconds']} s"
     )
     print(
-        f"updates handled: {figures['updates_per_s']}/s; "
-        f"first answer p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms"
+        f"updates handled: {figures['updates']} at {figures['updates_per_s']}/s; "
+        f"first answer p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, max {figures['max_ms']} ms"
     )
     print(
         f"oversold {figures['oversold']}, double bookings {figures['double_bookings']}, "
-        f"Bot API calls per booking {figures['api_calls_per_booking']}, peak memory {figures['peak_memory_mb']} MB"
+        f"Bot API calls per booking {figures['api_calls_per_booking']}, "
+        f"bot peak memory {figures['bot_peak_memory_mb']} MB"
     )
     print(json.dumps(figures))
 

@@ -12,9 +12,12 @@ from contextlib import contextmanager
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.methods import (
     CopyMessage,
+    EditMessageCaption,
+    EditMessageReplyMarkup,
+    EditMessageText,
     ForwardMessage,
     SendDocument,
     SendMessage,
@@ -30,6 +33,7 @@ log = logging.getLogger(__name__)
 MESSAGES_PER_SECOND = 30.0
 RETRIES = 5
 NEW_MESSAGES = (SendMessage, SendDocument, SendPhoto, CopyMessage, ForwardMessage)
+EDITS = (EditMessageText, EditMessageReplyMarkup, EditMessageCaption)
 
 _background: contextvars.ContextVar[bool] = contextvars.ContextVar("antrean_background", default=False)
 
@@ -113,7 +117,30 @@ class TelegramLimiter(BaseRequestMiddleware):
         raise AssertionError("unreachable")
 
 
+class SameContentIsDone(BaseRequestMiddleware):
+    """An edit to exactly what the message already shows is done, not an error.
+
+    It happens whenever a user taps the same button twice before the first answer arrives, or two taps
+    lead to the same screen; Telegram answers 400 "message is not modified", which would otherwise abort
+    the rest of the handler.
+    """
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        try:
+            return await make_request(bot, method)
+        except TelegramBadRequest as err:
+            if not isinstance(method, EDITS) or "message is not modified" not in err.message:
+                raise
+            return Response[TelegramType](ok=True, result=True)  # type: ignore[arg-type]  # what edits of inline messages return
+
+
 def install(bot: Bot, limiter: TelegramLimiter | None = None) -> TelegramLimiter:
     limiter = limiter or TelegramLimiter()
+    bot.session.middleware(SameContentIsDone())
     bot.session.middleware(limiter)
     return limiter

@@ -9,12 +9,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import Clock
 from core.config import Settings
 from core.crypto import Vault
-from core.persistence.database import is_sqlite, make_async_engine
+from core.persistence.database import is_sqlite, make_async_engine, make_sqlite_reader
 from core.persistence.ledger import Ledger
 from core.persistence.ledger_postgres import PostgresLedger
 from core.persistence.ledger_sqlite import SqliteLedger
@@ -44,22 +45,31 @@ class Runtime:
     ledger: Ledger
     vault: Vault
     desk: BookingDesk
+    read_engine: Engine | None = None  # SQLite: reads on the loop's thread (see make_sqlite_reader)
 
     def uow(self, *, write: bool = True) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, write=write)
+        return SqlUnitOfWork(self.engine, write=write, reader=self.read_engine)
 
     def reader(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, write=False)
+        return SqlUnitOfWork(self.engine, write=False, reader=self.read_engine)
 
 
 @asynccontextmanager
 async def open_runtime(settings: Settings, clock: Clock, *, pool_size: int = 10) -> AsyncIterator[Runtime]:
     engine = make_async_engine(settings.database_url, pool_size=pool_size)
+    read_engine = make_sqlite_reader(settings.database_url)
     ledger = make_ledger(settings.database_url, engine)
     await ledger.start()
-    desk = BookingDesk(lambda: SqlUnitOfWork(engine, write=False), ledger, clock, hold_minutes=settings.hold_minutes)
+    desk = BookingDesk(
+        lambda: SqlUnitOfWork(engine, write=False, reader=read_engine),
+        ledger,
+        clock,
+        hold_minutes=settings.hold_minutes,
+    )
     try:
-        yield Runtime(settings, clock, engine, ledger, Vault(settings.secret_key), desk)
+        yield Runtime(settings, clock, engine, ledger, Vault(settings.secret_key), desk, read_engine)
     finally:
         await ledger.close()
         await engine.dispose()
+        if read_engine is not None:
+            read_engine.dispose()

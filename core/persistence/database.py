@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, CursorResult, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 BUSY_TIMEOUT_MS = 10_000
@@ -63,4 +63,33 @@ def make_async_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> A
         engine = create_async_engine(u, echo=echo)
         _install_sqlite_events(engine.sync_engine)
         return engine
-    return create_async_engine(u, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip on every checkout; a dropped connection is recycled by age instead,
+    # and a statement on a dead one fails and invalidates it like any other error.
+    return create_async_engine(u, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+
+
+def make_sqlite_reader(url: str) -> Engine | None:
+    """A plain (blocking) engine on the same SQLite file, for reads on the event loop's own thread.
+
+    A point read in SQLite takes tens of microseconds; through aiosqlite each statement is several hand-offs
+    to a worker thread and back, and under load each hand-off waits a full turn of the busy loop. In WAL
+    mode readers never wait for the writer, so a read on the loop does not block it. None for other
+    databases, and for an in-memory SQLite database (a second engine would see another database).
+    """
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    # Overflow without bound: a checkout that waited for a free connection would block the whole loop.
+    engine = create_engine(u.set(drivername="sqlite+pysqlite"), pool_size=20, max_overflow=-1)
+    _install_sqlite_events(engine)
+    return engine
+
+
+class LoopConnection:
+    """The part of AsyncConnection the repositories use, over a blocking connection (see make_sqlite_reader)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.sync_connection = conn
+
+    async def execute(self, statement: Any, parameters: Any = None) -> CursorResult[Any]:
+        return self.sync_connection.execute(statement, parameters)

@@ -19,6 +19,7 @@ from core.domain.offices import (
     format_working_days,
     parse_working_days,
 )
+from core.persistence.database import LoopConnection
 from core.persistence.tables import (
     accounts,
     applicants,
@@ -88,7 +89,7 @@ def _office_values(office: Office) -> dict[str, Any]:
 
 
 class OfficeRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection | LoopConnection) -> None:
         self._conn = conn
 
     async def _templates(self, office_ids: Iterable[int]) -> dict[int, list[SlotTime]]:
@@ -192,7 +193,7 @@ def slot_state(r: Row[Any]) -> SlotState:
 
 
 class SlotRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection | LoopConnection) -> None:
         self._conn = conn
 
     async def in_range(self, office_id: int, first: date, last: date) -> dict[date, list[SlotState]]:
@@ -259,7 +260,7 @@ class SlotRepository:
 
 
 class AccountRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection | LoopConnection) -> None:
         self._conn = conn
 
     async def by_telegram_user(self, telegram_user_id: int) -> Row[Any] | None:
@@ -293,7 +294,7 @@ class AccountRepository:
 
 
 class BookingRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection | LoopConnection) -> None:
         self._conn = conn
 
     async def get(self, booking_id: int) -> Row[Any] | None:

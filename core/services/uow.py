@@ -5,9 +5,10 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, Self
 
+from sqlalchemy import Connection, Engine, RootTransaction
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
-from core.persistence.database import WRITE
+from core.persistence.database import WRITE, LoopConnection
 from core.persistence.repositories import (
     AccountRepository,
     BookingRepository,
@@ -32,20 +33,32 @@ class UnitOfWork(Protocol):
 
 
 class SqlUnitOfWork:
-    """Opens a connection and a transaction on enter; rolls back on exit unless committed."""
+    """Opens a connection and a transaction on enter; rolls back on exit unless committed.
 
-    def __init__(self, engine: AsyncEngine, *, write: bool = True) -> None:
+    With `reader` (a blocking SQLite engine, see make_sqlite_reader), a read-only unit runs its statements on
+    the event loop's thread instead of through the async driver.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, write: bool = True, reader: Engine | None = None) -> None:
         self._engine = engine
         self._write = write
+        self._reader = None if write else reader
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
+        self._sync: tuple[Connection, RootTransaction] | None = None
 
     async def __aenter__(self) -> Self:
-        conn = await self._engine.connect()
-        if self._write:
-            conn = await conn.execution_options(**{WRITE: True})
-        self._conn = conn
-        self._tx = await conn.begin()
+        conn: AsyncConnection | LoopConnection
+        if self._reader is not None:
+            sync = self._reader.connect()
+            self._sync = (sync, sync.begin())
+            conn = LoopConnection(sync)
+        else:
+            conn = await self._engine.connect()
+            if self._write:
+                conn = await conn.execution_options(**{WRITE: True})
+            self._conn = conn
+            self._tx = await conn.begin()
         self.offices = OfficeRepository(conn)
         self.slots = SlotRepository(conn)
         self.accounts = AccountRepository(conn)
@@ -55,6 +68,15 @@ class SqlUnitOfWork:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if self._sync is not None:
+            sync, tx = self._sync
+            self._sync = None
+            try:
+                if tx.is_active:
+                    tx.rollback()
+            finally:
+                sync.close()
+            return
         assert self._conn is not None and self._tx is not None
         try:
             if self._tx.is_active:
@@ -63,5 +85,8 @@ class SqlUnitOfWork:
             await self._conn.close()
 
     async def commit(self) -> None:
+        if self._sync is not None:
+            self._sync[1].commit()
+            return
         assert self._tx is not None
         await self._tx.commit()

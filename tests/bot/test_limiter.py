@@ -42,3 +42,12 @@ async def test_an_interactive_reply_goes_ahead_of_a_waiting_broadcast() -> None:
     reply = asyncio.create_task(send("reply", interactive=True))
     await asyncio.gather(*waiting, reply)
     assert order.index("reply") <= 2
+
+
+async def test_an_edit_to_what_the_message_already_shows_is_not_an_error(world: BotWorld) -> None:
+    await world.text(4343, "/start", calls=2)
+    message = await world.telegram.last_bot_message(4343)
+    assert message is not None
+    for _ in range(2):  # the second is what a double tap makes: Telegram says "message is not modified"
+        await world.bot.edit_message_text(chat_id=4343, message_id=message["message_id"], text="Sama")
+    assert world.telegram.errors[-1][2].startswith("Bad Request: message is not modified")

@@ -66,3 +66,37 @@ async def test_an_applicant_half_way_resumes_after_the_bot_restarts(
         await dp.storage.close()
         await bot.session.close()
     assert await account_by_telegram_user(rt.reader(), user) is None  # not registered: still half-way
+
+
+async def test_a_change_is_written_behind_without_waiting_for_a_close(world: BotWorld) -> None:
+    rt = world.runtime
+    first = SqlStorage(rt.engine, rt.clock, reader=rt.read_engine)
+    await first.set_state(KEY, Registration.phone)
+    await first.set_data(KEY, {"step": 5})
+    await first.flush()  # what the background writer does a moment after a change
+    fresh = SqlStorage(rt.engine, rt.clock)
+    assert await fresh.get_state(KEY) == Registration.phone.state
+    assert await fresh.get_data(KEY) == {"step": 5}
+    await first.close()
+    await fresh.close()
+
+
+async def test_the_data_a_handler_changes_is_not_stored_until_it_is_set(world: BotWorld) -> None:
+    storage = SqlStorage(world.runtime.engine, world.runtime.clock)
+    await storage.set_data(KEY, {"party": [1]})
+    (await storage.get_data(KEY))["party"].append(2)
+    assert await storage.get_data(KEY) == {"party": [1]}
+    await storage.close()
+
+
+async def test_the_memory_keeps_a_bounded_number_of_conversations_and_forgets_none_unwritten(world: BotWorld) -> None:
+    rt = world.runtime
+    storage = SqlStorage(rt.engine, rt.clock, max_cached=3)
+    keys = [StorageKey(bot_id=1, chat_id=n, user_id=n) for n in range(10)]
+    for n, key in enumerate(keys):
+        await storage.set_data(key, {"n": n})
+    await storage.flush()
+    assert len(storage._rows) <= 3
+    for n, key in enumerate(keys):  # the forgotten ones come back from the database
+        assert await storage.get_data(key) == {"n": n}
+    await storage.close()
