@@ -90,6 +90,10 @@ class Browse(CallbackData, prefix="browse"):
     pass
 
 
+class Rebook(CallbackData, prefix="again"):
+    pass
+
+
 class Member(CallbackData, prefix="member"):
     applicant_id: int
 
@@ -124,7 +128,7 @@ class Confirm(CallbackData, prefix="confirm"):
 
 
 class Back(CallbackData, prefix="back"):
-    to: str  # calendar | slots
+    to: str  # calendar | slots | party
 
 
 class Noop(CallbackData, prefix="noop"):

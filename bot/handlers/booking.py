@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
@@ -27,6 +29,7 @@ from core.runtime import Runtime
 from core.services import calendar, offices
 from core.services.accounts import AccountView
 from core.services.booking import SlotFullWithChoices
+from core.services.my_bookings import last_choice
 from core.services.proofs import proof_data
 
 MARK = {DayState.FREE: "✅", DayState.FULL: "❌", DayState.NOT_RELEASED: "⏳", DayState.CLOSED: "⛔"}
@@ -44,7 +47,11 @@ async def _office(runtime: Runtime, office_id: int) -> Office:
 
 
 async def begin(query: CallbackQuery, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
-    """Menu → book: refuses a frozen account with the date and the family-card way; asks where."""
+    """Menu → book: refuses a frozen account with the date and the family-card way; else offers the offices.
+
+    No typing needed in the usual case: the same office and family as last time in one tap, then the
+    offices of the family card's province; a city or province can still be typed, or browsed.
+    """
     await query.answer()
     if account is None:
         return
@@ -62,22 +69,33 @@ async def begin(query: CallbackQuery, state: FSMContext, account: AccountView | 
         return
     await state.clear()
     await state.set_state(Booking.office)
-    await message_of(query).edit_text(
-        _("Where do you live? Type your city or province (for example: Bandung, or Bali)."),
-        reply_markup=InlineKeyboardMarkup(
-            inline_keyboard=[[InlineKeyboardButton(text=_("Browse by province"), callback_data=kb.Browse().pack())]]
-        ),
-    )
+    home = account.home_province
+    nearby = [o for o in await offices.search_offices(runtime.reader(), home) if o.province == home] if home else []
+    again = await last_choice(runtime.reader(), account.id)
+    saved = {a.id: a.full_name for a in account.applicants}
+    top: list[list[InlineKeyboardButton]] = []
+    if again is not None and all(a in saved for a in again.party):
+        label = _("🔁 Same as last time: {office} (👤 {n})").format(office=again.office_name, n=len(again.party))
+        top.append([InlineKeyboardButton(text=label, callback_data=kb.Rebook().pack())])
+    if nearby:
+        text = _("Choose the office. These are in {province}; for another place type a city or province name.")
+        text = text.format(province=home)
+    else:
+        text = _("Where do you live? Type your city or province (for example: Bandung, or Bali).")
+    await message_of(query).edit_text(text, reply_markup=_office_buttons(nearby, top))
 
 
-def _office_buttons(found: list[Office]) -> InlineKeyboardMarkup:
+def _office_buttons(found: list[Office], top: list[list[InlineKeyboardButton]] | None = None) -> InlineKeyboardMarkup:
     buttons = [
-        [
-            InlineKeyboardButton(
-                text=f"{o.name} ({o.zone_label})", callback_data=kb.OfficePick(office_id=o.id or 0).pack()
-            )
-        ]
-        for o in found[:MAX_RESULTS]
+        *(top or []),
+        *[
+            [
+                InlineKeyboardButton(
+                    text=f"{o.name} ({o.zone_label})", callback_data=kb.OfficePick(office_id=o.id or 0).pack()
+                )
+            ]
+            for o in found[:MAX_RESULTS]
+        ],
     ]
     buttons.append([InlineKeyboardButton(text=_("Browse by province"), callback_data=kb.Browse().pack())])
     return InlineKeyboardMarkup(inline_keyboard=buttons)
@@ -169,20 +187,48 @@ async def _party_view(state: FSMContext, account: AccountView) -> tuple[str, Inl
     )
 
 
+def _office_data(office: Office) -> dict[str, Any]:
+    """What the later steps show of the office, kept with the conversation rather than read again."""
+    return {
+        "office_id": office.id,
+        "office_code": office.code,
+        "office_name": office.name,
+        "office_address": office.address,
+        "zone": office.zone_label,
+        "tz": office.timezone,
+    }
+
+
 async def office_chosen(
     query: CallbackQuery, callback_data: kb.OfficePick, state: FSMContext, account: AccountView | None, runtime: Runtime
 ) -> None:
-    """Stores the office; asks who comes (the owner already chosen)."""
+    """Stores the office. Who comes is asked only of an account with saved relatives; else the calendar."""
     await query.answer()
     if account is None:
         return
     office = await _office(runtime, callback_data.office_id)
     owner = account.applicants[0].id
-    await state.set_state(Booking.party)
-    await state.update_data(
-        office_id=office.id, office_code=office.code, office_name=office.name, party=[owner], kinds={str(owner): "new"}
-    )
-    await _show_party(message_of(query), state, account)
+    await state.update_data(**_office_data(office), party=[owner], kinds={str(owner): "new"})
+    if len(account.applicants) > 1:
+        await state.set_state(Booking.party)
+        await _show_party(message_of(query), state, account)
+        return
+    await _show_calendar_now(message_of(query), state, account, runtime)
+
+
+async def rebook(query: CallbackQuery, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
+    """The same office, people and application types as last time: straight to the calendar."""
+    await query.answer()
+    if account is None:
+        return
+    again = await last_choice(runtime.reader(), account.id)
+    saved = {a.id for a in account.applicants}
+    if again is None or not all(a in saved for a in again.party):
+        return
+    office = await _office(runtime, again.office_id)
+    kinds = {str(a): k for a, k in zip(again.party, again.kinds, strict=True)}
+    await state.update_data(**_office_data(office), party=list(again.party), kinds=kinds)
+    await _show_calendar_now(message_of(query), state, account, runtime)
 
 
 async def toggle_member(
@@ -253,44 +299,84 @@ def _calendar_markup(days: tuple[DayInfo, ...], year: int, month: int) -> Inline
     return InlineKeyboardMarkup(inline_keyboard=[nav, head, *kb.rows(cells, 7)])
 
 
-async def _show_calendar(message: Message, state: FSMContext, runtime: Runtime, year: int, month: int) -> None:
+def _people_line(account: AccountView, party: list[int], kinds: dict[str, str]) -> str:
+    names = {a.id: a.full_name for a in account.applicants}
+    return ", ".join(f"{names.get(a, '?')} ({_kind_label(kinds.get(str(a), 'new'))})" for a in party)
+
+
+async def _show_calendar(
+    message: Message, state: FSMContext, account: AccountView, runtime: Runtime, year: int, month: int
+) -> None:
     data = await state.get_data()
-    party = len(data["party"])
+    party: list[int] = data["party"]
     now = runtime.clock.now()
-    view = await calendar.month_calendar(runtime.reader(), data["office_code"], year, month, party=party, now=now)
+    view = await calendar.month_calendar(runtime.reader(), data["office_code"], year, month, party=len(party), now=now)
     opens, closes = view.next_window
-    zone = view.office.zone_label
     await state.set_state(Booking.calendar)
     await state.update_data(year=year, month=month)
+    markup = _calendar_markup(view.days, year, month)
+    change: list[InlineKeyboardButton] = []
+    if len(party) == 1:  # one applicant: switching the type here saves a trip to the party screen
+        other = "replacement" if data["kinds"].get(str(party[0]), "new") == "new" else "new"
+        change.append(
+            InlineKeyboardButton(
+                text=_("🔄 Switch to: {kind}").format(kind=_kind_label(other)),
+                callback_data=kb.Kind(applicant_id=party[0]).pack(),
+            )
+        )
+    change.append(InlineKeyboardButton(text=_("👥 Who comes"), callback_data=kb.Back(to="party").pack()))
+    markup.inline_keyboard.append(change)
     await message.edit_text(
         _(
-            "{office}, {n} applicant(s).\nChoose the date of arrival.\n\n"
+            "{office}\n{people}\n\nChoose the date of arrival.\n"
             "✅ places free   ❌ full   ⏳ not released yet   ⛔ holiday or closed\n"
             "New quota opens {opens} and closes {closes} ({zone})."
         ).format(
-            office=view.office.name,
-            n=party,
+            office=data["office_name"],
+            people=_people_line(account, party, data["kinds"]),
             opens=texts.short_datetime(opens),
             closes=texts.short_datetime(closes),
-            zone=zone,
+            zone=view.office.zone_label,
         ),
-        reply_markup=_calendar_markup(view.days, year, month),
+        reply_markup=markup,
     )
 
 
-async def party_done(query: CallbackQuery, state: FSMContext, runtime: Runtime) -> None:
+async def _show_calendar_now(message: Message, state: FSMContext, account: AccountView, runtime: Runtime) -> None:
+    """The calendar at the office's current month."""
+    today = runtime.clock.now().astimezone(ZoneInfo((await state.get_data())["tz"])).date()
+    await _show_calendar(message, state, account, runtime, today.year, today.month)
+
+
+async def party_done(query: CallbackQuery, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
     """Who comes is settled: shows the month calendar for that many people."""
     await query.answer()
-    now = runtime.clock.now()
-    office = await _office(runtime, (await state.get_data())["office_id"])
-    today = office.today(now)
-    await _show_calendar(message_of(query), state, runtime, today.year, today.month)
+    if account is not None:
+        await _show_calendar_now(message_of(query), state, account, runtime)
 
 
-async def month(query: CallbackQuery, callback_data: kb.Month, state: FSMContext, runtime: Runtime) -> None:
+async def solo_kind(
+    query: CallbackQuery, callback_data: kb.Kind, state: FSMContext, account: AccountView | None, runtime: Runtime
+) -> None:
+    """One applicant switches between a new passport and a replacement, on the calendar."""
+    await query.answer()
+    data = await state.get_data()
+    if account is None or data.get("party") != [callback_data.applicant_id]:
+        return
+    kinds: dict[str, str] = data["kinds"]
+    key = str(callback_data.applicant_id)
+    kinds[key] = "replacement" if kinds.get(key, "new") == "new" else "new"
+    await state.update_data(kinds=kinds)
+    await _show_calendar(message_of(query), state, account, runtime, data["year"], data["month"])
+
+
+async def month(
+    query: CallbackQuery, callback_data: kb.Month, state: FSMContext, account: AccountView | None, runtime: Runtime
+) -> None:
     """Another month."""
     await query.answer()
-    await _show_calendar(message_of(query), state, runtime, callback_data.year, callback_data.month)
+    if account is not None:
+        await _show_calendar(message_of(query), state, account, runtime, callback_data.year, callback_data.month)
 
 
 def _day_of(code: int) -> date:
@@ -330,7 +416,9 @@ async def _show_slots(
     return True
 
 
-async def day(query: CallbackQuery, callback_data: kb.Day, state: FSMContext, runtime: Runtime) -> None:
+async def day(
+    query: CallbackQuery, callback_data: kb.Day, state: FSMContext, account: AccountView | None, runtime: Runtime
+) -> None:
     """A date: its free times, or why it cannot be chosen."""
     chosen = _day_of(callback_data.yyyymmdd)
     data = await state.get_data()
@@ -339,9 +427,9 @@ async def day(query: CallbackQuery, callback_data: kb.Day, state: FSMContext, ru
     )
     if info.state is DayState.FREE and info.open_now:
         await query.answer()
-        if await _show_slots(message_of(query), state, runtime, chosen, info=info):
+        if await _show_slots(message_of(query), state, runtime, chosen, info=info) or account is None:
             return
-        await _show_calendar(message_of(query), state, runtime, chosen.year, chosen.month)
+        await _show_calendar(message_of(query), state, account, runtime, chosen.year, chosen.month)
         return
     await query.answer(texts.day_refusal(info, len(data["party"])), show_alert=True)
 
@@ -370,13 +458,13 @@ async def slot(
             await query.answer()
         else:
             await query.answer(note, show_alert=True)
-            await _show_calendar(message, state, runtime, day_.year, day_.month)
+            await _show_calendar(message, state, account, runtime, day_.year, day_.month)
         return
     except DomainError as err:
         await query.answer(texts.explain(err), show_alert=True)
         return
     await query.answer()
-    office = await _office(runtime, data["office_id"])
+    zone = ZoneInfo(data["tz"])
     names = {a.id: a.full_name for a in account.applicants}
     people = "\n".join(
         f"{i}. {names[a]} — {_kind_label(k)}" for i, (a, k) in enumerate(zip(party, kinds, strict=True), 1)
@@ -389,16 +477,16 @@ async def slot(
             "You can cancel until {last_cancel}. After this booking your account can book again from {frozen}, "
             "whether you come, miss it or cancel.\nThe places are held for you until {held} {zone}."
         ).format(
-            office=office.name,
-            address=office.address,
+            office=data["office_name"],
+            address=data["office_address"],
             day=texts.long_date(hold.day),
             start=f"{hold.start:%H:%M}",
             end=f"{hold.end:%H:%M}",
-            zone=office.zone_label,
+            zone=data["zone"],
             people=people,
             last_cancel=texts.long_date(hold.last_cancel_day),
-            frozen=texts.long_date(office.local(hold.frozen_until).date()),
-            held=f"{office.local(hold.held_until):%H:%M}",
+            frozen=texts.long_date(hold.frozen_until.astimezone(zone).date()),
+            held=f"{hold.held_until.astimezone(zone):%H:%M}",
         ),
         reply_markup=InlineKeyboardMarkup(
             inline_keyboard=[
@@ -422,11 +510,17 @@ async def back(
     if account is not None and data.get("booking_id") and await state.get_state() == Booking.summary.state:
         await runtime.desk.release_hold(account.id, data["booking_id"])
         await state.update_data(booking_id=None)
+    if account is None or "office_code" not in data:
+        return
+    if callback_data.to == "party":
+        await state.set_state(Booking.party)
+        await _show_party(message_of(query), state, account)
+        return
     day_ = date.fromisoformat(data["day"]) if data.get("day") else None
     if callback_data.to == "slots" and day_ and await _show_slots(message_of(query), state, runtime, day_):
         return
     year, month_ = (day_.year, day_.month) if day_ else (data["year"], data["month"])
-    await _show_calendar(message_of(query), state, runtime, year, month_)
+    await _show_calendar(message_of(query), state, account, runtime, year, month_)
 
 
 async def confirm(
@@ -481,9 +575,11 @@ def router() -> Router:
     r.callback_query.register(browse, kb.Browse.filter())
     r.callback_query.register(province, kb.Province.filter())
     r.callback_query.register(office_chosen, kb.OfficePick.filter())
+    r.callback_query.register(rebook, Booking.office, kb.Rebook.filter())
     r.callback_query.register(toggle_member, Booking.party, kb.Member.filter())
     r.callback_query.register(toggle_kind, Booking.party, kb.Kind.filter())
     r.callback_query.register(party_done, Booking.party, kb.PartyDone.filter())
+    r.callback_query.register(solo_kind, Booking.calendar, kb.Kind.filter())
     r.callback_query.register(month, Booking.calendar, kb.Month.filter())
     r.callback_query.register(day, Booking.calendar, kb.Day.filter())
     r.callback_query.register(slot, Booking.slot, kb.SlotPick.filter())

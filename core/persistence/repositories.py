@@ -313,6 +313,11 @@ class BookingRepository:
         )
         return list((await self._conn.execute(stmt)).all())
 
+    async def latest_attempt(self, account_id: int) -> Row[Any] | None:
+        """The account's newest booking in any state, a lapsed hold included."""
+        stmt = select(bookings).where(bookings.c.account_id == account_id).order_by(bookings.c.id.desc()).limit(1)
+        return (await self._conn.execute(stmt)).first()
+
     async def by_key(self, account_id: int, key: str) -> Row[Any] | None:
         stmt = select(bookings).where(bookings.c.account_id == account_id, bookings.c.idempotency_key == key)
         return (await self._conn.execute(stmt)).first()

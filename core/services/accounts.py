@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.crypto import Vault
 from core.domain.errors import DomainError
-from core.domain.identity import parse_kk, parse_nik
+from core.domain.identity import PROVINCES, parse_kk, parse_nik
 from core.services.errors import AccountNotFound
 from core.services.uow import UnitOfWork
 
@@ -60,6 +60,11 @@ class AccountView:
     language: str
     frozen_until: datetime | None
     applicants: tuple[ApplicantView, ...]
+
+    @property
+    def home_province(self) -> str | None:
+        """The province of the family card (its first two digits): where the applicant most likely lives."""
+        return PROVINCES.get(self.kk_masked[:2])
 
 
 def clean_name(raw: str) -> str:

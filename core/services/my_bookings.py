@@ -62,6 +62,39 @@ async def my_bookings(uow: UnitOfWork, account_id: int, now: datetime) -> list[B
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class LastChoice:
+    """Where and for whom the account last tried to book: what "the same again" means."""
+
+    office_id: int
+    office_name: str
+    zone_label: str
+    party: tuple[int, ...]  # applicant ids, the owner first
+    kinds: tuple[str, ...]  # application type of each
+
+
+async def last_choice(uow: UnitOfWork, account_id: int) -> LastChoice | None:
+    """The office and party of the newest attempt, whatever became of it.
+
+    A lapsed hold counts: on a Friday afternoon the applicant whose five minutes ran out, or who was
+    beaten to the last places, is the one who most wants to try the same again at once.
+    """
+    async with uow:
+        latest = await uow.bookings.latest_attempt(account_id)
+        if latest is None:
+            return None
+        office = await uow.offices.get_by_id(latest.office_id)
+        party = await uow.bookings.party(latest.id)
+    assert office is not None and office.id is not None
+    return LastChoice(
+        office_id=office.id,
+        office_name=office.name,
+        zone_label=office.zone_label,
+        party=tuple(p.applicant_id for p in party),
+        kinds=tuple(p.application_type for p in party),
+    )
+
+
 async def my_booking(uow: UnitOfWork, account_id: int, booking_id: int, now: datetime) -> BookingSummary:
     for b in await my_bookings(uow, account_id, now):
         if b.booking_id == booking_id:

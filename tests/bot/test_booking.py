@@ -39,8 +39,7 @@ async def _tap_in_row(world: BotWorld, row_label: str, label: str) -> None:
 
 async def _to_summary(world: BotWorld) -> None:
     await world.text(USER, "/menu")
-    await world.tap(USER, "📅 Pesan antrean", calls=2)
-    await world.text(USER, "Jakarta Selatan")
+    await world.tap(USER, "📅 Pesan antrean", calls=2)  # the offices of the family card's province, at once
     await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
     await world.tap(USER, "⬜ ANGGOTA KELUARGA A", calls=2)
     await _tap_in_row(world, "ANGGOTA KELUARGA A", "paspor baru")  # the relative replaces an old passport
@@ -74,7 +73,7 @@ async def test_places_taken_meanwhile_are_said_plainly_with_the_times_still_free
     await _ready(world, capacity=2)
     await world.text(USER, "/menu")
     await world.tap(USER, "📅 Pesan antrean", calls=2)
-    await world.text(USER, "Jakarta Selatan")
+    await world.text(USER, "Jakarta Selatan")  # typing a city finds the office too
     await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
     await world.tap(USER, "⬜ ANGGOTA KELUARGA A", calls=2)
     await world.tap(USER, "Lanjut ▶", calls=2)
@@ -135,3 +134,47 @@ async def test_the_proof_qr_holds_a_signed_payload(world: BotWorld) -> None:
     (found,) = zxingcpp.read_barcodes(image)
     claim = verify_proof(Vault(SECRET).signing_key, found.text)
     assert claim.day == NEXT_MONDAY and claim.party == 2 and claim.office_code == "TST"
+
+
+async def test_an_applicant_without_relatives_books_in_at_most_twelve_calls_to_telegram(world: BotWorld) -> None:
+    office = await add_office(world.runtime, sample_office())
+    await release_days(world.runtime, office, [NEXT_MONDAY])
+    await register(world.runtime, Vault(SECRET), USER)
+    await world.text(USER, "/menu")
+    calls_before = len(world.telegram.calls)
+    await world.tap(USER, "📅 Pesan antrean", calls=2)
+    await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)  # no party screen: nobody else is saved
+    assert "PEMOHON LVT (paspor baru)" in await world.last(USER)
+    await world.tap(USER, "🔄 Ganti ke: penggantian", calls=2)  # the type, switched on the calendar itself
+    assert "PEMOHON LVT (penggantian)" in await world.last(USER)
+    await world.tap(USER, "30✅", calls=2)
+    await world.tap(USER, "08:00–09:00 · sisa 10", calls=2)
+    assert "1. PEMOHON LVT — penggantian" in await world.last(USER)
+    await world.tap(USER, "✅ Konfirmasi pesanan", calls=3)
+    assert len(world.telegram.calls) - calls_before == 13  # 11, and 2 for switching the type
+    assert await world.telegram.unanswered() == []
+
+
+async def test_the_same_office_and_family_as_last_time_come_back_in_one_tap(world: BotWorld) -> None:
+    await _ready(world)
+    await _to_summary(world)  # the owner and a relative (replacement) hold a place...
+    await world.tap(USER, "◀ Jam lain", calls=2)  # ...and let it go
+    await world.text(USER, "/cancel")
+    await world.text(USER, "/menu")
+    await world.tap(USER, "📅 Pesan antrean", calls=2)
+    await world.tap(USER, "🔁 Sama seperti terakhir: Kantor Imigrasi Uji TST (👤 2)", calls=2)
+    shown = await world.last(USER)
+    assert "PEMOHON LVT (paspor baru), ANGGOTA KELUARGA A (penggantian)" in shown
+    assert "Pilih tanggal kedatangan." in shown
+
+
+async def test_the_party_can_be_changed_from_the_calendar(world: BotWorld) -> None:
+    await _ready(world)
+    await world.text(USER, "/menu")
+    await world.tap(USER, "📅 Pesan antrean", calls=2)
+    await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
+    await world.tap(USER, "Lanjut ▶", calls=2)
+    await world.tap(USER, "👥 Siapa yang datang", calls=2)
+    await world.tap(USER, "⬜ ANGGOTA KELUARGA A", calls=2)
+    await world.tap(USER, "Lanjut ▶", calls=2)
+    assert "PEMOHON LVT (paspor baru), ANGGOTA KELUARGA A (paspor baru)" in await world.last(USER)

@@ -33,7 +33,6 @@ async def test_a_member_added_during_a_booking_joins_the_party(world: BotWorld) 
     await _ready(world)  # the owner and one saved relative
     await world.text(USER, "/menu")
     await world.tap(USER, "📅 Pesan antrean", calls=2)
-    await world.text(USER, "Jakarta Selatan")
     await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
     await world.tap(USER, "➕ Tambah anggota keluarga", calls=2)
     await world.text(USER, "Putri Ayu Lestari")
@@ -44,7 +43,7 @@ async def test_a_member_added_during_a_booking_joins_the_party(world: BotWorld) 
     labels = [b["text"] for row in party["reply_markup"]["inline_keyboard"] for b in row]
     assert "☑️ PUTRI AYU LESTARI" in labels and "⬜ ANGGOTA KELUARGA A" in labels
     await world.tap(USER, "Lanjut ▶", calls=2)
-    assert "2 pemohon" in await world.last(USER)
+    assert "PEMOHON LVT (paspor baru), PUTRI AYU LESTARI (paspor baru)" in await world.last(USER)
 
 
 async def test_a_wrong_member_nik_is_explained_and_asked_again(world: BotWorld) -> None:
