@@ -41,7 +41,7 @@ def build_dispatcher(runtime: Runtime, storage: BaseStorage | None = None) -> Di
 
     Conversation state goes to the database (or Redis, when configured), so a restart loses nobody's place.
     """
-    storage = storage or make_storage(runtime.settings, runtime.engine, runtime.clock, runtime.read_engine)
+    storage = storage or make_storage(runtime)
     dp = Dispatcher(storage=storage, runtime=runtime)
     dp.update.outer_middleware(AccountMiddleware())
     LocaleMiddleware(make_i18n()).setup(dp)

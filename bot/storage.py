@@ -12,21 +12,16 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import Clock
-from core.config import Settings
-from core.persistence.database import WRITE
+from core.persistence.ledger import Ledger
 from core.persistence.tables import conversations
+from core.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-# Both SQLite and PostgreSQL take this upsert as written.
-_UPSERT = text(
-    "INSERT INTO conversations (key, state, data, updated_at) VALUES (:key, :state, :data, :now) "
-    "ON CONFLICT (key) DO UPDATE SET state = excluded.state, data = excluded.data, updated_at = excluded.updated_at"
-)
 _EMPTY = "{}"
 
 
@@ -49,9 +44,16 @@ class SqlStorage(BaseStorage):
     """
 
     def __init__(
-        self, engine: AsyncEngine, clock: Clock, *, reader: Engine | None = None, max_cached: int = 100_000
+        self,
+        engine: AsyncEngine,
+        ledger: Ledger,
+        clock: Clock,
+        *,
+        reader: Engine | None = None,
+        max_cached: int = 100_000,
     ) -> None:
         self._engine = engine
+        self._ledger = ledger
         self._reader = reader
         self._clock = clock
         self._max_cached = max_cached
@@ -115,13 +117,8 @@ class SqlStorage(BaseStorage):
         if not self._dirty:
             return
         keys, self._dirty = self._dirty, set()
-        batch = [{"key": k, "state": self._rows[k][0], "data": self._rows[k][1]} for k in keys]
-        now = self._clock.now()
         try:
-            async with self._engine.connect() as conn:
-                conn = await conn.execution_options(**{WRITE: True})
-                await conn.execute(_UPSERT, [row | {"now": now} for row in batch])
-                await conn.commit()
+            await self._ledger.save_conversations([(k, *self._rows[k]) for k in keys], self._clock.now())
         except BaseException:
             self._dirty.update(keys)  # newer changes are in _rows already
             raise
@@ -152,8 +149,8 @@ class SqlStorage(BaseStorage):
         await self.flush()
 
 
-def make_storage(settings: Settings, engine: AsyncEngine, clock: Clock, reader: Engine | None = None) -> BaseStorage:
+def make_storage(runtime: Runtime) -> BaseStorage:
     """Redis when ANTREAN_REDIS_URL is set (several workers share it), else the project's database."""
-    if settings.redis_url:
-        return RedisStorage.from_url(settings.redis_url, key_builder=DefaultKeyBuilder(prefix="antrean"))
-    return SqlStorage(engine, clock, reader=reader)
+    if runtime.settings.redis_url:
+        return RedisStorage.from_url(runtime.settings.redis_url, key_builder=DefaultKeyBuilder(prefix="antrean"))
+    return SqlStorage(runtime.engine, runtime.ledger, runtime.clock, reader=runtime.read_engine)

@@ -1,14 +1,15 @@
 """The booking ledger: the hot path that takes and gives back places, atomically, in the database.
 
-Each database gets the fastest shape it allows. SQLite has one writer at a time, so a dedicated writer
-thread applies queued operations in batches, one transaction a batch and a savepoint an operation.
-PostgreSQL runs many writers at once, so each operation is one statement (CTEs) on a pooled connection.
+Each database gets the fastest shape it allows. SQLite has one writer at a time, so queued operations
+are applied in batches on the event loop's thread, one transaction a batch. PostgreSQL runs many writers
+at once, so a few writer lanes each apply batches, one statement an operation.
 Either way the database is the judge: the slot update is conditional on the places left, a CHECK keeps
 `taken` within `capacity`, and a unique index keeps a NIK in one active booking.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -81,3 +82,11 @@ class Ledger(Protocol):
     async def expire_holds(self, now: datetime) -> int: ...
 
     async def retire_ended(self, nik_hashes: tuple[str, ...], now: datetime) -> int: ...
+
+    async def save_conversations(self, rows: Sequence[tuple[str, str | None, str]], now: datetime) -> None:
+        """Upserts conversation state rows (key, state, data as JSON) in one transaction.
+
+        Not place-keeping, but written at the same rush and on SQLite by the same single writer: through
+        the ledger it joins the batches instead of fighting them for the database's one write lock.
+        """
+        ...

@@ -7,7 +7,7 @@ at opening time the Python side of each statement, not PostgreSQL, was the large
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -170,6 +170,12 @@ async def _expire(db: asyncpg.Connection, now: datetime) -> int:
     return int(await db.fetchval(_EXPIRE, now))
 
 
+_SAVE_CONVERSATION = """
+    INSERT INTO conversations (key, state, data, updated_at) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (key) DO UPDATE SET state = excluded.state, data = excluded.data, updated_at = excluded.updated_at
+"""
+
+
 class PostgresLedger:
     """Group commit on PostgreSQL: a few writer tasks, each applying queued operations in batches.
 
@@ -279,3 +285,11 @@ class PostgresLedger:
     async def retire_ended(self, nik_hashes: tuple[str, ...], now: datetime) -> int:
         result: int = await self._submit(0, lambda db: db.fetchval(_RETIRE, list(nik_hashes), now))
         return result
+
+    async def save_conversations(self, rows: Sequence[tuple[str, str | None, str]], now: datetime) -> None:
+        # Not through the lanes: row locks keep it out of the bookings' way, and it must not delay a hold.
+        async with self._engine.connect() as conn:
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert isinstance(raw, asyncpg.Connection)
+            async with raw.transaction():
+                await raw.executemany(_SAVE_CONVERSATION, [(*row, now) for row in rows])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, time
 from functools import lru_cache
 from typing import Any
@@ -73,6 +73,10 @@ _DAY = """
     WHERE office_id = ?1 AND day = ?2
       AND (id = ?3 OR (capacity - taken >= ?4 AND bookable_from <= ?5 AND bookable_until > ?5))
     ORDER BY start_time
+"""
+_SAVE_CONVERSATION = """
+    INSERT INTO conversations (key, state, data, updated_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (key) DO UPDATE SET state = excluded.state, data = excluded.data, updated_at = excluded.updated_at
 """
 _CONFIRM = """
     UPDATE bookings SET status = 'confirmed', confirmed_at = ?1
@@ -329,6 +333,10 @@ class SqliteLedger:
     async def retire_ended(self, nik_hashes: tuple[str, ...], now: datetime) -> int:
         result: int = await self._submit(lambda db: apply_retire(db, nik_hashes, now))
         return result
+
+    async def save_conversations(self, rows: Sequence[tuple[str, str | None, str]], now: datetime) -> None:
+        stamp = _ts(now)
+        await self._submit(lambda db: db.executemany(_SAVE_CONVERSATION, [(*row, stamp) for row in rows]))
 
 
 def _settle_all(entries: Results) -> None:

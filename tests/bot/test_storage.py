@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
@@ -10,7 +11,6 @@ from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from bot.app import build_dispatcher, make_bot
 from bot.states import Registration
 from bot.storage import SqlStorage, make_storage
-from core.config import Settings
 from core.services.accounts import account_by_telegram_user
 from tests.bot.conftest import BotWorld
 
@@ -31,13 +31,12 @@ async def _round_trip(first: BaseStorage, second: BaseStorage) -> None:
 
 async def test_the_database_storage_keeps_state_and_data_across_instances(world: BotWorld) -> None:
     rt = world.runtime
-    await _round_trip(SqlStorage(rt.engine, rt.clock), SqlStorage(rt.engine, rt.clock))
+    await _round_trip(SqlStorage(rt.engine, rt.ledger, rt.clock), SqlStorage(rt.engine, rt.ledger, rt.clock))
 
 
 async def test_the_redis_storage_keeps_state_and_data_across_instances(redis_url: str, world: BotWorld) -> None:
-    settings = Settings(database_url="sqlite:///unused.sqlite3", redis_url=redis_url)
-    rt = world.runtime
-    await _round_trip(make_storage(settings, rt.engine, rt.clock), make_storage(settings, rt.engine, rt.clock))
+    rt = replace(world.runtime, settings=world.runtime.settings.model_copy(update={"redis_url": redis_url}))
+    await _round_trip(make_storage(rt), make_storage(rt))
 
 
 @pytest.mark.parametrize("backend", ["database", "redis"])
@@ -47,12 +46,12 @@ async def test_an_applicant_half_way_resumes_after_the_bot_restarts(
     user = 5151
     redis_url = request.getfixturevalue("redis_url") if backend == "redis" else None
     settings = world.runtime.settings.model_copy(update={"redis_url": redis_url})
-    rt = world.runtime
+    rt = replace(world.runtime, settings=settings)
     # The world's own bot process is stopped: this test plays two, one after the other.
     await world.stop()
     for attempt in range(2):
         bot = make_bot(settings)
-        dp = build_dispatcher(rt, make_storage(settings, rt.engine, rt.clock))
+        dp = build_dispatcher(rt, make_storage(rt))
         polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
         if attempt == 0:
             await world.text(user, "/start", calls=2)
@@ -70,11 +69,11 @@ async def test_an_applicant_half_way_resumes_after_the_bot_restarts(
 
 async def test_a_change_is_written_behind_without_waiting_for_a_close(world: BotWorld) -> None:
     rt = world.runtime
-    first = SqlStorage(rt.engine, rt.clock, reader=rt.read_engine)
+    first = SqlStorage(rt.engine, rt.ledger, rt.clock, reader=rt.read_engine)
     await first.set_state(KEY, Registration.phone)
     await first.set_data(KEY, {"step": 5})
     await first.flush()  # what the background writer does a moment after a change
-    fresh = SqlStorage(rt.engine, rt.clock)
+    fresh = SqlStorage(rt.engine, rt.ledger, rt.clock)
     assert await fresh.get_state(KEY) == Registration.phone.state
     assert await fresh.get_data(KEY) == {"step": 5}
     await first.close()
@@ -82,7 +81,7 @@ async def test_a_change_is_written_behind_without_waiting_for_a_close(world: Bot
 
 
 async def test_the_data_a_handler_changes_is_not_stored_until_it_is_set(world: BotWorld) -> None:
-    storage = SqlStorage(world.runtime.engine, world.runtime.clock)
+    storage = SqlStorage(world.runtime.engine, world.runtime.ledger, world.runtime.clock)
     await storage.set_data(KEY, {"party": [1]})
     (await storage.get_data(KEY))["party"].append(2)
     assert await storage.get_data(KEY) == {"party": [1]}
@@ -91,7 +90,7 @@ async def test_the_data_a_handler_changes_is_not_stored_until_it_is_set(world: B
 
 async def test_the_memory_keeps_a_bounded_number_of_conversations_and_forgets_none_unwritten(world: BotWorld) -> None:
     rt = world.runtime
-    storage = SqlStorage(rt.engine, rt.clock, max_cached=3)
+    storage = SqlStorage(rt.engine, rt.ledger, rt.clock, max_cached=3)
     keys = [StorageKey(bot_id=1, chat_id=n, user_id=n) for n in range(10)]
     for n, key in enumerate(keys):
         await storage.set_data(key, {"n": n})
