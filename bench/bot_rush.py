@@ -205,6 +205,7 @@ async def run(
         finally:
             stop.set()
             await asyncio.to_thread(child.join, 60)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     over, doubles = _integrity(url)
     lat = sorted(rush.latencies)
     return {
@@ -223,7 +224,8 @@ async def run(
         "oversold": over,
         "double_bookings": doubles,
         "api_calls_per_booking": round(calls / rush.booked, 2) if rush.booked else None,
-        "bot_peak_memory_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        "bot_cpu_s": round(children.ru_utime + children.ru_stime, 2),  # the whole bot process, start to stop
+        "bot_peak_memory_mb": round(children.ru_maxrss / 1024, 1),
     }
 
 
@@ -262,7 +264,7 @@ def main() -> None:
     print(
         f"oversold {figures['oversold']}, double bookings {figures['double_bookings']}, "
         f"Bot API calls per booking {figures['api_calls_per_booking']}, "
-        f"bot peak memory {figures['bot_peak_memory_mb']} MB"
+        f"bot CPU {figures['bot_cpu_s']} s, peak memory {figures['bot_peak_memory_mb']} MB"
     )
     print(json.dumps(figures))
 

@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -139,8 +140,30 @@ class SameContentIsDone(BaseRequestMiddleware):
             return Response[TelegramType](ok=True, result=True)  # type: ignore[arg-type]  # what edits of inline messages return
 
 
+# pydantic caches a parametrised generic such as Response[Message] only weakly, and the cyclic garbage
+# collector frees it between two calls; aiogram then builds the class anew (about half a millisecond) for
+# the next answer from Telegram. Holding each one seen keeps them built.
+_RESPONSE_MODELS: dict[Any, type[Any]] = {}
+
+
+class KeepResponseModels(BaseRequestMiddleware):
+    """Keeps the response model of every method the bot calls alive (see _RESPONSE_MODELS)."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        returning = method.__returning__
+        if returning not in _RESPONSE_MODELS:
+            _RESPONSE_MODELS[returning] = Response[returning]  # type: ignore[valid-type]
+        return await make_request(bot, method)
+
+
 def install(bot: Bot, limiter: TelegramLimiter | None = None) -> TelegramLimiter:
     limiter = limiter or TelegramLimiter()
+    bot.session.middleware(KeepResponseModels())
     bot.session.middleware(SameContentIsDone())
     bot.session.middleware(limiter)
     return limiter

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import get_i18n
@@ -39,9 +40,14 @@ def month_name(year: int, month: int) -> str:
     return format_date(date(year, month, 1), "LLLL y", locale=locale())
 
 
-def weekday_initials() -> list[str]:
-    names = get_day_names("short", locale=locale())
-    return [str(names[i])[:2] for i in range(7)]
+def weekday_initials() -> tuple[str, ...]:
+    return _weekday_initials(locale())
+
+
+@lru_cache(maxsize=8)  # Babel looks its locale data up anew on every call: a calendar row each time
+def _weekday_initials(lang: str) -> tuple[str, ...]:
+    names = get_day_names("short", locale=lang)
+    return tuple(str(names[i])[:2] for i in range(7))
 
 
 def short_datetime(moment: datetime) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic import command
@@ -20,6 +20,7 @@ from core.persistence.ledger import Ledger
 from core.persistence.ledger_postgres import PostgresLedger
 from core.persistence.ledger_sqlite import SqliteLedger
 from core.services.booking import BookingDesk
+from core.services.offices import OfficeDirectory
 from core.services.uow import SqlUnitOfWork
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -46,6 +47,10 @@ class Runtime:
     vault: Vault
     desk: BookingDesk
     read_engine: Engine | None = None  # SQLite: reads on the loop's thread (see make_sqlite_reader)
+    directory: OfficeDirectory = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.directory = OfficeDirectory(self.reader)
 
     def uow(self, *, write: bool = True) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, write=write, reader=self.read_engine)

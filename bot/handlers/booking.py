@@ -26,7 +26,7 @@ from core.domain.calendar import DayInfo, DayState
 from core.domain.errors import DomainError
 from core.domain.offices import Office
 from core.runtime import Runtime
-from core.services import calendar, offices
+from core.services import calendar
 from core.services.accounts import AccountView
 from core.services.booking import SlotFullWithChoices
 from core.services.my_bookings import last_choice
@@ -36,11 +36,8 @@ MARK = {DayState.FREE: "✅", DayState.FULL: "❌", DayState.NOT_RELEASED: "⏳"
 MAX_RESULTS = 8
 
 
-async def _office(runtime: Runtime, office_id: int) -> Office:
-    async with runtime.reader() as uow:
-        office = await uow.offices.get_by_id(office_id)
-    assert office is not None
-    return office
+async def _office(runtime: Runtime, office_id: int) -> Office | None:
+    return await runtime.directory.by_id(office_id)
 
 
 # --- the start and the office -------------------------------------------------------------------------------
@@ -70,7 +67,7 @@ async def begin(query: CallbackQuery, state: FSMContext, account: AccountView | 
     await state.clear()
     await state.set_state(Booking.office)
     home = account.home_province
-    nearby = [o for o in await offices.search_offices(runtime.reader(), home) if o.province == home] if home else []
+    nearby = await runtime.directory.in_province(home) if home else []
     again = await last_choice(runtime.reader(), account.id)
     saved = {a.id: a.full_name for a in account.applicants}
     top: list[list[InlineKeyboardButton]] = []
@@ -104,7 +101,7 @@ def _office_buttons(found: list[Office], top: list[list[InlineKeyboardButton]] |
 async def search(message: Message, runtime: Runtime) -> None:
     """A typed city or province: the offices that match, or a way to browse."""
     query = (message.text or "").strip()
-    found = await offices.search_offices(runtime.reader(), query) if len(query) >= 3 else []
+    found = await runtime.directory.search(query) if len(query) >= 3 else []
     if not found:
         await message.answer(
             _("No office found for “{query}”. Try another city or province name, or browse.").format(query=query),
@@ -114,14 +111,10 @@ async def search(message: Message, runtime: Runtime) -> None:
     await message.answer(_("Choose the office:"), reply_markup=_office_buttons(found))
 
 
-async def _provinces(runtime: Runtime) -> list[str]:
-    return sorted({o.province for o in await offices.search_offices(runtime.reader())})
-
-
 async def browse(query: CallbackQuery, runtime: Runtime) -> None:
     """Lists the provinces that have offices."""
     await query.answer()
-    names = await _provinces(runtime)
+    names = await runtime.directory.provinces()
     buttons = [InlineKeyboardButton(text=p, callback_data=kb.Province(index=i).pack()) for i, p in enumerate(names)]
     await message_of(query).edit_text(
         _("Choose your province:"), reply_markup=InlineKeyboardMarkup(inline_keyboard=kb.rows(buttons, 2))
@@ -131,11 +124,11 @@ async def browse(query: CallbackQuery, runtime: Runtime) -> None:
 async def province(query: CallbackQuery, callback_data: kb.Province, runtime: Runtime) -> None:
     """Lists the offices of one province."""
     await query.answer()
-    names = await _provinces(runtime)
+    names = await runtime.directory.provinces()
     if not 0 <= callback_data.index < len(names):
         return
     chosen = names[callback_data.index]
-    found = [o for o in await offices.search_offices(runtime.reader(), chosen) if o.province == chosen]
+    found = await runtime.directory.in_province(chosen)
     await message_of(query).edit_text(_("Choose the office:"), reply_markup=_office_buttons(found))
 
 
@@ -203,10 +196,13 @@ async def office_chosen(
     query: CallbackQuery, callback_data: kb.OfficePick, state: FSMContext, account: AccountView | None, runtime: Runtime
 ) -> None:
     """Stores the office. Who comes is asked only of an account with saved relatives; else the calendar."""
+    office = await _office(runtime, callback_data.office_id)
+    if office is None:
+        await query.answer(_("This office no longer takes bookings here. Please choose another."), show_alert=True)
+        return
     await query.answer()
     if account is None:
         return
-    office = await _office(runtime, callback_data.office_id)
     owner = account.applicants[0].id
     await state.update_data(**_office_data(office), party=[owner], kinds={str(owner): "new"})
     if len(account.applicants) > 1:
@@ -218,14 +214,16 @@ async def office_chosen(
 
 async def rebook(query: CallbackQuery, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
     """The same office, people and application types as last time: straight to the calendar."""
-    await query.answer()
     if account is None:
+        await query.answer()
         return
     again = await last_choice(runtime.reader(), account.id)
     saved = {a.id for a in account.applicants}
-    if again is None or not all(a in saved for a in again.party):
+    office = None if again is None else await _office(runtime, again.office_id)
+    if again is None or office is None or not all(a in saved for a in again.party):
+        await query.answer(_("This office no longer takes bookings here. Please choose another."), show_alert=True)
         return
-    office = await _office(runtime, again.office_id)
+    await query.answer()
     kinds = {str(a): k for a, k in zip(again.party, again.kinds, strict=True)}
     await state.update_data(**_office_data(office), party=list(again.party), kinds=kinds)
     await _show_calendar_now(message_of(query), state, account, runtime)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from importlib import resources
 
@@ -87,3 +88,46 @@ async def save_office(uow: UnitOfWork, office: Office) -> Office:
         saved = await uow.offices.save(office)
         await uow.commit()
         return saved
+
+
+class OfficeDirectory:
+    """The active offices as the applicant's door shows them, read from the database at most once a minute.
+
+    Every booking starts by listing offices; in a rush that is thousands of identical reads of a list that
+    staff change a few times a year. A change shows in the list within `ttl` seconds; what is bookable is
+    still decided by the database at the moment of the hold.
+    """
+
+    def __init__(self, uow: Callable[[], UnitOfWork], *, ttl: float = 60.0) -> None:
+        self._uow = uow
+        self._ttl = ttl
+        self._offices: list[Office] = []
+        self._read_at = float("-inf")
+
+    async def all(self) -> list[Office]:
+        if time.monotonic() - self._read_at > self._ttl:
+            self._offices = await search_offices(self._uow())
+            self._read_at = time.monotonic()
+        return self._offices
+
+    def forget(self) -> None:
+        """Read anew next time (after this process changed an office)."""
+        self._read_at = float("-inf")
+
+    async def search(self, query: str) -> list[Office]:
+        """Offices whose city, province, name or code contains the query, as the repository's search."""
+        needle = query.strip().lower()
+        return [
+            o
+            for o in await self.all()
+            if any(needle in field.lower() for field in (o.city, o.province, o.name, o.code))
+        ]
+
+    async def in_province(self, province: str) -> list[Office]:
+        return [o for o in await self.all() if o.province == province]
+
+    async def provinces(self) -> list[str]:
+        return sorted({o.province for o in await self.all()})
+
+    async def by_id(self, office_id: int) -> Office | None:
+        return next((o for o in await self.all() if o.id == office_id), None)
