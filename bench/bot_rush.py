@@ -277,7 +277,8 @@ def main() -> None:
     print(
         f"oversold {figures['oversold']}, double bookings {figures['double_bookings']}, "
         f"Bot API calls per booking {figures['api_calls_per_booking']}, "
-        f"bot CPU {figures['bot_cpu_s']} s ({figures['bot_cpu_ms_per_update']} ms an update), peak memory {figures['bot_peak_memory_mb']} MB"
+        f"bot CPU {figures['bot_cpu_s']} s ({figures['bot_cpu_ms_per_update']} ms an update), "
+        f"peak memory {figures['bot_peak_memory_mb']} MB"
     )
     print(json.dumps(figures))
 
