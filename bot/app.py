@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand
+from fastapi import APIRouter, FastAPI
 
 from bot import limiter
 from bot.handlers import routers
@@ -20,6 +24,8 @@ from core.clock import SystemClock
 from core.config import Settings
 from core.runtime import Runtime, open_runtime
 from core.services.sweeps import run_sweeps
+from web.app import create_app
+from web.webhook import WEBHOOK_PATH, webhook_router
 
 log = logging.getLogger(__name__)
 
@@ -76,3 +82,47 @@ async def run_polling(settings: Settings) -> None:
             stop.set()
             await sweeps
             await bot.session.close()
+
+
+def webhook_app(settings: Settings | None = None) -> FastAPI:
+    """The web app, with the bot fed by Telegram's webhook when ANTREAN_WEBHOOK_URL is set.
+
+    uvicorn calls this once in each worker process (`antrean web`); each worker opens its own runtime,
+    bot and dispatcher, and they share conversation state through Redis.
+    """
+    settings = settings or Settings()
+    bot_part: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_runtime(settings, SystemClock()) as runtime:
+            if not settings.bot_token:
+                yield
+                return
+            bot = make_bot(settings)
+            dp = build_dispatcher(runtime)
+            bot_part["feed"] = lambda update: dp.feed_raw_update(bot, update)
+            stop = asyncio.Event()
+            sweeps = asyncio.create_task(run_sweeps(runtime.desk, stop))
+            try:
+                if settings.webhook_url:
+                    await bot.set_webhook(
+                        settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
+                        secret_token=settings.webhook_secret,
+                        allowed_updates=dp.resolve_used_update_types(),
+                    )
+                    await set_commands(bot)
+                yield
+            finally:
+                stop.set()
+                await sweeps
+                await dp.storage.close()
+                await bot.session.close()
+
+    async def feed(update: dict[str, Any]) -> None:
+        await bot_part["feed"](update)
+
+    routers: list[APIRouter] = []
+    if settings.webhook_url and settings.webhook_secret:
+        routers.append(webhook_router(feed, settings.webhook_secret))
+    return create_app(*routers, lifespan=lifespan)

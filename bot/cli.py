@@ -1,4 +1,8 @@
-"""`antrean`: the engine's commands, plus `antrean bot` (long polling), which the engine cannot know about."""
+"""`antrean`: the engine's commands, plus the doors the engine cannot know about.
+
+`antrean bot` runs the bot by long polling; `antrean web` serves the web app, which takes the bot's updates
+by webhook when ANTREAN_WEBHOOK_URL is set, in ANTREAN_WEB_WORKERS processes.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         asyncio.run(run_polling(settings))
+        return 0
+    if args[:1] == ["web"]:
+        import uvicorn
+        from pydantic import ValidationError
+
+        try:
+            settings = Settings()
+        except ValidationError as err:
+            print(f"antrean web: {err}", file=sys.stderr)
+            return 2
+        uvicorn.run(
+            "bot.app:webhook_app",
+            factory=True,
+            host=settings.web_host,
+            port=settings.web_port,
+            workers=settings.web_workers,
+            proxy_headers=True,
+        )
         return 0
     return core_cli.main(args)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
+import aiohttp
 from aiohttp import web
 
 Json = dict[str, Any]
@@ -479,12 +480,17 @@ class BotApiStandin:
         self._errors: list[tuple[str, Json, str]] = []
         self._closing = False
         self._runner: web.AppRunner | None = None
+        # setWebhook: updates are POSTed there, in order, instead of waiting for getUpdates.
+        self._webhook: tuple[str, str | None] | None = None
+        self._delivering: asyncio.Task[None] | None = None
+        self._webhook_errors: list[str] = []
         self.base_url = ""
         self._methods: dict[str, tuple[str, _Handler]] = {
             name.lower(): (name, handler)
             for name, handler in {
                 "getMe": self._get_me,
                 "getUpdates": self._get_updates,
+                "setWebhook": self._set_webhook,
                 "deleteWebhook": self._delete_webhook,
                 "getWebhookInfo": self._get_webhook_info,
                 "setMyCommands": self._set_my_commands,
@@ -745,6 +751,7 @@ class BotApiStandin:
         if not self._allowed_updates or any(kind in payload for kind in self._allowed_updates):
             self._updates.append({"update_id": self._last_update_id, **payload})
         self._wake_pollers()
+        self._deliver()
         return self._last_update_id
 
     def _wake_pollers(self) -> None:
@@ -887,6 +894,8 @@ class BotApiStandin:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
+            if self._webhook is not None:
+                raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook")
             if generation != self._poll_generation:
                 raise ApiError(
                     409,
@@ -905,10 +914,54 @@ class BotApiStandin:
     async def _delete_webhook(self, request: _Request) -> bool:
         if request.params.get("drop_pending_updates") is True:
             self._updates.clear()
+        self._webhook = None
+        return True
+
+    async def _set_webhook(self, request: _Request) -> bool:
+        url = _opt_str(request.params, "url")
+        if not url:
+            return await self._delete_webhook(request)
+        if not url.startswith(("http://127.0.0.1", "http://localhost", "https://")):
+            raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+        if request.params.get("drop_pending_updates") is True:
+            self._updates.clear()
+        self._webhook = (url, _opt_str(request.params, "secret_token"))
+        self._wake_pollers()  # a long poll running now ends with 409, as on Telegram
+        self._deliver()
         return True
 
     async def _get_webhook_info(self, request: _Request) -> Json:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        info: Json = {
+            "url": self._webhook[0] if self._webhook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+        if self._webhook_errors:
+            info["last_error_message"] = self._webhook_errors[-1]
+        return info
+
+    def _deliver(self) -> None:
+        if self._webhook is not None and (self._delivering is None or self._delivering.done()):
+            self._delivering = asyncio.create_task(self._deliver_pending())
+
+    async def _deliver_pending(self) -> None:
+        """POSTs queued updates to the webhook one by one; an update the bot refuses stays queued."""
+        async with aiohttp.ClientSession() as session:
+            while self._webhook is not None and self._updates and not self._closing:
+                url, secret = self._webhook
+                headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+                update = self._updates[0]
+                try:
+                    async with session.post(url, json=update, headers=headers) as response:
+                        ok = 200 <= response.status < 300
+                        reason = f"Wrong response from the webhook: {response.status} {response.reason}"
+                except aiohttp.ClientError as exc:
+                    ok, reason = False, f"Connection failed: {exc}"
+                if ok:
+                    self._updates.popleft()
+                else:
+                    self._webhook_errors.append(reason)
+                    await asyncio.sleep(0.2)  # Telegram retries later too
 
     async def _set_my_commands(self, request: _Request) -> bool:
         commands = request.params.get("commands")

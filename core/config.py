@@ -23,9 +23,23 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     # Telegram allows a bot about 30 messages a second; with several bot workers, give each its share.
     telegram_messages_per_second: float = Field(default=30.0, gt=0, le=30)
+    # Webhook mode: Telegram POSTs updates to {webhook_url}/telegram/webhook with this secret in a header.
+    webhook_url: str | None = None
+    webhook_secret: str | None = Field(default=None, min_length=16, pattern=r"^[A-Za-z0-9_-]{16,256}$")
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=1, le=65535)
+    web_workers: int = Field(default=1, ge=1, le=64)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
             raise ValueError("ANTREAN_SECRET_KEY must be set to a real secret in production")
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError(
+                "ANTREAN_WEBHOOK_SECRET must be set with ANTREAN_WEBHOOK_URL: it proves a POST is Telegram's"
+            )
+        if self.web_workers > 1 and not self.redis_url:
+            # Each worker keeps the conversations it serves in memory; Telegram may send a chat's next update to
+            # any worker, so several workers must share conversation state through Redis.
+            raise ValueError("ANTREAN_REDIS_URL must be set when ANTREAN_WEB_WORKERS is more than 1")
         return self

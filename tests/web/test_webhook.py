@@ -1,0 +1,83 @@
+"""Webhook mode: the stand-in POSTs updates to the web app, which feeds the same dispatcher as polling."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from bot.app import webhook_app
+from bot.standin import BotApiStandin
+from core.config import Settings
+from tests.conftest import SECRET
+from web.webhook import WEBHOOK_PATH
+
+TOKEN = "123456:TEST-antrean"
+HOOK_SECRET = "hook-secret-0123456789"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Served:
+    telegram: BotApiStandin
+    url: str
+
+
+@pytest.fixture
+async def served(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[Served]:
+    path = tmp_path / "web.sqlite3"
+    shutil.copy(sqlite_template, path)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    async with BotApiStandin() as telegram:
+        settings = Settings(
+            database_url=f"sqlite:///{path}", environment="test", secret_key=SECRET, bot_token=TOKEN,
+            telegram_api_url=telegram.base_url, webhook_url=url, webhook_secret=HOOK_SECRET,
+        )  # fmt: skip
+        server = uvicorn.Server(uvicorn.Config(webhook_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            assert not serving.done(), "the web app did not start"
+            await asyncio.sleep(0.02)
+        try:
+            yield Served(telegram, url)
+        finally:
+            server.should_exit = True
+            await serving
+
+
+async def test_an_update_posted_by_telegram_is_answered_by_the_bot(served: Served) -> None:
+    await served.telegram.user_sends_text(7001, "/start")
+    await served.telegram.wait_for_bot(7001, calls=2)
+    message = await served.telegram.last_bot_message(7001)
+    assert message is not None and "Apakah Anda setuju?" in message["text"]
+    assert await served.telegram.updates_pending() == 0  # delivered, not waiting for a poll
+
+
+@pytest.mark.parametrize("header", [None, "wrong-secret-0123456789"])
+async def test_a_post_without_telegrams_secret_is_refused_and_not_handled(served: Served, header: str | None) -> None:
+    update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 7002, "type": "private"},
+              "from": {"id": 7002, "is_bot": False, "first_name": "X"}, "text": "/start"}}  # fmt: skip
+    headers = {"X-Telegram-Bot-Api-Secret-Token": header} if header else {}
+    async with httpx.AsyncClient(base_url=served.url) as client:
+        response = await client.post(WEBHOOK_PATH, json=update, headers=headers)
+    assert response.status_code == 401
+    await asyncio.sleep(0.2)
+    assert [c for c in served.telegram.calls if c[0] == "sendMessage"] == []
+
+
+async def test_the_app_answers_a_health_check(served: Served) -> None:
+    async with httpx.AsyncClient(base_url=served.url) as client:
+        assert (await client.get("/health")).json() == {"status": "ok"}
