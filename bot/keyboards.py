@@ -94,6 +94,10 @@ class Rebook(CallbackData, prefix="again"):
     pass
 
 
+class Faq(CallbackData, prefix="faq"):
+    index: int
+
+
 class Member(CallbackData, prefix="member"):
     applicant_id: int
 

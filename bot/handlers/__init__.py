@@ -2,7 +2,7 @@
 
 from aiogram import Router
 
-from bot.handlers import booking, common, family, menu, my_bookings, start
+from bot.handlers import booking, common, family, faq, menu, my_bookings, start
 
 
 def routers() -> list[Router]:
@@ -13,6 +13,7 @@ def routers() -> list[Router]:
         booking.router(),
         my_bookings.router(),
         family.router(),
+        faq.router(),
         menu.router(),
         common.fallbacks(),
     ]
