@@ -71,14 +71,14 @@ def bot_process(url: str, api: str, rush: Any, stop: Any, cpu: Any, profile: str
     """
     import cProfile
 
-    from bot.app import build_dispatcher, make_bot
+    from bot.app import build_dispatcher, make_bot, poll
 
     async def serve() -> None:
         settings = _settings(url, api)
         async with open_runtime(settings, FixedClock(NOW)) as rt:
             bot = make_bot(settings)
             dp = build_dispatcher(rt)
-            polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+            polling = asyncio.create_task(poll(dp, bot, settings, handle_signals=False, polling_timeout=1))
             await asyncio.to_thread(rush.wait)
             before = time.process_time()
             await asyncio.to_thread(stop.wait)

@@ -67,6 +67,11 @@ async def set_commands(bot: Bot) -> None:
     await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS["en"]], language_code="en")
 
 
+async def poll(dp: Dispatcher, bot: Bot, settings: Settings, **kwargs: Any) -> None:
+    """Long polling with at most `updates_in_flight` updates handled at once."""
+    await dp.start_polling(bot, tasks_concurrency_limit=settings.updates_in_flight, **kwargs)
+
+
 async def run_polling(settings: Settings) -> None:
     """Long polling until stopped, with the background sweeps beside it."""
     async with open_runtime(settings, SystemClock()) as runtime:
@@ -76,7 +81,7 @@ async def run_polling(settings: Settings) -> None:
         sweeps = asyncio.create_task(run_sweeps(runtime.desk, stop))
         try:
             await set_commands(bot)
-            await dp.start_polling(bot)
+            await poll(dp, bot, settings)
         finally:
             await dp.storage.close()
             stop.set()
@@ -101,7 +106,13 @@ def webhook_app(settings: Settings | None = None) -> FastAPI:
                 return
             bot = make_bot(settings)
             dp = build_dispatcher(runtime)
-            bot_part["feed"] = lambda update: dp.feed_raw_update(bot, update)
+            turns = asyncio.Semaphore(settings.updates_in_flight)
+
+            async def feed_bounded(update: dict[str, Any]) -> None:
+                async with turns:
+                    await dp.feed_raw_update(bot, update)
+
+            bot_part["feed"] = feed_bounded
             stop = asyncio.Event()
             sweeps = asyncio.create_task(run_sweeps(runtime.desk, stop))
             try:

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     # Telegram allows a bot about 30 messages a second; with several bot workers, give each its share.
     telegram_messages_per_second: float = Field(default=30.0, gt=0, le=30)
+    # Updates handled at once by one process; more wait in Telegram's queue (polling) or for a turn (webhook).
+    # Bounded so that a rush never asks the database pool for more connections than it has.
+    updates_in_flight: int = Field(default=32, ge=1, le=1000)
     # Webhook mode: Telegram POSTs updates to {webhook_url}/telegram/webhook with this secret in a header.
     webhook_url: str | None = None
     webhook_secret: str | None = Field(default=None, min_length=16, pattern=r"^[A-Za-z0-9_-]{16,256}$")

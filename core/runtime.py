@@ -60,7 +60,7 @@ class Runtime:
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings, clock: Clock, *, pool_size: int = 10) -> AsyncIterator[Runtime]:
+async def open_runtime(settings: Settings, clock: Clock, *, pool_size: int = 20) -> AsyncIterator[Runtime]:
     engine = make_async_engine(settings.database_url, pool_size=pool_size)
     read_engine = make_sqlite_reader(settings.database_url)
     ledger = make_ledger(settings.database_url, engine)

@@ -12,7 +12,7 @@ import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.types import ErrorEvent
 
-from bot.app import build_dispatcher, make_bot
+from bot.app import build_dispatcher, make_bot, poll
 from bot.standin import BotApiStandin
 from core.clock import FixedClock
 from core.config import Settings
@@ -79,7 +79,7 @@ async def world(sqlite_template: Path, tmp_path: Path, clock: FixedClock) -> Asy
                 return True
 
             dp.errors.register(record)
-            world.polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+            world.polling = asyncio.create_task(poll(dp, bot, settings, handle_signals=False, polling_timeout=1))
             try:
                 yield world
             finally:

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 
-from bot.app import build_dispatcher, make_bot
+from bot.app import build_dispatcher, make_bot, poll
 from bot.states import Registration
 from bot.storage import SqlStorage, make_storage
 from core.services.accounts import account_by_telegram_user
@@ -52,7 +52,7 @@ async def test_an_applicant_half_way_resumes_after_the_bot_restarts(
     for attempt in range(2):
         bot = make_bot(settings)
         dp = build_dispatcher(rt, make_storage(rt))
-        polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+        polling = asyncio.create_task(poll(dp, bot, settings, handle_signals=False, polling_timeout=1))
         if attempt == 0:
             await world.text(user, "/start", calls=2)
             await world.tap(user, "✅ Saya setuju", calls=3)
