@@ -17,11 +17,13 @@ from fastapi import APIRouter, FastAPI
 
 from bot import limiter
 from bot.handlers import routers
+from bot.handlers.parts import drain_follow_ups
 from bot.i18n import LocaleMiddleware, make_i18n
 from bot.middlewares import AccountMiddleware
 from bot.storage import make_storage
 from core.clock import SystemClock
 from core.config import Settings
+from core.documents import rendering
 from core.runtime import Runtime, open_runtime
 from core.services.sweeps import run_sweeps
 from web.app import create_app
@@ -69,6 +71,7 @@ async def set_commands(bot: Bot) -> None:
 
 async def poll(dp: Dispatcher, bot: Bot, settings: Settings, **kwargs: Any) -> None:
     """Long polling with at most `updates_in_flight` updates handled at once."""
+    rendering.warm_up(settings.proof_workers)
     await dp.start_polling(bot, tasks_concurrency_limit=settings.updates_in_flight, **kwargs)
 
 
@@ -83,6 +86,7 @@ async def run_polling(settings: Settings) -> None:
             await set_commands(bot)
             await poll(dp, bot, settings)
         finally:
+            await drain_follow_ups()
             await dp.storage.close()
             stop.set()
             await sweeps
@@ -116,6 +120,7 @@ def webhook_app(settings: Settings | None = None) -> FastAPI:
             stop = asyncio.Event()
             sweeps = asyncio.create_task(run_sweeps(runtime.desk, stop))
             try:
+                rendering.warm_up(settings.proof_workers)
                 if settings.webhook_url:
                     await bot.set_webhook(
                         settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
@@ -125,6 +130,7 @@ def webhook_app(settings: Settings | None = None) -> FastAPI:
                     await set_commands(bot)
                 yield
             finally:
+                await drain_follow_ups()
                 stop.set()
                 await sweeps
                 await dp.storage.close()

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     # Updates handled at once by one process; more wait in Telegram's queue (polling) or for a turn (webhook).
     # Bounded so that a rush never asks the database pool for more connections than it has.
     updates_in_flight: int = Field(default=32, ge=1, le=1000)
+    # Processes that render PDF proofs beside the event loop (0: a thread instead, on a one-core machine).
+    proof_workers: int = Field(default=1, ge=0, le=16)
     # Webhook mode: Telegram POSTs updates to {webhook_url}/telegram/webhook with this secret in a header.
     webhook_url: str | None = None
     webhook_secret: str | None = Field(default=None, min_length=16, pattern=r"^[A-Za-z0-9_-]{16,256}$")

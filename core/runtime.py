@@ -19,6 +19,7 @@ from core.persistence.database import is_sqlite, make_async_engine, make_sqlite_
 from core.persistence.ledger import Ledger
 from core.persistence.ledger_postgres import PostgresLedger
 from core.persistence.ledger_sqlite import SqliteLedger
+from core.services import closures
 from core.services.booking import BookingDesk
 from core.services.offices import OfficeDirectory
 from core.services.uow import SqlUnitOfWork
@@ -61,6 +62,7 @@ class Runtime:
 
 @asynccontextmanager
 async def open_runtime(settings: Settings, clock: Clock, *, pool_size: int = 20) -> AsyncIterator[Runtime]:
+    closures.warm_up(clock.now().date())
     engine = make_async_engine(settings.database_url, pool_size=pool_size)
     read_engine = make_sqlite_reader(settings.database_url)
     ledger = make_ledger(settings.database_url, engine)

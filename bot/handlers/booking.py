@@ -6,7 +6,6 @@ message limit, not our database, is the tightest resource.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,9 +17,9 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards as kb
 from bot import texts
-from bot.handlers.parts import message_of
+from bot.handlers.parts import follow_up, message_of
 from bot.states import Booking
-from core.documents.proof import render_proof
+from core.documents.rendering import render_proof_off_loop
 from core.domain.booking import ApplicationType, format_booking_code
 from core.domain.calendar import DayInfo, DayState
 from core.domain.errors import DomainError
@@ -272,9 +271,15 @@ async def toggle_kind(
 
 
 def _calendar_markup(days: tuple[DayInfo, ...], year: int, month: int) -> InlineKeyboardMarkup:
+    """The month as a grid of weeks; weeks already gone are left out.
+
+    Every button travels three times per tap (sent, echoed back, and inside the next tap's update) and is
+    the biggest cost of a step; on the opening Friday most of the month is past.
+    """
     noop = kb.Noop().pack()
     head = [InlineKeyboardButton(text=d, callback_data=noop) for d in texts.weekday_initials()]
     cells = [InlineKeyboardButton(text=" ", callback_data=noop) for _ in range(days[0].day.weekday())]
+    live = [False] * len(cells)  # a cell for a date that is not past
     for info in days:
         if info.state is DayState.PAST:
             cells.append(InlineKeyboardButton(text="·", callback_data=noop))
@@ -285,8 +290,11 @@ def _calendar_markup(days: tuple[DayInfo, ...], year: int, month: int) -> Inline
                     text=f"{info.day.day}{MARK[info.state]}", callback_data=kb.Day(yyyymmdd=code).pack()
                 )
             )
+        live.append(info.state is not DayState.PAST)
     while len(cells) % 7:
         cells.append(InlineKeyboardButton(text=" ", callback_data=noop))
+        live.append(False)
+    weeks = [week for i, week in enumerate(kb.rows(cells, 7)) if any(live[i * 7 : i * 7 + 7])]
     prev_y, prev_m = (year, month - 1) if month > 1 else (year - 1, 12)
     next_y, next_m = (year, month + 1) if month < 12 else (year + 1, 1)
     nav = [
@@ -294,7 +302,7 @@ def _calendar_markup(days: tuple[DayInfo, ...], year: int, month: int) -> Inline
         InlineKeyboardButton(text=texts.month_name(year, month), callback_data=noop),
         InlineKeyboardButton(text="▶", callback_data=kb.Month(year=next_y, month=next_m).pack()),
     ]
-    return InlineKeyboardMarkup(inline_keyboard=[nav, head, *kb.rows(cells, 7)])
+    return InlineKeyboardMarkup(inline_keyboard=[nav, head, *(weeks or kb.rows(cells, 7))])
 
 
 def _people_line(account: AccountView, party: list[int], kinds: dict[str, str]) -> str:
@@ -308,7 +316,15 @@ async def _show_calendar(
     data = await state.get_data()
     party: list[int] = data["party"]
     now = runtime.clock.now()
-    view = await calendar.month_calendar(runtime.reader(), data["office_code"], year, month, party=len(party), now=now)
+    view = await calendar.month_calendar(
+        runtime.reader(),
+        data["office_code"],
+        year,
+        month,
+        party=len(party),
+        now=now,
+        office=await _office(runtime, data["office_id"]),
+    )
     opens, closes = view.next_window
     await state.set_state(Booking.calendar)
     await state.update_data(year=year, month=month)
@@ -389,7 +405,8 @@ async def _show_slots(
     party = len(data["party"])
     if info is None:
         now = runtime.clock.now()
-        info = await calendar.day_view(runtime.reader(), data["office_code"], day, party=party, now=now)
+        office = await _office(runtime, data["office_id"])
+        info = await calendar.day_view(runtime.reader(), data["office_code"], day, party=party, now=now, office=office)
     free = [s for s in info.free_slots(party) if s.open_at(runtime.clock.now())]
     if not free:
         return False
@@ -421,7 +438,12 @@ async def day(
     chosen = _day_of(callback_data.yyyymmdd)
     data = await state.get_data()
     info = await calendar.day_view(
-        runtime.reader(), data["office_code"], chosen, party=len(data["party"]), now=runtime.clock.now()
+        runtime.reader(),
+        data["office_code"],
+        chosen,
+        party=len(data["party"]),
+        now=runtime.clock.now(),
+        office=await _office(runtime, data["office_id"]),
     )
     if info.state is DayState.FREE and info.open_now:
         await query.answer()
@@ -543,7 +565,7 @@ async def confirm(
             code=format_booking_code(booked.code)
         ),
     )
-    await send_proof(message, account, runtime, booked.booking_id)
+    follow_up(send_proof(message, account, runtime, booked.booking_id))
 
 
 async def send_proof(message: Message, account: AccountView, runtime: Runtime, booking_id: int) -> None:
@@ -551,7 +573,9 @@ async def send_proof(message: Message, account: AccountView, runtime: Runtime, b
     lang = texts.locale()
     data = await proof_data(runtime.reader(), account.id, booking_id, lang)
     labels = texts.proof_labels()
-    pdf = await asyncio.to_thread(render_proof, data, labels, signing_key=runtime.vault.signing_key)
+    pdf = await render_proof_off_loop(
+        data, labels, signing_key=runtime.vault.signing_key, workers=runtime.settings.proof_workers
+    )
     name = f"bukti-{data.code}.pdf" if lang == "id" else f"proof-{data.code}.pdf"
     await message.answer_document(BufferedInputFile(pdf, filename=name))
 

@@ -35,23 +35,36 @@ async def _days(uow: UnitOfWork, office: Office, first: date, last: date, now: d
     return out
 
 
+async def _office(uow: UnitOfWork, office_code: str, known: Office | None) -> Office:
+    office = known if known is not None and known.code == office_code else await uow.offices.get(office_code)
+    if office is None:
+        raise OfficeNotFound(office_code)
+    return office
+
+
 async def month_calendar(
-    uow: UnitOfWork, office_code: str, year: int, month: int, *, party: int, now: datetime
+    uow: UnitOfWork,
+    office_code: str,
+    year: int,
+    month: int,
+    *,
+    party: int,
+    now: datetime,
+    office: Office | None = None,
 ) -> MonthView:
+    """`office`: the office as the caller already has it (from OfficeDirectory), to save reading it again."""
     async with uow:
-        office = await uow.offices.get(office_code)
-        if office is None:
-            raise OfficeNotFound(office_code)
+        office = await _office(uow, office_code, office)
         first = date(year, month, 1)
         last = date(year, month, _calendar.monthrange(year, month)[1])
         days = await _days(uow, office, first, last, now, party)
     return MonthView(office, year, month, party, tuple(days), office.release.next_window(office.local(now)))
 
 
-async def day_view(uow: UnitOfWork, office_code: str, day: date, *, party: int, now: datetime) -> DayInfo:
+async def day_view(
+    uow: UnitOfWork, office_code: str, day: date, *, party: int, now: datetime, office: Office | None = None
+) -> DayInfo:
     """One date with its released slots; `free_slots(party)` lists the ones that take the party."""
     async with uow:
-        office = await uow.offices.get(office_code)
-        if office is None:
-            raise OfficeNotFound(office_code)
+        office = await _office(uow, office_code, office)
         return (await _days(uow, office, day, day, now, party))[0]

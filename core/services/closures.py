@@ -27,3 +27,13 @@ def closures_between(first: date, last: date, office_closures: dict[date, str]) 
         out.update({d: c for d, c in _national(year).items() if first <= d <= last})
     out.update({d: Closure(ClosureKind.OFFICE, reason) for d, reason in office_closures.items()})
     return out
+
+
+def warm_up(today: date) -> None:
+    """Loads the holiday calendars of this year and the next before the first applicant needs them.
+
+    The `holidays` package imports its countries and computes lunar-calendar dates on first use: a few
+    hundred milliseconds that would otherwise fall on whoever opens the first calendar at 14:00.
+    """
+    _national(today.year)
+    _national(today.year + 1)

@@ -13,6 +13,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import ErrorEvent
 
 from bot.app import build_dispatcher, make_bot, poll
+from bot.handlers.parts import drain_follow_ups
 from bot.standin import BotApiStandin
 from core.clock import FixedClock
 from core.config import Settings
@@ -40,6 +41,7 @@ class BotWorld:
             await self.dispatcher.stop_polling()
             await self.polling
             self.polling = None
+            await drain_follow_ups()
 
     async def text(self, user: int, text: str, *, calls: int = 1, language: str = "id") -> list[object]:
         """The user sends text; returns once the bot made `calls` calls about this chat."""

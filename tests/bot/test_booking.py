@@ -178,3 +178,19 @@ async def test_the_party_can_be_changed_from_the_calendar(world: BotWorld) -> No
     await world.tap(USER, "⬜ ANGGOTA KELUARGA A", calls=2)
     await world.tap(USER, "Lanjut ▶", calls=2)
     assert "PEMOHON LVT (paspor baru), ANGGOTA KELUARGA A (paspor baru)" in await world.last(USER)
+
+
+async def test_the_calendar_leaves_out_the_weeks_already_gone(world: BotWorld) -> None:
+    office = await add_office(world.runtime, sample_office())
+    await release_days(world.runtime, office, [NEXT_MONDAY])
+    await register(world.runtime, Vault(SECRET), USER)
+    await world.text(USER, "/menu")
+    await world.tap(USER, "📅 Pesan antrean", calls=2)
+    await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
+    message = await world.telegram.last_bot_message(USER)
+    assert message is not None
+    rows = [[b["text"] for b in row] for row in message["reply_markup"]["inline_keyboard"]]
+    # Friday 27 November: the week of the 23rd (up to today past) and the 30th; then the party row.
+    assert rows[2] == ["·", "·", "·", "·", "·", "28⛔", "29⛔"]
+    assert rows[3] == ["30✅", " ", " ", " ", " ", " ", " "]
+    assert len(rows) == 5
