@@ -73,6 +73,7 @@ def bot_process(url: str, api: str, rush: Any, stop: Any, cpu: Any, memory: Any,
 
     from bot.app import build_dispatcher, make_bot, poll
     from bot.handlers.parts import drain_follow_ups
+    from core.documents import rendering
 
     async def serve() -> None:
         settings = _settings(url, api)
@@ -88,6 +89,7 @@ def bot_process(url: str, api: str, rush: Any, stop: Any, cpu: Any, memory: Any,
             await dp.stop_polling()
             await polling
             await drain_follow_ups()
+            rendering.shut_down()
             await dp.storage.close()
             await bot.session.close()
 

@@ -87,6 +87,7 @@ async def run_polling(settings: Settings) -> None:
             await poll(dp, bot, settings)
         finally:
             await drain_follow_ups()
+            rendering.shut_down()
             await dp.storage.close()
             stop.set()
             await sweeps
@@ -131,6 +132,7 @@ def webhook_app(settings: Settings | None = None) -> FastAPI:
                 yield
             finally:
                 await drain_follow_ups()
+                rendering.shut_down()
                 stop.set()
                 await sweeps
                 await dp.storage.close()

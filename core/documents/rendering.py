@@ -59,6 +59,9 @@ async def render_proof_off_loop(data: ProofData, labels: ProofLabels, *, signing
 
 
 @atexit.register
-def _shut_down() -> None:
-    for pool in _pools.values():
-        pool.shutdown(wait=False, cancel_futures=True)
+def shut_down() -> None:
+    """Stops the workers. Called by a process's own shutdown: a process started by multiprocessing (a worker
+    of a test or benchmark) joins its children before atexit handlers run, and would wait for them forever."""
+    while _pools:
+        _, pool = _pools.popitem()
+        pool.shutdown(wait=True, cancel_futures=True)
