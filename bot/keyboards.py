@@ -110,10 +110,6 @@ class Kind(CallbackData, prefix="kind"):
     applicant_id: int
 
 
-class KindsDone(CallbackData, prefix="kinds"):
-    pass
-
-
 class Month(CallbackData, prefix="month"):
     year: int
     month: int

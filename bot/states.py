@@ -14,8 +14,7 @@ class Registration(StatesGroup):
 
 class Booking(StatesGroup):
     office = State()  # type a city or province; or browse by province
-    party = State()  # who comes: the owner and saved family members
-    kinds = State()  # new passport or replacement, per applicant
+    party = State()  # who comes, and new passport or replacement for each
     calendar = State()  # a month of dates with their states
     slot = State()  # the date's arrival times with places left
     summary = State()  # places held; confirm or go back
