@@ -183,8 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
     nik.add_argument("--dob", help="date of birth YYYY-MM-DD to compare with the NIK")
 
     sub.add_parser("demo", help="set up a demo database with offices and released days")
-    # `antrean bot` is added by bot.cli, the console script's entry point: the engine knows no doors.
+    # `antrean bot` and `antrean web` are run by bot.cli, the console script's entry point: the engine knows
+    # no doors; they are listed here so that --help shows them.
     sub.add_parser("bot", help="run the Telegram bot with long polling (ANTREAN_BOT_TOKEN, ANTREAN_TELEGRAM_API_URL)")
+    sub.add_parser("web", help="serve the web app; the bot by webhook (ANTREAN_WEBHOOK_URL, ANTREAN_WEBHOOK_SECRET)")
     return p
 
 
