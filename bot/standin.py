@@ -323,6 +323,17 @@ def _check_text(plain: str) -> None:
         raise _bad("message is too long")
 
 
+def _text_of(params: Json) -> tuple[str, str | None, str]:
+    """A message's text as sent, its parse mode, and what the user sees; refused as Telegram refuses it."""
+    text = _opt_str(params, "text")
+    if text is None:
+        raise _bad("message text is empty")
+    parse_mode = _opt_str(params, "parse_mode")
+    plain = _formatted(text, parse_mode)
+    _check_text(plain)
+    return text, parse_mode, plain
+
+
 @dataclass
 class _Message:
     """One message of a private chat, as sent and as last edited."""
@@ -1003,12 +1014,7 @@ class BotApiStandin:
     async def _send_message(self, request: _Request) -> Json:
         params = request.params
         chat = self._reachable_chat(params)
-        text = _opt_str(params, "text")
-        if text is None:
-            raise _bad("message text is empty")
-        parse_mode = _opt_str(params, "parse_mode")
-        plain = _formatted(text, parse_mode)
-        _check_text(plain)
+        text, parse_mode, plain = _text_of(params)
         markup = _check_markup(params.get("reply_markup"), inline_only=False)
         message = _Message(
             message_id=chat.next_message_id(),
@@ -1037,12 +1043,7 @@ class BotApiStandin:
     async def _edit_message_text(self, request: _Request) -> Json:
         params = request.params
         message = self._message_to_edit(params)
-        text = _opt_str(params, "text")
-        if text is None:
-            raise _bad("message text is empty")
-        parse_mode = _opt_str(params, "parse_mode")
-        plain = _formatted(text, parse_mode)
-        _check_text(plain)
+        text, parse_mode, plain = _text_of(params)
         # Telegram drops the inline keyboard of an edited message unless the edit sends it again.
         markup = _check_markup(params.get("reply_markup"), inline_only=True)
         if message.text is None:
