@@ -139,8 +139,7 @@ class FakeOfficeRepository(OfficeRepository):
     async def list(self, query: str | None = None) -> list[Office]:
         found = list(self._store.offices.values())
         if query:
-            q = query.strip().lower()
-            found = [o for o in found if any(q in s.lower() for s in (o.city, o.province, o.name, o.code))]
+            found = [o for o in found if o.matches(query)]
         return sorted(found, key=lambda o: (o.province, o.name))
 
     async def save(self, office: Office) -> Office:

@@ -138,6 +138,11 @@ class Office:
     def zone_label(self) -> str:
         return ZONE_LABELS[self.timezone]
 
+    def matches(self, query: str) -> bool:
+        """Whether the city, province, name or code contains the typed query, in any case."""
+        needle = query.strip().lower()
+        return any(needle in field.lower() for field in (self.city, self.province, self.name, self.code))
+
     def local(self, instant: datetime) -> datetime:
         """`instant` as wall-clock time at this office."""
         return instant.astimezone(self.zone)

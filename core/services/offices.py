@@ -116,12 +116,7 @@ class OfficeDirectory:
 
     async def search(self, query: str) -> list[Office]:
         """Offices whose city, province, name or code contains the query, as the repository's search."""
-        needle = query.strip().lower()
-        return [
-            o
-            for o in await self.all()
-            if any(needle in field.lower() for field in (o.city, o.province, o.name, o.code))
-        ]
+        return [o for o in await self.all() if o.matches(query)]
 
     async def in_province(self, province: str) -> list[Office]:
         return [o for o in await self.all() if o.province == province]
