@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, text
 
-from bench.engine_rush import DAY, NOW, SECRET, _sync_url, drop_postgres, fresh_postgres, seed_accounts
+from bench.engine_rush import DAY, NOW, SECRET, _sync_url, drop_postgres, fresh_postgres, oversold, seed_accounts
 from bot.standin import BotApiStandin
 from core.clock import FixedClock
 from core.config import Settings
@@ -159,17 +159,10 @@ class Rush:
             print(f"applicant {user} failed: {exc!r}"[:300], file=sys.stderr)
 
 
-def _integrity(url: str) -> tuple[int, int]:
-    """Places beyond capacity, and applicants (NIKs) in more than one confirmed booking."""
+def _doubles(url: str) -> int:
+    """Applicants (NIKs) in more than one confirmed booking."""
     engine = create_engine(_sync_url(url))
     with engine.connect() as conn:
-        over = conn.execute(
-            text(
-                "SELECT COALESCE(SUM(CASE WHEN booked > capacity THEN booked - capacity ELSE 0 END), 0) FROM ("
-                "SELECT s.capacity, COALESCE(SUM(b.party_size), 0) AS booked FROM slots s LEFT JOIN bookings b "
-                "ON b.slot_id = s.id AND b.status = 'confirmed' GROUP BY s.id, s.capacity) AS t"
-            )
-        ).scalar_one()
         doubles = conn.execute(
             text(
                 "SELECT COUNT(*) FROM (SELECT ba.applicant_id FROM booking_applicants ba JOIN bookings b "
@@ -177,7 +170,7 @@ def _integrity(url: str) -> tuple[int, int]:
             )
         ).scalar_one()
     engine.dispose()
-    return int(over), int(doubles)
+    return int(doubles)
 
 
 async def seed(url: str, applicants: int, places: int) -> None:
@@ -225,7 +218,7 @@ async def run(
         finally:
             stop.set()
             await asyncio.to_thread(child.join, 60)
-    over, doubles = _integrity(url)
+    over, doubles = oversold(url)[0], _doubles(url)
     lat = sorted(rush.latencies)
     return {
         "applicants": applicants,
