@@ -28,7 +28,7 @@ from core.runtime import Runtime
 from core.services import calendar
 from core.services.accounts import AccountView
 from core.services.booking import SlotFullWithChoices
-from core.services.my_bookings import last_choice
+from core.services.my_bookings import LastChoice, last_choice
 from core.services.proofs import proof_data
 
 MARK = {DayState.FREE: "✅", DayState.FULL: "❌", DayState.NOT_RELEASED: "⏳", DayState.CLOSED: "⛔"}
@@ -40,6 +40,13 @@ async def _office(runtime: Runtime, office_id: int) -> Office | None:
 
 
 # --- the start and the office -------------------------------------------------------------------------------
+
+
+async def _same_again(runtime: Runtime, account: AccountView) -> LastChoice | None:
+    """The last attempt, if everyone in it is still saved on the account: what "the same again" books."""
+    again = await last_choice(runtime.reader(), account.id)
+    saved = {a.id for a in account.applicants}
+    return again if again is not None and all(a in saved for a in again.party) else None
 
 
 async def begin(query: CallbackQuery, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
@@ -67,10 +74,9 @@ async def begin(query: CallbackQuery, state: FSMContext, account: AccountView | 
     await state.set_state(Booking.office)
     home = account.home_province
     nearby = await runtime.directory.in_province(home) if home else []
-    again = await last_choice(runtime.reader(), account.id)
-    saved = {a.id: a.full_name for a in account.applicants}
+    again = await _same_again(runtime, account)
     top: list[list[InlineKeyboardButton]] = []
-    if again is not None and all(a in saved for a in again.party):
+    if again is not None:
         label = _("🔁 Same as last time: {office} (👤 {n})").format(office=again.office_name, n=len(again.party))
         top.append([InlineKeyboardButton(text=label, callback_data=kb.Rebook().pack())])
     if nearby:
@@ -216,10 +222,9 @@ async def rebook(query: CallbackQuery, state: FSMContext, account: AccountView |
     if account is None:
         await query.answer()
         return
-    again = await last_choice(runtime.reader(), account.id)
-    saved = {a.id for a in account.applicants}
+    again = await _same_again(runtime, account)
     office = None if again is None else await _office(runtime, again.office_id)
-    if again is None or office is None or not all(a in saved for a in again.party):
+    if again is None or office is None:
         await query.answer(_("This office no longer takes bookings here. Please choose another."), show_alert=True)
         return
     await query.answer()
