@@ -20,10 +20,13 @@ from core.domain.offices import Office, format_working_days, parse_working_days
 from core.persistence import tables
 from core.persistence.repositories import (
     AccountRepository,
+    AuditRepository,
     BookingRepository,
     NewSlot,
+    OfficeDayRepository,
     OfficeRepository,
     SlotRepository,
+    StaffRepository,
 )
 from core.persistence.tables import UtcDateTime
 
@@ -41,6 +44,7 @@ class FakeStore:
     slots: dict[int, dict[str, Any]] = field(default_factory=dict)
     accounts: dict[int, dict[str, Any]] = field(default_factory=dict)
     applicants: dict[int, dict[str, Any]] = field(default_factory=dict)
+    audit: list[dict[str, Any]] = field(default_factory=list)
     last_ids: dict[str, int] = field(default_factory=dict)
     # The keys each unique constraint has seen, by table and columns: a unique index, as in the database.
     unique_keys: dict[tuple[str, tuple[str, ...]], set[tuple[Any, ...]]] = field(default_factory=dict)
@@ -276,6 +280,17 @@ class FakeBookingRepository(BookingRepository):
         self._store = store
 
 
+class FakeAuditRepository(AuditRepository):
+    """Keeps the entries in order; reading them back is the real repository's job, tested on a database."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._conn = _no_connection("audit")
+        self._store = store
+
+    async def add(self, values: dict[str, Any]) -> None:
+        self._store.audit.append(dict(values))
+
+
 class FakeUnitOfWork:
     """Keeps what was committed, rolls back the rest on exit; `committed`: did the last use commit."""
 
@@ -285,6 +300,9 @@ class FakeUnitOfWork:
         self.slots: SlotRepository = FakeSlotRepository(self.store)
         self.accounts: AccountRepository = FakeAccountRepository(self.store)
         self.bookings: BookingRepository = FakeBookingRepository(self.store)
+        self.audit: AuditRepository = FakeAuditRepository(self.store)
+        self.staff: StaffRepository = StaffRepository(_no_connection("staff"))
+        self.office_day: OfficeDayRepository = OfficeDayRepository(_no_connection("office day"))
         self.committed = False
         self._last_commit = copy.deepcopy(self.store)
 

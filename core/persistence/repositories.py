@@ -23,6 +23,7 @@ from core.persistence.database import LoopConnection
 from core.persistence.tables import (
     accounts,
     applicants,
+    audit_log,
     booking_applicants,
     bookings,
     capacity_overrides,
@@ -30,6 +31,8 @@ from core.persistence.tables import (
     offices,
     slot_templates,
     slots,
+    staff,
+    staff_offices,
 )
 
 
@@ -323,8 +326,10 @@ class BookingRepository:
         return (await self._conn.execute(stmt)).first()
 
     async def party(self, booking_id: int) -> list[Any]:
+        """The booking's applicants in order, with what the proof and the counter show (the NIK encrypted)."""
         stmt = (
             select(
+                booking_applicants.c.booking_id,
                 booking_applicants.c.position,
                 booking_applicants.c.application_type,
                 booking_applicants.c.queue_no,
@@ -332,6 +337,7 @@ class BookingRepository:
                 applicants.c.id.label("applicant_id"),
                 applicants.c.full_name,
                 applicants.c.nik_masked,
+                applicants.c.nik_enc,
                 applicants.c.birth_date,
             )
             .join(applicants, applicants.c.id == booking_applicants.c.applicant_id)
@@ -354,3 +360,126 @@ class BookingRepository:
             .where(booking_applicants.c.active_nik.in_(list(nik_hashes)))
         )
         return list((await self._conn.execute(stmt)).all())
+
+
+class StaffRepository:
+    def __init__(self, conn: AsyncConnection | LoopConnection) -> None:
+        self._conn = conn
+
+    async def by_username(self, username: str) -> Row[Any] | None:
+        return (await self._conn.execute(select(staff).where(staff.c.username == username))).first()
+
+    async def get(self, staff_id: int) -> Row[Any] | None:
+        return (await self._conn.execute(select(staff).where(staff.c.id == staff_id))).first()
+
+    async def list(self) -> list[Any]:
+        return list((await self._conn.execute(select(staff).order_by(staff.c.username))).all())
+
+    async def office_ids(self, staff_ids: Sequence[int]) -> dict[int, set[int]]:
+        rows = await self._conn.execute(select(staff_offices).where(staff_offices.c.staff_id.in_(list(staff_ids))))
+        out: dict[int, set[int]] = {i: set() for i in staff_ids}
+        for r in rows:
+            out[r.staff_id].add(r.office_id)
+        return out
+
+    async def add(self, values: dict[str, Any], office_ids: Iterable[int]) -> int:
+        staff_id = _new_id(await self._conn.execute(insert(staff).values(**values)))
+        await self.set_offices(staff_id, office_ids)
+        return staff_id
+
+    async def set_offices(self, staff_id: int, office_ids: Iterable[int]) -> None:
+        await self._conn.execute(delete(staff_offices).where(staff_offices.c.staff_id == staff_id))
+        rows = [{"staff_id": staff_id, "office_id": o} for o in sorted(set(office_ids))]
+        if rows:
+            await self._conn.execute(insert(staff_offices), rows)
+
+    async def update(self, staff_id: int, **values: Any) -> None:
+        await self._conn.execute(update(staff).where(staff.c.id == staff_id).values(**values))
+
+
+class AuditRepository:
+    def __init__(self, conn: AsyncConnection | LoopConnection) -> None:
+        self._conn = conn
+
+    async def add(self, values: dict[str, Any]) -> None:
+        await self._conn.execute(insert(audit_log).values(**values))
+
+    async def recent(self, *, limit: int, before_id: int | None = None, booking_code: str | None = None) -> list[Any]:
+        stmt = select(audit_log, offices.c.code.label("office_code")).outerjoin(
+            offices, offices.c.id == audit_log.c.office_id
+        )
+        if before_id is not None:
+            stmt = stmt.where(audit_log.c.id < before_id)
+        if booking_code is not None:
+            stmt = stmt.where(audit_log.c.booking_code == booking_code)
+        return list((await self._conn.execute(stmt.order_by(audit_log.c.id.desc()).limit(limit))).all())
+
+
+class OfficeDayRepository:
+    """What an office's day looks like from behind the counter: bookings by slot, and arrivals."""
+
+    def __init__(self, conn: AsyncConnection | LoopConnection) -> None:
+        self._conn = conn
+
+    async def party_counts(self, office_id: int, day: date, now: datetime) -> dict[tuple[int, str], int]:
+        """(slot id, "held" or "confirmed") → applicants, counting only holds that have not lapsed."""
+        live = or_(
+            bookings.c.status == "confirmed",
+            (bookings.c.status == "held") & (bookings.c.held_until > now),
+        )
+        stmt = (
+            select(bookings.c.slot_id, bookings.c.status, func.sum(bookings.c.party_size).label("n"))
+            .where(bookings.c.office_id == office_id, bookings.c.day == day, live)
+            .group_by(bookings.c.slot_id, bookings.c.status)
+        )
+        return {(r.slot_id, r.status): int(r.n) for r in await self._conn.execute(stmt)}
+
+    async def listed(self, office_id: int, day: date, now: datetime) -> list[Any]:
+        """Every applicant of the day's confirmed bookings and live holds, in slot and queue order."""
+        live = or_(
+            bookings.c.status == "confirmed",
+            (bookings.c.status == "held") & (bookings.c.held_until > now),
+        )
+        stmt = (
+            select(
+                bookings.c.slot_id,
+                bookings.c.code,
+                bookings.c.status,
+                booking_applicants.c.position,
+                booking_applicants.c.queue_no,
+                booking_applicants.c.application_type,
+                booking_applicants.c.checked_in_at,
+                applicants.c.full_name,
+                applicants.c.nik_masked,
+                applicants.c.nik_enc,
+            )
+            .join(booking_applicants, booking_applicants.c.booking_id == bookings.c.id)
+            .join(applicants, applicants.c.id == booking_applicants.c.applicant_id)
+            .where(bookings.c.office_id == office_id, bookings.c.day == day, live)
+            .order_by(bookings.c.slot_id, bookings.c.queue_start, booking_applicants.c.position)
+        )
+        return list((await self._conn.execute(stmt)).all())
+
+    async def mark_arrived(self, booking_id: int, positions: Sequence[int], at: datetime) -> list[int]:
+        """Sets the arrival time of these applicants who had none; returns the positions it set."""
+        stmt = (
+            update(booking_applicants)
+            .where(
+                booking_applicants.c.booking_id == booking_id,
+                booking_applicants.c.position.in_(list(positions)),
+                booking_applicants.c.checked_in_at.is_(None),
+            )
+            .values(checked_in_at=at)
+            .returning(booking_applicants.c.position)
+        )
+        return sorted(int(r.position) for r in await self._conn.execute(stmt))
+
+    async def set_application_type(self, booking_id: int, position: int, kind: str) -> None:
+        await self._conn.execute(
+            update(booking_applicants)
+            .where(booking_applicants.c.booking_id == booking_id, booking_applicants.c.position == position)
+            .values(application_type=kind)
+        )
+
+    async def rename_applicant(self, applicant_id: int, full_name: str) -> None:
+        await self._conn.execute(update(applicants).where(applicants.c.id == applicant_id).values(full_name=full_name))

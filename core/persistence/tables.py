@@ -239,3 +239,44 @@ conversations = Table(
     Column("data", Text, nullable=False, default="{}"),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+# People who work the offices' side: they sign in to the web app. Passwords are argon2 hashes.
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),  # stored lower-case
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(12), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("role IN ('admin', 'office', 'counter', 'support')", name="role"),
+)
+
+# The offices an office or counter account works for (an administrator and support see all).
+staff_offices = Table(
+    "staff_offices",
+    metadata,
+    Column("staff_id", ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True),
+    Column("office_id", ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True),
+)
+
+# What staff changed and why: written in the same transaction as the change. Never holds a whole NIK.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("staff_id", ForeignKey("staff.id"), nullable=True),  # None: the command line
+    Column("actor", String(64), nullable=False),  # the username then, kept if the account is renamed
+    Column("action", String(40), nullable=False),
+    Column("office_id", ForeignKey("offices.id"), nullable=True),
+    Column("booking_code", String(8), nullable=True),
+    Column("subject", String(200), nullable=False),
+    Column("before", Text, nullable=False, default="{}"),  # JSON
+    Column("after", Text, nullable=False, default="{}"),  # JSON
+    Column("reason", Text, nullable=True),
+)
+Index("ix_audit_log_at", audit_log.c.at)
+Index("ix_audit_log_booking_code", audit_log.c.booking_code)

@@ -9,6 +9,8 @@ from datetime import date, datetime, time
 from core.domain.booking import DateNotBookable
 from core.domain.errors import DomainError
 from core.domain.offices import Office, SlotTime
+from core.domain.staff import Permission, StaffMember
+from core.services import audit
 from core.services.errors import OfficeNotFound
 from core.services.uow import UnitOfWork
 
@@ -49,30 +51,56 @@ class CapacitySet:
     released: bool  # True: the released slot changed now; False: kept for when the date is released
 
 
-async def _office(uow: UnitOfWork, office_code: str) -> Office:
+async def _office(uow: UnitOfWork, office_code: str, actor: StaffMember | None) -> Office:
+    """The office, if the actor may change its quota (None: the command line on the server, which may)."""
     office = await uow.offices.get(office_code)
     if office is None:
         raise OfficeNotFound(office_code)
+    if actor is not None:
+        actor.require(Permission.MANAGE_QUOTA, office.id)
     return office
 
 
-async def set_slot_template(uow: UnitOfWork, office_code: str, template: Sequence[SlotTime]) -> Office:
+async def set_slot_template(
+    uow: UnitOfWork,
+    office_code: str,
+    template: Sequence[SlotTime],
+    *,
+    now: datetime,
+    actor: StaffMember | None = None,
+) -> Office:
     """Replace the arrival slots that future releases of this office start from."""
     async with uow:
-        office = await _office(uow, office_code)
+        office = await _office(uow, office_code, actor)
         saved = await uow.offices.save(replace(office, slots=tuple(sorted(template, key=lambda s: s.start))))
+        await audit.record(
+            uow,
+            actor,
+            "slot_template_set",
+            f"office {office.code}",
+            now,
+            before={"slots": [s.label for s in office.slots]},
+            after={"slots": [s.label for s in saved.slots]},
+            office_id=office.id,
+        )
         await uow.commit()
         return saved
 
 
 async def set_capacity(
-    uow: UnitOfWork, office_code: str, day: date, start: time, capacity: int, now: datetime
+    uow: UnitOfWork,
+    office_code: str,
+    day: date,
+    start: time,
+    capacity: int,
+    now: datetime,
+    actor: StaffMember | None = None,
 ) -> CapacitySet:
     """Set one slot's capacity on one date: at once if released, else when the date is released."""
     if capacity < 0:
         raise ValueError("capacity is a number of applicants, at least 0")
     async with uow:
-        office = await _office(uow, office_code)
+        office = await _office(uow, office_code, actor)
         assert office.id is not None
         if day <= office.today(now):
             raise DateNotBookable(day, "past")
@@ -85,17 +113,29 @@ async def set_capacity(
             raise NoSuchSlot(start)
         else:
             await uow.offices.set_capacity_override(office.id, day, start, capacity)
+        await audit.record(
+            uow,
+            actor,
+            "capacity_set",
+            f"{office.code} {day.isoformat()} {start:%H:%M}",
+            now,
+            before={"capacity": released[0].capacity} if released else {},
+            after={"capacity": capacity},
+            office_id=office.id,
+        )
         await uow.commit()
     return CapacitySet(day, start, capacity, bool(released))
 
 
-async def close_date(uow: UnitOfWork, office_code: str, day: date, reason: str, now: datetime) -> int:
+async def close_date(
+    uow: UnitOfWork, office_code: str, day: date, reason: str, now: datetime, actor: StaffMember | None = None
+) -> int:
     """Close a date at this office (grey in the calendar, nothing bookable); refused while it has bookings.
 
     Returns how many released slots were emptied of their places.
     """
     async with uow:
-        office = await _office(uow, office_code)
+        office = await _office(uow, office_code, actor)
         assert office.id is not None
         if day <= office.today(now):
             raise DateNotBookable(day, "past")
@@ -106,5 +146,14 @@ async def close_date(uow: UnitOfWork, office_code: str, day: date, reason: str, 
         for s in released:
             await uow.slots.set_capacity(s.slot_id, 0)  # nothing left to take, even through an old button
         await uow.offices.add_closure(office.id, day, reason.strip() or "closed")
+        await audit.record(
+            uow,
+            actor,
+            "date_closed",
+            f"{office.code} {day.isoformat()}",
+            now,
+            office_id=office.id,
+            reason=reason.strip() or None,
+        )
         await uow.commit()
     return len(released)

@@ -8,7 +8,9 @@ from datetime import date, datetime, time
 
 from core.domain.booking import DateNotBookable
 from core.domain.offices import Office
+from core.domain.staff import Permission, StaffMember
 from core.persistence.repositories import NewSlot
+from core.services import audit
 from core.services.closures import closures_between
 from core.services.errors import OfficeNotFound
 from core.services.uow import UnitOfWork
@@ -62,13 +64,17 @@ async def schedule_weekly_release(uow: UnitOfWork, now: datetime) -> list[Releas
     return out
 
 
-async def release_by_hand(uow: UnitOfWork, office_code: str, days: Sequence[date], now: datetime) -> Released:
+async def release_by_hand(
+    uow: UnitOfWork, office_code: str, days: Sequence[date], now: datetime, actor: StaffMember | None = None
+) -> Released:
     """Open these dates for booking at once, until the day before each; closed or past dates are refused."""
     async with uow:
         office = await uow.offices.get(office_code)
         if office is None:
             raise OfficeNotFound(office_code)
         assert office.id is not None
+        if actor is not None:
+            actor.require(Permission.MANAGE_QUOTA, office.id)
         today = office.today(now)
         ordered = sorted(set(days))
         for d in ordered:
@@ -85,6 +91,15 @@ async def release_by_hand(uow: UnitOfWork, office_code: str, days: Sequence[date
                 await uow.slots.open_now(office.id, [d], now, until)
             else:
                 await uow.slots.add(await _new_slots(uow, office, [d], now, until))
+        await audit.record(
+            uow,
+            actor,
+            "released",
+            f"{office.code} {', '.join(d.isoformat() for d in ordered)}",
+            now,
+            after={"days": [d.isoformat() for d in ordered]},
+            office_id=office.id,
+        )
         await uow.commit()
     last = max(ordered, default=today)
     return Released(office.code, tuple(ordered), now, office.at(last, time(0)))

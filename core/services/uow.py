@@ -11,9 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from core.persistence.database import WRITE, LoopConnection
 from core.persistence.repositories import (
     AccountRepository,
+    AuditRepository,
     BookingRepository,
+    OfficeDayRepository,
     OfficeRepository,
     SlotRepository,
+    StaffRepository,
 )
 
 
@@ -22,6 +25,9 @@ class UnitOfWork(Protocol):
     slots: SlotRepository
     accounts: AccountRepository
     bookings: BookingRepository
+    staff: StaffRepository
+    audit: AuditRepository
+    office_day: OfficeDayRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -39,21 +45,37 @@ class SqlUnitOfWork:
     the event loop's thread instead of through the async driver.
     """
 
-    def __init__(self, engine: AsyncEngine, *, write: bool = True, reader: Engine | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine | None,
+        *,
+        write: bool = True,
+        reader: Engine | None = None,
+        joined: AsyncConnection | None = None,
+    ) -> None:
+        if engine is None and joined is None:
+            raise ValueError("a unit of work needs an engine or a connection to join")
         self._engine = engine
         self._write = write
         self._reader = None if write else reader
+        # A test's connection with its transaction open: the unit runs in a savepoint of it, and the test
+        # rolls everything back at its end.
+        self._joined = joined
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
         self._sync: tuple[Connection, RootTransaction] | None = None
 
     async def __aenter__(self) -> Self:
         conn: AsyncConnection | LoopConnection
-        if self._reader is not None:
+        if self._joined is not None:
+            conn = self._joined
+            self._tx = await conn.begin_nested()
+        elif self._reader is not None:
             sync = self._reader.connect()
             self._sync = (sync, sync.begin())
             conn = LoopConnection(sync)
         else:
+            assert self._engine is not None
             conn = await self._engine.connect()
             if self._write:
                 conn = await conn.execution_options(**{WRITE: True})
@@ -63,6 +85,9 @@ class SqlUnitOfWork:
         self.slots = SlotRepository(conn)
         self.accounts = AccountRepository(conn)
         self.bookings = BookingRepository(conn)
+        self.staff = StaffRepository(conn)
+        self.audit = AuditRepository(conn)
+        self.office_day = OfficeDayRepository(conn)
         return self
 
     async def __aexit__(
@@ -76,6 +101,11 @@ class SqlUnitOfWork:
                     tx.rollback()
             finally:
                 sync.close()
+            return
+        if self._joined is not None:
+            assert self._tx is not None
+            if self._tx.is_active:
+                await self._tx.rollback()
             return
         assert self._conn is not None and self._tx is not None
         try:

@@ -26,7 +26,7 @@ async def test_a_new_template_shapes_the_dates_released_after_it() -> None:
     uow = FakeUnitOfWork()
     await _office(uow)
     template = [SlotTime(time(9), time(10), 15), SlotTime(time(8), time(9), 5)]
-    saved = await quota.set_slot_template(uow, "TST", template)
+    saved = await quota.set_slot_template(uow, "TST", template, now=FRIDAY_AFTERNOON)
     assert uow.committed
     assert [(s.start, s.capacity) for s in saved.slots] == [(time(8), 5), (time(9), 15)]
     await release.release_by_hand(uow, "TST", [MONDAY], FRIDAY_AFTERNOON)

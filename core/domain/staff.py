@@ -1,0 +1,98 @@
+"""Staff accounts and what each role may do: the rules the web app enforces on every request."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from core.domain.errors import DomainError
+
+
+class Role(StrEnum):
+    ADMIN = "admin"  # every office, staff accounts, the audit log
+    OFFICE = "office"  # an office's quotas, live view, daily list and check-in
+    COUNTER = "counter"  # the counter: daily list with whole NIKs (compared with the e-KTP) and check-in
+    SUPPORT = "support"  # the help desk: looks bookings up at every office and corrects names
+
+
+class Permission(StrEnum):
+    MANAGE_STAFF = "manage_staff"
+    READ_AUDIT = "read_audit"
+    MANAGE_QUOTA = "manage_quota"
+    VIEW_DAY = "view_day"  # the live view and the daily list
+    CHECK_IN = "check_in"  # mark arrivals, revise the application type
+    CORRECT_DATA = "correct_data"  # correct an applicant's name, with a reason
+    SEE_FULL_NIK = "see_full_nik"
+
+
+_GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission) - {Permission.SEE_FULL_NIK},
+    Role.OFFICE: frozenset(
+        {Permission.MANAGE_QUOTA, Permission.VIEW_DAY, Permission.CHECK_IN, Permission.CORRECT_DATA}
+    ),
+    Role.COUNTER: frozenset(
+        {Permission.VIEW_DAY, Permission.CHECK_IN, Permission.CORRECT_DATA, Permission.SEE_FULL_NIK}
+    ),
+    Role.SUPPORT: frozenset({Permission.VIEW_DAY, Permission.CORRECT_DATA}),
+}
+
+# Roles whose reach is every office; the others work only for the offices given to them.
+_EVERY_OFFICE = frozenset({Role.ADMIN, Role.SUPPORT})
+
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
+MIN_PASSWORD = 10
+
+
+class NotAllowed(DomainError):
+    """A staff member asked for something their role or offices do not cover."""
+
+    code = "not_allowed"
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+        super().__init__(permission.value)
+
+
+class InvalidStaffAccount(DomainError):
+    code = "invalid_staff_account"
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason  # "username", "password", "offices" or "taken"
+        super().__init__(reason)
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    office_ids: frozenset[int]
+    active: bool = True
+
+    @property
+    def every_office(self) -> bool:
+        return self.role in _EVERY_OFFICE
+
+    def may(self, permission: Permission, office_id: int | None = None) -> bool:
+        """Whether this member may do that, at that office when one is named."""
+        if not self.active or permission not in _GRANTS[self.role]:
+            return False
+        return office_id is None or self.every_office or office_id in self.office_ids
+
+    def require(self, permission: Permission, office_id: int | None = None) -> None:
+        if not self.may(permission, office_id):
+            raise NotAllowed(permission)
+
+
+def check_new_account(username: str, password: str, role: Role, office_count: int) -> str:
+    """The username as stored (lower-case) if the account may be made; InvalidStaffAccount says what is wrong."""
+    name = username.strip().lower()
+    if not USERNAME.fullmatch(name):
+        raise InvalidStaffAccount("username")
+    if len(password) < MIN_PASSWORD or password.strip() != password:
+        raise InvalidStaffAccount("password")
+    if role not in _EVERY_OFFICE and office_count == 0:
+        raise InvalidStaffAccount("offices")
+    return name
