@@ -11,12 +11,14 @@ from pathlib import Path
 
 from core.clock import SystemClock
 from core.config import Settings
+from core.crypto import Passwords
 from core.domain.calendar import DayState
 from core.domain.errors import DomainError
 from core.domain.identity import NikError, parse_nik
 from core.domain.offices import SlotTime
+from core.domain.staff import Role
 from core.runtime import open_runtime, upgrade_database
-from core.services import calendar, offices, quota, release
+from core.services import calendar, offices, quota, release, staff
 
 MARKS = {
     DayState.FREE: "+",
@@ -124,7 +126,9 @@ async def _quota(args: argparse.Namespace, settings: Settings) -> int:
     clock = SystemClock()
     async with open_runtime(settings, clock) as rt:
         if args.action == "template":
-            office = await quota.set_slot_template(rt.uow(), args.office, [_slot_arg(s) for s in args.slots])
+            office = await quota.set_slot_template(
+                rt.uow(), args.office, [_slot_arg(s) for s in args.slots], now=clock.now()
+            )
             print(f"{office.code}: " + ", ".join(f"{s.label} ({s.capacity})" for s in office.slots))
         elif args.action == "set":
             day, start = date.fromisoformat(args.day), time.fromisoformat(args.start)
@@ -136,6 +140,43 @@ async def _quota(args: argparse.Namespace, settings: Settings) -> int:
                 rt.uow(), args.office, date.fromisoformat(args.day), args.reason, clock.now()
             )
             print(f"{args.office} {args.day}: closed ({emptied} released slots emptied)")
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    """From standard input with --password-stdin (for scripts), else asked twice without echo."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("Password (at least 10 characters): ")
+    if getpass.getpass("Again: ") != first:
+        print("the two passwords differ", file=sys.stderr)
+        return None
+    return first
+
+
+async def _staff(args: argparse.Namespace, settings: Settings) -> int:
+    async with open_runtime(settings, SystemClock()) as rt:
+        if args.action == "list":
+            for m in await staff.list_staff(rt.reader()):
+                state = "" if m.active else "  (disabled)"
+                print(f"{m.username:<24} {m.role.value:<8} {m.display_name}{state}")
+            return 0
+        password = _read_password(args)
+        if password is None:
+            return 1
+        made = await staff.create_staff(
+            rt.uow(),
+            Passwords(),
+            username=args.username,
+            display_name=args.name or args.username,
+            password=password,
+            role=Role(args.role),
+            office_codes=args.office,
+            now=rt.clock.now(),
+        )
+        print(f"staff account {made.username} ({made.role.value}) created")
     return 0
 
 
@@ -182,7 +223,19 @@ def build_parser() -> argparse.ArgumentParser:
     nik.add_argument("nik")
     nik.add_argument("--dob", help="date of birth YYYY-MM-DD to compare with the NIK")
 
-    sub.add_parser("demo", help="set up a demo database with offices and released days")
+    st = sub.add_parser("staff", help="staff accounts of the web app (make the first administrator here)")
+    sts = st.add_subparsers(dest="action", required=True)
+    sc = sts.add_parser("create", help="make a staff account; the password is asked for (or read from stdin)")
+    sc.add_argument("username", help="3-64 characters: a-z, 0-9, dot, dash, underscore")
+    sc.add_argument("--role", required=True, choices=[r.value for r in Role])
+    sc.add_argument("--office", action="append", default=[], help="office code (office and counter roles; repeat)")
+    sc.add_argument("--name", help="the name shown on pages and in the audit log")
+    sc.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    sts.add_parser("list", help="list staff accounts")
+
+    demo = sub.add_parser("demo", help="run everything on embedded defaults: stand-in Telegram, bot, web app")
+    demo.add_argument("--port", type=int, default=8080, help="the web app's port (staff pages, playground)")
+    demo.add_argument("--standin-port", type=int, default=8081, help="the Bot API stand-in's port")
     # `antrean bot` and `antrean web` are run by bot.cli, the console script's entry point: the engine knows
     # no doors; they are listed here so that --help shows them.
     sub.add_parser("bot", help="run the Telegram bot with long polling (ANTREAN_BOT_TOKEN, ANTREAN_TELEGRAM_API_URL)")
@@ -208,10 +261,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_release(args, settings))
         if args.command == "quota":
             return asyncio.run(_quota(args, settings))
-        if args.command == "demo":
-            from core.demo import run_demo
-
-            return asyncio.run(run_demo(settings))
+        if args.command == "staff":
+            return asyncio.run(_staff(args, settings))
     except DomainError as err:
         print(f"refused: {err.code}: {err}", file=sys.stderr)
         return 1

@@ -8,38 +8,40 @@ Texts arrive already translated in ProofLabels: the engine has no user-facing wo
 
 from __future__ import annotations
 
-import functools
 import io
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, time
 from typing import NamedTuple
 
 import segno
-from babel import Locale
-from babel.dates import format_date
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import FILL_NON_ZERO, Canvas
 
+from core.documents.pdf_text import (
+    BOLD,
+    GREY,
+    PAGE_H,
+    PAGE_W,
+    REGULAR,
+    RULE,
+    Rgb,
+    format_day,
+    format_times,
+    latin,
+    masked_nik,
+)
 from core.documents.signing import ProofClaim, sign_proof
 from core.domain.booking import ApplicationType, format_booking_code
-from core.domain.identity import mask_number
 
 QUIET_ZONE = 4  # modules of white around the code, as ISO/IEC 18004 asks; scanners lose codes without it
 QR_ERROR = "m"  # 15 % recovery: a folded or smudged print still reads, and the payload still fits version 3
 
 # Layout, in points (A4 is 595 × 842).
-_PAGE_W, _PAGE_H = A4
 _MARGIN = 48.0
 _QR_SIZE = 156.0  # with the quiet zone; a version-3 code gets 4.3 pt (1.5 mm) modules
 _GAP = 18.0
-_REGULAR = "Helvetica"
-_BOLD = "Helvetica-Bold"
-_Rgb = tuple[float, float, float]
-_GREY: _Rgb = (0.35, 0.35, 0.35)
-_RULE: _Rgb = (0.75, 0.75, 0.75)
 
 
 class ProofApplicant(NamedTuple):
@@ -111,7 +113,7 @@ def render_page(proof: ProofData, labels: ProofLabels, *, payload: str, qr: QrPa
     buffer = io.BytesIO()
     # invariant: no time stamp or random file id, so the same booking gives the same bytes.
     canvas = Canvas(buffer, pagesize=A4, pageCompression=1, invariant=1, lang=proof.locale)
-    canvas.setTitle(f"{_latin(labels.title)} {format_booking_code(proof.code)}")
+    canvas.setTitle(f"{latin(labels.title)} {format_booking_code(proof.code)}")
     canvas.setCreator("Antrean")
     _Page(canvas, proof, labels).draw(payload, qr)
     canvas.showPage()
@@ -175,20 +177,20 @@ class _Page:
         self.c = canvas
         self.proof = proof
         self.labels = labels
-        self.y = _PAGE_H - _MARGIN
+        self.y = PAGE_H - _MARGIN
 
     def draw(self, payload: str, qr: QrPainter | None) -> None:
         proof, labels, c = self.proof, self.labels, self.c
-        width = _PAGE_W - 2 * _MARGIN
+        width = PAGE_W - 2 * _MARGIN
         left = _MARGIN
 
-        self._line(labels.title, _BOLD, 16)
+        self._line(labels.title, BOLD, 16)
         self.y -= 8
         self._rule()
         top = self.y
 
         # The QR code stands at the top right; the left column runs beside it.
-        qr_x = _PAGE_W - _MARGIN - _QR_SIZE
+        qr_x = PAGE_W - _MARGIN - _QR_SIZE
         qr_y = top - 6 - _QR_SIZE
         if qr is not None:
             qr(c, payload, qr_x, qr_y, _QR_SIZE)
@@ -197,59 +199,59 @@ class _Page:
         self.y -= 22
         self._label(labels.booking_code)
         self.y -= 30
-        c.setFont(_BOLD, 34)
+        c.setFont(BOLD, 34)
         c.drawString(left, self.y, format_booking_code(proof.code))
         self.y -= 14
 
         self.y -= 18
         self._label(labels.office)
-        self._wrapped(proof.office_name, _BOLD, 12, column)
-        self._wrapped(proof.office_address, _REGULAR, 10, column)
+        self._wrapped(proof.office_name, BOLD, 12, column)
+        self._wrapped(proof.office_address, REGULAR, 10, column)
 
         self.y -= 10
         self._label(labels.date_time)
-        self._line(_format_day(proof.day, proof.locale), _BOLD, 13)
-        self._line(_format_times(proof.start, proof.end, proof.zone_label), _BOLD, 13)
+        self._line(format_day(proof.day, proof.locale), BOLD, 13)
+        self._line(format_times(proof.start, proof.end, proof.zone_label), BOLD, 13)
 
         self.y = min(self.y, qr_y) - 14
         self._rule()
         self.y -= 20
-        self._line(labels.applicants, _BOLD, 12)
+        self._line(labels.applicants, BOLD, 12)
         self._applicants_table(width)
 
         self.y -= 12
-        self._line(labels.bring_heading, _BOLD, 12)
+        self._line(labels.bring_heading, BOLD, 12)
         items = list(labels.bring_all)
         if any(ApplicationType(a[2]) is ApplicationType.REPLACEMENT for a in proof.applicants):
             items += labels.bring_replacement
         for item in items:
-            self._wrapped(item, _REGULAR, 10.5, width - 16, x=left + 16, bullet=True)
+            self._wrapped(item, REGULAR, 10.5, width - 16, x=left + 16, bullet=True)
 
         self.y -= 14
-        cancel = labels.cancel_until.format(date=_format_day(proof.last_cancel_day, proof.locale))
-        self._wrapped(cancel, _BOLD, 11, width)
+        cancel = labels.cancel_until.format(date=format_day(proof.last_cancel_day, proof.locale))
+        self._wrapped(cancel, BOLD, 11, width)
 
         self._footer(width)
 
     # --- pieces ---------------------------------------------------------------------------------------------
 
-    def _line(self, text: str, font: str, size: float, *, x: float = _MARGIN, colour: _Rgb | None = None) -> None:
+    def _line(self, text: str, font: str, size: float, *, x: float = _MARGIN, colour: Rgb | None = None) -> None:
         self.y -= size * 1.25
         self.c.setFont(font, size)
         if colour is not None:
             self.c.setFillColorRGB(*colour)
-        self.c.drawString(x, self.y, _latin(text))
+        self.c.drawString(x, self.y, latin(text))
         if colour is not None:
             self.c.setFillColorRGB(0, 0, 0)
 
     def _label(self, text: str) -> None:
-        self._line(text, _REGULAR, 9.5, colour=_GREY)
+        self._line(text, REGULAR, 9.5, colour=GREY)
 
     def _wrapped(
         self, text: str, font: str, size: float, width: float, *, x: float = _MARGIN, bullet: bool = False
     ) -> None:
         self.c.setFont(font, size)
-        for i, line in enumerate(simpleSplit(_latin(text), font, size, width)):
+        for i, line in enumerate(simpleSplit(latin(text), font, size, width)):
             self.y -= size * 1.25
             if bullet and i == 0:
                 self.c.drawString(x - 12, self.y, "\u2022")  # in WinAnsi, so in Helvetica
@@ -257,9 +259,9 @@ class _Page:
 
     def _rule(self) -> None:
         c = self.c
-        c.setStrokeColorRGB(*_RULE)
+        c.setStrokeColorRGB(*RULE)
         c.setLineWidth(0.75)
-        c.line(_MARGIN, self.y, _PAGE_W - _MARGIN, self.y)
+        c.line(_MARGIN, self.y, PAGE_W - _MARGIN, self.y)
         c.setStrokeColorRGB(0, 0, 0)
 
     def _applicants_table(self, width: float) -> None:
@@ -273,8 +275,7 @@ class _Page:
 
         def row(cells: tuple[str, ...], font: str) -> None:
             lines = [
-                simpleSplit(_latin(text), font, size, w - 2 * pad) or [""]
-                for text, w in zip(cells, widths, strict=True)
+                simpleSplit(latin(text), font, size, w - 2 * pad) or [""] for text, w in zip(cells, widths, strict=True)
             ]
             height = max(len(cell) for cell in lines) * leading + 2 * pad
             c.setFont(font, size)
@@ -284,79 +285,27 @@ class _Page:
             self.y -= height
             c.line(_MARGIN, self.y, _MARGIN + width, self.y)
 
-        c.setStrokeColorRGB(*_RULE)
+        c.setStrokeColorRGB(*RULE)
         c.setLineWidth(0.5)
         self.y -= 6
         c.line(_MARGIN, self.y, _MARGIN + width, self.y)
-        row((labels.queue, labels.name, labels.nik, labels.application_type), _BOLD)
+        row((labels.queue, labels.name, labels.nik, labels.application_type), BOLD)
         type_labels = {ApplicationType.NEW: labels.type_new, ApplicationType.REPLACEMENT: labels.type_replacement}
         for full_name, nik_masked, application_type, queue_no in self.proof.applicants:
             row(
-                (str(queue_no), full_name, _masked(nik_masked), type_labels[ApplicationType(application_type)]),
-                _REGULAR,
+                (str(queue_no), full_name, masked_nik(nik_masked), type_labels[ApplicationType(application_type)]),
+                REGULAR,
             )
         c.setStrokeColorRGB(0, 0, 0)
 
     def _footer(self, width: float) -> None:
         c = self.c
         size = 8.5
-        lines = simpleSplit(_latin(self.labels.footer), _REGULAR, size, width)
+        lines = simpleSplit(latin(self.labels.footer), REGULAR, size, width)
         y = _MARGIN + (len(lines) - 1) * size * 1.3
-        c.setFont(_REGULAR, size)
-        c.setFillColorRGB(*_GREY)
+        c.setFont(REGULAR, size)
+        c.setFillColorRGB(*GREY)
         for line in lines:
             c.drawString(_MARGIN, y, line)
             y -= size * 1.3
         c.setFillColorRGB(0, 0, 0)
-
-
-# --- text -----------------------------------------------------------------------------------------------------
-
-
-@functools.cache
-def _locale(code: str) -> Locale:
-    return Locale.parse(code)
-
-
-def _format_day(day: date, locale: str) -> str:
-    """'Jumat, 27 November 2026' (id) or 'Friday, 27 November 2026' (en)."""
-    return format_date(day, "EEEE, d MMMM y", locale=_locale(locale))
-
-
-def _format_times(start: time, end: time, zone_label: str) -> str:
-    """'09:00–10:00 WIB'."""
-    return f"{start:%H:%M}–{end:%H:%M} {zone_label}"
-
-
-def _masked(nik: str) -> str:
-    """The NIK as given if it is masked already; a full number passed by mistake is masked here, never printed."""
-    return nik if "*" in nik else mask_number(nik)
-
-
-# Letters that do not decompose into a WinAnsi letter and an accent, spelled the way they are read.
-_SPELLED = str.maketrans({"ı": "i", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ħ": "h", "ŀ": "l", "ſ": "s"})
-
-
-def _latin(text: str) -> str:
-    """Text the standard PDF fonts can show (WinAnsi): accents dropped where needed, '?' for anything else."""
-    if text.isprintable() and _in_cp1252(text):
-        return text
-    out = []
-    for ch in text.translate(_SPELLED):
-        if unicodedata.category(ch)[0] == "C":
-            out.append(" ")  # a tab, newline or other control has no glyph
-        elif _in_cp1252(ch):
-            out.append(ch)
-        else:
-            # 'ğ' -> 'g' + breve -> 'g'; an emoji or a CJK letter has no Latin base and becomes '?'.
-            base = "".join(b for b in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(b))
-            out.append(base if base and _in_cp1252(base) else "?")
-    return "".join(out)
-
-
-def _in_cp1252(text: str) -> bool:
-    try:
-        text.encode("cp1252")
-    except UnicodeEncodeError:
-        return False
-    return True

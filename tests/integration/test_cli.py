@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,16 @@ def test_a_refused_staff_action_exits_one_with_the_reason(database: Path, capsys
     assert main(["offices", "import"]) == 0
     assert main(["release", "--office", "NOPE", "2031-03-04"]) == 1
     assert "office_not_found" in capsys.readouterr().err
+
+
+def test_the_first_administrator_is_made_on_the_command_line_with_a_password_from_stdin(
+    database: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("kata-sandi-rahasia\n"))
+    assert main(["staff", "create", "Admin", "--role", "admin", "--name", "Kepala Seksi", "--password-stdin"]) == 0
+    assert "staff account admin (admin) created" in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO("pendek\n"))
+    assert main(["staff", "create", "loket1", "--role", "counter", "--office", "JKT-SEL", "--password-stdin"]) == 1
+    assert "invalid_staff_account" in capsys.readouterr().err
+    assert main(["staff", "list"]) == 0
+    assert "Kepala Seksi" in capsys.readouterr().out
