@@ -479,6 +479,8 @@ class BotApiStandin:
         self._chats: dict[int, _Chat] = {}
         self._updates: deque[Json] = deque()
         self._last_update_id = 0
+        # When (time.monotonic()) each update was first handed to the bot, by update_id: for latency benches.
+        self._delivered: dict[int, float] = {}
         self._updates_changed = asyncio.Event()
         self._poll_generation = 0
         self._allowed_updates: list[str] = []
@@ -708,6 +710,13 @@ class BotApiStandin:
         """How many updates the bot has not confirmed yet."""
         return len(self._updates)
 
+    async def delivered_at(self, update_id: int) -> float | None:
+        """When (time.monotonic()) the update was first handed to the bot, or None while it has not been.
+
+        Handed over means returned by getUpdates or POSTed to the webhook; a later redelivery keeps the first time.
+        """
+        return self._delivered.get(update_id)
+
     # The timeout is part of the check, not a cancellation scope: running out says what the bot did instead.
     async def wait_for_bot(self, user_id: int, *, calls: int = 1, timeout: float = 5.0) -> list[Call]:  # noqa: ASYNC109
         """Wait for `calls` bot calls about this chat since the user's last action; returns those calls."""
@@ -915,6 +924,9 @@ class BotApiStandin:
             batch = copy.deepcopy(list(itertools.islice(self._updates, limit)))
             remaining = deadline - loop.time()
             if batch or self._closing or remaining <= 0:
+                now = time.monotonic()
+                for update in batch:
+                    self._delivered.setdefault(update["update_id"], now)
                 return batch
             changed = self._updates_changed
             try:
@@ -962,6 +974,7 @@ class BotApiStandin:
                 url, secret = self._webhook
                 headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
                 update = self._updates[0]
+                self._delivered.setdefault(update["update_id"], time.monotonic())
                 try:
                     async with session.post(url, json=update, headers=headers) as response:
                         ok = 200 <= response.status < 300

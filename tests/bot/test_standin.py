@@ -285,6 +285,22 @@ async def test_get_updates_waits_for_an_update_and_an_offset_confirms_it(standin
     assert await standin.updates_pending() == 0
 
 
+async def test_the_time_an_update_was_first_handed_to_the_bot_is_kept_and_a_redelivery_does_not_move_it(
+    standin: BotApiStandin, bot: Bot
+) -> None:
+    update_id = await standin.user_sends_text(BUDI, "/start")
+    assert await standin.delivered_at(update_id) is None
+
+    before = time.monotonic()
+    await bot.get_updates(timeout=0)
+    first = await standin.delivered_at(update_id)
+    assert first is not None
+    assert before <= first <= time.monotonic()
+
+    await bot.get_updates(timeout=0)  # not confirmed: handed over again
+    assert await standin.delivered_at(update_id) == first
+
+
 async def test_get_updates_returns_empty_when_its_timeout_passes(bot: Bot) -> None:
     started = time.monotonic()
 
