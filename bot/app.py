@@ -27,6 +27,7 @@ from core.documents import rendering
 from core.runtime import Runtime, open_runtime
 from core.services.sweeps import run_sweeps
 from web.app import create_app
+from web.staff_app import mount_staff, staff_attached
 from web.webhook import WEBHOOK_PATH, webhook_router
 
 log = logging.getLogger(__name__)
@@ -75,27 +76,34 @@ async def poll(dp: Dispatcher, bot: Bot, settings: Settings, **kwargs: Any) -> N
     await dp.start_polling(bot, tasks_concurrency_limit=settings.updates_in_flight, **kwargs)
 
 
+@asynccontextmanager
+async def bot_parts(runtime: Runtime, settings: Settings) -> AsyncIterator[tuple[Bot, Dispatcher]]:
+    """The bot and its dispatcher, with the background sweeps beside them; all closed in order on exit."""
+    bot = make_bot(settings)
+    dp = build_dispatcher(runtime)
+    stop = asyncio.Event()
+    sweeps = asyncio.create_task(run_sweeps(runtime.desk, stop))
+    try:
+        rendering.warm_up(settings.proof_workers)
+        yield bot, dp
+    finally:
+        await drain_follow_ups()  # proofs still on their way to applicants
+        rendering.shut_down()
+        stop.set()
+        await sweeps
+        await dp.storage.close()  # writes the conversations still held in memory
+        await bot.session.close()
+
+
 async def run_polling(settings: Settings) -> None:
     """Long polling until stopped, with the background sweeps beside it."""
-    async with open_runtime(settings, SystemClock()) as runtime:
-        bot = make_bot(settings)
-        dp = build_dispatcher(runtime)
-        stop = asyncio.Event()
-        sweeps = asyncio.create_task(run_sweeps(runtime.desk, stop))
-        try:
-            await set_commands(bot)
-            await poll(dp, bot, settings)
-        finally:
-            await drain_follow_ups()
-            rendering.shut_down()
-            await dp.storage.close()
-            stop.set()
-            await sweeps
-            await bot.session.close()
+    async with open_runtime(settings, SystemClock()) as runtime, bot_parts(runtime, settings) as (bot, dp):
+        await set_commands(bot)
+        await poll(dp, bot, settings)
 
 
 def webhook_app(settings: Settings | None = None) -> FastAPI:
-    """The web app, with the bot fed by Telegram's webhook when ANTREAN_WEBHOOK_URL is set.
+    """The web app: the staff pages and API, and the bot fed by Telegram's webhook when ANTREAN_WEBHOOK_URL is set.
 
     uvicorn calls this once in each worker process (`antrean web`); each worker opens its own runtime,
     bot and dispatcher, and they share conversation state through Redis.
@@ -105,23 +113,18 @@ def webhook_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_runtime(settings, SystemClock()) as runtime:
+        async with open_runtime(settings, SystemClock()) as runtime, staff_attached(app, runtime, settings):
             if not settings.bot_token:
                 yield
                 return
-            bot = make_bot(settings)
-            dp = build_dispatcher(runtime)
-            turns = asyncio.Semaphore(settings.updates_in_flight)
+            async with bot_parts(runtime, settings) as (bot, dp):
+                turns = asyncio.Semaphore(settings.updates_in_flight)
 
-            async def feed_bounded(update: dict[str, Any]) -> None:
-                async with turns:
-                    await dp.feed_raw_update(bot, update)
+                async def feed_bounded(update: dict[str, Any]) -> None:
+                    async with turns:
+                        await dp.feed_raw_update(bot, update)
 
-            bot_part["feed"] = feed_bounded
-            stop = asyncio.Event()
-            sweeps = asyncio.create_task(run_sweeps(runtime.desk, stop))
-            try:
-                rendering.warm_up(settings.proof_workers)
+                bot_part["feed"] = feed_bounded
                 if settings.webhook_url:
                     await bot.set_webhook(
                         settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
@@ -130,13 +133,6 @@ def webhook_app(settings: Settings | None = None) -> FastAPI:
                     )
                     await set_commands(bot)
                 yield
-            finally:
-                await drain_follow_ups()
-                rendering.shut_down()
-                stop.set()
-                await sweeps
-                await dp.storage.close()
-                await bot.session.close()
 
     async def feed(update: dict[str, Any]) -> None:
         await bot_part["feed"](update)
@@ -144,4 +140,6 @@ def webhook_app(settings: Settings | None = None) -> FastAPI:
     routers: list[APIRouter] = []
     if settings.webhook_url and settings.webhook_secret:
         routers.append(webhook_router(feed, settings.webhook_secret))
-    return create_app(*routers, lifespan=lifespan)
+    app = create_app(*routers, lifespan=lifespan)
+    mount_staff(app)
+    return app

@@ -1,7 +1,8 @@
 """`antrean`: the engine's commands, plus the doors the engine cannot know about.
 
-`antrean bot` runs the bot by long polling; `antrean web` serves the web app, which takes the bot's updates
-by webhook when ANTREAN_WEBHOOK_URL is set, in ANTREAN_WEB_WORKERS processes.
+`antrean bot` runs the bot by long polling; `antrean web` serves the web app (staff pages and API), which takes
+the bot's updates by webhook when ANTREAN_WEBHOOK_URL is set, in ANTREAN_WEB_WORKERS processes; `antrean demo`
+runs everything in one process against the Bot API stand-in.
 """
 
 from __future__ import annotations
@@ -47,6 +48,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             workers=settings.web_workers,
             proxy_headers=True,
         )
+        return 0
+    if args[:1] == ["demo"]:
+        from bot.demo import run_demo
+
+        parsed = core_cli.build_parser().parse_args(args)
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        asyncio.run(run_demo(Settings(), web_port=parsed.port, standin_port=parsed.standin_port))
         return 0
     return core_cli.main(args)
 

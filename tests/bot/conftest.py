@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,18 +59,16 @@ class BotWorld:
         return str(message.get("text", ""))
 
 
-@pytest.fixture
-async def world(sqlite_template: Path, tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotWorld]:
-    path = tmp_path / "bot.sqlite3"
-    shutil.copy(sqlite_template, path)
+@asynccontextmanager
+async def running_world(database: Path, clock: FixedClock) -> AsyncIterator[BotWorld]:
+    """The bot polling a fresh stand-in over this SQLite file; what any handler raises is kept in `errors`."""
     async with BotApiStandin() as telegram:
-        base = telegram.base_url
         settings = Settings(
-            database_url=f"sqlite:///{path}",
+            database_url=f"sqlite:///{database}",
             environment="test",
             secret_key=SECRET,
             bot_token=TOKEN,
-            telegram_api_url=base,
+            telegram_api_url=telegram.base_url,
         )
         async with open_runtime(settings, clock) as runtime:
             bot = make_bot(settings)
@@ -88,3 +87,11 @@ async def world(sqlite_template: Path, tmp_path: Path, clock: FixedClock) -> Asy
                 await world.stop()
                 await dp.storage.close()
                 await bot.session.close()
+
+
+@pytest.fixture
+async def world(sqlite_template: Path, tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotWorld]:
+    path = tmp_path / "bot.sqlite3"
+    shutil.copy(sqlite_template, path)
+    async with running_world(path, clock) as world:
+        yield world

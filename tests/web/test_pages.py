@@ -1,0 +1,115 @@
+"""The staff pages over HTTP without a browser: sign-in, redirects, CSRF, refusals in the officer's language."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from core.clock import FixedClock
+from core.config import Settings
+from core.crypto import Passwords
+from core.domain.staff import Role
+from core.services import staff
+from tests.conftest import NEXT_MONDAY, SECRET
+from tests.factories import add_office, release_days, sample_office
+from web.staff_app import staff_app
+
+PASSWORD = "kata-sandi-panjang"
+
+
+@pytest.fixture
+async def client(sqlite_template: Path, tmp_path: Path, clock: FixedClock) -> AsyncIterator[httpx.AsyncClient]:
+    path = tmp_path / "pages.sqlite3"
+    shutil.copy(sqlite_template, path)
+    settings = Settings(database_url=f"sqlite:///{path}", environment="test", secret_key=SECRET)
+    passwords = Passwords(time_cost=1, memory_kib=8192)
+    app = staff_app(settings, clock=clock, passwords=passwords)
+    async with app.router.lifespan_context(app):
+        runtime = app.state.staff.runtime
+        office = await add_office(runtime, sample_office())
+        await release_days(runtime, office, [NEXT_MONDAY])
+        for name, role in (("kantor", Role.OFFICE), ("bantuan", Role.SUPPORT)):
+            await staff.create_staff(
+                runtime.uow(), passwords, username=name, display_name=name, password=PASSWORD, role=role,
+                office_codes=["TST"] if role is Role.OFFICE else [], now=clock.now(),
+            )  # fmt: skip
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://staff.test") as c:
+            yield c
+
+
+async def sign_in(client: httpx.AsyncClient, username: str = "kantor") -> str:
+    """Signs in; returns the session's CSRF token as the pages carry it."""
+    response = await client.post("/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 303
+    page = (await client.get("/")).text
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+async def test_a_page_asked_for_before_signing_in_leads_back_to_it_afterwards(client: httpx.AsyncClient) -> None:
+    response = await client.get("/offices/TST", params={"day": NEXT_MONDAY.isoformat(), "x": "1"})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/offices/TST%3Fday%3D2026-11-30%26x%3D1"
+    login = await client.post(
+        "/login", data={"username": "kantor", "password": PASSWORD, "next": "/offices/TST?day=2026-11-30&x=1"}
+    )
+    assert login.status_code == 303 and login.headers["location"] == "/offices/TST?day=2026-11-30&x=1"
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "https://evil.example/", "evil"])
+async def test_signing_in_never_sends_the_officer_to_another_site(client: httpx.AsyncClient, target: str) -> None:
+    response = await client.post("/login", data={"username": "kantor", "password": PASSWORD, "next": target})
+    assert response.headers["location"] == "/"
+
+
+async def test_a_form_without_the_sessions_csrf_token_changes_nothing(client: httpx.AsyncClient) -> None:
+    csrf = await sign_in(client)
+    day = NEXT_MONDAY.isoformat()
+    forged = await client.post(
+        "/offices/TST/capacity", data={"csrf": "0" * 32, "day": day, "start": "08:00", "capacity": "3"}
+    )
+    assert forged.status_code == 403 and "Muat ulang halaman" in forged.text
+    saved = await client.post(
+        "/offices/TST/capacity", data={"csrf": csrf, "day": day, "start": "08:00", "capacity": "3"}
+    )
+    assert saved.status_code == 303
+    page = (await client.get("/offices/TST", params={"day": day})).text
+    assert 'value="3"' in page
+
+
+async def test_a_refusal_is_shown_on_the_same_page_in_the_officers_words(client: httpx.AsyncClient) -> None:
+    csrf = await sign_in(client)
+    response = await client.post("/offices/TST/close", data={"csrf": csrf, "day": "2026-11-27", "reason": "rapat"})
+    assert response.status_code == 422
+    assert "2026-11-27 adalah hari ini atau sudah lewat" in response.text
+    english = await client.post(
+        "/offices/TST/close?lang=en", data={"csrf": csrf, "day": "2026-11-27", "reason": "rapat"}
+    )
+    assert "2026-11-27 is today or already past" in english.text
+
+
+async def test_the_help_desk_may_look_at_a_day_but_not_change_its_quota(client: httpx.AsyncClient) -> None:
+    csrf = await sign_in(client, "bantuan")
+    assert (await client.get("/offices/TST", params={"day": NEXT_MONDAY.isoformat()})).status_code == 200
+    response = await client.post(
+        "/offices/TST/capacity", data={"csrf": csrf, "day": NEXT_MONDAY.isoformat(), "start": "08:00", "capacity": "3"}
+    )
+    assert response.status_code == 403 and "Akun Anda tidak berwenang" in response.text
+
+
+async def test_staff_pages_cannot_be_framed_by_another_site(client: httpx.AsyncClient) -> None:
+    response = await client.get("/login")
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_a_wrong_date_in_the_address_shows_today_instead_of_failing(client: httpx.AsyncClient) -> None:
+    await sign_in(client)
+    response = await client.get("/offices/TST", params={"day": "2026-13-45"})
+    assert response.status_code == 200 and "Jumat, 27 November 2026" in response.text

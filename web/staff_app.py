@@ -1,0 +1,120 @@
+"""The staff side put together: sign-in, the JSON API, the pages, and what they share."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from core.clock import Clock, SystemClock
+from core.config import Settings
+from core.crypto import Passwords
+from core.domain.errors import DomainError
+from core.runtime import Runtime, open_runtime
+from web.api import api_router
+from web.app import create_app
+from web.auth import auth_router
+from web.deps import SignInRequired, StaleForm, WebContext
+from web.errors import explain, status_of
+from web.i18n import load_translations, translator
+from web.pages import pages_router
+from web.security import LoginThrottle, MemoryCounter, RedisCounter, Sessions
+from web.templating import Pages
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+async def _to_login(request: Request, exc: Exception) -> Response:
+    # Back to the page after signing in; a form posted after the session ended cannot be replayed, so home.
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":
+        target = "/"
+    return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
+
+
+async def _guard_headers(request: Request, call_next: Any) -> Response:
+    """No framing of staff pages by other sites (clickjacking), no sniffing, no referrer leaving the site."""
+    response: Response = await call_next(request)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    _ = translator(request)
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": exc.code, "detail": explain(exc, _)}, status_code=status_of(exc))
+    pages: Pages = request.app.state.pages
+    return pages.render(request, "refused.html", None, status_code=status_of(exc), error=explain(exc, _))
+
+
+async def _stale_form(request: Request, exc: Exception) -> Response:
+    _ = translator(request)
+    pages: Pages = request.app.state.pages
+    error = _("This form is out of date (signed in again since, or opened in another session). Reload the page.")
+    return pages.render(request, "refused.html", None, status_code=403, error=error)
+
+
+def mount_staff(app: FastAPI) -> None:
+    """Adds the staff routes to an app; `staff_attached` gives them a runtime when the app starts."""
+    app.include_router(auth_router())
+    app.include_router(api_router())
+    app.include_router(pages_router())
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_exception_handler(SignInRequired, _to_login)
+    app.add_exception_handler(DomainError, _refused)
+    app.add_exception_handler(StaleForm, _stale_form)
+    app.middleware("http")(_guard_headers)
+    translations = load_translations()
+    app.state.translations = translations
+    app.state.pages = Pages(translations)
+
+
+@asynccontextmanager
+async def staff_attached(
+    app: FastAPI, runtime: Runtime, settings: Settings, *, passwords: Passwords | None = None
+) -> AsyncIterator[WebContext]:
+    """Gives the staff routes their runtime for as long as the app runs."""
+    redis = None
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(settings.redis_url)
+    ctx = WebContext(
+        runtime=runtime,
+        passwords=passwords or Passwords(),
+        sessions=Sessions(runtime.vault.session_key),
+        # Several web workers must count wrong passwords together, or each would allow its own five.
+        throttle=LoginThrottle(RedisCounter(redis) if redis is not None else MemoryCounter()),
+        secure_cookies=settings.environment == "production",
+    )
+    app.state.staff = ctx
+    try:
+        yield ctx
+    finally:
+        if redis is not None:
+            await redis.aclose()
+
+
+def staff_app(settings: Settings, *, clock: Clock | None = None, passwords: Passwords | None = None) -> FastAPI:
+    """The staff side alone, with its own runtime: for tests and the demo."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with (
+            open_runtime(settings, clock or SystemClock()) as runtime,
+            staff_attached(app, runtime, settings, passwords=passwords),
+        ):
+            yield
+
+    app = create_app(lifespan=lifespan)
+    mount_staff(app)
+    return app
