@@ -18,8 +18,8 @@ from pydantic import BaseModel, Field, PlainSerializer, PlainValidator, WithJson
 
 from core.documents.daily_list import DailyList
 from core.domain.booking import ApplicationType, normalize_booking_code
-from core.domain.calendar import ClosureKind
-from core.domain.offices import WEEKDAYS, Office, OfficeKind, SlotTime
+from core.domain.calendar import FIRST_DAY, LAST_DAY, ClosureKind
+from core.domain.offices import MAX_SLOT_CAPACITY, WEEKDAYS, Office, OfficeKind, SlotTime
 from core.domain.staff import Permission, Role, StaffMember
 from core.services import audit, checkin, office_day, quota, release, staff
 from core.services.audit import AuditEntry
@@ -53,10 +53,9 @@ TimeOfDay = Annotated[
     PlainSerializer(lambda t: f"{t:%H:%M}", return_type=str),
     WithJsonSchema(_HHMM_SCHEMA),
 ]
-# A date at the office. Bounded so that no request makes the engine compute centuries of holidays.
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+# A date at the office, within the dates the engine plans for.
 Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY, description="2000-01-01 to 2100-12-31", examples=["2026-11-30"])]
-Capacity = Annotated[int, Field(ge=0, le=1000, description="applicants the slot takes")]
+Capacity = Annotated[int, Field(ge=0, le=MAX_SLOT_CAPACITY, description="applicants the slot takes")]
 Position = Annotated[int, Field(ge=1, le=5, description="the applicant's place in the booking, 1 to 5")]
 # Free text typed by staff: no control characters (PostgreSQL refuses NUL in text; none belongs in a log).
 _PLAIN = r"^[^\x00-\x1f\x7f]*$"
@@ -480,7 +479,7 @@ _MEANING = {
     400: "The body is not JSON.",
     401: "Not signed in: no valid bearer token or session cookie.",
     403: "The account's role or offices do not allow this, or a cookie session sent no X-CSRF-Token.",
-    404: "No office or booking has this code.",
+    404: "No office, booking or staff account has this code or number.",
     409: "The request conflicts with the data as it stands (places taken, already checked in, name taken).",
     422: "The input is malformed (a list of field errors) or the engine refused it (error and detail).",
 }
@@ -705,7 +704,7 @@ def api_router() -> APIRouter:
         response_class=Response,
         tags=["check-in"],
         summary="Revise an applicant's application type",
-        responses=_refusals(403, 409, body=True),
+        responses=_refusals(403, 404, body=True),
     )
     async def revise_type(
         ctx: Ctx,
@@ -714,7 +713,7 @@ def api_router() -> APIRouter:
         position: PositionPath,
         body: ApplicationTypeIn,
     ) -> Response:
-        """New or replacement, as found at the counter; needs a reason, kept in the audit log (409: no such booking)."""
+        """New or replacement, as found at the counter; needs a reason, kept in the audit log."""
         await checkin.revise_type(
             ctx.uow(),
             member,
@@ -733,7 +732,7 @@ def api_router() -> APIRouter:
         response_class=Response,
         tags=["check-in"],
         summary="Correct an applicant's name",
-        responses=_refusals(403, 409, body=True),
+        responses=_refusals(403, 404, body=True),
     )
     async def correct_name(
         ctx: Ctx,
@@ -794,7 +793,7 @@ def api_router() -> APIRouter:
         response_class=Response,
         tags=["staff"],
         summary="Turn an account off or back on",
-        responses=_refusals(403, body=True),
+        responses=_refusals(403, 404, body=True),
     )
     async def staff_active(ctx: Ctx, member: ApiStaff, staff_id: IdPath, body: ActiveIn) -> Response:
         """Administrators only; a turned-off account's tokens stop working at once. Nobody turns off themselves."""

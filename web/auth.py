@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
@@ -21,6 +21,19 @@ class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int = SESSION_HOURS * 3600
+
+
+class TokenRefused(BaseModel):
+    detail: str
+
+
+_TOKEN_REFUSALS: dict[int | str, dict[str, Any]] = {
+    401: {"model": TokenRefused, "description": "Wrong username or password, or the account is turned off."},
+    429: {
+        "model": TokenRefused,
+        "description": "Too many wrong passwords for this name or address: Retry-After says how many seconds.",
+    },
+}
 
 
 def client_address(request: Request) -> str:
@@ -110,7 +123,7 @@ def auth_router() -> APIRouter:
         redirect.delete_cookie(SESSION_COOKIE)
         return redirect
 
-    @router.post("/api/token", response_model=Token, tags=["auth"])
+    @router.post("/api/token", response_model=Token, tags=["auth"], responses=_TOKEN_REFUSALS)
     async def token(request: Request, ctx: Ctx, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
         """A bearer token for the API (OAuth2 password flow), valid for one working day."""
         member, wait = await _sign_in(ctx, form.username, form.password, client_address(request))

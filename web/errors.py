@@ -8,10 +8,11 @@ from fastapi import status
 
 from core.domain.booking import BookingNotFound, DateNotBookable
 from core.domain.errors import DomainError
+from core.domain.offices import MAX_SLOT_CAPACITY, InvalidOffice
 from core.domain.staff import InvalidStaffAccount, NotAllowed
 from core.services.accounts import InvalidName
 from core.services.checkin import CheckInRefused, NotInBooking, Problem, ReasonRequired
-from core.services.errors import OfficeNotFound
+from core.services.errors import OfficeNotFound, StaffNotFound
 from core.services.quota import CapacityBelowTaken, DateHasBookings, NoSuchSlot
 
 Gettext = Callable[[str], str]
@@ -20,7 +21,7 @@ Gettext = Callable[[str], str]
 def status_of(err: DomainError) -> int:
     if isinstance(err, NotAllowed):
         return status.HTTP_403_FORBIDDEN
-    if isinstance(err, OfficeNotFound | BookingNotFound):
+    if isinstance(err, OfficeNotFound | BookingNotFound | StaffNotFound):
         return status.HTTP_404_NOT_FOUND
     if isinstance(err, CheckInRefused | DateHasBookings | CapacityBelowTaken) or (
         isinstance(err, InvalidStaffAccount) and err.reason == "taken"
@@ -54,6 +55,13 @@ def explain(err: DomainError, _: Gettext) -> str:
         return _("There is no office with this code.")
     if isinstance(err, BookingNotFound):
         return _("No booking has this code.")
+    if isinstance(err, StaffNotFound):
+        return _("There is no staff account with this number.")
+    if isinstance(err, InvalidOffice):
+        if err.field_name == "capacity":
+            return _("A slot takes 0 to {n} applicants.").format(n=MAX_SLOT_CAPACITY)
+        if err.field_name == "slot":
+            return _("A slot ends after it starts.")
     if isinstance(err, DateNotBookable):
         if err.reason == "past":
             return _("{day} is today or already past: only later dates can be changed.").format(day=err.day)

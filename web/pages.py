@@ -13,8 +13,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from core.domain.booking import ApplicationType
+from core.domain.calendar import FIRST_DAY, LAST_DAY
 from core.domain.errors import DomainError
-from core.domain.offices import Office, SlotTime
+from core.domain.offices import MAX_SLOT_CAPACITY, Office, SlotTime
 from core.domain.staff import InvalidStaffAccount, Permission, Role, StaffMember
 from core.services import audit, checkin, office_day, quota, release, staff
 from web.daily_list import daily_list_pdf
@@ -29,6 +30,10 @@ def N_(text: str) -> str:
     return text
 
 
+# A date posted by a form: inside the dates the engine plans for, like the API's.
+FormDay = Annotated[date, Form(ge=FIRST_DAY, le=LAST_DAY)]
+
+
 def _pages(request: Request) -> Pages:
     pages: Pages = request.app.state.pages
     return pages
@@ -38,9 +43,12 @@ def _day(raw: str | None, office: Office, ctx: WebContext) -> date:
     """The day asked for, or the office's today; a malformed date falls back to today, never a 500."""
     if raw:
         try:
-            return date.fromisoformat(raw)
+            day = date.fromisoformat(raw)
         except ValueError:
             pass
+        else:
+            if FIRST_DAY <= day <= LAST_DAY:
+                return day
     return office.today(ctx.now())
 
 
@@ -118,17 +126,15 @@ def pages_router() -> APIRouter:
         ctx: Ctx,
         member: FormStaff,
         code: str,
-        day: Annotated[date, Form()],
+        day: FormDay,
         start: Annotated[time, Form()],
-        capacity: Annotated[int, Form(ge=0, le=1000)],
+        capacity: Annotated[int, Form(ge=0, le=MAX_SLOT_CAPACITY)],
     ) -> Response:
         change = quota.set_capacity(ctx.uow(), code, day, start, capacity, ctx.now(), actor=member)
         return await _quota_change(request, ctx, member, code, day, change, "capacity")
 
     @router.post("/offices/{code}/release")
-    async def release_day(
-        request: Request, ctx: Ctx, member: FormStaff, code: str, day: Annotated[date, Form()]
-    ) -> Response:
+    async def release_day(request: Request, ctx: Ctx, member: FormStaff, code: str, day: FormDay) -> Response:
         change = release.release_by_hand(ctx.uow(), code, [day], ctx.now(), actor=member)
         return await _quota_change(request, ctx, member, code, day, change, "released")
 
@@ -138,7 +144,7 @@ def pages_router() -> APIRouter:
         ctx: Ctx,
         member: FormStaff,
         code: str,
-        day: Annotated[date, Form()],
+        day: FormDay,
         reason: Annotated[str, Form(max_length=200)] = "",
     ) -> Response:
         change = quota.close_date(ctx.uow(), code, day, reason, ctx.now(), actor=member)
@@ -177,8 +183,8 @@ def pages_router() -> APIRouter:
                 slots.append(SlotTime(time.fromisoformat(start), time.fromisoformat(end), int(cap or "0")))
             except (ValueError, DomainError):
                 error = _(
-                    "Row {start}–{end}: write times as HH:MM, the end after the start, and a capacity of 0 or more."
-                ).format(start=start or "?", end=end or "?")
+                    "Row {start}–{end}: write times as HH:MM, the end after the start, and a capacity of 0 to {n}."
+                ).format(start=start or "?", end=end or "?", n=MAX_SLOT_CAPACITY)
                 break
         if error is None and not slots:
             error = _("An office needs at least one slot.")

@@ -9,6 +9,10 @@ from enum import StrEnum
 
 from core.domain.offices import Office
 
+# The dates the engine plans for. Outside them a date is refused at the door: the holiday tables cover these
+# years, and no request can make the engine compute centuries of holidays or step past date.max.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
 
 class DayState(StrEnum):
     FREE = "free"  # green: released, and some slot takes the whole party

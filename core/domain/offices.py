@@ -35,6 +35,16 @@ class InvalidOffice(DomainError):
         super().__init__(f"{field_name}={value!r}")
 
 
+# More than any counter serves in an hour: a typo (2000 for 20) is refused instead of opening places nobody can serve.
+MAX_SLOT_CAPACITY = 1000
+
+
+def check_capacity(capacity: int) -> None:
+    """A slot takes 0 to MAX_SLOT_CAPACITY applicants; InvalidOffice("capacity") otherwise."""
+    if not 0 <= capacity <= MAX_SLOT_CAPACITY:
+        raise InvalidOffice("capacity", capacity)
+
+
 @dataclass(frozen=True, slots=True)
 class SlotTime:
     """One arrival window of a day, with how many applicants it takes by default."""
@@ -46,8 +56,7 @@ class SlotTime:
     def __post_init__(self) -> None:
         if not self.start < self.end:
             raise InvalidOffice("slot", f"{self.start}-{self.end}")
-        if self.capacity < 0:
-            raise InvalidOffice("capacity", self.capacity)
+        check_capacity(self.capacity)
 
     @property
     def label(self) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from core.crypto import Vault
 from core.documents.signing import InvalidProof, ProofClaim, verify_proof
-from core.domain.booking import ApplicationType, is_well_formed_code, normalize_booking_code
+from core.domain.booking import ApplicationType, BookingNotFound, is_well_formed_code, normalize_booking_code
 from core.domain.errors import DomainError
 from core.domain.offices import Office
 from core.domain.staff import Permission, StaffMember
@@ -235,7 +235,7 @@ async def _correctable(
 ) -> tuple[Any, Office, CounterBooking, Any]:
     loaded = await _load(uow, vault, member, normalize_booking_code(code))
     if loaded is None:
-        raise CheckInRefused([Problem.UNKNOWN])
+        raise BookingNotFound()  # nothing to correct: unlike at check-in, this is not a verdict on a proof
     row, office, booking = loaded
     member.require(Permission.CORRECT_DATA, office.id)
     person = next((p for p in await uow.bookings.party(row.id) if p.position == position), None)

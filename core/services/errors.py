@@ -21,5 +21,13 @@ class SlotNotFound(DomainError):
         super().__init__(str(slot_id))
 
 
+class StaffNotFound(DomainError):
+    code = "staff_not_found"
+
+    def __init__(self, staff_id: int) -> None:
+        self.staff_id = staff_id
+        super().__init__(str(staff_id))
+
+
 class AccountNotFound(DomainError):
     code = "account_not_found"

@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 
 from core.domain.booking import DateNotBookable
 from core.domain.errors import DomainError
-from core.domain.offices import Office, SlotTime
+from core.domain.offices import Office, SlotTime, check_capacity
 from core.domain.staff import Permission, StaffMember
 from core.services import audit
 from core.services.errors import OfficeNotFound
@@ -53,7 +53,7 @@ class CapacitySet:
 
 async def _office(uow: UnitOfWork, office_code: str, actor: StaffMember | None) -> Office:
     """The office, if the actor may change its quota (None: the command line on the server, which may)."""
-    office = await uow.offices.get(office_code)
+    office = await uow.offices.get(office_code.strip().upper())  # as typed in a URL or a form
     if office is None:
         raise OfficeNotFound(office_code)
     if actor is not None:
@@ -97,8 +97,7 @@ async def set_capacity(
     actor: StaffMember | None = None,
 ) -> CapacitySet:
     """Set one slot's capacity on one date: at once if released, else when the date is released."""
-    if capacity < 0:
-        raise ValueError("capacity is a number of applicants, at least 0")
+    check_capacity(capacity)
     async with uow:
         office = await _office(uow, office_code, actor)
         assert office.id is not None

@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from core.crypto import Passwords
-from core.domain.staff import InvalidStaffAccount, Role, StaffMember, check_new_account
+from core.domain.staff import USERNAME, InvalidStaffAccount, Role, StaffMember, check_new_account
 from core.services import audit
-from core.services.errors import OfficeNotFound
+from core.services.errors import OfficeNotFound, StaffNotFound
 from core.services.uow import UnitOfWork
 
 
@@ -66,9 +66,15 @@ async def create_staff(
 
 async def authenticate(uow: UnitOfWork, passwords: Passwords, username: str, password: str) -> StaffMember | None:
     """The active member with this username and password, or None; the caller throttles repeated failures."""
-    async with uow:
-        row = await uow.staff.by_username(username.strip().lower())
-        office_ids = (await uow.staff.office_ids([row.id]))[row.id] if row is not None else set()
+    name = username.strip().lower()
+    row = None
+    office_ids: set[int] = set()
+    # A name no account can have is not looked up (PostgreSQL refuses a NUL in text), but still costs a hash:
+    # the time of the answer must not tell a malformed name from an unknown one or a wrong password.
+    if USERNAME.fullmatch(name):
+        async with uow:
+            row = await uow.staff.by_username(name)
+            office_ids = (await uow.staff.office_ids([row.id]))[row.id] if row is not None else set()
     stored = row.password_hash if row is not None else passwords.nobody
     ok = await asyncio.to_thread(passwords.verify, stored, password)
     if row is None or not ok or not row.active:
@@ -98,7 +104,7 @@ async def set_active(uow: UnitOfWork, staff_id: int, active: bool, now: datetime
     async with uow:
         row = await uow.staff.get(staff_id)
         if row is None:
-            raise InvalidStaffAccount("username")
+            raise StaffNotFound(staff_id)
         if row.id == actor.id and not active:
             raise InvalidStaffAccount("self")  # an administrator cannot lock themselves out
         await uow.staff.update(staff_id, active=active)

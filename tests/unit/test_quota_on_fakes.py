@@ -8,7 +8,7 @@ import pytest
 
 from core.domain.booking import DateNotBookable
 from core.domain.calendar import ClosureKind, DayState
-from core.domain.offices import SlotTime
+from core.domain.offices import InvalidOffice, SlotTime
 from core.services import calendar, offices, quota, release
 from tests.conftest import FRIDAY_AFTERNOON
 from tests.factories import sample_office
@@ -72,6 +72,27 @@ async def test_a_slot_the_office_does_not_have_is_refused() -> None:
     await _office(uow)
     with pytest.raises(quota.NoSuchSlot):
         await quota.set_capacity(uow, "TST", TUESDAY, time(12), 5, FRIDAY_AFTERNOON)
+
+
+@pytest.mark.parametrize("capacity", [-1, 1001])
+async def test_a_capacity_outside_zero_to_a_thousand_is_refused_and_nothing_is_saved(capacity: int) -> None:
+    uow = FakeUnitOfWork()
+    await _office(uow)
+    with pytest.raises(InvalidOffice) as err:
+        await quota.set_capacity(uow, "TST", TUESDAY, time(8), capacity, FRIDAY_AFTERNOON)
+    assert err.value.field_name == "capacity"
+    await release.release_by_hand(uow, "TST", [TUESDAY], FRIDAY_AFTERNOON)
+    day = await calendar.day_view(uow, "TST", TUESDAY, party=1, now=FRIDAY_AFTERNOON)
+    assert [s.capacity for s in day.slots] == [10, 10]
+
+
+async def test_office_codes_are_found_as_people_type_them() -> None:
+    uow = FakeUnitOfWork()
+    await _office(uow)
+    done = await quota.set_capacity(uow, " tst ", TUESDAY, time(8), 3, FRIDAY_AFTERNOON)
+    assert done.capacity == 3
+    released = await release.release_by_hand(uow, "tst", [MONDAY], FRIDAY_AFTERNOON)
+    assert released.office_code == "TST"
 
 
 async def test_past_dates_cannot_be_changed_or_closed() -> None:

@@ -157,6 +157,13 @@ async def test_five_wrong_passwords_make_the_next_try_wait_with_429(desk: Desk) 
     assert (await desk.client.post("/api/token", data={"username": "loket", "password": PASSWORD})).status_code == 200
 
 
+async def test_a_username_no_account_can_have_is_refused_like_a_wrong_password(desk: Desk) -> None:
+    # A NUL cannot even be sent to PostgreSQL: the name must be turned away before any query, as a plain 401.
+    for name in ("kan\x00tor", "x", "k" * 65):
+        response = await desk.client.post("/api/token", data={"username": name, "password": PASSWORD})
+        assert response.status_code == 401, name
+
+
 async def test_a_cookie_session_needs_the_csrf_header_for_a_change_and_works_with_it(desk: Desk) -> None:
     login = await desk.client.post("/login", data={"username": "kantor", "password": PASSWORD})
     assert login.status_code == 303 and desk.client.cookies.get(SESSION_COOKIE)
@@ -316,6 +323,24 @@ async def test_staff_of_one_office_are_refused_another_offices_data(desk: Desk) 
 async def test_an_office_that_does_not_exist_is_404(desk: Desk) -> None:
     response = await desk.client.get(f"/api/offices/NOPE/days/{MONDAY}", headers=await desk.as_("admin"))
     assert response.status_code == 404 and response.json()["error"] == "office_not_found"
+
+
+async def test_a_staff_account_or_booking_that_does_not_exist_is_404(desk: Desk) -> None:
+    admin = await desk.as_("admin")
+    account = await desk.client.post("/api/staff/4242/active", json={"active": False}, headers=admin)
+    assert account.status_code == 404 and account.json()["error"] == "staff_not_found"
+    name = await desk.client.post(
+        "/api/bookings/ZZZZ-ZZZZ/applicants/1/name", json={"full_name": "Siapa Saja", "reason": "uji coba"},
+        headers=await desk.as_("bantuan"),
+    )  # fmt: skip
+    assert name.status_code == 404 and name.json()["error"] == "booking_not_found"
+
+
+async def test_an_office_code_in_small_letters_finds_the_office(desk: Desk) -> None:
+    clerk = await desk.as_("kantor")
+    path = f"/api/offices/tst/days/{TUESDAY}/slots/08:00"
+    response = await desk.client.put(path, json={"capacity": 3}, headers=clerk)
+    assert response.status_code == 200 and response.json()["capacity"] == 3
 
 
 async def test_refusals_say_why_in_the_requests_language(desk: Desk) -> None:

@@ -111,5 +111,21 @@ async def test_staff_pages_cannot_be_framed_by_another_site(client: httpx.AsyncC
 
 async def test_a_wrong_date_in_the_address_shows_today_instead_of_failing(client: httpx.AsyncClient) -> None:
     await sign_in(client)
-    response = await client.get("/offices/TST", params={"day": "2026-13-45"})
-    assert response.status_code == 200 and "Jumat, 27 November 2026" in response.text
+    for wrong in ("2026-13-45", "0001-01-01", "9999-12-31"):
+        response = await client.get("/offices/TST", params={"day": wrong})
+        assert response.status_code == 200 and "Jumat, 27 November 2026" in response.text, wrong
+
+
+async def test_a_slot_template_with_an_impossible_capacity_says_so_and_keeps_the_rows(
+    client: httpx.AsyncClient,
+) -> None:
+    csrf = await sign_in(client)
+    form = {"csrf": csrf, "start": ["08:00", "09:00"], "end": ["09:00", "10:00"], "capacity": ["20", "5000"]}
+    response = await client.post("/offices/TST/template", data=form)
+    assert response.status_code == 422
+    assert "kuota 0 sampai 1000" in response.text and 'value="5000"' in response.text
+
+
+async def test_a_username_no_account_can_have_is_a_wrong_password_not_a_failure(client: httpx.AsyncClient) -> None:
+    response = await client.post("/login", data={"username": "kan\x00tor", "password": PASSWORD})
+    assert response.status_code == 401
