@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import multiprocessing
 import random
@@ -67,16 +68,40 @@ def _settings(url: str, api: str) -> Settings:
     return Settings(database_url=url, environment="test", secret_key=SECRET, bot_token=TOKEN, telegram_api_url=api)
 
 
-def bot_process(url: str, api: str, rush: Any, stop: Any, cpu: Any, memory: Any, profile: str | None) -> None:
+class GcPauses:
+    """The cyclic garbage collector's passes in this process: while one runs, every update in flight waits."""
+
+    def __init__(self) -> None:
+        self.started = 0.0
+        self.counting = False
+        self.total = 0.0
+        self.longest = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self.started = time.perf_counter()
+        elif self.counting:
+            took = time.perf_counter() - self.started
+            self.total += took
+            self.longest = max(self.longest, took)
+
+
+def bot_process(
+    url: str, api: str, rush: Any, stop: Any, cpu: Any, memory: Any, pauses: Any, profile: str | None
+) -> None:
     """The bot as it runs in production, on a clock fixed inside the opening window.
 
-    Writes into `cpu` the processor time it spent between `rush` and `stop` being set.
+    Writes into `cpu` the processor time it spent between `rush` and `stop` being set, and into `pauses` the
+    garbage collector's passes meanwhile: (total, longest) seconds.
     """
     import cProfile
 
     from bot.app import build_dispatcher, make_bot, poll
     from bot.handlers.parts import drain_follow_ups
     from core.documents import rendering
+
+    collector = GcPauses()
 
     async def serve() -> None:
         settings = _settings(url, api)
@@ -86,8 +111,11 @@ def bot_process(url: str, api: str, rush: Any, stop: Any, cpu: Any, memory: Any,
             polling = asyncio.create_task(poll(dp, bot, settings, handle_signals=False, polling_timeout=1))
             await asyncio.to_thread(rush.wait)
             before = time.process_time()
+            collector.counting = True
             await asyncio.to_thread(stop.wait)
             cpu.value = time.process_time() - before
+            collector.counting = False
+            pauses[0], pauses[1] = collector.total, collector.longest
             memory.value = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             await dp.stop_polling()
             await polling
@@ -108,7 +136,8 @@ class Rush:
         self.think = think
         self.rng = random.Random(seed)
         self.latencies: list[float] = []
-        self.answers: list[tuple[int, float]] = []  # (update_id, time.monotonic() of the bot's first answer)
+        # (update_id, time.monotonic() of the bot's first answer, the step: book, office, day, time or confirm)
+        self.answers: list[tuple[int, float, str]] = []
         self.booked = 0
         self.booked_users: list[int] = []
         self.turned_away = 0
@@ -119,7 +148,7 @@ class Rush:
         if high > 0:
             await asyncio.sleep(self.rng.uniform(low, high))
 
-    async def act(self, user: int, do: Any, calls: int) -> None:
+    async def act(self, user: int, do: Any, calls: int, step: str = "menu") -> None:
         """A user action: time to the bot's first answer, then the rest of its answer."""
         started = time.monotonic()  # the stand-in's clock for deliveries, too
         await do
@@ -127,13 +156,13 @@ class Rush:
         await self.telegram.wait_for_bot(user, calls=1, timeout=120)
         answered = time.monotonic()
         self.latencies.append(answered - started)
-        self.answers.append((update_id, answered))
+        self.answers.append((update_id, answered, step))
         if calls > 1:
             await self.telegram.wait_for_bot(user, calls=calls, timeout=120)
 
-    async def tap(self, user: int, label: str, calls: int = 2) -> None:
+    async def tap(self, user: int, label: str, step: str, calls: int = 2) -> None:
         await self.pause()
-        await self.act(user, self.telegram.user_taps_button(user, label), calls)
+        await self.act(user, self.telegram.user_taps_button(user, label), calls, step)
 
     async def labels(self, user: int) -> list[str]:
         message = await self.telegram.last_bot_message(user)
@@ -143,20 +172,20 @@ class Rush:
     async def applicant(self, user: int, start: asyncio.Event) -> None:
         try:
             await start.wait()
-            await self.act(user, self.telegram.user_taps_button(user, BOOK), 2)  # the opening moment: no pause
-            await self.tap(user, OFFICE)
+            await self.act(user, self.telegram.user_taps_button(user, BOOK), 2, "book")  # the opening: no pause
+            await self.tap(user, OFFICE, "office")
             for _ in range(SLOTS + 3):
                 labels = await self.labels(user)
                 if CONFIRM in labels:
-                    await self.tap(user, CONFIRM, calls=3)
+                    await self.tap(user, CONFIRM, "confirm", calls=3)
                     self.booked += 1
                     self.booked_users.append(user)
                     return
                 times = [label for label in labels if "· sisa" in label]
                 if times:
-                    await self.tap(user, self.rng.choice(times))
+                    await self.tap(user, self.rng.choice(times), "time")
                 elif DAY_LABEL in labels:
-                    await self.tap(user, DAY_LABEL)
+                    await self.tap(user, DAY_LABEL, "day")
                 else:
                     self.turned_away += 1  # the day is full for them
                     return
@@ -215,8 +244,9 @@ async def run(
     async with BotApiStandin() as telegram:
         spawn = multiprocessing.get_context("spawn")
         rush_starts, stop, cpu, memory = spawn.Event(), spawn.Event(), spawn.Value("d", 0.0), spawn.Value("d", 0.0)
+        pauses = spawn.Array("d", 2)
         child = spawn.Process(
-            target=bot_process, args=(url, telegram.base_url, rush_starts, stop, cpu, memory, profile)
+            target=bot_process, args=(url, telegram.base_url, rush_starts, stop, cpu, memory, pauses, profile)
         )  # not a daemon: like the real bot, it starts worker processes of its own (PDF rendering)
         child.start()
         rush = Rush(telegram, think, seed=7)
@@ -248,10 +278,12 @@ async def run(
             await asyncio.to_thread(child.join, 60)
         # Delivered → first answer: the time inside the bot process (and the loopback hop either way).
         spans = []
-        for update_id, answered in rush.answers:
+        by_step: dict[str, list[float]] = {}
+        for update_id, answered, step in rush.answers:
             delivered = await telegram.delivered_at(update_id)
             assert delivered is not None, f"update {update_id} was answered but never delivered"
             spans.append((delivered, answered))
+            by_step.setdefault(step, []).append(answered - delivered)
     over, doubles = oversold(url)[0], _doubles(url)
     p50, p99, slowest = _percentiles(rush.latencies)
     inside_p50, inside_p99, inside_max = _percentiles([answered - delivered for delivered, answered in spans])
@@ -273,6 +305,8 @@ async def run(
         "delivered_p50_ms": inside_p50,
         "delivered_p99_ms": inside_p99,
         "delivered_max_ms": inside_max,
+        # delivered → first answer per step of the flow: which taps make the tail
+        "delivered_p99_ms_by_step": {step: _percentiles(values)[1] for step, values in by_step.items()},
         "most_delivered_unanswered": _most_at_once(spans),  # updates queued or running inside the bot at once
         "largest_delivery": max(batches.values(), default=0),  # most rush updates one getUpdates handed over
         "bookings": rush.booked,
@@ -285,6 +319,8 @@ async def run(
         "api_calls_per_booked_applicant": round(booked_calls / rush.booked, 2) if rush.booked else None,
         "bot_cpu_s": round(cpu.value, 2),  # the bot process during the rush
         "bot_cpu_ms_per_update": round(cpu.value / updates * 1000, 2),
+        "bot_gc_pauses_ms": round(pauses[0] * 1000),  # the garbage collector's passes in the rush, all together
+        "bot_gc_longest_pause_ms": round(pauses[1] * 1000, 1),
         "standin_cpu_s": round(own_cpu, 2),  # this process during the rush: the stand-in and the applicants
         "bot_peak_memory_mb": round(memory.value, 1),
     }
@@ -324,6 +360,9 @@ def main() -> None:
         f"p99 {figures['p99_ms']} ms, max {figures['max_ms']} ms\n"
         f"  delivered → answer (inside the bot): p50 {figures['delivered_p50_ms']} ms, "
         f"p99 {figures['delivered_p99_ms']} ms, max {figures['delivered_max_ms']} ms\n"
+        f"  delivered → answer, p99 by step: "
+        + ", ".join(f"{step} {ms} ms" for step, ms in figures["delivered_p99_ms_by_step"].items())
+        + "\n"
         f"  at most {figures['most_delivered_unanswered']} updates delivered but not yet answered at once; "
         f"at most {figures['largest_delivery']} handed over by one getUpdates"
     )
@@ -331,7 +370,8 @@ def main() -> None:
         f"oversold {figures['oversold']}, double bookings {figures['double_bookings']}, "
         f"Bot API calls per booking {figures['api_calls_per_booking']} "
         f"({figures['api_calls_per_booked_applicant']} in the chat of one who booked), "
-        f"bot CPU {figures['bot_cpu_s']} s ({figures['bot_cpu_ms_per_update']} ms an update), "
+        f"bot CPU {figures['bot_cpu_s']} s ({figures['bot_cpu_ms_per_update']} ms an update; garbage collector "
+        f"{figures['bot_gc_pauses_ms']} ms, longest pass {figures['bot_gc_longest_pause_ms']} ms), "
         f"peak memory {figures['bot_peak_memory_mb']} MB"
     )
     print(json.dumps(figures))
