@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -70,9 +71,23 @@ async def set_commands(bot: Bot) -> None:
     await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS["en"]], language_code="en")
 
 
+def settle_heap() -> None:
+    """Takes what is alive once the bot has started out of the cyclic garbage collector's sight.
+
+    Measured in bench/bot_rush.py: the collector's full passes walked every object of aiogram, pydantic,
+    SQLAlchemy, reportlab and Babel on each run, about 240 ms at a time and 12 % of the bot's CPU in a rush, and
+    every update in flight waited out each pass (the p99 of a rush's answers was those passes). Frozen objects are
+    never collected, which costs nothing here: modules, models and caches live as long as the process anyway.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 async def poll(dp: Dispatcher, bot: Bot, settings: Settings, **kwargs: Any) -> None:
-    """Long polling with at most `updates_in_flight` updates handled at once."""
+    """Long polling: `updates_per_fetch` updates taken at a time, at most `updates_in_flight` handled at once."""
     rendering.warm_up(settings.proof_workers)
+    bot.session.middleware(limiter.FetchAtMost(settings.updates_per_fetch))
+    settle_heap()
     await dp.start_polling(bot, tasks_concurrency_limit=settings.updates_in_flight, **kwargs)
 
 

@@ -24,8 +24,12 @@ class Settings(BaseSettings):
     # Telegram allows a bot about 30 messages a second; with several bot workers, give each its share.
     telegram_messages_per_second: float = Field(default=30.0, gt=0, le=30)
     # Updates handled at once by one process; more wait in Telegram's queue (polling) or for a turn (webhook).
-    # Bounded so that a rush never asks the database pool for more connections than it has.
-    updates_in_flight: int = Field(default=32, ge=1, le=1000)
+    # Bounded so that a rush never asks the database pool for more connections than it has. 16 answered a rush
+    # sooner than 32 and handled as many updates a second, on SQLite and PostgreSQL (bench/bot_rush.py).
+    updates_in_flight: int = Field(default=16, ge=1, le=1000)
+    # Long polling takes at most this many updates per getUpdates (Telegram's own default is 100): the rest of
+    # a rush waits at Telegram instead of inside this process (bot/limiter.py, FetchAtMost, says why).
+    updates_per_fetch: int = Field(default=8, ge=1, le=100)
     # Processes that render PDF proofs beside the event loop (0: a thread instead, on a one-core machine).
     proof_workers: int = Field(default=1, ge=0, le=16)
     # Webhook mode: Telegram POSTs updates to {webhook_url}/telegram/webhook with this secret in a header.

@@ -6,6 +6,7 @@ import asyncio
 import time
 
 from bot.limiter import RateGate, background
+from core.config import Settings
 from tests.bot.conftest import BotWorld
 
 
@@ -51,3 +52,20 @@ async def test_an_edit_to_what_the_message_already_shows_is_not_an_error(world: 
     for _ in range(2):  # the second is what a double tap makes: Telegram says "message is not modified"
         await world.bot.edit_message_text(chat_id=4343, message_id=message["message_id"], text="Sama")
     assert world.telegram.errors[-1][2].startswith("Bad Request: message is not modified")
+
+
+async def test_a_rush_is_taken_from_telegram_a_few_updates_at_a_time_and_every_one_is_answered(
+    world: BotWorld,
+) -> None:
+    users = range(7000, 7040)
+    # Queued in one go (no await yields to the bot meanwhile): forty updates wait when the bot next asks.
+    update_ids = [await world.telegram.user_sends_text(u, "/start") for u in users]
+    for u in users:
+        await world.telegram.wait_for_bot(u, calls=2, timeout=20)
+    batches: dict[float, int] = {}  # the updates one getUpdates handed over share its time
+    for update_id in update_ids:
+        delivered = await world.telegram.delivered_at(update_id)
+        assert delivered is not None
+        batches[delivered] = batches.get(delivered, 0) + 1
+    assert max(batches.values()) <= Settings().updates_per_fetch < len(update_ids)
+    assert not world.errors
