@@ -140,6 +140,7 @@ def webhook_app(settings: Settings | None = None) -> FastAPI:
                         await dp.feed_raw_update(bot, update)
 
                 bot_part["feed"] = feed_bounded
+                settle_heap()  # as long polling does: the webhook worker is as long-lived
                 if settings.webhook_url:
                     await bot.set_webhook(
                         settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
