@@ -28,7 +28,6 @@ import pypdf
 
 from core.documents.daily_list import (
     DailyList,
-    DailyListLabels,
     ListedApplicant,
     ListedBooking,
     ListedSlot,
@@ -36,26 +35,11 @@ from core.documents.daily_list import (
 )
 from core.domain.booking import new_booking_code
 from core.domain.identity import mask_number
+from web.daily_list import daily_list_labels
+from web.i18n import load_translations
 
-LABELS = DailyListLabels(
-    title="Daftar Kedatangan Pemohon",
-    printed="Dicetak {when}",
-    times_in="Semua jam dalam {zone}",
-    queue="No.",
-    booking_code="Kode booking",
-    name="Nama",
-    nik="NIK",
-    application_type="Jenis",
-    check_in="Hadir",
-    type_new="Baru",
-    type_replacement="Penggantian",
-    held="Belum dikonfirmasi",
-    applicants="{n} pemohon",
-    capacity="kuota {n}",
-    continued="(lanjutan)",
-    empty="Tidak ada pemohon yang terdaftar pada hari ini.",
-    page="Halaman {page} dari {pages}",
-)
+# The words staff see, from the Indonesian catalog, as the page's PDF download prints them.
+LABELS = daily_list_labels(load_translations()["id"].gettext)
 
 NAMES = (
     "Budi Santoso",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -12,7 +13,11 @@ from web.i18n import language_of, translator
 
 
 def labels_for(request: Request) -> DailyListLabels:
-    _ = translator(request)
+    return daily_list_labels(translator(request))
+
+
+def daily_list_labels(_: Callable[[str], str]) -> DailyListLabels:
+    """The list's words through this gettext."""
     return DailyListLabels(
         title=_("Expected applicants"),
         printed=_("Printed {when}"),
