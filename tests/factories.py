@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, time
 
@@ -11,6 +12,7 @@ from core.domain.offices import Office, OfficeKind, SlotTime
 from core.runtime import Runtime
 from core.services import accounts, offices, release
 from core.services.accounts import AccountView
+from core.services.uow import UnitOfWork
 
 _serials = itertools.count(1)
 
@@ -64,13 +66,24 @@ async def register(
     rt: Runtime, vault: Vault, telegram_user_id: int, *, family: int = 0, now: datetime | None = None
 ) -> AccountView:
     """An account with its owner and `family` saved members, all on one family card."""
-    now = now or rt.clock.now()
+    name = f"Pemohon {_letters(telegram_user_id)}"
+    await register_family(rt.uow, vault, telegram_user_id, name, family=family, now=now or rt.clock.now())
+    found = await accounts.account_by_telegram_user(rt.reader(), telegram_user_id)
+    assert found is not None
+    return replace(found)
+
+
+async def register_family(
+    make_uow: Callable[[], UnitOfWork], vault: Vault, telegram_user_id: int, owner_name: str, *, family: int,
+    now: datetime,
+) -> int:  # fmt: skip
+    """Registers the owner and `family` members on one family card, each in a unit of its own; the account id."""
     owner_born = date(1985, 3, 14)
     account = await accounts.register_owner(
-        rt.uow(),
+        make_uow(),
         vault,
         telegram_user_id=telegram_user_id,
-        full_name=f"Pemohon {_letters(telegram_user_id)}",
+        full_name=owner_name,
         nik=make_nik(owner_born),
         birth_date=owner_born,
         kk="3174010101200001",
@@ -81,7 +94,7 @@ async def register(
     for i in range(family):
         born = date(2010 + i, 1 + i, 1 + i)
         await accounts.add_family_member(
-            rt.uow(),
+            make_uow(),
             vault,
             account_id=account.id,
             full_name=f"Anggota Keluarga {chr(65 + i)}",
@@ -89,6 +102,4 @@ async def register(
             birth_date=born,
             now=now,
         )
-    found = await accounts.account_by_telegram_user(rt.reader(), telegram_user_id)
-    assert found is not None
-    return replace(found)
+    return account.id

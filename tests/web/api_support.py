@@ -21,9 +21,9 @@ from core.domain.booking import hold_terms, new_booking_code
 from core.domain.offices import Office
 from core.domain.staff import Role, StaffMember
 from core.persistence import tables as t
-from core.services import accounts, offices, release, staff
+from core.services import offices, release, staff
 from core.services.uow import SqlUnitOfWork, UnitOfWork
-from tests.factories import make_nik
+from tests.factories import register_family
 
 PASSWORD = "kata-sandi-panjang"
 # The same algorithm, cheaper, so that signing in takes milliseconds.
@@ -84,34 +84,11 @@ async def confirmed_booking(
     numbers, the NIKs marked active.
     """
     user = next(_users)
-    owner_born = date(1985, 3, 14)
-    account = await accounts.register_owner(
-        units(True),
-        vault,
-        telegram_user_id=user,
-        full_name="Pemohon Utama",
-        nik=make_nik(owner_born),
-        birth_date=owner_born,
-        kk="3174010101200001",
-        phone=None,
-        language="id",
-        now=now,
-    )
-    for i in range(family):
-        born = date(2010 + i, 1 + i, 1 + i)
-        await accounts.add_family_member(
-            units(True),
-            vault,
-            account_id=account.id,
-            full_name=f"Anggota Keluarga {chr(65 + i)}",
-            nik=make_nik(born, female=i % 2 == 1),
-            birth_date=born,
-            now=now,
-        )
+    account_id = await register_family(lambda: units(True), vault, user, "Pemohon Utama", family=family, now=now)
     people = (
         await conn.execute(
             select(t.applicants.c.id, t.applicants.c.nik_hash)
-            .where(t.applicants.c.account_id == account.id)
+            .where(t.applicants.c.account_id == account_id)
             .order_by(t.applicants.c.is_owner.desc(), t.applicants.c.id)
         )
     ).all()
@@ -132,7 +109,7 @@ async def confirmed_booking(
             insert(t.bookings)
             .values(
                 code=code,
-                account_id=account.id,
+                account_id=account_id,
                 office_id=office.id,
                 slot_id=slot_id,
                 day=day,
