@@ -135,7 +135,7 @@ class FakeOfficeRepository(OfficeRepository):
         self._store = store
 
     async def get(self, code: str) -> Office | None:
-        return next((o for o in self._store.offices.values() if o.code == code.upper()), None)
+        return next((o for o in self._store.offices.values() if o.code == code.strip().upper()), None)
 
     async def get_by_id(self, office_id: int) -> Office | None:
         return self._store.offices.get(office_id)

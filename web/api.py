@@ -496,7 +496,7 @@ def _refusals(*codes: int, body: bool = False) -> dict[int | str, dict[str, Any]
 
 
 def _code(raw: str) -> str:
-    """An office code as stored; the quota use cases look codes up as given."""
+    """An office code as stored, for an answer (the use cases find the office from the code as typed)."""
     return raw.strip().upper()
 
 
@@ -586,7 +586,7 @@ def api_router() -> APIRouter:
     async def set_template(ctx: Ctx, member: ApiStaff, code: OfficePath, body: TemplateIn) -> OfficeOut:
         """The arrival slots that releases of this office start from from now on; released dates keep theirs."""
         template = [SlotTime(s.start, s.end, s.capacity) for s in body.slots]
-        office = await quota.set_slot_template(ctx.uow(), _code(code), template, now=ctx.now(), actor=member)
+        office = await quota.set_slot_template(ctx.uow(), code, template, now=ctx.now(), actor=member)
         return _office(office)
 
     @router.put(
@@ -605,7 +605,7 @@ def api_router() -> APIRouter:
         body: CapacityIn,
     ) -> CapacityOut:
         """At once if the date is released (never below the places taken), else when it is released."""
-        done = await quota.set_capacity(ctx.uow(), _code(code), day, start, body.capacity, ctx.now(), actor=member)
+        done = await quota.set_capacity(ctx.uow(), code, day, start, body.capacity, ctx.now(), actor=member)
         return CapacityOut(day=done.day, start=done.start, capacity=done.capacity, released=done.released)
 
     @router.post(
@@ -617,7 +617,7 @@ def api_router() -> APIRouter:
     )
     async def close_day(ctx: Ctx, member: ApiStaff, code: OfficePath, day: DayPath, body: CloseIn) -> ClosedDayOut:
         """Nothing is bookable that day any more; refused (409) while the date has bookings."""
-        emptied = await quota.close_date(ctx.uow(), _code(code), day, body.reason, ctx.now(), actor=member)
+        emptied = await quota.close_date(ctx.uow(), code, day, body.reason, ctx.now(), actor=member)
         return ClosedDayOut(office_code=_code(code), day=day, emptied_slots=emptied)
 
     @router.post(
@@ -629,7 +629,7 @@ def api_router() -> APIRouter:
     )
     async def release_days(ctx: Ctx, member: ApiStaff, code: OfficePath, body: ReleaseIn) -> ReleasedOut:
         """Opens these dates at once, each until the day before; a closed or past date refuses the whole request."""
-        done = await release.release_by_hand(ctx.uow(), _code(code), body.days, ctx.now(), actor=member)
+        done = await release.release_by_hand(ctx.uow(), code, body.days, ctx.now(), actor=member)
         # The office's zone for the instants: the use case hands back its code only.
         zone = (await office_day.find_office(ctx.reader(), member, done.office_code)).timezone
         return ReleasedOut(

@@ -112,7 +112,8 @@ class OfficeRepository:
         return [_office(r, templates.get(r.id, [])) for r in rows]
 
     async def get(self, code: str) -> Office | None:
-        found = await self._load(select(offices).where(offices.c.code == code.upper()))
+        """The office with this code as people type it (any case, spaces around), or None."""
+        found = await self._load(select(offices).where(offices.c.code == code.strip().upper()))
         return found[0] if found else None
 
     async def get_by_id(self, office_id: int) -> Office | None:

@@ -52,7 +52,7 @@ class DayBoard:
 
 async def office_for(uow: UnitOfWork, member: StaffMember, permission: Permission, office_code: str) -> Office:
     """The office if it exists and the member may do that there; call inside an open unit."""
-    office = await uow.offices.get(office_code.strip().upper())
+    office = await uow.offices.get(office_code)
     if office is None or office.id is None:
         raise OfficeNotFound(office_code)
     member.require(permission, office.id)

@@ -53,7 +53,7 @@ class CapacitySet:
 
 async def _office(uow: UnitOfWork, office_code: str, actor: StaffMember | None) -> Office:
     """The office, if the actor may change its quota (None: the command line on the server, which may)."""
-    office = await uow.offices.get(office_code.strip().upper())  # as typed in a URL or a form
+    office = await uow.offices.get(office_code)
     if office is None:
         raise OfficeNotFound(office_code)
     if actor is not None:

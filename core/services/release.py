@@ -69,7 +69,7 @@ async def release_by_hand(
 ) -> Released:
     """Open these dates for booking at once, until the day before each; closed or past dates are refused."""
     async with uow:
-        office = await uow.offices.get(office_code.strip().upper())  # as typed in a URL or a form
+        office = await uow.offices.get(office_code)
         if office is None:
             raise OfficeNotFound(office_code)
         assert office.id is not None

@@ -39,7 +39,7 @@ async def create_staff(
             raise InvalidStaffAccount("taken")
         office_ids: set[int] = set()
         for code in office_codes:
-            office = await uow.offices.get(code.strip().upper())
+            office = await uow.offices.get(code)
             if office is None or office.id is None:
                 raise OfficeNotFound(code)
             office_ids.add(office.id)
