@@ -40,12 +40,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, text
 
 from bench.engine_rush import DAY, NOW, SECRET, _sync_url, drop_postgres, fresh_postgres, oversold, seed_accounts
-from bot.standin import BotApiStandin
 from core.clock import FixedClock
 from core.config import Settings
 from core.domain.offices import Office, OfficeKind, SlotTime
 from core.runtime import open_runtime, upgrade_database
 from core.services import offices, release
+from devtools.standin import BotApiStandin
 
 DAY_LABEL = f"{DAY.day}✅"
 BOOK = "📅 Pesan antrean"
@@ -97,7 +97,7 @@ def bot_process(
     """
     import cProfile
 
-    from bot.app import build_dispatcher, make_bot, poll
+    from bot.factory import build_dispatcher, make_bot, poll
     from bot.handlers.parts import drain_follow_ups
     from core.documents import rendering
 

@@ -13,12 +13,12 @@ import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.types import ErrorEvent
 
-from bot.app import build_dispatcher, make_bot, poll
+from bot.factory import build_dispatcher, make_bot, poll
 from bot.handlers.parts import drain_follow_ups
-from bot.standin import BotApiStandin
 from core.clock import FixedClock
 from core.config import Settings
 from core.runtime import Runtime, open_runtime
+from devtools.standin import BotApiStandin
 from tests.conftest import SECRET
 
 TOKEN = "123456:TEST-antrean"

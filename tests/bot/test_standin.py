@@ -26,7 +26,7 @@ from aiogram.types import (
 )
 from aiohttp import ClientSession
 
-from bot.standin import BotApiStandin
+from devtools.standin import BotApiStandin
 
 TOKEN = "123456789:AAEhBP0av28dHUcCn2K1q8s0jcO7jUjHnHQ"
 BUDI = 5001

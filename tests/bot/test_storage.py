@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 
-from bot.app import build_dispatcher, make_bot, poll
+from bot.factory import build_dispatcher, make_bot, poll
 from bot.states import Registration
 from bot.storage import SqlStorage, make_storage
 from core.services.accounts import account_by_telegram_user

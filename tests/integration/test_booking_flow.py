@@ -263,14 +263,15 @@ async def test_a_hold_waits_for_another_process_lock_without_stopping_the_bot(
 async def test_the_sweep_gives_lapsed_holds_back_without_anyone_asking(
     runtime: Runtime, vault: Vault, clock: FixedClock
 ) -> None:
-    from core.services.sweeps import run_sweeps
+    from core.services.jobs import engine_jobs, run_jobs
 
     (slot,) = await _ready(runtime, capacity=3, slots=1)
     account = await register(runtime, vault, 1, family=1)
     await runtime.desk.hold(account.id, slot, [a.id for a in account.applicants], ["new", "new"], "k")
     clock.advance(timedelta(minutes=6))
     stop = asyncio.Event()
-    sweeping = asyncio.create_task(run_sweeps(runtime.desk, stop, holds_every=0.01))
+    jobs = engine_jobs(runtime.desk, runtime.uow, clock, holds_every=0.01)
+    sweeping = asyncio.create_task(run_jobs(jobs, stop))
     for _ in range(200):
         async with runtime.reader() as uow:
             (state,) = (await uow.slots.in_range(1, NEXT_MONDAY, NEXT_MONDAY))[NEXT_MONDAY]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
+from antrean.cli import main
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ def test_the_demo_starts_everything_prints_its_addresses_and_logins_and_stops_on
     }
     env.pop("ANTREAN_BOT_TOKEN", None)  # the demo needs none
     demo = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "demo", "--port", "0", "--standin-port", "0"],
+        [sys.executable, "-m", "antrean", "demo", "--port", "0", "--standin-port", "0"],
         cwd=Path(__file__).resolve().parents[2],
         env=env,
         stdout=subprocess.PIPE,

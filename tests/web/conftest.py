@@ -21,11 +21,12 @@ import pytest_asyncio
 import uvicorn
 from playwright.async_api import Browser, Page, async_playwright
 
+from bot.i18n import LOCALES
 from core.clock import FixedClock
+from devtools.playground import PLAYGROUND_PATH, playground_router
 from tests.bot.conftest import BotWorld, running_world
 from tests.conftest import IN_CI
 from web.app import create_app
-from web.playground import PLAYGROUND_PATH, playground_router
 
 # Playwright's own Chromium download needs its CDN, which our machines cannot reach; Debian's package can be had
 # everywhere apt works (scripts/setup installs it).
@@ -149,7 +150,7 @@ async def playground(sqlite_template: Path, tmp_path: Path, clock: FixedClock) -
     path = tmp_path / "playground.sqlite3"
     shutil.copy(sqlite_template, path)
     async with running_world(path, clock) as world:
-        app = create_app(playground_router(world.telegram.base_url))
+        app = create_app(playground_router(world.telegram.base_url, locales=LOCALES))
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
         serving = asyncio.create_task(server.serve())
         try:

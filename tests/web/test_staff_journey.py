@@ -18,11 +18,11 @@ import pytest_asyncio
 import zxingcpp
 from playwright.async_api import Page, expect
 
-from bot.demo import RunningDemo, running_demo
+from antrean.demo import RunningDemo, running_demo
 from core.clock import FixedClock
 from core.config import Settings
 from core.crypto import Passwords
-from core.demo import DEMO_PASSWORD
+from devtools.demo_data import DEMO_PASSWORD
 from tests.conftest import JAKARTA, SECRET
 from tests.factories import make_nik
 from tests.web.conftest import Shoot

@@ -13,9 +13,9 @@ import httpx
 import pytest
 import uvicorn
 
-from bot.app import webhook_app
-from bot.standin import BotApiStandin
+from antrean.bootstrap import web_app
 from core.config import Settings
+from devtools.standin import BotApiStandin
 from tests.conftest import SECRET
 from web.webhook import WEBHOOK_PATH
 
@@ -46,7 +46,7 @@ async def served(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[Served]
             database_url=f"sqlite:///{path}", environment="test", secret_key=SECRET, bot_token=TOKEN,
             telegram_api_url=telegram.base_url, webhook_url=url, webhook_secret=HOOK_SECRET,
         )  # fmt: skip
-        server = uvicorn.Server(uvicorn.Config(webhook_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+        server = uvicorn.Server(uvicorn.Config(web_app(settings), host="127.0.0.1", port=port, log_level="warning"))
         serving = asyncio.create_task(server.serve())
         while not server.started:
             assert not serving.done(), "the web app did not start"

@@ -1,11 +1,10 @@
-"""The bot's composition root: settings → runtime → dispatcher → long polling."""
+"""The bot's parts, built from settings and a runtime: the Bot, its dispatcher and long polling."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,7 +13,6 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand
-from fastapi import APIRouter, FastAPI
 
 from bot import limiter
 from bot.handlers import routers
@@ -22,16 +20,9 @@ from bot.handlers.parts import drain_follow_ups
 from bot.i18n import LocaleMiddleware, make_i18n
 from bot.middlewares import AccountMiddleware
 from bot.storage import make_storage
-from core.clock import SystemClock
 from core.config import Settings
 from core.documents import rendering
-from core.runtime import Runtime, open_runtime
-from core.services.sweeps import run_sweeps
-from web.app import create_app
-from web.staff_app import mount_staff, staff_attached
-from web.webhook import WEBHOOK_PATH, webhook_router
-
-log = logging.getLogger(__name__)
+from core.runtime import Runtime
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -93,69 +84,28 @@ async def poll(dp: Dispatcher, bot: Bot, settings: Settings, **kwargs: Any) -> N
 
 @asynccontextmanager
 async def bot_parts(runtime: Runtime, settings: Settings) -> AsyncIterator[tuple[Bot, Dispatcher]]:
-    """The bot and its dispatcher, with the background sweeps beside them; all closed in order on exit."""
+    """The bot and its dispatcher, with the proof renderer warmed up; all closed in order on exit.
+
+    Background jobs (sweeps, the weekly release) are not here: they belong to `antrean worker`, one per deployment.
+    """
     bot = make_bot(settings)
     dp = build_dispatcher(runtime)
-    stop = asyncio.Event()
-    sweeps = asyncio.create_task(run_sweeps(runtime.desk, stop))
     try:
         rendering.warm_up(settings.proof_workers)
         yield bot, dp
     finally:
         await drain_follow_ups()  # proofs still on their way to applicants
         rendering.shut_down()
-        stop.set()
-        await sweeps
         await dp.storage.close()  # writes the conversations still held in memory
         await bot.session.close()
 
 
-async def run_polling(settings: Settings) -> None:
-    """Long polling until stopped, with the background sweeps beside it."""
-    async with open_runtime(settings, SystemClock()) as runtime, bot_parts(runtime, settings) as (bot, dp):
-        await set_commands(bot)
-        await poll(dp, bot, settings)
-
-
-def webhook_app(settings: Settings | None = None) -> FastAPI:
-    """The web app: the staff pages and API, and the bot fed by Telegram's webhook when ANTREAN_WEBHOOK_URL is set.
-
-    uvicorn calls this once in each worker process (`antrean web`); each worker opens its own runtime,
-    bot and dispatcher, and they share conversation state through Redis.
-    """
-    settings = settings or Settings()
-    bot_part: dict[str, Any] = {}
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_runtime(settings, SystemClock()) as runtime, staff_attached(app, runtime, settings):
-            if not settings.bot_token:
-                yield
-                return
-            async with bot_parts(runtime, settings) as (bot, dp):
-                turns = asyncio.Semaphore(settings.updates_in_flight)
-
-                async def feed_bounded(update: dict[str, Any]) -> None:
-                    async with turns:
-                        await dp.feed_raw_update(bot, update)
-
-                bot_part["feed"] = feed_bounded
-                settle_heap()  # as long polling does: the webhook worker is as long-lived
-                if settings.webhook_url:
-                    await bot.set_webhook(
-                        settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
-                        secret_token=settings.webhook_secret,
-                        allowed_updates=dp.resolve_used_update_types(),
-                    )
-                    await set_commands(bot)
-                yield
+def feeder(dp: Dispatcher, bot: Bot, in_flight: int) -> Callable[[dict[str, Any]], Awaitable[None]]:
+    """A function that hands one webhook update to the dispatcher, at most `in_flight` at once."""
+    turns = asyncio.Semaphore(in_flight)
 
     async def feed(update: dict[str, Any]) -> None:
-        await bot_part["feed"](update)
+        async with turns:
+            await dp.feed_raw_update(bot, update)
 
-    routers: list[APIRouter] = []
-    if settings.webhook_url and settings.webhook_secret:
-        routers.append(webhook_router(feed, settings.webhook_secret))
-    app = create_app(*routers, lifespan=lifespan)
-    mount_staff(app)
-    return app
+    return feed

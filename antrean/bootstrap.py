@@ -1,0 +1,99 @@
+"""The composition root: settings -> runtime -> the bot's parts -> the web app. Every entry point starts here.
+
+Nothing else imports core, bot and web together; `bot` and `web` never import each other. A web worker reaches
+an applicant's chat through the engine's messaging port, implemented here by the bot's side.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from bot.factory import bot_parts, feeder, make_bot, poll, set_commands, settle_heap
+from bot.messenger import TelegramMessenger
+from core.clock import Clock, SystemClock
+from core.config import Settings
+from core.crypto import Passwords
+from core.runtime import Runtime, open_runtime
+from core.services.messaging import Messenger
+from web.app import create_app
+from web.staff_app import mount_staff, staff_attached
+from web.webhook import WEBHOOK_PATH, webhook_router
+
+# Where a web app gets its runtime: its own, opened when the app starts, or one the caller already runs.
+RuntimeSource = Callable[[FastAPI], AbstractAsyncContextManager[Runtime]]
+
+
+async def run_bot(settings: Settings, clock: Clock | None = None) -> None:
+    """`antrean bot`: long polling until stopped."""
+    async with open_runtime(settings, clock or SystemClock()) as runtime, bot_parts(runtime, settings) as (bot, dp):
+        await set_commands(bot)
+        await poll(dp, bot, settings)
+
+
+def own_runtime(settings: Settings, clock: Clock | None = None) -> RuntimeSource:
+    """A runtime opened with the app and closed with it (each uvicorn worker process has its own)."""
+
+    @asynccontextmanager
+    async def source(app: FastAPI) -> AsyncIterator[Runtime]:
+        async with open_runtime(settings, clock or SystemClock()) as runtime:
+            yield runtime
+
+    return source
+
+
+def web_app_with(
+    settings: Settings,
+    runtime: RuntimeSource,
+    *routers: APIRouter,
+    passwords: Passwords | None = None,
+) -> FastAPI:
+    """The staff pages and API, plus the bot fed by Telegram's webhook when ANTREAN_WEBHOOK_URL is set.
+
+    With a bot token, staff actions reach applicants' chats through a messenger on the bot's side.
+    """
+    feed_to: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            rt = await stack.enter_async_context(runtime(app))
+            messenger: Messenger | None = None
+            if settings.bot_token and settings.webhook_url:
+                bot, dp = await stack.enter_async_context(bot_parts(rt, settings))
+                feed_to["feed"] = feeder(dp, bot, settings.updates_in_flight)
+                messenger = TelegramMessenger(bot)
+                await bot.set_webhook(
+                    settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
+                    secret_token=settings.webhook_secret,
+                    allowed_updates=dp.resolve_used_update_types(),
+                )
+                await set_commands(bot)
+            elif settings.bot_token:
+                bot = make_bot(settings)
+                stack.push_async_callback(bot.session.close)
+                messenger = TelegramMessenger(bot)
+            await stack.enter_async_context(staff_attached(app, rt, settings, passwords=passwords))
+            app.state.messenger = messenger
+            settle_heap()  # as long polling does: a web worker is as long-lived
+            yield
+
+    async def feed(update: dict[str, Any]) -> None:
+        await feed_to["feed"](update)
+
+    all_routers = list(routers)
+    if settings.webhook_url and settings.webhook_secret:
+        all_routers.append(webhook_router(feed, settings.webhook_secret))
+    app = create_app(*all_routers, lifespan=lifespan)
+    mount_staff(app)
+    return app
+
+
+def web_app(settings: Settings | None = None) -> FastAPI:
+    """`antrean web`: uvicorn calls this once in each worker process; each opens its own runtime and bot."""
+    settings = settings or Settings()
+    return web_app_with(settings, own_runtime(settings))

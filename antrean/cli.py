@@ -1,0 +1,441 @@
+"""`antrean`: one command line for operators and staff, and the entry point of every kind of process.
+
+`antrean bot` (long polling), `antrean web` (staff pages and API, the Telegram webhook when configured),
+`antrean worker` (every background job, one active per deployment) and `antrean demo` (everything in one process
+against the Bot API stand-in); beside them the commands for the database, offices, quota and staff accounts.
+A bad argument is one line on standard error and exit status 2; a refusal by the engine, one line and status 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, time
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from pydantic import ValidationError
+
+from core.clock import SystemClock
+from core.config import Settings
+from core.crypto import Passwords
+from core.domain.calendar import DayState
+from core.domain.errors import DomainError
+from core.domain.identity import NikError, parse_nik
+from core.domain.offices import SlotTime
+from core.domain.staff import Role
+from core.runtime import Runtime, open_runtime, upgrade_database
+from core.services import calendar, offices, quota, release, staff
+
+T = TypeVar("T")
+
+MARKS = {
+    DayState.FREE: "+",
+    DayState.FULL: "x",
+    DayState.NOT_RELEASED: "?",
+    DayState.CLOSED: "-",
+    DayState.PAST: ".",
+}
+LEGEND = "+ free   x full   ? not released yet   - closed/holiday   . past"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class Refused(Exception):
+    """An engine refusal, already worded: `main` prints it as one line and exits 1."""
+
+
+# --- argument types: each failure is one sentence that names the value -----------------------------------------
+
+
+class IsoDate(click.ParamType[date]):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            if len(str(value)) == 10 and str(value)[4] == "-" == str(value)[7]:
+                self.fail(f"{value!r} is no day of the calendar", param, ctx)
+            self.fail(f"{value!r} is not a date of the form YYYY-MM-DD", param, ctx)
+
+
+class Month(click.ParamType[tuple[int, int]]):
+    name = "YYYY-MM"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[int, int]:
+        try:
+            first = date.fromisoformat(f"{value}-01")
+        except ValueError:
+            self.fail(f"{value!r} is not a month of the form YYYY-MM", param, ctx)
+        return first.year, first.month
+
+
+class ClockTime(click.ParamType[time]):
+    name = "HH:MM"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> time:
+        try:
+            return time.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a time of the form HH:MM", param, ctx)
+
+
+class Slot(click.ParamType[SlotTime]):
+    name = "HH:MM-HH:MM=CAPACITY"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> SlotTime:
+        span, _, capacity = str(value).partition("=")
+        start, _, end = span.partition("-")
+        try:
+            return SlotTime(time.fromisoformat(start), time.fromisoformat(end), int(capacity))
+        except (ValueError, DomainError):
+            self.fail(f"{value!r} is not a slot of the form HH:MM-HH:MM=CAPACITY, e.g. 08:00-09:00=20", param, ctx)
+
+
+# --- running the engine's use cases ------------------------------------------------------------------------------
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        name = f"ANTREAN_{where.upper()}: " if where else ""
+        raise click.UsageError(f"{name}{first['msg']}") from None
+
+
+def _engine(work: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Runs one piece of work on a runtime opened for it; an engine refusal becomes `Refused`."""
+
+    async def run() -> T:
+        async with open_runtime(_settings(), SystemClock()) as rt:
+            return await work(rt)
+
+    try:
+        return asyncio.run(run())
+    except DomainError as err:
+        raise Refused(f"refused: {err.code}: {err}") from None
+
+
+def _run_until_signalled(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Runs a long-lived process until SIGINT or SIGTERM, then lets it stop in order."""
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await main(stop)
+
+    asyncio.run(run())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, help=__doc__)
+def cli() -> None:
+    pass
+
+
+# --- processes ---------------------------------------------------------------------------------------------------
+
+
+@cli.command()
+def bot() -> None:
+    """Run the Telegram bot with long polling (ANTREAN_BOT_TOKEN, ANTREAN_TELEGRAM_API_URL)."""
+    settings = _settings()
+    if not settings.bot_token:
+        raise click.UsageError("set ANTREAN_BOT_TOKEN (and ANTREAN_TELEGRAM_API_URL for a self-hosted Bot API)")
+    from antrean.bootstrap import run_bot
+
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    asyncio.run(run_bot(settings))
+
+
+@cli.command()
+def web() -> None:
+    """Serve the web app; the bot by webhook (ANTREAN_WEBHOOK_URL, ANTREAN_WEBHOOK_SECRET)."""
+    import uvicorn
+
+    settings = _settings()
+    uvicorn.run(
+        "antrean.bootstrap:web_app",
+        factory=True,
+        host=settings.web_host,
+        port=settings.web_port,
+        workers=settings.web_workers,
+        proxy_headers=True,
+    )
+
+
+@cli.command()
+def worker() -> None:
+    """Run every background job: lapsed holds, ended bookings, the weekly release (one active per deployment)."""
+    from antrean.worker import run_worker
+
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    _run_until_signalled(lambda stop: run_worker(settings, SystemClock(), stop))
+
+
+@cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="the web app's port")
+@click.option("--standin-port", type=click.IntRange(0, 65535), default=8081, show_default=True, help="the stand-in's")
+def demo(port: int, standin_port: int) -> None:
+    """Run everything on embedded defaults: stand-in Telegram, bot, worker, web app and playground."""
+    try:
+        from antrean.demo import run_demo
+    except ImportError as err:  # the image leaves the dev tools out
+        raise click.UsageError(f"the demo needs the development tools of a source checkout ({err.name})") from None
+    logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
+    asyncio.run(run_demo(_settings(), web_port=port, standin_port=standin_port))
+
+
+# --- the database and the catalogue of offices -------------------------------------------------------------------
+
+
+@cli.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Create or upgrade the schema to the newest migration."""
+    upgrade_database(_settings().database_url)
+    click.echo("database is at the newest schema")
+
+
+@cli.group("offices")
+def offices_group() -> None:
+    """Import, export or list offices."""
+
+
+@offices_group.command("import")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def offices_import(file: Path | None) -> None:
+    """Add or update offices by code from FILE (default: the shipped catalogue)."""
+    text = file.read_text(encoding="utf-8") if file else offices.shipped_offices_csv()
+    added, updated = _engine(lambda rt: offices.import_offices(rt.uow(), text))
+    click.echo(f"{added} offices added, {updated} updated")
+
+
+@offices_group.command("export")
+def offices_export() -> None:
+    """The catalogue as CSV on standard output."""
+    sys.stdout.write(_engine(lambda rt: offices.export_offices(rt.reader())))
+
+
+@offices_group.command("list")
+@click.option("--query", "-q", help="city, province, name or code to search for")
+def offices_list(query: str | None) -> None:
+    """Offices matching a city, province, name or code."""
+    for o in _engine(lambda rt: offices.search_offices(rt.reader(), query)):
+        click.echo(f"{o.code:<10} {o.zone_label:<5} {o.province:<28} {o.city:<20} {o.name}")
+
+
+# --- quota -------------------------------------------------------------------------------------------------------
+
+
+@cli.command("calendar")
+@click.argument("office")
+@click.option("--month", type=Month(), help="YYYY-MM (default: this month)")
+@click.option("--party", type=click.IntRange(1, 5), default=1, show_default=True, help="number of applicants")
+@click.option("--day", type=IsoDate(), help="also list that day's slots")
+def calendar_command(office: str, month: tuple[int, int] | None, party: int, day: date | None) -> None:
+    """An office's month calendar with each date's state."""
+
+    async def show(rt: Runtime) -> None:
+        now = rt.clock.now()
+        year, mon = month or (now.year, now.month)
+        view = await calendar.month_calendar(rt.reader(), office, year, mon, party=party, now=now)
+        click.echo(f"{view.office.name} ({view.office.code}), {year}-{mon:02d}, party of {party}")
+        click.echo("Mo Tu We Th Fr Sa Su")
+        line = "   " * view.days[0].day.weekday()
+        for d in view.days:
+            line += f"{d.day.day:>2}{MARKS[d.state]}"[:3]
+            if d.day.weekday() == 6:
+                click.echo(line.rstrip())
+                line = ""
+        if line:
+            click.echo(line.rstrip())
+        click.echo(LEGEND)
+        opens, closes = view.next_window
+        zone = view.office.zone_label
+        click.echo(f"booking window: {opens:%a %Y-%m-%d %H:%M} – {closes:%a %Y-%m-%d %H:%M} {zone}")
+        if day:
+            shown = await calendar.day_view(rt.reader(), office, day, party=party, now=now)
+            click.echo(f"{shown.day}: {shown.state.value}")
+            for s in shown.slots:
+                click.echo(f"  {s.start:%H:%M}–{s.end:%H:%M}  {s.remaining:>3} of {s.capacity} left")
+
+    _engine(show)
+
+
+@cli.command("release")
+@click.argument("dates", nargs=-1, type=IsoDate())
+@click.option("--office", help="office code")
+@click.option("--weekly", is_flag=True, help="schedule every office's next weekly window (idempotent)")
+def release_command(dates: tuple[date, ...], office: str | None, weekly: bool) -> None:
+    """Release DATES at an office by hand (open for booking now), or schedule the weekly release."""
+    if weekly:
+        for r in _engine(lambda rt: release.schedule_weekly_release(rt.uow(), rt.clock.now())):
+            click.echo(f"{r.office_code}: {', '.join(map(str, r.days))} from {r.bookable_from:%Y-%m-%d %H:%M %Z}")
+        return
+    if not office or not dates:
+        raise click.UsageError("give --office CODE and the dates, or --weekly")
+    r = _engine(lambda rt: release.release_by_hand(rt.uow(), office, list(dates), rt.clock.now()))
+    click.echo(f"{r.office_code}: released {', '.join(map(str, r.days))}, open for booking now")
+
+
+@cli.group("quota")
+def quota_group() -> None:
+    """An office's slot template, a date's capacity, closing a date."""
+
+
+@quota_group.command("template")
+@click.argument("office")
+@click.argument("slots", nargs=-1, required=True, type=Slot())
+def quota_template(office: str, slots: tuple[SlotTime, ...]) -> None:
+    """Replace the slots future releases start from, e.g. 08:00-09:00=20 09:00-10:00=20."""
+    done = _engine(lambda rt: quota.set_slot_template(rt.uow(), office, list(slots), now=rt.clock.now()))
+    click.echo(f"{done.code}: " + ", ".join(f"{s.label} ({s.capacity})" for s in done.slots))
+
+
+@quota_group.command("set")
+@click.argument("office")
+@click.argument("day", type=IsoDate())
+@click.argument("start", type=ClockTime())
+@click.argument("capacity", type=click.IntRange(min=0))
+def quota_set(office: str, day: date, start: time, capacity: int) -> None:
+    """One slot's capacity on one date (at once if released, never below what is taken)."""
+    done = _engine(lambda rt: quota.set_capacity(rt.uow(), office, day, start, capacity, rt.clock.now()))
+    when = "now" if done.released else "when the date is released"
+    click.echo(f"{office} {day} {start:%H:%M}: capacity {done.capacity}, {when}")
+
+
+@quota_group.command("close")
+@click.argument("office")
+@click.argument("day", type=IsoDate())
+@click.option("--reason", default="", help="shown to applicants, e.g. 'renovasi gedung'")
+def quota_close(office: str, day: date, reason: str) -> None:
+    """Close a date (refused while bookings stand on it)."""
+    emptied = _engine(lambda rt: quota.close_date(rt.uow(), office, day, reason, rt.clock.now()))
+    click.echo(f"{office} {day}: closed ({emptied} released slots emptied)")
+
+
+# --- NIK and staff accounts --------------------------------------------------------------------------------------
+
+
+@cli.group()
+def nik() -> None:
+    """Check a NIK."""
+
+
+@nik.command("check")
+@click.argument("number")
+@click.option("--dob", type=IsoDate(), help="date of birth to compare with the NIK")
+def nik_check(number: str, dob: date | None) -> None:
+    """What a NIK encodes, or exactly which part is wrong (exit 1)."""
+    try:
+        parsed = parse_nik(number, today=SystemClock().now().date(), date_of_birth=dob)
+    except DomainError as err:
+        kind = "NIK" if isinstance(err, NikError) else "date of birth"
+        click.echo(f"invalid {kind}: {err.code}: {err}")
+        for name, value in vars(err).items():
+            click.echo(f"  {name}: {value}")
+        raise SystemExit(1) from None
+    click.echo(f"valid NIK {parsed.masked()}")
+    click.echo(f"  province:   {parsed.province_code} {parsed.province_name}")
+    click.echo(f"  regency:    {parsed.regency_code}")
+    click.echo(f"  district:   {parsed.district_code}")
+    click.echo(f"  born:       {parsed.birth_date.isoformat()}")
+    click.echo(f"  gender:     {parsed.gender.value}")
+    click.echo(f"  serial:     {parsed.serial}")
+
+
+@cli.group("staff")
+def staff_group() -> None:
+    """Staff accounts of the web app (make the first administrator here)."""
+
+
+def _read_password(from_stdin: bool) -> str:
+    """From standard input with --password-stdin (for scripts), else asked twice without echo."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password (at least 10 characters): ")
+    if getpass.getpass("Again: ") != first:
+        raise Refused("the two passwords differ")
+    return first
+
+
+@staff_group.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--office", "office_codes", multiple=True, help="office code (office and counter roles; repeat)")
+@click.option("--name", help="the name shown on pages and in the audit log")
+@click.option("--password-stdin", is_flag=True, help="read the password from the first line of stdin")
+def staff_create(
+    username: str, role: str, office_codes: tuple[str, ...], name: str | None, password_stdin: bool
+) -> None:
+    """Make a staff account; USERNAME is 3-64 characters: a-z, 0-9, dot, dash, underscore."""
+    password = _read_password(password_stdin)
+    made = _engine(
+        lambda rt: staff.create_staff(
+            rt.uow(),
+            Passwords(),
+            username=username,
+            display_name=name or username,
+            password=password,
+            role=Role(role),
+            office_codes=list(office_codes),
+            now=rt.clock.now(),
+        )
+    )
+    click.echo(f"staff account {made.username} ({made.role.value}) created")
+
+
+@staff_group.command("list")
+def staff_list() -> None:
+    """The staff accounts."""
+    for m in _engine(lambda rt: staff.list_staff(rt.reader())):
+        state = "" if m.active else "  (disabled)"
+        click.echo(f"{m.username:<24} {m.role.value:<8} {m.display_name}{state}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs one command; returns its exit status (0 done, 1 refused, 2 a bad argument)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        cli.main(args, prog_name="antrean", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as err:
+        click.echo(err.ctx.get_help() if err.ctx else str(err))
+        return 0
+    except click.UsageError as err:
+        where = err.ctx.command_path if err.ctx else "antrean"
+        click.echo(f"{where}: {err.format_message()}", err=True)
+        return 2
+    except click.ClickException as err:  # a file that does not exist, say
+        click.echo(f"antrean: {err.format_message()}", err=True)
+        return 2
+    except click.Abort:
+        click.echo("antrean: stopped", err=True)
+        return 1
+    except Refused as err:
+        click.echo(str(err), err=True)
+        return 1
+    except SystemExit as err:
+        return err.code if isinstance(err.code, int) else 1
+    return 0
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        raise SystemExit(main())

@@ -1,0 +1,174 @@
+"""`antrean demo`: everything on embedded defaults in one process, for a newcomer's first look.
+
+A SQLite file with the shipped offices and released days, the Bot API stand-in, the bot polling it, the
+background jobs, and the web app with the staff pages and the browser chat playground. No token, no server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import uvicorn
+from aiogram import Bot
+from fastapi import FastAPI
+
+from antrean.bootstrap import web_app_with
+from antrean.worker import worker_jobs
+from bot.factory import bot_parts, poll, set_commands
+from bot.i18n import LOCALES
+from core.clock import Clock, SystemClock
+from core.config import Settings
+from core.crypto import Passwords
+from core.domain.offices import Office
+from core.domain.staff import InvalidStaffAccount, Role
+from core.runtime import Runtime, open_runtime, upgrade_database
+from core.services import calendar, offices, release, staff
+from core.services.closures import closures_between
+from core.services.jobs import run_jobs
+from devtools.demo_data import DEMO_BOT_USERNAME, DEMO_OFFICES, DEMO_PASSWORD, DEMO_STAFF, DEMO_TOKEN
+from devtools.playground import PLAYGROUND_PATH, playground_router
+from devtools.standin import BotApiStandin
+
+
+@dataclass
+class DemoFacts:
+    lines: list[str] = field(default_factory=list)  # what the demo prints about its data
+
+
+@dataclass(frozen=True, slots=True)
+class RunningDemo:
+    web: str  # the staff pages, e.g. http://127.0.0.1:8080
+    playground: str
+    standin: BotApiStandin
+    runtime: Runtime
+    bot: Bot
+
+
+async def migrate(url: str) -> None:
+    # Alembic runs its own event loop; give it a thread of its own.
+    await asyncio.to_thread(upgrade_database, url)
+
+
+async def _office(rt: Runtime, code: str) -> Office:
+    async with rt.reader() as uow:
+        office = await uow.offices.get(code)
+    assert office is not None, code
+    return office
+
+
+async def prepare_demo(rt: Runtime, clock: Clock, passwords: Passwords) -> DemoFacts:
+    """Offices, the weekly release, five days released now at one office per zone, and the demo logins."""
+    facts = DemoFacts()
+    added, _ = await offices.import_offices(rt.uow(), offices.shipped_offices_csv())
+    scheduled = await release.schedule_weekly_release(rt.uow(), clock.now())
+    now = clock.now()
+    for code in DEMO_OFFICES:
+        office = await _office(rt, code)
+        today = office.today(now)
+        candidates = [today + timedelta(days=i) for i in range(1, 15)]
+        closed = closures_between(candidates[0], candidates[-1], {})
+        days = [d for d in candidates if office.is_working_day(d) and d not in closed][:5]
+        await release.release_by_hand(rt.uow(), code, days, now)
+    for username, name, role, codes in DEMO_STAFF:
+        # Made already when the demo ran before on the same file.
+        with contextlib.suppress(InvalidStaffAccount):
+            await staff.create_staff(
+                rt.uow(),
+                passwords,
+                username=username,
+                display_name=name,
+                password=DEMO_PASSWORD,
+                role=Role(role),
+                office_codes=codes,
+                now=now,
+            )
+    facts.lines.append(f"{added} offices imported; weekly release scheduled for {len(scheduled)} offices")
+    for code in DEMO_OFFICES:
+        office = await _office(rt, code)
+        view = await calendar.month_calendar(rt.reader(), code, now.year, now.month, party=1, now=now)
+        free = [d.day.isoformat() for d in view.days if d.state.value == "free"]
+        facts.lines.append(f"{office.code} {office.name} ({office.zone_label}): free {', '.join(free) or 'next month'}")
+    return facts
+
+
+@asynccontextmanager
+async def running_demo(
+    settings: Settings,
+    *,
+    host: str = "127.0.0.1",
+    web_port: int = 8080,
+    standin_port: int = 8081,
+    clock: Clock | None = None,
+    passwords: Passwords | None = None,
+    say: Callable[[str], None] = print,
+) -> AsyncIterator[RunningDemo]:
+    """Starts the whole demo and yields it running; stops it all on exit. Port 0 picks a free port."""
+    clock = clock or SystemClock()
+    passwords = passwords or Passwords()
+    await migrate(settings.database_url)
+    standin = BotApiStandin(username=DEMO_BOT_USERNAME)
+    standin_url = await standin.start(host, standin_port)
+    async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(standin.stop)
+        bot_settings = settings.model_copy(update={"bot_token": DEMO_TOKEN, "telegram_api_url": standin_url})
+        runtime = await stack.enter_async_context(open_runtime(bot_settings, clock))
+        facts = await prepare_demo(runtime, clock, passwords)
+        bot, dp = await stack.enter_async_context(bot_parts(runtime, bot_settings))
+        # One process is the whole deployment here, so it is its own (only) worker.
+        jobs_stop = asyncio.Event()
+        jobs = asyncio.create_task(run_jobs(worker_jobs(runtime), jobs_stop))
+
+        @asynccontextmanager
+        async def attached(app: FastAPI) -> AsyncIterator[Runtime]:
+            yield runtime
+
+        app = web_app_with(settings, attached, playground_router(standin_url, locales=LOCALES), passwords=passwords)
+        server = uvicorn.Server(uvicorn.Config(app, host=host, port=web_port, log_level="warning", lifespan="on"))
+        serving = asyncio.create_task(server.serve())
+        await set_commands(bot)
+        polling = asyncio.create_task(poll(dp, bot, bot_settings, handle_signals=False, polling_timeout=10))
+        try:
+            while not server.started:
+                if serving.done():
+                    serving.result()  # the port was taken, say: show why
+                    raise RuntimeError("the web server stopped while starting")
+                await asyncio.sleep(0.05)
+            bound = server.servers[0].sockets[0].getsockname()[1]
+            web = f"http://{host}:{bound}"
+            demo = RunningDemo(web, web + PLAYGROUND_PATH, standin, runtime, bot)
+            say(f"Antrean demo on {settings.database_url}")
+            for line in facts.lines:
+                say(f"  {line}")
+            say(f"  Chat with the bot in a browser:  {demo.playground}")
+            say(f"  Staff pages:                     {demo.web}/login")
+            for username, name, role, codes in DEMO_STAFF:
+                where = f" at {', '.join(codes)}" if codes else ""
+                say(f"    {role:<8} login {username} / {DEMO_PASSWORD}  ({name}{where})")
+            say(f"  Staff API (OpenAPI):             {demo.web}/docs")
+            say(f"  Bot API stand-in:                {standin_url}")
+            say("Stop with Ctrl-C.")
+            yield demo
+        finally:
+            await dp.stop_polling()
+            with contextlib.suppress(Exception):
+                await polling
+            server.should_exit = True
+            await serving
+            jobs_stop.set()
+            await jobs
+
+
+async def run_demo(settings: Settings, *, web_port: int, standin_port: int) -> None:
+    """Runs until Ctrl-C or SIGTERM, then stops every part in order."""
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopped.set)
+    async with running_demo(settings, web_port=web_port, standin_port=standin_port):
+        await stopped.wait()

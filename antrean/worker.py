@@ -1,0 +1,53 @@
+"""`antrean worker`: the process that runs every background job, one active across a deployment.
+
+Start one on each of two machines for safety: the first to take the lock runs the jobs, the other waits and
+takes over within seconds when the first dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from core.clock import Clock
+from core.config import Settings
+from core.persistence.leadership import RETRY_SECONDS, Leadership, leadership_for, wait_to_lead
+from core.runtime import Runtime, open_runtime
+from core.services.jobs import Job, engine_jobs, run_jobs
+
+log = logging.getLogger(__name__)
+
+
+def worker_jobs(runtime: Runtime) -> list[Job]:
+    """Every job the deployment needs running; the next issues add the outbox sender and reminders here."""
+    return engine_jobs(runtime.desk, runtime.uow, runtime.clock)
+
+
+async def lead(leadership: Leadership, jobs: list[Job], stop: asyncio.Event, *, check_every: float) -> None:
+    """Runs the jobs while this process holds the lock, until `stop` is set or the lock is lost."""
+    jobs_stop = asyncio.Event()
+    running = asyncio.create_task(run_jobs(jobs, jobs_stop))
+    try:
+        while not stop.is_set() and not running.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=check_every)
+            if not await leadership.still_held():
+                log.warning("worker lock lost (database connection gone); stopping the jobs")
+                break
+    finally:
+        jobs_stop.set()
+        await running
+        await leadership.release()
+
+
+async def run_worker(settings: Settings, clock: Clock, stop: asyncio.Event, *, retry: float = RETRY_SECONDS) -> None:
+    """Waits to become the active worker, runs the jobs while it is, and waits again if it stops being so."""
+    async with open_runtime(settings, clock, pool_size=5) as runtime:
+        leadership = leadership_for(settings.database_url, runtime.engine)
+        log.info("worker started; waiting to become the active one")
+        while await wait_to_lead(leadership, stop, retry):
+            jobs = worker_jobs(runtime)
+            log.info("worker active: running %s", ", ".join(job.name for job in jobs))
+            await lead(leadership, jobs, stop, check_every=retry)
+        log.info("worker stopped")

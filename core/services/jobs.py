@@ -1,0 +1,76 @@
+"""The engine's background jobs, and the loop that runs each at its own pace until told to stop.
+
+`antrean worker` runs them, one active worker per deployment (core/persistence/leadership.py); the demo runs
+them inside its single process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from core.clock import Clock
+from core.services import release
+from core.services.booking import BookingDesk
+from core.services.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+# A full slot sweeps its own lapsed holds before it refuses anyone, so no place is ever lost; the sweep keeps
+# the calendar honest in between. NIKs of past days are freed hourly: nobody books again within the hour anyway.
+# The weekly release is idempotent, so running it every quarter hour (and at start) schedules the next window
+# long before it opens, and picks up a new office or slot template the same day.
+HOLDS_EVERY = 5.0
+RETIRE_EVERY = 3600.0
+RELEASE_EVERY = 900.0
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    name: str
+    every: float  # seconds between the end of one run and the start of the next
+    run: Callable[[], Awaitable[int]]  # how much it did, for the log
+    done: str  # the log line when it did something, with %d for the count
+
+
+def engine_jobs(
+    desk: BookingDesk,
+    uow: Callable[[], UnitOfWork],
+    clock: Clock,
+    *,
+    holds_every: float = HOLDS_EVERY,
+    retire_every: float = RETIRE_EVERY,
+    release_every: float = RELEASE_EVERY,
+) -> list[Job]:
+    """Lapsed holds back to the quota, NIKs of ended bookings freed, every office's weekly window scheduled."""
+
+    async def weekly_release() -> int:
+        scheduled = await release.schedule_weekly_release(uow(), clock.now())
+        return sum(len(r.days) for r in scheduled)
+
+    return [
+        Job("expire holds", holds_every, desk.expire_holds, "gave back the places of %d lapsed holds"),
+        Job("retire ended", retire_every, desk.retire_ended, "freed %d NIKs of bookings whose day is over"),
+        Job("weekly release", release_every, weekly_release, "scheduled %d office days of the weekly release"),
+    ]
+
+
+async def _keep_running(job: Job, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            count = await job.run()
+            if count:
+                log.info(job.done, count)
+        except Exception:
+            # A failed run (the database restarting, say) is tried again next round, never fatal.
+            log.exception("background job %r failed; trying again in %.0f s", job.name, job.every)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=job.every)
+
+
+async def run_jobs(jobs: Sequence[Job], stop: asyncio.Event) -> None:
+    """Runs every job at once and again after its interval, until `stop` is set; each run finishes first."""
+    await asyncio.gather(*(_keep_running(job, stop) for job in jobs))
