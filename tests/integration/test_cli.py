@@ -78,3 +78,67 @@ def test_the_first_administrator_is_made_on_the_command_line_with_a_password_fro
     assert "invalid_staff_account" in capsys.readouterr().err
     assert main(["staff", "list"]) == 0
     assert "Kepala Seksi" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["nik", "check", "3671014101990003", "--dob", "1999-01-41"], "'1999-01-41' is no day of the calendar"),
+        (["nik", "check", "3671014101990003", "--dob", "yesterday"], "not a date of the form YYYY-MM-DD"),
+        (["calendar", "JKT-SEL", "--party", "9"], "--party"),
+        (["calendar", "JKT-SEL", "--month", "2026-13"], "'2026-13' is not a month"),
+        (["quota", "set", "JKT-SEL", "2026-12-01", "8 o'clock", "5"], "not a time of the form HH:MM"),
+        (["quota", "set", "JKT-SEL", "2026-12-01", "08:00", "many"], "'many' is not a valid integer"),
+        (["quota", "template", "JKT-SEL", "8-9"], "not a slot of the form HH:MM-HH:MM=CAPACITY"),
+        (["quota", "template", "JKT-SEL", "09:00-08:00=5"], "not a slot of the form"),
+        (["offices", "import", "/no/such/file.csv"], "does not exist"),
+        (["staff", "create", "loket1", "--role", "boss"], "'boss' is not one of"),
+        (["release", "--office", "JKT-SEL"], "give --office CODE and the dates, or --weekly"),
+        (["offices", "shuffle"], "No such command 'shuffle'"),
+        (["quota", "set", "JKT-SEL"], "Missing argument 'DAY'"),
+        (["--frobnicate"], "No such option"),
+    ],
+)
+def test_a_bad_argument_is_one_line_naming_it_and_exit_status_two(
+    argv: list[str], says: str, database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0], captured.err
+    assert lines[0].startswith("antrean") and captured.out == ""
+
+
+def test_a_bad_setting_is_one_line_naming_the_variable(
+    database: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTREAN_HOLD_MINUTES", "many")
+    assert main(["offices", "list"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "ANTREAN_HOLD_MINUTES" in line
+
+
+def test_every_command_has_its_help(capsys: pytest.CaptureFixture[str]) -> None:
+    commands = [
+        [], ["bot"], ["web"], ["worker"], ["demo"], ["db", "upgrade"], ["offices", "import"], ["offices", "list"],
+        ["calendar"], ["release"], ["quota", "template"], ["quota", "set"], ["quota", "close"], ["nik", "check"],
+        ["staff", "create"], ["staff", "list"],
+    ]  # fmt: skip
+    for command in commands:
+        assert main([*command, "--help"]) == 0, command
+        out = capsys.readouterr().out
+        assert out.startswith("Usage: antrean"), (command, out)
+
+
+def test_the_console_script_prints_no_traceback_for_a_bad_date() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "antrean", "nik", "check", "3671014101990003", "--dob", "1999-01-41"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == "antrean nik check: Invalid value for '--dob': '1999-01-41' is no day of the calendar"

@@ -1,0 +1,246 @@
+"""`antrean worker`: every background job in one process, exactly one active per deployment.
+
+The processes here are real `python -m antrean` processes on a real database; the one active worker is the one
+holding the lock (an advisory lock on PostgreSQL, a file lock beside a SQLite database).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from antrean.worker import run_worker
+from core.clock import FixedClock
+from core.config import Settings
+from core.crypto import Vault
+from core.persistence.leadership import LOCK_KEY
+from core.runtime import Runtime
+from tests.conftest import NEXT_MONDAY, SECRET
+from tests.factories import add_office, register, release_days, sample_office, slot_ids
+
+ROOT = Path(__file__).resolve().parents[2]
+ACTIVE = "worker active"
+
+
+class Process:
+    """A `python -m antrean ...` child whose output is read line by line in the background."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        self.popen = subprocess.Popen(
+            [sys.executable, "-m", "antrean", *args],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.popen.stdout is not None
+        for line in self.popen.stdout:
+            self.lines.put(line)
+
+    def wait_for(self, needle: str, seconds: float, *, times: int = 1) -> bool:
+        """True once `times` lines holding `needle` were printed, False after `seconds` without them."""
+        deadline = time.monotonic() + seconds
+        while sum(needle in line for line in self.seen) < times:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            try:
+                self.seen.append(self.lines.get(timeout=left))
+            except queue.Empty:
+                return False
+        return True
+
+    def output(self) -> str:
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        return "".join(self.seen)
+
+    def stop(self) -> int:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+        try:
+            return self.popen.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            return self.popen.wait()
+
+
+@pytest.fixture
+def processes() -> Iterator[list[Process]]:
+    started: list[Process] = []
+    yield started
+    for p in started:
+        p.stop()
+
+
+def _env(database_url: str, **more: str) -> dict[str, str]:
+    return {"ANTREAN_DATABASE_URL": database_url, "ANTREAN_ENVIRONMENT": "test", "ANTREAN_SECRET_KEY": SECRET, **more}
+
+
+def _lock_holders(database_url: str) -> int:
+    """How many sessions hold the workers' advisory lock."""
+    engine = create_engine(make_url(database_url).set(drivername="postgresql+psycopg"))
+    with engine.connect() as conn:
+        count = conn.execute(
+            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = :low"),
+            {"low": LOCK_KEY & 0xFFFFFFFF},
+        ).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
+async def _lapsed_hold(runtime: Runtime, vault: Vault, clock: FixedClock) -> None:
+    """Two places held at NEXT_MONDAY's first slot by a hold whose time is over."""
+    office = await add_office(runtime, sample_office(capacity=3, slots=1))
+    await release_days(runtime, office, [NEXT_MONDAY])
+    (slot,) = await slot_ids(runtime, office, NEXT_MONDAY)
+    account = await register(runtime, vault, 1, family=1)
+    await runtime.desk.hold(account.id, slot, [a.id for a in account.applicants], ["new", "new"], "k")
+    clock.advance(timedelta(minutes=6))
+
+
+async def _taken(runtime: Runtime) -> int:
+    async with runtime.reader() as uow:
+        (state,) = (await uow.slots.in_range(1, NEXT_MONDAY, NEXT_MONDAY))[NEXT_MONDAY]
+    return state.taken
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_of_two_workers_one_runs_the_jobs_and_the_other_takes_over_within_seconds_of_a_kill_9(
+    database: str, request: pytest.FixtureRequest, tmp_path: Path, processes: list[Process]
+) -> None:
+    if database == "sqlite":
+        url = f"sqlite:///{tmp_path / 'antrean.sqlite3'}"
+        subprocess.run([sys.executable, "-m", "antrean", "db", "upgrade"], cwd=ROOT, env={**os.environ, **_env(url)})
+    else:
+        url = request.getfixturevalue("postgres_url")
+    first = Process(["worker"], _env(url))
+    processes.append(first)
+    assert first.wait_for(ACTIVE, 30), first.output()
+    second = Process(["worker"], _env(url))
+    processes.append(second)
+    assert second.wait_for("waiting to become the active one", 30), second.output()
+    assert not second.wait_for(ACTIVE, 4), "two workers active at once:\n" + second.output()
+    if database == "postgres":
+        assert _lock_holders(url) == 1
+
+    killed_at = time.monotonic()
+    first.popen.send_signal(signal.SIGKILL)
+    first.popen.wait()
+    assert second.wait_for(ACTIVE, 15), second.output()
+    took = time.monotonic() - killed_at
+    assert took < 10, f"the standby took {took:.1f} s to take over"
+    if database == "postgres":
+        assert _lock_holders(url) == 1
+    assert second.stop() == 0, second.output()
+
+
+async def test_the_worker_gives_lapsed_holds_back_and_schedules_the_weekly_release_without_cron(
+    runtime: Runtime, vault: Vault, clock: FixedClock, database_url: str
+) -> None:
+    await _lapsed_hold(runtime, vault, clock)
+    clock.advance(timedelta(days=2, hours=18))  # Monday 30 Nov, 09:06: the next window opens Friday 4 Dec
+    async with runtime.reader() as uow:
+        (office,) = await uow.offices.list()
+        assert office.id is not None
+        before = await uow.slots.existing_days(office.id, [date(2026, 12, 7) + timedelta(days=i) for i in range(5)])
+    assert before == set() and await _taken(runtime) == 2
+
+    stop = asyncio.Event()
+    settings = Settings(database_url=database_url, environment="test", secret_key=SECRET)
+    working = asyncio.create_task(run_worker(settings, clock, stop, retry=0.05))
+    try:
+        for _ in range(400):
+            async with runtime.reader() as uow:
+                week = [date(2026, 12, 7) + timedelta(days=i) for i in range(5)]
+                released = await uow.slots.existing_days(office.id, week)
+            if released and await _taken(runtime) == 0:
+                break
+            await asyncio.sleep(0.025)
+    finally:
+        stop.set()
+        await asyncio.wait_for(working, 10)
+    # The days the next window (Friday 4 Dec 14:00 WIB) will open: the working week after it.
+    assert released == {date(2026, 12, 7) + timedelta(days=i) for i in range(5)}
+    assert await _taken(runtime) == 0
+
+
+@pytest.mark.postgres
+async def test_a_worker_whose_database_session_ends_stops_its_jobs_and_takes_the_lock_again(
+    postgres_url: str, clock: FixedClock
+) -> None:
+    stop = asyncio.Event()
+    settings = Settings(database_url=postgres_url, environment="test", secret_key=SECRET)
+    working = asyncio.create_task(run_worker(settings, clock, stop, retry=0.1))
+    try:
+        for _ in range(100):
+            if _lock_holders(postgres_url) == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert _lock_holders(postgres_url) == 1
+        engine = create_engine(make_url(postgres_url).set(drivername="postgresql+psycopg"))
+        with engine.connect() as conn:
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = :low"),
+                {"low": LOCK_KEY & 0xFFFFFFFF},
+            )
+        engine.dispose()
+        await asyncio.sleep(0.3)
+        for _ in range(100):
+            if _lock_holders(postgres_url) == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert _lock_holders(postgres_url) == 1, "the worker did not take the lock again"
+        assert not working.done()
+    finally:
+        stop.set()
+        await asyncio.wait_for(working, 10)
+
+
+@pytest.mark.redis
+async def test_four_web_workers_run_no_background_job_and_the_worker_does(
+    runtime: Runtime, vault: Vault, clock: FixedClock, database_url: str, redis_url: str, processes: list[Process]
+) -> None:
+    await _lapsed_hold(runtime, vault, clock)
+    env = _env(database_url, ANTREAN_WEB_WORKERS="4", ANTREAN_REDIS_URL=redis_url, ANTREAN_WEB_PORT=str(_free_port()))
+    web = Process(["web"], env)
+    processes.append(web)
+    # Every one of the four processes up, then longer than the sweep's interval (5 s) for a sweep to show.
+    assert await asyncio.to_thread(web.wait_for, "Application startup complete", 90, times=4), web.output()
+    await asyncio.sleep(7)
+    assert await _taken(runtime) == 2, "a web worker swept the holds"
+
+    worker = Process(["worker"], env)
+    processes.append(worker)
+    for _ in range(300):
+        if await _taken(runtime) == 0:
+            break
+        await asyncio.sleep(0.1)
+    assert await _taken(runtime) == 0, worker.output()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
