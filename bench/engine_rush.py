@@ -36,6 +36,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import itertools
+
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
@@ -43,7 +45,7 @@ from core.clock import FixedClock
 from core.config import Settings
 from core.crypto import Vault
 from core.domain.booking import SlotFull
-from core.domain.offices import Office, OfficeKind, SlotTime
+from core.domain.offices import MAX_SLOT_CAPACITY, Office, OfficeKind, SlotTime
 from core.persistence.tables import accounts, applicants
 from core.runtime import open_runtime, upgrade_database
 from core.services import offices, release
@@ -53,7 +55,21 @@ POSTGRES_URL = os.environ.get("ANTREAN_TEST_POSTGRES_URL", "postgresql://postgre
 JAKARTA = ZoneInfo("Asia/Jakarta")
 NOW = datetime(2026, 11, 27, 14, 0, 5, tzinfo=JAKARTA)  # five seconds into a Friday opening
 DAY = date(2026, 11, 30)
-SLOTS = 10
+SLOTS = 10  # at least; more when the places would not fit in ten slots of the largest capacity allowed
+
+
+def slot_count(places: int) -> int:
+    """Ten slots, or as many as `places` needs at MAX_SLOT_CAPACITY each (a domain rule since the staff desk)."""
+    return max(SLOTS, -(-places // MAX_SLOT_CAPACITY))
+
+
+def slot_times(n: int) -> list[tuple[dtime, dtime]]:
+    """`n` arrival slots from 07:00, an hour each while they fit before 23:00, shorter beyond."""
+    minutes = 60 if n <= 16 else 960 // n
+    starts = [7 * 60 + i * minutes for i in range(n + 1)]
+    return [(dtime(a // 60, a % 60), dtime(b // 60, b % 60)) for a, b in itertools.pairwise(starts)]
+
+
 SECRET = "bench-secret-0123456789abcdef"
 
 
@@ -151,7 +167,8 @@ def seed_accounts(url: str, sizes: list[int]) -> list[tuple[int, list[int]]]:
 async def engine_run(url: str, places: int, concurrency: int, seed: int) -> tuple[Figures, dict[str, int]]:
     clock = FixedClock(NOW)
     settings = Settings(database_url=url, environment="test", secret_key=SECRET)
-    per_slot = places // SLOTS
+    n_slots = slot_count(places)
+    per_slot = places // n_slots
     office = Office(
         code="RUSH",
         kind=OfficeKind.KANIM,
@@ -161,7 +178,7 @@ async def engine_run(url: str, places: int, concurrency: int, seed: int) -> tupl
         city="Jakarta Selatan",
         address="Jalan Uji No. 1",
         timezone="Asia/Jakarta",
-        slots=tuple(SlotTime(dtime(7 + i), dtime(8 + i), per_slot) for i in range(SLOTS)),
+        slots=tuple(SlotTime(start, end, per_slot) for start, end in slot_times(n_slots)),
     )
     people = seed_accounts(url, parties(places, seed))
     rng = random.Random(seed)
@@ -182,7 +199,7 @@ async def engine_run(url: str, places: int, concurrency: int, seed: int) -> tupl
                 account_id, ids = queue.get_nowait()
                 slot = rng.choice(slot_ids)
                 started = time.perf_counter()
-                for _ in range(SLOTS):
+                for _ in range(n_slots):
                     try:
                         hold = await rt.desk.hold(account_id, slot, ids, ["new"] * len(ids), f"rush-{account_id}")
                         await rt.desk.confirm(account_id, hold.booking_id)
@@ -226,15 +243,16 @@ def raw_sqlite(path: str, places: int, seed: int) -> Figures:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("CREATE TABLE raw_slots (id INTEGER PRIMARY KEY, remaining INTEGER NOT NULL CHECK (remaining >= 0))")
     conn.execute("CREATE TABLE raw_bookings (id INTEGER PRIMARY KEY, slot_id INTEGER NOT NULL, party INTEGER NOT NULL)")
-    conn.executemany("INSERT INTO raw_slots VALUES (?, ?)", [(i, places // SLOTS) for i in range(SLOTS)])
+    n_slots = slot_count(places)
+    conn.executemany("INSERT INTO raw_slots VALUES (?, ?)", [(i, places // n_slots) for i in range(n_slots)])
     rng = random.Random(seed)
     latencies: list[float] = []
     started = time.perf_counter()
     for n in parties(places, seed):
-        slot = rng.randrange(SLOTS)
+        slot = rng.randrange(n_slots)
         t0 = time.perf_counter()
-        for k in range(SLOTS):
-            s = (slot + k) % SLOTS
+        for k in range(n_slots):
+            s = (slot + k) % n_slots
             conn.execute("BEGIN IMMEDIATE")
             if conn.execute(
                 "UPDATE raw_slots SET remaining = remaining - ? WHERE id = ? AND remaining >= ?", (n, s, n)
@@ -254,14 +272,17 @@ async def raw_postgres(url: str, places: int, concurrency: int, seed: int) -> Fi
 
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     pool = await asyncpg.create_pool(dsn, min_size=concurrency, max_size=concurrency)
+    n_slots = slot_count(places)
     async with pool.acquire() as conn:
         await conn.execute(
             "CREATE TABLE raw_slots (id INTEGER PRIMARY KEY, remaining INTEGER NOT NULL CHECK (remaining >= 0));"
             "CREATE TABLE raw_bookings (id SERIAL PRIMARY KEY, slot_id INTEGER NOT NULL, party INTEGER NOT NULL);"
         )
-        await conn.executemany("INSERT INTO raw_slots VALUES ($1, $2)", [(i, places // SLOTS) for i in range(SLOTS)])
+        await conn.executemany(
+            "INSERT INTO raw_slots VALUES ($1, $2)", [(i, places // n_slots) for i in range(n_slots)]
+        )
     rng = random.Random(seed)
-    todo = [(n, rng.randrange(SLOTS)) for n in parties(places, seed)]
+    todo = [(n, rng.randrange(n_slots)) for n in parties(places, seed)]
     queue: asyncio.Queue[tuple[int, int]] = asyncio.Queue()
     for item in todo:
         queue.put_nowait(item)
@@ -272,8 +293,8 @@ async def raw_postgres(url: str, places: int, concurrency: int, seed: int) -> Fi
             while not queue.empty():
                 n, slot = queue.get_nowait()
                 t0 = time.perf_counter()
-                for k in range(SLOTS):
-                    s = (slot + k) % SLOTS
+                for k in range(n_slots):
+                    s = (slot + k) % n_slots
                     async with conn.transaction():
                         done = await conn.execute(
                             "UPDATE raw_slots SET remaining = remaining - $1 WHERE id = $2 AND remaining >= $1",

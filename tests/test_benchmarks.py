@@ -1,0 +1,66 @@
+"""Every benchmark under bench/ runs with tiny arguments and ends with its JSON line, so none breaks unnoticed.
+
+These check that a benchmark works, not how fast anything is: speed is for the benchmarks themselves to print.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.domain.offices import Office, OfficeKind, SlotTime
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+
+TINY = {
+    "bot_rush.py": ["--applicants", "20", "--places", "15", "--think", "0"],
+    "daily_list_pdf.py": ["--runs", "3", "--applicants", "10"],
+    "engine_rush.py": ["--db", "both", "--places", "200", "--rounds", "1"],
+    "proof_pdf.py": ["--proofs", "3"],
+}
+NEEDS_POSTGRES = {"engine_rush.py"}
+
+
+def test_every_benchmark_has_its_tiny_arguments_here() -> None:
+    assert {p.name for p in BENCH.glob("*.py") if p.name != "__init__.py"} == set(TINY)
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=[pytest.mark.postgres] if n in NEEDS_POSTGRES else []) for n in sorted(TINY)]
+)
+def test_the_benchmark_runs_with_tiny_arguments_and_ends_with_a_json_line_of_its_figures(
+    name: str, request: pytest.FixtureRequest
+) -> None:
+    if name in NEEDS_POSTGRES:
+        request.getfixturevalue("postgres_url")  # skips, or fails in CI, with the reason when there is no server
+    done = subprocess.run(
+        [sys.executable, str(BENCH / name), *TINY[name]], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert isinstance(figures, dict) and figures
+
+
+def test_the_engine_rush_default_of_twenty_thousand_places_fits_the_slot_capacity_rule() -> None:
+    sys.path.insert(0, str(ROOT))
+    from bench.engine_rush import slot_count, slot_times
+
+    n = slot_count(20_000)
+    slots = tuple(SlotTime(start, end, 20_000 // n) for start, end in slot_times(n))
+    office = Office(
+        code="RUSH",
+        kind=OfficeKind.KANIM,
+        name="Kantor Imigrasi Uji Beban",
+        kanwil="Kanwil DKI Jakarta",
+        province="DKI Jakarta",
+        city="Jakarta Selatan",
+        address="Jalan Uji No. 1",
+        timezone="Asia/Jakarta",
+        slots=slots,
+    )
+    assert sum(s.capacity for s in office.slots) == 20_000
