@@ -1,4 +1,5 @@
-# One image for every door of Antrean: the command line, the bot workers and the web app.
+# One image for every process of Antrean: the command line, the bot, the web workers and the background worker.
+# The dev tools (devtools/: the Bot API stand-in, the playground, the demo's data) are left out.
 FROM python:3.11-slim
 WORKDIR /app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ANTREAN_ENVIRONMENT=production
@@ -6,9 +7,13 @@ COPY pyproject.toml README.md alembic.ini ./
 COPY core core
 COPY bot bot
 COPY web web
+COPY antrean antrean
 COPY migrations migrations
 COPY locales locales
 # Editable, so the package finds migrations/ beside it.
 RUN pip install --no-cache-dir -e . && pybabel compile -d locales -D messages
+# Not root: the processes need to write nothing but what a volume gives them.
+RUN useradd --system --uid 10001 --home-dir /app antrean
+USER antrean
 # The schema is brought up to date by `antrean db upgrade` before the workers start.
 CMD ["antrean", "--help"]
