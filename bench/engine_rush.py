@@ -164,12 +164,10 @@ def seed_accounts(url: str, sizes: list[int]) -> list[tuple[int, list[int]]]:
     return out
 
 
-async def engine_run(url: str, places: int, concurrency: int, seed: int) -> tuple[Figures, dict[str, int]]:
-    clock = FixedClock(NOW)
-    settings = Settings(database_url=url, environment="test", secret_key=SECRET)
+def rush_office(places: int) -> Office:
+    """The office of the rush: `places` spread evenly over its slots of one day."""
     n_slots = slot_count(places)
-    per_slot = places // n_slots
-    office = Office(
+    return Office(
         code="RUSH",
         kind=OfficeKind.KANIM,
         name="Kantor Imigrasi Uji Beban",
@@ -178,8 +176,15 @@ async def engine_run(url: str, places: int, concurrency: int, seed: int) -> tupl
         city="Jakarta Selatan",
         address="Jalan Uji No. 1",
         timezone="Asia/Jakarta",
-        slots=tuple(SlotTime(start, end, per_slot) for start, end in slot_times(n_slots)),
+        slots=tuple(SlotTime(start, end, places // n_slots) for start, end in slot_times(n_slots)),
     )
+
+
+async def engine_run(url: str, places: int, concurrency: int, seed: int) -> tuple[Figures, dict[str, int]]:
+    clock = FixedClock(NOW)
+    settings = Settings(database_url=url, environment="test", secret_key=SECRET)
+    n_slots = slot_count(places)
+    office = rush_office(places)
     people = seed_accounts(url, parties(places, seed))
     rng = random.Random(seed)
     async with open_runtime(settings, clock, pool_size=concurrency) as rt:

@@ -1029,17 +1029,19 @@ class BotApiStandin:
         chat = self._reachable_chat(params)
         text, parse_mode, plain = _text_of(params)
         markup = _check_markup(params.get("reply_markup"), inline_only=False)
-        message = _Message(
+        return self._post(
+            chat, self._from_bot(chat, request, text=text, parse_mode=parse_mode, plain=plain, reply_markup=markup)
+        )
+
+    def _from_bot(self, chat: _Chat, request: _Request, **content: Any) -> _Message:
+        """A new message of the bot's in `chat`, numbered and dated as Telegram does."""
+        return _Message(
             message_id=chat.next_message_id(),
             chat=chat.as_chat(),
             sender=self._bot_user(request.token),
             date=int(time.time()),
-            text=text,
-            parse_mode=parse_mode,
-            plain=plain,
-            reply_markup=markup,
+            **content,
         )
-        return self._post(chat, message)
 
     def _message_to_edit(self, params: Json) -> _Message:
         if params.get("inline_message_id"):
@@ -1104,11 +1106,9 @@ class BotApiStandin:
         if caption_plain is not None and _utf16_len(caption_plain) > MAX_CAPTION:
             raise _bad("message caption is too long")
         markup = _check_markup(params.get("reply_markup"), inline_only=False)
-        message = _Message(
-            message_id=chat.next_message_id(),
-            chat=chat.as_chat(),
-            sender=self._bot_user(request.token),
-            date=int(time.time()),
+        message = self._from_bot(
+            chat,
+            request,
             parse_mode=parse_mode,
             caption=caption,
             caption_plain=caption_plain,

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from core.domain.offices import Office, OfficeKind, SlotTime
-
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 
@@ -48,19 +46,6 @@ def test_the_benchmark_runs_with_tiny_arguments_and_ends_with_a_json_line_of_its
 
 def test_the_engine_rush_default_of_twenty_thousand_places_fits_the_slot_capacity_rule() -> None:
     sys.path.insert(0, str(ROOT))
-    from bench.engine_rush import slot_count, slot_times
+    from bench.engine_rush import rush_office
 
-    n = slot_count(20_000)
-    slots = tuple(SlotTime(start, end, 20_000 // n) for start, end in slot_times(n))
-    office = Office(
-        code="RUSH",
-        kind=OfficeKind.KANIM,
-        name="Kantor Imigrasi Uji Beban",
-        kanwil="Kanwil DKI Jakarta",
-        province="DKI Jakarta",
-        city="Jakarta Selatan",
-        address="Jalan Uji No. 1",
-        timezone="Asia/Jakarta",
-        slots=slots,
-    )
-    assert sum(s.capacity for s in office.slots) == 20_000
+    assert sum(s.capacity for s in rush_office(20_000).slots) == 20_000  # InvalidOffice before
