@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -13,6 +14,9 @@ from fastapi import APIRouter, Header, HTTPException, Request, status
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
+# No update Telegram sends comes near this: a message holds at most 4,096 characters of text (about 25 kB as
+# escaped JSON) plus its entities and the message it replies to. Anything larger is not an update of ours.
+MAX_UPDATE_BYTES = 1 << 20
 
 Feed = Callable[[dict[str, Any]], Awaitable[Any]]
 
@@ -40,7 +44,7 @@ def webhook_router(feed: Feed, secret: str) -> APIRouter:
     ) -> dict[str, bool]:
         if token is None or not secrets.compare_digest(token.encode(), secret.encode()):
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "not from Telegram")
-        update = await request.json()
+        update = _parsed(await _body(request))
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "not an update")
         task = asyncio.create_task(handle(update))
@@ -49,3 +53,25 @@ def webhook_router(feed: Feed, secret: str) -> APIRouter:
         return {"ok": True}
 
     return router
+
+
+async def _body(request: Request) -> bytes:
+    """The request's body, refused with 413 as soon as it is longer than any update (declared or streamed)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_UPDATE_BYTES:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "larger than any update")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_UPDATE_BYTES:
+            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "larger than any update")
+    return bytes(body)
+
+
+def _parsed(body: bytes) -> Any:
+    """JSON text in UTF-8, as Telegram sends it; anything else is a 400, never a server error."""
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # RecursionError: a document nested thousands of levels deep exhausts the parser's stack.
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "not an update") from None

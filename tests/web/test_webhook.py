@@ -81,3 +81,35 @@ async def test_a_post_without_telegrams_secret_is_refused_and_not_handled(served
 async def test_the_app_answers_a_health_check(served: Served) -> None:
     async with httpx.AsyncClient(base_url=served.url) as client:
         assert (await client.get("/health")).json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b'{"update_id": 1, "message": ', id="malformed JSON"),
+        pytest.param(b'{"update_id": 1, "text": "\xff\xfe"}', id="not UTF-8"),
+        pytest.param(b"[" * 100_000 + b"]" * 100_000, id="nested 100,000 deep"),
+        pytest.param(b'"just a string"', id="not an object"),
+        pytest.param(b'{"update_id": "one"}', id="no update id"),
+    ],
+)
+async def test_a_body_that_is_not_an_update_is_a_400_from_telegrams_own_address(served: Served, body: bytes) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": HOOK_SECRET, "Content-Type": "application/json"}
+    async with httpx.AsyncClient(base_url=served.url) as client:
+        response = await client.post(WEBHOOK_PATH, content=body, headers=headers)
+    assert response.status_code == 400
+
+
+async def test_a_body_larger_than_any_update_is_refused_before_it_is_read_whole(served: Served) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": HOOK_SECRET, "Content-Type": "application/json"}
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: the limit holds while streaming too
+        yield b'{"update_id": 1, "x": "'
+        for _ in range(40):
+            yield b"a" * (1 << 20)
+        yield b'"}'
+
+    async with httpx.AsyncClient(base_url=served.url) as client:
+        declared = await client.post(WEBHOOK_PATH, content=b"{" + b" " * (2 << 20) + b"}", headers=headers)
+        streamed = await client.post(WEBHOOK_PATH, content=chunks(), headers=headers)
+    assert declared.status_code == 413 and streamed.status_code == 413
