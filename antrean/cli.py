@@ -185,17 +185,34 @@ def worker() -> None:
     _run_until_signalled(lambda stop: run_worker(settings, SystemClock(), stop))
 
 
+DEMO_DATABASE = "sqlite:///var/demo.sqlite3"
+
+
 @cli.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="the web app's port")
 @click.option("--standin-port", type=click.IntRange(0, 65535), default=8081, show_default=True, help="the stand-in's")
-def demo(port: int, standin_port: int) -> None:
+@click.option(
+    "--database",
+    default=DEMO_DATABASE,
+    show_default=True,
+    help="the demo's own database (never the one ANTREAN_DATABASE_URL or .env names)",
+)
+def demo(port: int, standin_port: int, database: str) -> None:
     """Run everything on embedded defaults: stand-in Telegram, bot, worker, web app and playground."""
+    settings = _settings()
+    if settings.environment == "production":
+        # The demo plants logins whose password it prints and plays Telegram itself: never on a real deployment.
+        raise click.UsageError("the demo refuses ANTREAN_ENVIRONMENT=production: it plants known logins")
     try:
         from antrean.demo import run_demo
     except ImportError as err:  # the image leaves the dev tools out
         raise click.UsageError(f"the demo needs the development tools of a source checkout ({err.name})") from None
+    # Nothing of a real deployment's configuration: its own database, no Redis, no webhook, no real token.
+    own = settings.model_copy(
+        update={"database_url": database, "redis_url": None, "webhook_url": None, "webhook_secret": None}
+    )
     logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
-    asyncio.run(run_demo(_settings(), web_port=port, standin_port=standin_port))
+    asyncio.run(run_demo(own, web_port=port, standin_port=standin_port))
 
 
 # --- the database and the catalogue of offices -------------------------------------------------------------------

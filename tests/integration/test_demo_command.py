@@ -14,14 +14,22 @@ import httpx
 
 
 def test_the_demo_starts_everything_prints_its_addresses_and_logins_and_stops_on_sigterm(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "ANTREAN_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        "ANTREAN_ENVIRONMENT": "development",
-    }
+    real = tmp_path / "real.sqlite3"
+    env = {**os.environ, "ANTREAN_DATABASE_URL": f"sqlite:///{real}", "ANTREAN_ENVIRONMENT": "development"}
     env.pop("ANTREAN_BOT_TOKEN", None)  # the demo needs none
     demo = subprocess.Popen(
-        [sys.executable, "-m", "antrean", "demo", "--port", "0", "--standin-port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "antrean",
+            "demo",
+            "--port",
+            "0",
+            "--standin-port",
+            "0",
+            "--database",
+            f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        ],
         cwd=Path(__file__).resolve().parents[2],
         env=env,
         stdout=subprocess.PIPE,
@@ -51,3 +59,26 @@ def test_the_demo_starts_everything_prints_its_addresses_and_logins_and_stops_on
         demo.send_signal(signal.SIGTERM)
         code = demo.wait(timeout=30)
     assert code == 0
+    assert (tmp_path / "demo.sqlite3").exists() and not real.exists()  # never the database the environment names
+
+
+def test_the_demo_refuses_a_production_configuration_and_touches_no_database(tmp_path: Path) -> None:
+    real = tmp_path / "real.sqlite3"
+    env = {
+        **os.environ,
+        "ANTREAN_DATABASE_URL": f"sqlite:///{real}",
+        "ANTREAN_ENVIRONMENT": "production",
+        "ANTREAN_SECRET_KEY": "a-real-production-secret-0123456789",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "antrean", "demo", "--port", "0", "--standin-port", "0"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and not real.exists()
+    assert (
+        done.stderr.strip() == "antrean demo: the demo refuses ANTREAN_ENVIRONMENT=production: it plants known logins"
+    )
