@@ -171,7 +171,9 @@ def web() -> None:
         host=settings.web_host,
         port=settings.web_port,
         workers=settings.web_workers,
-        proxy_headers=True,
+        # uvicorn trusts forwarded headers from 127.0.0.1 unless told otherwise: only from the proxies named.
+        proxy_headers=settings.forwarded_allow_ips is not None,
+        forwarded_allow_ips=settings.forwarded_allow_ips or "",
     )
 
 

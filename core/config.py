@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)
     web_workers: int = Field(default=1, ge=1, le=64)
+    # The proxies whose X-Forwarded-For / -Proto `antrean web` believes, comma-separated ("10.0.0.5,10.0.0.6", or
+    # "*" behind a proxy that strips the headers clients send). None: the client's own address counts, so nobody
+    # can pick the address the sign-in throttle sees by sending the header.
+    forwarded_allow_ips: str | None = None
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
