@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.crypto import Vault
+from core.domain.accounts import Account, SavedApplicant
 from core.domain.booking import DateNotBookable
 from core.domain.calendar import Closure, ClosureKind, DayState, NewSlot
 from core.domain.identity import KkWrongLength, NikBirthDateMismatch, NikUnknownProvince, NikWrongLength
@@ -621,7 +622,7 @@ async def register(
 
 
 def _stored_values(uow: FakeUnitOfWork) -> list[object]:
-    records = [*uow.store.accounts.values(), *uow.store.applicants.values()]
+    records: list[Account | SavedApplicant] = [*uow.store.accounts.values(), *uow.store.applicants.values()]
     return [getattr(r, f.name) for r in records for f in fields(r)]
 
 

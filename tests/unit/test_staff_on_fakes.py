@@ -44,7 +44,12 @@ async def test_a_staff_account_is_made_signs_in_and_is_audited(uow: FakeUnitOfWo
     made = await _create(uow, passwords, " Petugas ")
 
     assert uow.committed
-    assert (made.username, made.display_name, made.role, made.office_ids) == ("petugas", "petugas", Role.OFFICE, {1})
+    assert (made.username, made.display_name, made.role, made.office_ids) == (
+        "petugas",
+        "petugas",
+        Role.OFFICE,
+        frozenset({1}),
+    )
     assert await staff.authenticate(uow, passwords, "PETUGAS", "kata-sandi-panjang") == made
     assert await staff.authenticate(uow, passwords, "petugas", "salah-kata-sandi") is None
     [entry] = await audit.recent(uow)
@@ -134,12 +139,15 @@ async def test_a_family_member_saved_concurrently_loses_to_the_unique_index_clea
         language="id",
         now=FRIDAY_AFTERNOON,
     )
-    add = {"account_id": account.id, "full_name": "Adi", "nik": nik, "birth_date": born, "now": FRIDAY_AFTERNOON}
-    await accounts.add_family_member(uow, vault, **add)
+    await accounts.add_family_member(
+        uow, vault, account_id=account.id, full_name="Adi", nik=nik, birth_date=born, now=FRIDAY_AFTERNOON
+    )
     uow.accounts = RacingAccountRepository(uow.store)
 
     with pytest.raises(ApplicantAlreadySaved):
-        await accounts.add_family_member(uow, vault, **add)
+        await accounts.add_family_member(
+            uow, vault, account_id=account.id, full_name="Adi", nik=nik, birth_date=born, now=FRIDAY_AFTERNOON
+        )
 
     assert not uow.committed
     assert len(uow.store.applicants) == 2
