@@ -57,6 +57,3 @@ class Passwords:
             return bool(self._hasher.verify(stored, password))
         except (VerifyMismatchError, InvalidHashError):
             return False
-
-    def needs_rehash(self, stored: str) -> bool:
-        return bool(self._hasher.check_needs_rehash(stored))

@@ -1,57 +1,61 @@
-"""An in-memory unit of work for use-case tests: the repositories' contract without a database."""
+"""An in-memory unit of work for use-case tests: the repositories' contract without a database.
+
+The fakes keep domain records in dicts. What the database enforces and the use cases rely on is written out
+below as each fake's contract (which values are unique, what is refused), raising the domain error the real
+repository raises for it; tests/integration/test_repository_contracts.py runs the same checks on both.
+"""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, NoReturn, Self, cast
+from typing import TYPE_CHECKING, Any, NoReturn, Self
 
-from sqlalchemy import Row, Table, UniqueConstraint
-from sqlalchemy.engine import result_tuple
-from sqlalchemy.exc import CompileError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.schema import ScalarElementColumnDefault
-
-from core.domain.calendar import SlotState
+from core.domain.accounts import Account, ApplicantAlreadySaved, NewApplicant, NikOwnsAnotherAccount, SavedApplicant
+from core.domain.audit import AuditEntry
+from core.domain.calendar import NewSlot, ReleasedSlot, SlotState
 from core.domain.offices import Office, format_working_days, parse_working_days
-from core.persistence import tables
+from core.domain.staff import InvalidStaffAccount, Role, StaffRecord
 from core.persistence.repositories import (
     AccountRepository,
     AuditRepository,
     BookingRepository,
-    NewSlot,
     OfficeDayRepository,
     OfficeRepository,
     SlotRepository,
     StaffRepository,
 )
-from core.persistence.tables import UtcDateTime
 
 if TYPE_CHECKING:
     from core.services.uow import UnitOfWork
 
 
+class ConstraintViolation(Exception):
+    """A write the database refuses and no use case expects (the real path raises SQLAlchemy's IntegrityError)."""
+
+
 @dataclass
 class FakeStore:
-    """The tables the fakes keep: rows as dicts keyed by id, offices as domain objects."""
+    """What the fakes keep: domain records by id (offices, closures and overrides by their natural keys)."""
 
     offices: dict[int, Office] = field(default_factory=dict)
     closures: dict[tuple[int, date], str] = field(default_factory=dict)
     capacity_overrides: dict[tuple[int, date, time], int] = field(default_factory=dict)
-    slots: dict[int, dict[str, Any]] = field(default_factory=dict)
-    accounts: dict[int, dict[str, Any]] = field(default_factory=dict)
-    applicants: dict[int, dict[str, Any]] = field(default_factory=dict)
-    audit: list[dict[str, Any]] = field(default_factory=list)
+    slots: dict[int, ReleasedSlot] = field(default_factory=dict)
+    accounts: dict[int, Account] = field(default_factory=dict)
+    applicants: dict[int, SavedApplicant] = field(default_factory=dict)
+    staff: dict[int, StaffRecord] = field(default_factory=dict)
+    staff_offices: dict[int, frozenset[int]] = field(default_factory=dict)
+    audit: dict[int, AuditEntry] = field(default_factory=dict)
     last_ids: dict[str, int] = field(default_factory=dict)
-    # The keys each unique constraint has seen, by table and columns: a unique index, as in the database.
-    unique_keys: dict[tuple[str, tuple[str, ...]], set[tuple[Any, ...]]] = field(default_factory=dict)
 
-    def next_id(self, table: str) -> int:
-        self.last_ids[table] = self.last_ids.get(table, 0) + 1
-        return self.last_ids[table]
+    def next_id(self, kind: str) -> int:
+        self.last_ids[kind] = self.last_ids.get(kind, 0) + 1
+        return self.last_ids[kind]
 
 
 class _NotFaked:
@@ -64,72 +68,20 @@ class _NotFaked:
         raise NotImplementedError(f"the fake {self._repository} repository does not implement this query")
 
 
-def _no_connection(repository: str) -> AsyncConnection:
-    return cast(AsyncConnection, _NotFaked(repository))
+def _no_connection(repository: str) -> Any:
+    return _NotFaked(repository)
 
 
-def _insert(store: FakeStore, table: Table, values: dict[str, Any]) -> dict[str, Any]:
-    """A row as the database would store it: defaults filled, instants in UTC, constraints kept."""
-    rows: dict[int, dict[str, Any]] = getattr(store, table.name)
-    unknown = set(values) - set(table.columns.keys())
-    if unknown:
-        raise CompileError(f"Unconsumed column names: {', '.join(sorted(unknown))}")
-    row: dict[str, Any] = {}
-    for column in table.columns:
-        if column.name in values:
-            value = values[column.name]
-        elif column.primary_key:
-            value = store.next_id(table.name)
-        elif isinstance(column.default, ScalarElementColumnDefault):
-            value = column.default.arg
-        else:
-            value = None
-        if value is None and not column.nullable:
-            raise _integrity(table, f"NOT NULL constraint failed: {table.name}.{column.name}")
-        if isinstance(column.type, UtcDateTime) and value is not None:
-            if value.tzinfo is None:
-                raise ValueError("naive datetimes are refused: every instant carries its zone")
-            value = value.astimezone(UTC)
-        row[column.name] = value
-    keys: list[tuple[set[tuple[Any, ...]], tuple[Any, ...]]] = []
-    for constraint in table.constraints:
-        if isinstance(constraint, UniqueConstraint):
-            names = tuple(c.name for c in constraint.columns)
-            seen = store.unique_keys.setdefault((table.name, names), set())
-            key = tuple(row[n] for n in names)
-            if None in key:  # NULLs never collide in a unique index
-                continue
-            if key in seen:
-                raise _integrity(table, f"UNIQUE constraint failed: {table.name}.{', '.join(names)}")
-            keys.append((seen, key))
-    for seen, key in keys:
-        seen.add(key)
-    rows[row["id"]] = row
-    return row
-
-
-def _integrity(table: Table, message: str) -> IntegrityError:
-    return IntegrityError(f"INSERT INTO {table.name}", None, Exception(message))
-
-
-def _row(table: Table, values: dict[str, Any]) -> Row[Any]:
-    names = list(table.columns.keys())
-    return result_tuple(names)(values[n] for n in names)
-
-
-def _slot_state(row: dict[str, Any]) -> SlotState:
-    return SlotState(
-        row["id"],
-        row["start_time"],
-        row["end_time"],
-        row["capacity"],
-        row["taken"],
-        row["bookable_from"],
-        row["bookable_until"],
-    )
+def _utc(value: datetime) -> datetime:
+    """An instant as the database reads it back: in UTC; a naive one is refused, as by the real column type."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are refused: every instant carries its zone")
+    return value.astimezone(UTC)
 
 
 class FakeOfficeRepository(OfficeRepository):
+    """Contract: one office per code; a capacity is never negative."""
+
     def __init__(self, store: FakeStore) -> None:
         self._conn = _no_connection("office")
         self._store = store
@@ -175,101 +127,129 @@ class FakeOfficeRepository(OfficeRepository):
 
     async def set_capacity_override(self, office_id: int, day: date, start: time, capacity: int) -> None:
         if capacity < 0:
-            raise _integrity(tables.capacity_overrides, "CHECK constraint failed: capacity")
+            raise ConstraintViolation("CHECK constraint failed: capacity_overrides.capacity >= 0")
         self._store.capacity_overrides[(office_id, day, start)] = capacity
 
 
 class FakeSlotRepository(SlotRepository):
+    """Contract: one slot per office, date and start time; `taken` never above `capacity`."""
+
     def __init__(self, store: FakeStore) -> None:
         self._conn = _no_connection("slot")
         self._store = store
 
-    def _rows(self, office_id: int) -> list[dict[str, Any]]:
-        rows = (r for r in self._store.slots.values() if r["office_id"] == office_id)
-        return sorted(rows, key=lambda r: (r["day"], r["start_time"]))
+    def _of(self, office_id: int) -> list[ReleasedSlot]:
+        mine = (s for s in self._store.slots.values() if s.office_id == office_id)
+        return sorted(mine, key=lambda s: (s.day, s.state.start))
 
     async def in_range(self, office_id: int, first: date, last: date) -> dict[date, list[SlotState]]:
         out: dict[date, list[SlotState]] = {}
-        for r in self._rows(office_id):
-            if first <= r["day"] <= last:
-                out.setdefault(r["day"], []).append(_slot_state(r))
+        for s in self._of(office_id):
+            if first <= s.day <= last:
+                out.setdefault(s.day, []).append(s.state)
         return out
 
-    async def get(self, slot_id: int) -> tuple[int, date, SlotState] | None:
-        r = self._store.slots.get(slot_id)
-        return None if r is None else (r["office_id"], r["day"], _slot_state(r))
+    async def get(self, slot_id: int) -> ReleasedSlot | None:
+        return self._store.slots.get(slot_id)
 
     async def existing_days(self, office_id: int, days: Sequence[date]) -> set[date]:
-        return {r["day"] for r in self._rows(office_id) if r["day"] in days}
+        return {s.day for s in self._of(office_id) if s.day in days}
 
     async def add(self, new: Sequence[NewSlot]) -> int:
-        for s in new:
-            _insert(
-                self._store,
-                tables.slots,
-                {
-                    "office_id": s.office_id,
-                    "day": s.day,
-                    "start_time": s.start,
-                    "end_time": s.end,
-                    "capacity": s.capacity,
-                    "taken": 0,
-                    "queue_seq": 0,
-                    "bookable_from": s.bookable_from,
-                    "bookable_until": s.bookable_until,
-                },
-            )
+        taken = {(s.office_id, s.day, s.state.start) for s in self._store.slots.values()}
+        for n in new:
+            if (n.office_id, n.day, n.start) in taken:
+                raise ConstraintViolation("UNIQUE constraint failed: slots.office_id, slots.day, slots.start_time")
+            taken.add((n.office_id, n.day, n.start))
+        for n in new:
+            slot_id = self._store.next_id("slots")
+            state = SlotState(slot_id, n.start, n.end, n.capacity, 0, _utc(n.bookable_from), _utc(n.bookable_until))
+            self._store.slots[slot_id] = ReleasedSlot(n.office_id, n.day, state)
         return len(new)
 
     async def open_now(self, office_id: int, days: Sequence[date], now: datetime, until: datetime) -> int:
         """Open already scheduled slots of these days for booking from `now` until `until` (a release by hand)."""
         # The same condition as the real UPDATE: every slot that closes before `until`, opened no later than now.
-        rows = [r for r in self._rows(office_id) if r["day"] in days and r["bookable_until"] < until]
-        for r in rows:
-            r["bookable_from"] = min(r["bookable_from"], now.astimezone(UTC))
-            r["bookable_until"] = until.astimezone(UTC)
-        return len(rows)
+        changed = [s for s in self._of(office_id) if s.day in days and s.state.bookable_until < until]
+        for s in changed:
+            state = replace(s.state, bookable_from=min(s.state.bookable_from, _utc(now)), bookable_until=_utc(until))
+            self._store.slots[state.slot_id] = replace(s, state=state)
+        return len(changed)
 
     async def set_capacity(self, slot_id: int, capacity: int) -> bool:
         """Change a released slot's capacity; never below what is already taken."""
-        r = self._store.slots.get(slot_id)
-        if r is None or r["taken"] > capacity:
+        s = self._store.slots.get(slot_id)
+        if s is None or s.state.taken > capacity:
             return False
-        r["capacity"] = capacity
+        self._store.slots[slot_id] = replace(s, state=replace(s.state, capacity=capacity))
         return True
 
 
 class FakeAccountRepository(AccountRepository):
+    """Contract: one account per Telegram user and owner NIK; each NIK saved once per account."""
+
+    # The refusals are the real repository's: NikOwnsAnotherAccount from `add`, ApplicantAlreadySaved from
+    # `add_applicant`; an applicant of an account that does not exist is a ConstraintViolation.
+
     def __init__(self, store: FakeStore) -> None:
         self._conn = _no_connection("account")
         self._store = store
 
-    async def by_telegram_user(self, telegram_user_id: int) -> Row[Any] | None:
-        found = (a for a in self._store.accounts.values() if a["telegram_user_id"] == telegram_user_id)
-        return next((_row(tables.accounts, a) for a in found), None)
+    async def by_telegram_user(self, telegram_user_id: int) -> Account | None:
+        return next((a for a in self._store.accounts.values() if a.telegram_user_id == telegram_user_id), None)
 
-    async def get(self, account_id: int) -> Row[Any] | None:
-        a = self._store.accounts.get(account_id)
-        return None if a is None else _row(tables.accounts, a)
+    async def get(self, account_id: int) -> Account | None:
+        return self._store.accounts.get(account_id)
 
     async def owner_hash_taken(self, nik_hash: str) -> bool:
-        return any(a["owner_nik_hash"] == nik_hash for a in self._store.accounts.values())
+        return any(a.owner_nik_hash == nik_hash for a in self._store.accounts.values())
 
-    async def add(self, values: dict[str, Any]) -> int:
-        return int(_insert(self._store, tables.accounts, values)["id"])
+    async def add(
+        self,
+        *,
+        telegram_user_id: int,
+        owner_nik_hash: str,
+        kk_hash: str,
+        kk_enc: bytes,
+        kk_masked: str,
+        phone: str | None,
+        language: str,
+        consented_at: datetime,
+        created_at: datetime,
+    ) -> Account:
+        """A new account; NikOwnsAnotherAccount if the owner's NIK (or the Telegram account) has one already."""
+        for a in self._store.accounts.values():
+            if a.owner_nik_hash == owner_nik_hash or a.telegram_user_id == telegram_user_id:
+                raise NikOwnsAnotherAccount()
+        account = Account(
+            self._store.next_id("accounts"), telegram_user_id, owner_nik_hash, kk_hash, kk_enc, kk_masked, phone,
+            language, None, _utc(consented_at), _utc(created_at),
+        )  # fmt: skip
+        self._store.accounts[account.id] = account
+        return account
 
     async def set_language(self, account_id: int, language: str) -> None:
-        self._store.accounts[account_id]["language"] = language
+        self._store.accounts[account_id] = replace(self._store.accounts[account_id], language=language)
 
-    async def add_applicant(self, values: dict[str, Any]) -> int:
-        if values.get("account_id") not in self._store.accounts:
-            raise _integrity(tables.applicants, "FOREIGN KEY constraint failed")
-        return int(_insert(self._store, tables.applicants, values)["id"])
+    async def add_applicant(self, account_id: int, applicant: NewApplicant, *, is_owner: bool) -> SavedApplicant:
+        """Saves a person on the account; ApplicantAlreadySaved if their NIK is on it already."""
+        if account_id not in self._store.accounts:
+            raise ConstraintViolation("FOREIGN KEY constraint failed: applicants.account_id")
+        a = applicant
+        for saved in self._store.applicants.values():
+            if saved.account_id == account_id and saved.nik_hash == a.nik_hash:
+                raise ApplicantAlreadySaved()
+        record = SavedApplicant(
+            self._store.next_id("applicants"), account_id, is_owner, a.full_name, a.nik_hash, a.nik_enc,
+            a.nik_masked, a.birth_date, a.gender, _utc(a.created_at),
+        )  # fmt: skip
+        self._store.applicants[record.id] = record
+        return record
 
-    async def applicants(self, account_id: int) -> list[Any]:
-        mine = (a for a in self._store.applicants.values() if a["account_id"] == account_id)
-        ordered = sorted(mine, key=lambda a: (not a["is_owner"], a["id"]))
-        return [_row(tables.applicants, a) for a in ordered]
+    async def applicants(self, account_id: int) -> list[SavedApplicant]:
+        """The owner first, then family members in the order they were saved."""
+        mine = (a for a in self._store.applicants.values() if a.account_id == account_id)
+        return sorted(mine, key=lambda a: (not a.is_owner, a.id))
 
 
 class FakeBookingRepository(BookingRepository):
@@ -280,15 +260,100 @@ class FakeBookingRepository(BookingRepository):
         self._store = store
 
 
+class FakeStaffRepository(StaffRepository):
+    """Contract: usernames are unique (InvalidStaffAccount("taken"), as the real `add`)."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._conn = _no_connection("staff")
+        self._store = store
+
+    async def by_username(self, username: str) -> StaffRecord | None:
+        return next((s for s in self._store.staff.values() if s.username == username), None)
+
+    async def get(self, staff_id: int) -> StaffRecord | None:
+        return self._store.staff.get(staff_id)
+
+    async def list(self) -> list[StaffRecord]:
+        return sorted(self._store.staff.values(), key=lambda s: s.username)
+
+    async def office_ids(self, staff_ids: Sequence[int]) -> dict[int, set[int]]:
+        return {i: set(self._store.staff_offices.get(i, ())) for i in staff_ids}
+
+    async def add(
+        self,
+        *,
+        username: str,
+        display_name: str,
+        password_hash: str,
+        role: Role,
+        created_at: datetime,
+        office_ids: Iterable[int],
+    ) -> StaffRecord:
+        """A new active account working for these offices; InvalidStaffAccount("taken") if the name is."""
+        if any(s.username == username for s in self._store.staff.values()):
+            raise InvalidStaffAccount("taken")
+        made = StaffRecord(
+            self._store.next_id("staff"), username, display_name, password_hash, role, True, _utc(created_at)
+        )
+        self._store.staff[made.id] = made
+        await self.set_offices(made.id, office_ids)
+        return made
+
+    async def set_offices(self, staff_id: int, office_ids: Iterable[int]) -> None:
+        chosen = frozenset(office_ids)
+        if not chosen <= self._store.offices.keys():
+            raise ConstraintViolation("FOREIGN KEY constraint failed: staff_offices.office_id")
+        self._store.staff_offices[staff_id] = chosen
+
+    async def set_active(self, staff_id: int, active: bool) -> None:
+        self._store.staff[staff_id] = replace(self._store.staff[staff_id], active=active)
+
+
 class FakeAuditRepository(AuditRepository):
-    """Keeps the entries in order; reading them back is the real repository's job, tested on a database."""
+    """Keeps the entries in order, read back newest first as JSON keeps them."""
 
     def __init__(self, store: FakeStore) -> None:
         self._conn = _no_connection("audit")
         self._store = store
 
-    async def add(self, values: dict[str, Any]) -> None:
-        self._store.audit.append(dict(values))
+    async def add(
+        self,
+        *,
+        at: datetime,
+        staff_id: int | None,
+        actor: str,
+        action: str,
+        subject: str,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        office_id: int | None,
+        booking_code: str | None,
+        reason: str | None,
+    ) -> None:
+        office = None if office_id is None else self._store.offices.get(office_id)
+        if office_id is not None and office is None:
+            raise ConstraintViolation("FOREIGN KEY constraint failed: audit_log.office_id")
+        entry = AuditEntry(
+            self._store.next_id("audit"), _utc(at), actor, action, None if office is None else office.code,
+            booking_code, subject, _as_json_keeps(before), _as_json_keeps(after), reason,
+        )  # fmt: skip
+        self._store.audit[entry.id] = entry
+
+    async def recent(
+        self, *, limit: int, before_id: int | None = None, booking_code: str | None = None
+    ) -> list[AuditEntry]:
+        found = [
+            e
+            for e in self._store.audit.values()
+            if (before_id is None or e.id < before_id) and (booking_code is None or e.booking_code == booking_code)
+        ]
+        return sorted(found, key=lambda e: e.id, reverse=True)[:limit]
+
+
+def _as_json_keeps(values: dict[str, Any]) -> dict[str, Any]:
+    """What the log's JSON column gives back: dates and other values as their text."""
+    kept: dict[str, Any] = json.loads(json.dumps(values, default=str))
+    return kept
 
 
 class FakeUnitOfWork:
@@ -300,8 +365,8 @@ class FakeUnitOfWork:
         self.slots: SlotRepository = FakeSlotRepository(self.store)
         self.accounts: AccountRepository = FakeAccountRepository(self.store)
         self.bookings: BookingRepository = FakeBookingRepository(self.store)
+        self.staff: StaffRepository = FakeStaffRepository(self.store)
         self.audit: AuditRepository = FakeAuditRepository(self.store)
-        self.staff: StaffRepository = StaffRepository(_no_connection("staff"))
         self.office_day: OfficeDayRepository = OfficeDayRepository(_no_connection("office day"))
         self.committed = False
         self._last_commit = copy.deepcopy(self.store)

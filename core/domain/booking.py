@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
@@ -27,10 +27,10 @@ class ApplicationType(StrEnum):
 
 
 class BookingStatus(StrEnum):
-    HELD = "held"
+    HELD = "held"  # places taken for a few minutes, until confirmed or let go
     CONFIRMED = "confirmed"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
+    CANCELLED = "cancelled"  # by the owner, or by the office closing the date
+    EXPIRED = "expired"  # a hold that lapsed or was let go: it never was a booking
 
 
 class PartyEmpty(DomainError):
@@ -125,7 +125,7 @@ class CancellationClosed(DomainError):
 class NotCancellable(DomainError):
     code = "not_cancellable"
 
-    def __init__(self, status: str) -> None:
+    def __init__(self, status: BookingStatus) -> None:
         self.status = status
         super().__init__(f"booking is {status}")
 
@@ -220,3 +220,90 @@ def hold_terms(office: Office, arrival: date, now: datetime, hold_minutes: int =
         frozen_until=frozen_until(office, arrival),
         ends_at=office.at(arrival + timedelta(days=1), time(0)),
     )
+
+
+# --- Records: bookings as the engine keeps them -------------------------------------------------------------
+# Personal data stays out of their repr, as in core.domain.accounts.
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRecord:
+    """A booking in any state, with its slot's arrival times."""
+
+    id: int
+    code: str
+    account_id: int
+    office_id: int
+    slot_id: int
+    day: date
+    start: time
+    end: time
+    party_size: int
+    queue_start: int  # the party's queue numbers are queue_start .. queue_start + party_size - 1
+    status: BookingStatus
+    idempotency_key: str
+    held_until: datetime
+    cancel_until: datetime
+    frozen_until: datetime
+    ends_at: datetime  # the end of the arrival day at the office
+    created_at: datetime
+    confirmed_at: datetime | None
+    ended_at: datetime | None  # when it was cancelled or expired
+
+    def lapsed(self, now: datetime) -> bool:
+        """A hold whose minutes ran out: it holds nothing any more, even before a sweep marks it expired."""
+        return self.status is BookingStatus.HELD and self.held_until <= now
+
+    def stands(self, now: datetime) -> bool:
+        """Confirmed, or held and not lapsed: what a repeated request may hand back."""
+        return self.status is BookingStatus.CONFIRMED or (self.status is BookingStatus.HELD and not self.lapsed(now))
+
+
+@dataclass(frozen=True, slots=True)
+class PartyMember:
+    """One applicant of a booking, in its order, with what the proof and the counter show."""
+
+    booking_id: int
+    position: int  # 1..5
+    applicant_id: int
+    application_type: ApplicationType
+    queue_no: int | None
+    checked_in_at: datetime | None
+    full_name: str = field(repr=False)
+    nik_masked: str
+    nik_enc: bytes = field(repr=False)
+    birth_date: date = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class NikHolder:
+    """A booking that holds a NIK active (keyed hash), so that the NIK stands in no other booking."""
+
+    nik_hash: str
+    booking_id: int
+    status: BookingStatus
+    held_until: datetime
+    ends_at: datetime
+
+    def lapsed_hold(self, now: datetime) -> bool:
+        return self.status is BookingStatus.HELD and self.held_until <= now
+
+    def day_over(self, now: datetime) -> bool:
+        """A confirmed booking whose arrival day has ended still holds its NIKs until it is retired."""
+        return self.status is BookingStatus.CONFIRMED and self.ends_at <= now
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedApplicant:
+    """An applicant the office expects on a day: of a confirmed booking, or of a hold that has not lapsed."""
+
+    slot_id: int
+    booking_code: str
+    status: BookingStatus
+    position: int
+    queue_no: int | None
+    application_type: ApplicationType
+    checked_in_at: datetime | None
+    full_name: str = field(repr=False)
+    nik_masked: str
+    nik_enc: bytes = field(repr=False)

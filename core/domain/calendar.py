@@ -62,6 +62,28 @@ class SlotState:
 
 
 @dataclass(frozen=True, slots=True)
+class ReleasedSlot:
+    """A released slot with the office and date it belongs to."""
+
+    office_id: int
+    day: date
+    state: SlotState
+
+
+@dataclass(frozen=True, slots=True)
+class NewSlot:
+    """A slot about to be released: an office's arrival time on a date, bookable in a window."""
+
+    office_id: int
+    day: date
+    start: time
+    end: time
+    capacity: int
+    bookable_from: datetime
+    bookable_until: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class DayInfo:
     day: date
     state: DayState

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Set
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from core.domain.errors import DomainError
@@ -84,6 +86,22 @@ class StaffMember:
     def require(self, permission: Permission, office_id: int | None = None) -> None:
         if not self.may(permission, office_id):
             raise NotAllowed(permission)
+
+
+@dataclass(frozen=True, slots=True)
+class StaffRecord:
+    """A staff account as stored; `StaffMember` is who it is on a request (with its offices)."""
+
+    id: int
+    username: str  # lower-case, unique
+    display_name: str
+    password_hash: str = field(repr=False)  # argon2id; kept out of logs and tracebacks
+    role: Role
+    active: bool
+    created_at: datetime
+
+    def member(self, office_ids: Set[int]) -> StaffMember:
+        return StaffMember(self.id, self.username, self.display_name, self.role, frozenset(office_ids), self.active)
 
 
 def check_new_account(username: str, password: str, role: Role, office_count: int) -> str:

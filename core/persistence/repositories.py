@@ -1,16 +1,24 @@
-"""Repositories over one open connection: Core statements in, domain objects and plain rows out."""
+"""Repositories over one open connection: Core statements in, domain records out.
+
+Each record is made from its row by one small function here; nothing outside this module sees a row.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import Row, case, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.domain.calendar import SlotState
+from core.domain.accounts import Account, ApplicantAlreadySaved, NewApplicant, NikOwnsAnotherAccount, SavedApplicant
+from core.domain.audit import AuditEntry
+from core.domain.booking import ApplicationType, BookingRecord, BookingStatus, ExpectedApplicant, NikHolder, PartyMember
+from core.domain.calendar import NewSlot, ReleasedSlot, SlotState
+from core.domain.identity import Gender
 from core.domain.offices import (
     Office,
     OfficeKind,
@@ -19,6 +27,7 @@ from core.domain.offices import (
     format_working_days,
     parse_working_days,
 )
+from core.domain.staff import InvalidStaffAccount, Role, StaffRecord
 from core.persistence.database import LoopConnection
 from core.persistence.tables import (
     accounts,
@@ -35,16 +44,8 @@ from core.persistence.tables import (
     staff_offices,
 )
 
-
-@dataclass(frozen=True, slots=True)
-class NewSlot:
-    office_id: int
-    day: date
-    start: time
-    end: time
-    capacity: int
-    bookable_from: datetime
-    bookable_until: datetime
+# Rows of any shape: each mapping function below reads the columns its statement selected.
+_Row = Row[*tuple[Any, ...]]
 
 
 def _new_id(result: Any) -> int:
@@ -53,7 +54,7 @@ def _new_id(result: Any) -> int:
     return int(key[0])
 
 
-def _office(row: Row[Any], template: Sequence[SlotTime]) -> Office:
+def _office(row: _Row, template: Sequence[SlotTime]) -> Office:
     return Office(
         id=row.id,
         code=row.code,
@@ -191,8 +192,7 @@ class OfficeRepository:
         )
 
 
-def slot_state(r: Row[Any]) -> SlotState:
-    """A row of `slots` as the domain sees it."""
+def _slot_state(r: _Row) -> SlotState:
     return SlotState(r.id, r.start_time, r.end_time, r.capacity, r.taken, r.bookable_from, r.bookable_until)
 
 
@@ -208,12 +208,12 @@ class SlotRepository:
         )
         out: dict[date, list[SlotState]] = {}
         for r in rows:
-            out.setdefault(r.day, []).append(slot_state(r))
+            out.setdefault(r.day, []).append(_slot_state(r))
         return out
 
-    async def get(self, slot_id: int) -> tuple[int, date, SlotState] | None:
+    async def get(self, slot_id: int) -> ReleasedSlot | None:
         r = (await self._conn.execute(select(slots).where(slots.c.id == slot_id))).first()
-        return None if r is None else (r.office_id, r.day, slot_state(r))
+        return None if r is None else ReleasedSlot(r.office_id, r.day, _slot_state(r))
 
     async def existing_days(self, office_id: int, days: Sequence[date]) -> set[date]:
         rows = await self._conn.execute(
@@ -263,70 +263,161 @@ class SlotRepository:
         return result.rowcount == 1
 
 
+def _account(r: _Row) -> Account:
+    return Account(
+        r.id, r.telegram_user_id, r.owner_nik_hash, r.kk_hash, r.kk_enc, r.kk_masked, r.phone, r.language,
+        r.frozen_until, r.consented_at, r.created_at,
+    )  # fmt: skip
+
+
+def _applicant(r: _Row) -> SavedApplicant:
+    return SavedApplicant(
+        r.id, r.account_id, r.is_owner, r.full_name, r.nik_hash, r.nik_enc, r.nik_masked, r.birth_date,
+        Gender(r.gender), r.created_at,
+    )  # fmt: skip
+
+
 class AccountRepository:
     def __init__(self, conn: AsyncConnection | LoopConnection) -> None:
         self._conn = conn
 
-    async def by_telegram_user(self, telegram_user_id: int) -> Row[Any] | None:
-        return (
-            await self._conn.execute(select(accounts).where(accounts.c.telegram_user_id == telegram_user_id))
-        ).first()
+    async def by_telegram_user(self, telegram_user_id: int) -> Account | None:
+        stmt = select(accounts).where(accounts.c.telegram_user_id == telegram_user_id)
+        r = (await self._conn.execute(stmt)).first()
+        return None if r is None else _account(r)
 
-    async def get(self, account_id: int) -> Row[Any] | None:
-        return (await self._conn.execute(select(accounts).where(accounts.c.id == account_id))).first()
+    async def get(self, account_id: int) -> Account | None:
+        r = (await self._conn.execute(select(accounts).where(accounts.c.id == account_id))).first()
+        return None if r is None else _account(r)
 
     async def owner_hash_taken(self, nik_hash: str) -> bool:
         stmt = select(accounts.c.id).where(accounts.c.owner_nik_hash == nik_hash)
         return (await self._conn.execute(stmt)).first() is not None
 
-    async def add(self, values: dict[str, Any]) -> int:
-        return _new_id(await self._conn.execute(insert(accounts).values(**values)))
+    async def add(
+        self,
+        *,
+        telegram_user_id: int,
+        owner_nik_hash: str,
+        kk_hash: str,
+        kk_enc: bytes,
+        kk_masked: str,
+        phone: str | None,
+        language: str,
+        consented_at: datetime,
+        created_at: datetime,
+    ) -> Account:
+        """A new account; NikOwnsAnotherAccount if the owner's NIK (or the Telegram account) has one already."""
+        stmt = (
+            insert(accounts)
+            .values(
+                telegram_user_id=telegram_user_id,
+                owner_nik_hash=owner_nik_hash,
+                kk_hash=kk_hash,
+                kk_enc=kk_enc,
+                kk_masked=kk_masked,
+                phone=phone,
+                language=language,
+                consented_at=consented_at,
+                created_at=created_at,
+            )
+            .returning(*accounts.c)
+        )
+        try:
+            return _account((await self._conn.execute(stmt)).one())
+        except IntegrityError:  # a concurrent registration won the unique index
+            raise NikOwnsAnotherAccount() from None
 
     async def set_language(self, account_id: int, language: str) -> None:
         await self._conn.execute(update(accounts).where(accounts.c.id == account_id).values(language=language))
 
-    async def add_applicant(self, values: dict[str, Any]) -> int:
-        return _new_id(await self._conn.execute(insert(applicants).values(**values)))
+    async def add_applicant(self, account_id: int, applicant: NewApplicant, *, is_owner: bool) -> SavedApplicant:
+        """Saves a person on the account; ApplicantAlreadySaved if their NIK is on it already."""
+        a = applicant
+        stmt = (
+            insert(applicants)
+            .values(
+                account_id=account_id,
+                is_owner=is_owner,
+                full_name=a.full_name,
+                nik_hash=a.nik_hash,
+                nik_enc=a.nik_enc,
+                nik_masked=a.nik_masked,
+                birth_date=a.birth_date,
+                gender=a.gender.value,
+                created_at=a.created_at,
+            )
+            .returning(*applicants.c)
+        )
+        try:
+            return _applicant((await self._conn.execute(stmt)).one())
+        except IntegrityError:  # saved concurrently: the unique (account, NIK) index decided
+            raise ApplicantAlreadySaved() from None
 
-    async def applicants(self, account_id: int) -> list[Any]:
+    async def applicants(self, account_id: int) -> list[SavedApplicant]:
+        """The owner first, then family members in the order they were saved."""
         stmt = (
             select(applicants)
             .where(applicants.c.account_id == account_id)
             .order_by(applicants.c.is_owner.desc(), applicants.c.id)
         )
-        return list((await self._conn.execute(stmt)).all())
+        return [_applicant(r) for r in await self._conn.execute(stmt)]
+
+
+# A booking is read with its slot's arrival times: every use case that shows one needs them.
+_BOOKINGS = select(bookings, slots.c.start_time, slots.c.end_time).join(slots, slots.c.id == bookings.c.slot_id)
+
+
+def _booking(r: _Row) -> BookingRecord:
+    return BookingRecord(
+        r.id, r.code, r.account_id, r.office_id, r.slot_id, r.day, r.start_time, r.end_time, r.party_size,
+        r.queue_start, BookingStatus(r.status), r.idempotency_key, r.held_until, r.cancel_until, r.frozen_until,
+        r.ends_at, r.created_at, r.confirmed_at, r.ended_at,
+    )  # fmt: skip
+
+
+def _party_member(r: _Row) -> PartyMember:
+    return PartyMember(
+        r.booking_id, r.position, r.applicant_id, ApplicationType(r.application_type), r.queue_no, r.checked_in_at,
+        r.full_name, r.nik_masked, r.nik_enc, r.birth_date,
+    )  # fmt: skip
+
+
+def _nik_holder(r: _Row) -> NikHolder:
+    return NikHolder(r.active_nik, r.id, BookingStatus(r.status), r.held_until, r.ends_at)
 
 
 class BookingRepository:
     def __init__(self, conn: AsyncConnection | LoopConnection) -> None:
         self._conn = conn
 
-    async def get(self, booking_id: int) -> Row[Any] | None:
-        return (await self._conn.execute(select(bookings).where(bookings.c.id == booking_id))).first()
+    async def _one(self, stmt: Any) -> BookingRecord | None:
+        r = (await self._conn.execute(stmt)).first()
+        return None if r is None else _booking(r)
 
-    async def by_code(self, code: str) -> Row[Any] | None:
-        return (await self._conn.execute(select(bookings).where(bookings.c.code == code))).first()
+    async def get(self, booking_id: int) -> BookingRecord | None:
+        return await self._one(_BOOKINGS.where(bookings.c.id == booking_id))
 
-    async def for_account(self, account_id: int) -> list[Any]:
+    async def by_code(self, code: str) -> BookingRecord | None:
+        return await self._one(_BOOKINGS.where(bookings.c.code == code))
+
+    async def for_account(self, account_id: int) -> list[BookingRecord]:
         """The account's bookings that were made (held, confirmed or cancelled), newest arrival first."""
-        stmt = (
-            select(bookings, slots.c.start_time, slots.c.end_time)
-            .join(slots, slots.c.id == bookings.c.slot_id)
-            .where(bookings.c.account_id == account_id, bookings.c.status.in_(("held", "confirmed", "cancelled")))
-            .order_by(bookings.c.day.desc(), bookings.c.id.desc())
+        made = (BookingStatus.HELD.value, BookingStatus.CONFIRMED.value, BookingStatus.CANCELLED.value)
+        stmt = _BOOKINGS.where(bookings.c.account_id == account_id, bookings.c.status.in_(made)).order_by(
+            bookings.c.day.desc(), bookings.c.id.desc()
         )
-        return list((await self._conn.execute(stmt)).all())
+        return [_booking(r) for r in await self._conn.execute(stmt)]
 
-    async def latest_attempt(self, account_id: int) -> Row[Any] | None:
+    async def latest_attempt(self, account_id: int) -> BookingRecord | None:
         """The account's newest booking in any state, a lapsed hold included."""
-        stmt = select(bookings).where(bookings.c.account_id == account_id).order_by(bookings.c.id.desc()).limit(1)
-        return (await self._conn.execute(stmt)).first()
+        newest = _BOOKINGS.where(bookings.c.account_id == account_id).order_by(bookings.c.id.desc()).limit(1)
+        return await self._one(newest)
 
-    async def by_key(self, account_id: int, key: str) -> Row[Any] | None:
-        stmt = select(bookings).where(bookings.c.account_id == account_id, bookings.c.idempotency_key == key)
-        return (await self._conn.execute(stmt)).first()
+    async def by_key(self, account_id: int, key: str) -> BookingRecord | None:
+        return await self._one(_BOOKINGS.where(bookings.c.account_id == account_id, bookings.c.idempotency_key == key))
 
-    async def party(self, booking_id: int) -> list[Any]:
+    async def party(self, booking_id: int) -> list[PartyMember]:
         """The booking's applicants in order, with what the proof and the counter show (the NIK encrypted)."""
         stmt = (
             select(
@@ -345,9 +436,9 @@ class BookingRepository:
             .where(booking_applicants.c.booking_id == booking_id)
             .order_by(booking_applicants.c.position)
         )
-        return list((await self._conn.execute(stmt)).all())
+        return [_party_member(r) for r in await self._conn.execute(stmt)]
 
-    async def active_holders(self, nik_hashes: Sequence[str]) -> list[Any]:
+    async def active_holders(self, nik_hashes: Sequence[str]) -> list[NikHolder]:
         """Bookings that hold any of these NIKs active right now, with their status and end."""
         stmt = (
             select(
@@ -360,21 +451,27 @@ class BookingRepository:
             .join(bookings, bookings.c.id == booking_applicants.c.booking_id)
             .where(booking_applicants.c.active_nik.in_(list(nik_hashes)))
         )
-        return list((await self._conn.execute(stmt)).all())
+        return [_nik_holder(r) for r in await self._conn.execute(stmt)]
+
+
+def _staff(r: _Row) -> StaffRecord:
+    return StaffRecord(r.id, r.username, r.display_name, r.password_hash, Role(r.role), r.active, r.created_at)
 
 
 class StaffRepository:
     def __init__(self, conn: AsyncConnection | LoopConnection) -> None:
         self._conn = conn
 
-    async def by_username(self, username: str) -> Row[Any] | None:
-        return (await self._conn.execute(select(staff).where(staff.c.username == username))).first()
+    async def by_username(self, username: str) -> StaffRecord | None:
+        r = (await self._conn.execute(select(staff).where(staff.c.username == username))).first()
+        return None if r is None else _staff(r)
 
-    async def get(self, staff_id: int) -> Row[Any] | None:
-        return (await self._conn.execute(select(staff).where(staff.c.id == staff_id))).first()
+    async def get(self, staff_id: int) -> StaffRecord | None:
+        r = (await self._conn.execute(select(staff).where(staff.c.id == staff_id))).first()
+        return None if r is None else _staff(r)
 
-    async def list(self) -> list[Any]:
-        return list((await self._conn.execute(select(staff).order_by(staff.c.username))).all())
+    async def list(self) -> list[StaffRecord]:
+        return [_staff(r) for r in await self._conn.execute(select(staff).order_by(staff.c.username))]
 
     async def office_ids(self, staff_ids: Sequence[int]) -> dict[int, set[int]]:
         rows = await self._conn.execute(select(staff_offices).where(staff_offices.c.staff_id.in_(list(staff_ids))))
@@ -383,10 +480,35 @@ class StaffRepository:
             out[r.staff_id].add(r.office_id)
         return out
 
-    async def add(self, values: dict[str, Any], office_ids: Iterable[int]) -> int:
-        staff_id = _new_id(await self._conn.execute(insert(staff).values(**values)))
-        await self.set_offices(staff_id, office_ids)
-        return staff_id
+    async def add(
+        self,
+        *,
+        username: str,
+        display_name: str,
+        password_hash: str,
+        role: Role,
+        created_at: datetime,
+        office_ids: Iterable[int],
+    ) -> StaffRecord:
+        """A new active account working for these offices; InvalidStaffAccount("taken") if the name is."""
+        stmt = (
+            insert(staff)
+            .values(
+                username=username,
+                display_name=display_name,
+                password_hash=password_hash,
+                role=role.value,
+                active=True,
+                created_at=created_at,
+            )
+            .returning(*staff.c)
+        )
+        try:
+            made = _staff((await self._conn.execute(stmt)).one())
+        except IntegrityError:  # made concurrently under the same name: the unique index decided
+            raise InvalidStaffAccount("taken") from None
+        await self.set_offices(made.id, office_ids)
+        return made
 
     async def set_offices(self, staff_id: int, office_ids: Iterable[int]) -> None:
         await self._conn.execute(delete(staff_offices).where(staff_offices.c.staff_id == staff_id))
@@ -394,18 +516,58 @@ class StaffRepository:
         if rows:
             await self._conn.execute(insert(staff_offices), rows)
 
-    async def update(self, staff_id: int, **values: Any) -> None:
-        await self._conn.execute(update(staff).where(staff.c.id == staff_id).values(**values))
+    async def set_active(self, staff_id: int, active: bool) -> None:
+        await self._conn.execute(update(staff).where(staff.c.id == staff_id).values(active=active))
+
+
+def _json(values: dict[str, Any]) -> str:
+    # Dates and times are kept as their ISO text: the log is read by people, and never computed on.
+    return json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _audit_entry(r: _Row) -> AuditEntry:
+    return AuditEntry(
+        r.id, r.at, r.actor, r.action, r.office_code, r.booking_code, r.subject, json.loads(r.before),
+        json.loads(r.after), r.reason,
+    )  # fmt: skip
 
 
 class AuditRepository:
     def __init__(self, conn: AsyncConnection | LoopConnection) -> None:
         self._conn = conn
 
-    async def add(self, values: dict[str, Any]) -> None:
-        await self._conn.execute(insert(audit_log).values(**values))
+    async def add(
+        self,
+        *,
+        at: datetime,
+        staff_id: int | None,
+        actor: str,
+        action: str,
+        subject: str,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        office_id: int | None,
+        booking_code: str | None,
+        reason: str | None,
+    ) -> None:
+        await self._conn.execute(
+            insert(audit_log).values(
+                at=at,
+                staff_id=staff_id,
+                actor=actor,
+                action=action,
+                office_id=office_id,
+                booking_code=booking_code,
+                subject=subject,
+                before=_json(before),
+                after=_json(after),
+                reason=reason,
+            )
+        )
 
-    async def recent(self, *, limit: int, before_id: int | None = None, booking_code: str | None = None) -> list[Any]:
+    async def recent(
+        self, *, limit: int, before_id: int | None = None, booking_code: str | None = None
+    ) -> list[AuditEntry]:
         stmt = select(audit_log, offices.c.code.label("office_code")).outerjoin(
             offices, offices.c.id == audit_log.c.office_id
         )
@@ -413,7 +575,23 @@ class AuditRepository:
             stmt = stmt.where(audit_log.c.id < before_id)
         if booking_code is not None:
             stmt = stmt.where(audit_log.c.booking_code == booking_code)
-        return list((await self._conn.execute(stmt.order_by(audit_log.c.id.desc()).limit(limit))).all())
+        rows = await self._conn.execute(stmt.order_by(audit_log.c.id.desc()).limit(limit))
+        return [_audit_entry(r) for r in rows]
+
+
+def _live(now: datetime) -> Any:
+    """Bookings the office expects: confirmed ones, and holds that have not lapsed (they may still confirm)."""
+    return or_(
+        bookings.c.status == BookingStatus.CONFIRMED.value,
+        (bookings.c.status == BookingStatus.HELD.value) & (bookings.c.held_until > now),
+    )
+
+
+def _expected(r: _Row) -> ExpectedApplicant:
+    return ExpectedApplicant(
+        r.slot_id, r.code, BookingStatus(r.status), r.position, r.queue_no, ApplicationType(r.application_type),
+        r.checked_in_at, r.full_name, r.nik_masked, r.nik_enc,
+    )  # fmt: skip
 
 
 class OfficeDayRepository:
@@ -422,25 +600,17 @@ class OfficeDayRepository:
     def __init__(self, conn: AsyncConnection | LoopConnection) -> None:
         self._conn = conn
 
-    async def party_counts(self, office_id: int, day: date, now: datetime) -> dict[tuple[int, str], int]:
-        """(slot id, "held" or "confirmed") → applicants, counting only holds that have not lapsed."""
-        live = or_(
-            bookings.c.status == "confirmed",
-            (bookings.c.status == "held") & (bookings.c.held_until > now),
-        )
+    async def party_counts(self, office_id: int, day: date, now: datetime) -> dict[tuple[int, BookingStatus], int]:
+        """(slot id, held or confirmed) → applicants, counting only holds that have not lapsed."""
         stmt = (
             select(bookings.c.slot_id, bookings.c.status, func.sum(bookings.c.party_size).label("n"))
-            .where(bookings.c.office_id == office_id, bookings.c.day == day, live)
+            .where(bookings.c.office_id == office_id, bookings.c.day == day, _live(now))
             .group_by(bookings.c.slot_id, bookings.c.status)
         )
-        return {(r.slot_id, r.status): int(r.n) for r in await self._conn.execute(stmt)}
+        return {(r.slot_id, BookingStatus(r.status)): int(r.n) for r in await self._conn.execute(stmt)}
 
-    async def listed(self, office_id: int, day: date, now: datetime) -> list[Any]:
+    async def listed(self, office_id: int, day: date, now: datetime) -> list[ExpectedApplicant]:
         """Every applicant of the day's confirmed bookings and live holds, in slot and queue order."""
-        live = or_(
-            bookings.c.status == "confirmed",
-            (bookings.c.status == "held") & (bookings.c.held_until > now),
-        )
         stmt = (
             select(
                 bookings.c.slot_id,
@@ -456,10 +626,10 @@ class OfficeDayRepository:
             )
             .join(booking_applicants, booking_applicants.c.booking_id == bookings.c.id)
             .join(applicants, applicants.c.id == booking_applicants.c.applicant_id)
-            .where(bookings.c.office_id == office_id, bookings.c.day == day, live)
+            .where(bookings.c.office_id == office_id, bookings.c.day == day, _live(now))
             .order_by(bookings.c.slot_id, bookings.c.queue_start, booking_applicants.c.position)
         )
-        return list((await self._conn.execute(stmt)).all())
+        return [_expected(r) for r in await self._conn.execute(stmt)]
 
     async def mark_arrived(self, booking_id: int, positions: Sequence[int], at: datetime) -> list[int]:
         """Sets the arrival time of these applicants who had none; returns the positions it set."""
@@ -475,11 +645,11 @@ class OfficeDayRepository:
         )
         return sorted(int(r.position) for r in await self._conn.execute(stmt))
 
-    async def set_application_type(self, booking_id: int, position: int, kind: str) -> None:
+    async def set_application_type(self, booking_id: int, position: int, kind: ApplicationType) -> None:
         await self._conn.execute(
             update(booking_applicants)
             .where(booking_applicants.c.booking_id == booking_id, booking_applicants.c.position == position)
-            .values(application_type=kind)
+            .values(application_type=kind.value)
         )
 
     async def rename_applicant(self, applicant_id: int, full_name: str) -> None:

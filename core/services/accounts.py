@@ -6,14 +6,17 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
-
 from core.crypto import Vault
+
+# The two refusals the repositories raise themselves, when a unique index decides a race, live in the domain;
+# named here as well, where the adapters have always found them.
+from core.domain.accounts import Account, NewApplicant, SavedApplicant
+from core.domain.accounts import ApplicantAlreadySaved as ApplicantAlreadySaved
+from core.domain.accounts import NikOwnsAnotherAccount as NikOwnsAnotherAccount
 from core.domain.errors import DomainError
-from core.domain.identity import PROVINCES, parse_kk, parse_nik
+from core.domain.identity import PROVINCES, Gender, parse_kk, parse_nik
 from core.services.errors import AccountNotFound
 from core.services.uow import UnitOfWork
 
@@ -30,14 +33,6 @@ class AlreadyRegistered(DomainError):
     code = "already_registered"
 
 
-class NikOwnsAnotherAccount(DomainError):
-    code = "nik_owns_another_account"
-
-
-class ApplicantAlreadySaved(DomainError):
-    code = "applicant_already_saved"
-
-
 class TooManyApplicants(DomainError):
     code = "too_many_applicants"
 
@@ -48,7 +43,7 @@ class ApplicantView:
     full_name: str
     nik_masked: str
     birth_date: date
-    gender: str
+    gender: Gender
     is_owner: bool
 
 
@@ -80,28 +75,31 @@ def latest_today(now: datetime) -> date:
     return now.astimezone(ZoneInfo("Asia/Jayapura")).date()
 
 
-def _applicant_values(vault: Vault, account_id: int, name: str, nik: str, dob: date, now: datetime) -> dict[str, Any]:
+def _new_applicant(vault: Vault, name: str, nik: str, dob: date, now: datetime) -> NewApplicant:
     parsed = parse_nik(nik, today=latest_today(now), date_of_birth=dob)
-    return {
-        "account_id": account_id,
-        "full_name": clean_name(name),
-        "nik_hash": vault.lookup_hash(parsed.value),
-        "nik_enc": vault.encrypt(parsed.value),
-        "nik_masked": parsed.masked(),
-        "birth_date": parsed.birth_date,
-        "gender": parsed.gender.value,
-        "created_at": now,
-    }
+    return NewApplicant(
+        full_name=clean_name(name),
+        nik_hash=vault.lookup_hash(parsed.value),
+        nik_enc=vault.encrypt(parsed.value),
+        nik_masked=parsed.masked(),
+        birth_date=parsed.birth_date,
+        gender=parsed.gender,
+        created_at=now,
+    )
 
 
-def _view(account: Any, rows: list[Any]) -> AccountView:
+def _applicant_view(a: SavedApplicant) -> ApplicantView:
+    return ApplicantView(a.id, a.full_name, a.nik_masked, a.birth_date, a.gender, a.is_owner)
+
+
+def _view(account: Account, saved: list[SavedApplicant]) -> AccountView:
     return AccountView(
         account.id,
         account.telegram_user_id,
         account.kk_masked,
         account.language,
         account.frozen_until,
-        tuple(ApplicantView(r.id, r.full_name, r.nik_masked, r.birth_date, r.gender, r.is_owner) for r in rows),
+        tuple(_applicant_view(a) for a in saved),
     )
 
 
@@ -123,29 +121,24 @@ async def register_owner(
     async with uow:
         if await uow.accounts.by_telegram_user(telegram_user_id) is not None:
             raise AlreadyRegistered()
-        owner = _applicant_values(vault, 0, full_name, nik, birth_date, now)
-        if await uow.accounts.owner_hash_taken(owner["nik_hash"]):
+        owner = _new_applicant(vault, full_name, nik, birth_date, now)
+        if await uow.accounts.owner_hash_taken(owner.nik_hash):
             raise NikOwnsAnotherAccount()
-        try:
-            account_id = await uow.accounts.add(
-                {
-                    "telegram_user_id": telegram_user_id,
-                    "owner_nik_hash": owner["nik_hash"],
-                    "kk_hash": vault.lookup_hash(card.value),
-                    "kk_enc": vault.encrypt(card.value),
-                    "kk_masked": card.masked(),
-                    "phone": phone,
-                    "language": language,
-                    "consented_at": now,
-                    "created_at": now,
-                }
-            )
-            await uow.accounts.add_applicant(owner | {"account_id": account_id, "is_owner": True})
-        except IntegrityError:  # a concurrent registration won the unique index
-            raise NikOwnsAnotherAccount() from None
+        # A concurrent registration of the same NIK that commits first makes `add` raise NikOwnsAnotherAccount.
+        account = await uow.accounts.add(
+            telegram_user_id=telegram_user_id,
+            owner_nik_hash=owner.nik_hash,
+            kk_hash=vault.lookup_hash(card.value),
+            kk_enc=vault.encrypt(card.value),
+            kk_masked=card.masked(),
+            phone=phone,
+            language=language,
+            consented_at=now,
+            created_at=now,
+        )
+        saved = await uow.accounts.add_applicant(account.id, owner, is_owner=True)
         await uow.commit()
-        account = await uow.accounts.get(account_id)
-        return _view(account, await uow.accounts.applicants(account_id))
+    return _view(account, [saved])
 
 
 async def add_family_member(
@@ -162,17 +155,15 @@ async def add_family_member(
     async with uow:
         if await uow.accounts.get(account_id) is None:
             raise AccountNotFound()
-        values = _applicant_values(vault, account_id, full_name, nik, birth_date, now)
+        person = _new_applicant(vault, full_name, nik, birth_date, now)
         saved = await uow.accounts.applicants(account_id)
-        if any(r.nik_hash == values["nik_hash"] for r in saved):
+        if any(a.nik_hash == person.nik_hash for a in saved):
             raise ApplicantAlreadySaved()
         if len(saved) >= MAX_SAVED_APPLICANTS:
             raise TooManyApplicants()
-        applicant_id = await uow.accounts.add_applicant(values | {"is_owner": False})
+        added = await uow.accounts.add_applicant(account_id, person, is_owner=False)
         await uow.commit()
-    return ApplicantView(
-        applicant_id, values["full_name"], values["nik_masked"], values["birth_date"], values["gender"], False
-    )
+    return _applicant_view(added)
 
 
 async def account_by_telegram_user(uow: UnitOfWork, telegram_user_id: int) -> AccountView | None:

@@ -16,6 +16,7 @@ from core.clock import Clock
 from core.domain.booking import (
     ApplicationType,
     BookingNotFound,
+    BookingStatus,
     BookingWindowClosed,
     CancellationClosed,
     DateNotBookable,
@@ -118,12 +119,12 @@ class BookingDesk:
 
     async def _read_facts(self, slot_id: int) -> SlotFacts:
         async with self._uow() as uow:
-            found = await uow.slots.get(slot_id)
-            if found is None:
+            slot = await uow.slots.get(slot_id)
+            if slot is None:
                 raise SlotNotFound(slot_id)
-            office_id, day, state = found
-            office = await uow.offices.get_by_id(office_id)
+            office = await uow.offices.get_by_id(slot.office_id)
             assert office is not None
+        day, state = slot.day, slot.state
         facts = SlotFacts(office, day, state.start, state.end, hold_terms(office, day, self._clock.now()))
         if len(self._facts) > 50_000:  # a release week is a few thousand slots; never grow unbounded
             self._facts.clear()
@@ -198,13 +199,13 @@ class BookingDesk:
     async def _replay_hold(self, account_id: int, key: str, now: datetime) -> Hold | None:
         """The same request again: hand back what the first one made, as long as it still stands."""
         async with self._uow() as uow:
-            row = await uow.bookings.by_key(account_id, key)
-        if row is None:
+            made = await uow.bookings.by_key(account_id, key)
+        if made is None:
             return None
-        if row.status == "confirmed" or (row.status == "held" and row.held_until > now):
-            facts = await self._slot_facts(row.slot_id)  # the booking's own slot, not the one asked for now
-            terms = HoldTerms(row.held_until, row.cancel_until, row.frozen_until, row.ends_at)
-            return self._hold(row.id, row.code, row.slot_id, facts, row.party_size, terms, replayed=True)
+        if made.stands(now):
+            facts = await self._slot_facts(made.slot_id)  # the booking's own slot, not the one asked for now
+            terms = HoldTerms(made.held_until, made.cancel_until, made.frozen_until, made.ends_at)
+            return self._hold(made.id, made.code, made.slot_id, facts, made.party_size, terms, replayed=True)
         raise HoldExpired()
 
     async def _explain_conflict(self, account_id: int, ids: tuple[int, ...], now: datetime) -> None:
@@ -213,13 +214,13 @@ class BookingDesk:
             saved = {r.id: r.nik_hash for r in await uow.accounts.applicants(account_id)}
             hashes = [saved[aid] for aid in ids if aid in saved]
             holders = await uow.bookings.active_holders(hashes)
-        stale_holds = [h for h in holders if h.status == "held" and h.held_until <= now]
-        over = [h for h in holders if h.status == "confirmed" and h.ends_at <= now]
+        stale_holds = [h for h in holders if h.lapsed_hold(now)]
+        over = [h for h in holders if h.day_over(now)]
         if stale_holds:
             await self._ledger.expire_holds(now)
         if over:
-            await self._ledger.retire_ended(tuple(h.active_nik for h in over), now)
-        live = {h.active_nik for h in holders} - {h.active_nik for h in stale_holds + over}
+            await self._ledger.retire_ended(tuple(h.nik_hash for h in over), now)
+        live = {h.nik_hash for h in holders} - {h.nik_hash for h in stale_holds + over}
         for position, aid in enumerate(ids, 1):
             if saved.get(aid) in live:
                 raise NikAlreadyBooked(position)
@@ -246,12 +247,12 @@ class BookingDesk:
         if done is not None:
             return Booked(done.booking_id, done.code, done.queue_start)
         async with self._uow() as uow:
-            row = await uow.bookings.get(booking_id)
-        if row is None or row.account_id != account_id:
+            booking = await uow.bookings.get(booking_id)
+        if booking is None or booking.account_id != account_id:
             raise BookingNotFound()
-        if row.status == "confirmed":  # a double tap: the first one booked
-            return Booked(row.id, row.code, row.queue_start, replayed=True)
-        if row.status == "held":
+        if booking.status is BookingStatus.CONFIRMED:  # a double tap: the first one booked
+            return Booked(booking.id, booking.code, booking.queue_start, replayed=True)
+        if booking.status is BookingStatus.HELD:
             await self._ledger.release_hold(account_id, booking_id, now)
         raise HoldExpired()
 
@@ -264,16 +265,16 @@ class BookingDesk:
         now = self._clock.now()
         ended = await self._ledger.cancel(account_id, booking_id, now)
         async with self._uow() as uow:
-            row = await uow.bookings.get(booking_id)
-        if row is None or row.account_id != account_id:
+            booking = await uow.bookings.get(booking_id)
+        if booking is None or booking.account_id != account_id:
             raise BookingNotFound()
         if ended is not None:
-            return Cancelled(booking_id, ended.party_size, row.frozen_until)
-        if row.status == "cancelled":
-            return Cancelled(booking_id, 0, row.frozen_until, replayed=True)
-        if row.status == "confirmed":
-            raise CancellationClosed(last_cancel_day(row.day))
-        raise NotCancellable(row.status)
+            return Cancelled(booking_id, ended.party_size, booking.frozen_until)
+        if booking.status is BookingStatus.CANCELLED:
+            return Cancelled(booking_id, 0, booking.frozen_until, replayed=True)
+        if booking.status is BookingStatus.CONFIRMED:
+            raise CancellationClosed(last_cancel_day(booking.day))
+        raise NotCancellable(booking.status)
 
     async def expire_holds(self) -> int:
         """Give back the places of every hold past its time; run every few seconds."""

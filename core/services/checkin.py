@@ -10,11 +10,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
-from typing import Any
 
 from core.crypto import Vault
 from core.documents.signing import InvalidProof, ProofClaim, verify_proof
-from core.domain.booking import ApplicationType, BookingNotFound, is_well_formed_code, normalize_booking_code
+from core.domain.booking import (
+    ApplicationType,
+    BookingNotFound,
+    BookingRecord,
+    BookingStatus,
+    PartyMember,
+    is_well_formed_code,
+    normalize_booking_code,
+)
 from core.domain.errors import DomainError
 from core.domain.offices import Office
 from core.domain.staff import Permission, StaffMember
@@ -52,7 +59,7 @@ class CounterApplicant:
 @dataclass(frozen=True, slots=True)
 class CounterBooking:
     code: str
-    status: str
+    status: BookingStatus
     office_code: str
     office_name: str
     zone_label: str
@@ -108,40 +115,45 @@ def read_code(text: str, key: bytes) -> tuple[str | None, ProofClaim | None, Pro
 
 async def _load(
     uow: UnitOfWork, vault: Vault, member: StaffMember, code: str
-) -> tuple[Any, Office, CounterBooking] | None:
-    row = await uow.bookings.by_code(code)
-    if row is None:
+) -> tuple[BookingRecord, Office, CounterBooking] | None:
+    found = await uow.bookings.by_code(code)
+    if found is None:
         return None
-    office = await uow.offices.get_by_id(row.office_id)
-    slot = await uow.slots.get(row.slot_id)
-    assert office is not None and slot is not None
+    office = await uow.offices.get_by_id(found.office_id)
+    assert office is not None
     full = member.may(Permission.SEE_FULL_NIK)
-    party = await uow.bookings.party(row.id)
+    party = await uow.bookings.party(found.id)
     people = tuple(
         CounterApplicant(
             p.position,
             p.queue_no,
             p.full_name,
             vault.decrypt(p.nik_enc) if full else p.nik_masked,
-            ApplicationType(p.application_type),
+            p.application_type,
             p.checked_in_at,
         )
         for p in party
     )
-    state = slot[2]
     booking = CounterBooking(
-        row.code,
-        row.status,
+        found.code,
+        found.status,
         office.code,
         office.name,
         office.zone_label,
         office.timezone,
-        row.day,
-        state.start,
-        state.end,
+        found.day,
+        found.start,
+        found.end,
         people,
     )
-    return row, office, booking
+    return found, office, booking
+
+
+_STATUS_PROBLEM = {
+    BookingStatus.HELD: Problem.NOT_CONFIRMED,
+    BookingStatus.CANCELLED: Problem.CANCELLED,
+    BookingStatus.EXPIRED: Problem.EXPIRED,
+}
 
 
 def _problems(
@@ -159,9 +171,9 @@ def _problems(
         out.append(Problem.OTHER_OFFICE)
     if booking.day != here.today(now):
         out.append(Problem.NOT_TODAY)
-    status_problem = {"held": Problem.NOT_CONFIRMED, "cancelled": Problem.CANCELLED, "expired": Problem.EXPIRED}
-    if booking.status in status_problem:
-        out.append(status_problem[booking.status])
+    status_problem = _STATUS_PROBLEM.get(booking.status)
+    if status_problem is not None:
+        out.append(status_problem)
     if booking.applicants and all(p.checked_in_at is not None for p in booking.applicants):
         out.append(Problem.USED)
     return out
@@ -202,7 +214,7 @@ async def mark_arrived(
         loaded = await _load(uow, vault, member, normalize_booking_code(code))
         if loaded is None:
             raise CheckInRefused([Problem.UNKNOWN])
-        row, office, booking = loaded
+        found, office, booking = loaded
         problems = _problems(booking, office, here, None, now)
         if problems:
             raise CheckInRefused(problems)
@@ -210,7 +222,7 @@ async def mark_arrived(
         for position in positions:
             if position not in known:
                 raise NotInBooking(position)
-        marked = await uow.office_day.mark_arrived(row.id, sorted(set(positions)), now)
+        marked = await uow.office_day.mark_arrived(found.id, sorted(set(positions)), now)
         if not marked:
             raise CheckInRefused([Problem.USED])
         names = {p.position: p.full_name for p in booking.applicants}
@@ -232,16 +244,16 @@ async def mark_arrived(
 
 async def _correctable(
     uow: UnitOfWork, vault: Vault, member: StaffMember, code: str, position: int
-) -> tuple[Any, Office, CounterBooking, Any]:
+) -> tuple[Office, CounterBooking, PartyMember]:
     loaded = await _load(uow, vault, member, normalize_booking_code(code))
     if loaded is None:
         raise BookingNotFound()  # nothing to correct: unlike at check-in, this is not a verdict on a proof
-    row, office, booking = loaded
+    found, office, booking = loaded
     member.require(Permission.CORRECT_DATA, office.id)
-    person = next((p for p in await uow.bookings.party(row.id) if p.position == position), None)
+    person = next((p for p in await uow.bookings.party(found.id) if p.position == position), None)
     if person is None:
         raise NotInBooking(position)
-    return row, office, booking, person
+    return office, booking, person
 
 
 class ReasonRequired(DomainError):
@@ -268,18 +280,18 @@ async def revise_type(
     """Changes one applicant's application type (new or replacement) as found at the counter."""
     why = _reason(reason)
     async with uow:
-        _, office, booking, person = await _correctable(uow, vault, member, code, position)
+        office, booking, person = await _correctable(uow, vault, member, code, position)
         member.require(Permission.CHECK_IN, office.id)
-        if person.application_type == kind.value:
+        if person.application_type == kind:
             return
-        await uow.office_day.set_application_type(person.booking_id, position, kind.value)
+        await uow.office_day.set_application_type(person.booking_id, position, kind)
         await audit.record(
             uow,
             member,
             "application_type_revised",
             f"{person.full_name} ({person.nik_masked})",
             now,
-            before={"application_type": person.application_type},
+            before={"application_type": person.application_type.value},
             after={"application_type": kind.value},
             office_id=office.id,
             booking_code=booking.code,
@@ -302,7 +314,7 @@ async def correct_name(
     why = _reason(reason)
     name = clean_name(full_name)
     async with uow:
-        _, office, booking, person = await _correctable(uow, vault, member, code, position)
+        office, booking, person = await _correctable(uow, vault, member, code, position)
         if person.full_name == name:
             return
         await uow.office_day.rename_applicant(person.applicant_id, name)

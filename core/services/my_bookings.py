@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from core.domain.booking import BookingNotFound, BookingStatus, last_cancel_day
+from core.domain.booking import ApplicationType, BookingNotFound, BookingStatus, last_cancel_day
 from core.services.uow import UnitOfWork
 
 
@@ -31,32 +31,31 @@ class BookingSummary:
 async def my_bookings(uow: UnitOfWork, account_id: int, now: datetime) -> list[BookingSummary]:
     """The account's bookings, newest arrival first; holds that lapsed are not bookings and are left out."""
     async with uow:
-        rows = await uow.bookings.for_account(account_id)
-        offices = {oid: await uow.offices.get_by_id(oid) for oid in {r.office_id for r in rows}}
+        made = await uow.bookings.for_account(account_id)
+        offices = {oid: await uow.offices.get_by_id(oid) for oid in {b.office_id for b in made}}
     out = []
-    for r in rows:
-        office = offices[r.office_id]
+    for b in made:
+        office = offices[b.office_id]
         assert office is not None
-        status = BookingStatus(r.status)
-        if status is BookingStatus.HELD and r.held_until <= now:
+        if b.lapsed(now):
             continue
         out.append(
             BookingSummary(
-                booking_id=r.id,
-                code=r.code,
-                status=status,
+                booking_id=b.id,
+                code=b.code,
+                status=b.status,
                 office_name=office.name,
                 office_address=office.address,
                 zone_label=office.zone_label,
-                day=r.day,
-                start=r.start_time,
-                end=r.end_time,
-                party_size=r.party_size,
-                last_cancel_day=last_cancel_day(r.day),
-                cancel_until=r.cancel_until,
-                frozen_until=r.frozen_until,
-                upcoming=r.ends_at > now,
-                cancellable=status is BookingStatus.CONFIRMED and r.cancel_until > now,
+                day=b.day,
+                start=b.start,
+                end=b.end,
+                party_size=b.party_size,
+                last_cancel_day=last_cancel_day(b.day),
+                cancel_until=b.cancel_until,
+                frozen_until=b.frozen_until,
+                upcoming=b.ends_at > now,
+                cancellable=b.status is BookingStatus.CONFIRMED and b.cancel_until > now,
             )
         )
     return out
@@ -70,7 +69,7 @@ class LastChoice:
     office_name: str
     zone_label: str
     party: tuple[int, ...]  # applicant ids, the owner first
-    kinds: tuple[str, ...]  # application type of each
+    kinds: tuple[ApplicationType, ...]  # application type of each
 
 
 async def last_choice(uow: UnitOfWork, account_id: int) -> LastChoice | None:

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 
 from core.crypto import Vault
 from core.documents.daily_list import DailyList, ListedApplicant, ListedBooking, ListedSlot
+from core.domain.booking import BookingStatus
 from core.domain.calendar import Closure, ClosureKind
 from core.domain.offices import Office
 from core.domain.staff import Permission, StaffMember
@@ -84,8 +85,8 @@ async def day_board(uow: UnitOfWork, member: StaffMember, office_code: str, day:
                 s.start,
                 s.end,
                 s.capacity,
-                counts.get((s.slot_id, "held"), 0),
-                counts.get((s.slot_id, "confirmed"), 0),
+                counts.get((s.slot_id, BookingStatus.HELD), 0),
+                counts.get((s.slot_id, BookingStatus.CONFIRMED), 0),
                 max(s.capacity - s.taken, 0),
                 True,
             )
@@ -109,19 +110,19 @@ async def daily_list(
         office = await office_for(uow, member, Permission.VIEW_DAY, office_code)
         assert office.id is not None
         released = (await uow.slots.in_range(office.id, day, day)).get(day, [])
-        rows = await uow.office_day.listed(office.id, day, now)
+        expected = await uow.office_day.listed(office.id, day, now)
     by_slot: dict[int, dict[str, list[ListedApplicant]]] = {}
-    status: dict[str, str] = {}
-    for r in rows:
-        status[r.code] = r.status
-        by_slot.setdefault(r.slot_id, {}).setdefault(r.code, []).append(
+    status: dict[str, BookingStatus] = {}
+    for e in expected:
+        status[e.booking_code] = e.status
+        by_slot.setdefault(e.slot_id, {}).setdefault(e.booking_code, []).append(
             ListedApplicant(
-                r.position,
-                r.queue_no,
-                r.full_name,
-                vault.decrypt(r.nik_enc) if full else r.nik_masked,
-                r.application_type,
-                r.checked_in_at,
+                e.position,
+                e.queue_no,
+                e.full_name,
+                vault.decrypt(e.nik_enc) if full else e.nik_masked,
+                e.application_type,
+                e.checked_in_at,
             )
         )
     return DailyList(

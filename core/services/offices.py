@@ -110,10 +110,6 @@ class OfficeDirectory:
             self._read_at = time.monotonic()
         return self._offices
 
-    def forget(self) -> None:
-        """Read anew next time (after this process changed an office)."""
-        self._read_at = float("-inf")
-
     async def search(self, query: str) -> list[Office]:
         """Offices whose city, province, name or code contains the query, as the repository's search."""
         return [o for o in await self.all() if o.matches(query)]

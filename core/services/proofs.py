@@ -3,33 +3,34 @@
 from __future__ import annotations
 
 from core.documents.proof import ProofApplicant, ProofData
-from core.domain.booking import ApplicationType, BookingNotFound, last_cancel_day
+from core.domain.booking import BookingNotFound, BookingStatus, PartyMember, last_cancel_day
 from core.services.uow import UnitOfWork
+
+
+def _queue_no(p: PartyMember) -> int:
+    assert p.queue_no is not None  # numbered when the places were taken, before the booking was confirmed
+    return p.queue_no
 
 
 async def proof_data(uow: UnitOfWork, account_id: int, booking_id: int, locale: str) -> ProofData:
     """The booking as its proof shows it; only the account's own confirmed booking."""
     async with uow:
-        row = await uow.bookings.get(booking_id)
-        if row is None or row.account_id != account_id or row.status != "confirmed":
+        booking = await uow.bookings.get(booking_id)
+        if booking is None or booking.account_id != account_id or booking.status is not BookingStatus.CONFIRMED:
             raise BookingNotFound()
-        office = await uow.offices.get_by_id(row.office_id)
-        slot = await uow.slots.get(row.slot_id)
+        office = await uow.offices.get_by_id(booking.office_id)
         party = await uow.bookings.party(booking_id)
-    assert office is not None and slot is not None
-    state = slot[2]
+    assert office is not None
     return ProofData(
-        code=row.code,
+        code=booking.code,
         office_name=office.name,
         office_address=office.address,
         office_code=office.code,
         zone_label=office.zone_label,
-        day=row.day,
-        start=state.start,
-        end=state.end,
-        applicants=tuple(
-            ProofApplicant(p.full_name, p.nik_masked, ApplicationType(p.application_type), p.queue_no) for p in party
-        ),
-        last_cancel_day=last_cancel_day(row.day),
+        day=booking.day,
+        start=booking.start,
+        end=booking.end,
+        applicants=tuple(ProofApplicant(p.full_name, p.nik_masked, p.application_type, _queue_no(p)) for p in party),
+        last_cancel_day=last_cancel_day(booking.day),
         locale=locale,
     )

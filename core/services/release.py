@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from core.domain.booking import DateNotBookable
+from core.domain.calendar import NewSlot
 from core.domain.offices import Office
 from core.domain.staff import Permission, StaffMember
-from core.persistence.repositories import NewSlot
 from core.services import audit
 from core.services.closures import closures_between
 from core.services.errors import OfficeNotFound

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, time
 
 import pytest
@@ -16,6 +17,12 @@ from tests.fakes import FakeUnitOfWork
 
 MONDAY = date(2026, 11, 30)
 TUESDAY = date(2026, 12, 1)
+
+
+def _take(uow: FakeUnitOfWork, slot_id: int, places: int) -> None:
+    """Places taken in a slot, as holds and bookings through the ledger would have taken them."""
+    slot = uow.store.slots[slot_id]
+    uow.store.slots[slot_id] = replace(slot, state=replace(slot.state, taken=places))
 
 
 async def _office(uow: FakeUnitOfWork) -> None:
@@ -61,7 +68,7 @@ async def test_a_released_slot_changes_at_once_but_never_below_what_is_taken() -
     assert done.released
     day = await calendar.day_view(uow, "TST", MONDAY, party=1, now=FRIDAY_AFTERNOON)
     assert day.slots[0].capacity == 25
-    uow.store.slots[day.slots[0].slot_id]["taken"] = 4  # four applicants hold places
+    _take(uow, day.slots[0].slot_id, 4)  # four applicants hold places
     with pytest.raises(quota.CapacityBelowTaken) as err:
         await quota.set_capacity(uow, "TST", MONDAY, time(8), 3, FRIDAY_AFTERNOON)
     assert err.value.taken == 4 and not uow.committed
@@ -122,7 +129,7 @@ async def test_a_date_with_bookings_is_not_closed_by_a_click() -> None:
     await _office(uow)
     await release.release_by_hand(uow, "TST", [MONDAY], FRIDAY_AFTERNOON)
     day = await calendar.day_view(uow, "TST", MONDAY, party=1, now=FRIDAY_AFTERNOON)
-    uow.store.slots[day.slots[1].slot_id]["taken"] = 2
+    _take(uow, day.slots[1].slot_id, 2)
     with pytest.raises(quota.DateHasBookings) as err:
         await quota.close_date(uow, "TST", MONDAY, "banjir", FRIDAY_AFTERNOON)
     assert err.value.taken == 2 and not uow.committed

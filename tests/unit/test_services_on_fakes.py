@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.crypto import Vault
+from core.domain.accounts import Account, SavedApplicant
 from core.domain.booking import DateNotBookable
-from core.domain.calendar import Closure, ClosureKind, DayState
+from core.domain.calendar import Closure, ClosureKind, DayState, NewSlot
 from core.domain.identity import KkWrongLength, NikBirthDateMismatch, NikUnknownProvince, NikWrongLength
 from core.domain.offices import (
     InvalidOffice,
@@ -35,9 +36,12 @@ from core.services.errors import AccountNotFound, OfficeNotFound
 from tests.conftest import FRIDAY_AFTERNOON
 from tests.factories import make_nik, sample_office
 from tests.fakes import (
+    ConstraintViolation,
     FakeAccountRepository,
+    FakeAuditRepository,
     FakeOfficeRepository,
     FakeSlotRepository,
+    FakeStaffRepository,
     FakeUnitOfWork,
 )
 
@@ -104,6 +108,16 @@ FAKED: dict[tuple[type[Any], type[Any]], tuple[str, ...]] = {
         "add_applicant",
         "applicants",
     ),
+    (FakeStaffRepository, repositories.StaffRepository): (
+        "by_username",
+        "get",
+        "list",
+        "office_ids",
+        "add",
+        "set_offices",
+        "set_active",
+    ),
+    (FakeAuditRepository, repositories.AuditRepository): ("add", "recent"),
 }
 
 
@@ -133,10 +147,10 @@ async def test_the_fake_refuses_a_second_slot_at_the_same_start_like_the_databas
     office = await add_office(uow)
     assert office.id is not None
     await release.release_by_hand(uow, office.code, [RELEASED_WEEK[0]], FRIDAY_AFTERNOON)
-    again = repositories.NewSlot(office.id, RELEASED_WEEK[0], time(8), time(9), 10, FRIDAY_AFTERNOON, FRIDAY_AFTERNOON)
+    again = NewSlot(office.id, RELEASED_WEEK[0], time(8), time(9), 10, FRIDAY_AFTERNOON, FRIDAY_AFTERNOON)
 
     async with uow:
-        with pytest.raises(Exception, match="UNIQUE"):
+        with pytest.raises(ConstraintViolation, match="UNIQUE"):
             await uow.slots.add([again])
 
 
@@ -608,8 +622,8 @@ async def register(
 
 
 def _stored_values(uow: FakeUnitOfWork) -> list[object]:
-    rows = [*uow.store.accounts.values(), *uow.store.applicants.values()]
-    return [v for row in rows for v in row.values()]
+    records: list[Account | SavedApplicant] = [*uow.store.accounts.values(), *uow.store.applicants.values()]
+    return [getattr(r, f.name) for r in records for f in fields(r)]
 
 
 async def test_registering_creates_the_account_with_its_owner_as_first_applicant(
@@ -639,23 +653,24 @@ async def test_the_nik_and_kk_are_stored_encrypted_and_hashed_and_never_in_clear
 
     [account] = uow.store.accounts.values()
     [applicant] = uow.store.applicants.values()
-    assert vault.decrypt(applicant["nik_enc"]) == OWNER_NIK
-    assert applicant["nik_hash"] == account["owner_nik_hash"] == vault.lookup_hash(OWNER_NIK)
-    assert vault.decrypt(account["kk_enc"]) == KK
-    assert account["kk_hash"] == vault.lookup_hash(KK)
+    assert vault.decrypt(applicant.nik_enc) == OWNER_NIK
+    assert applicant.nik_hash == account.owner_nik_hash == vault.lookup_hash(OWNER_NIK)
+    assert vault.decrypt(account.kk_enc) == KK
+    assert account.kk_hash == vault.lookup_hash(KK)
     for number in (OWNER_NIK, KK):
         for value in _stored_values(uow):
             assert number not in str(value)
             assert not (isinstance(value, bytes) and number.encode() in value)
         assert number not in repr(view)
+        assert number not in repr(account) and number not in repr(applicant)
 
 
 async def test_a_lookup_hash_is_keyed_so_another_secret_gives_another_hash(uow: FakeUnitOfWork, vault: Vault) -> None:
     await register(uow, vault)
 
     [applicant] = uow.store.applicants.values()
-    assert applicant["nik_hash"] != Vault("another-secret-0123456789abcdef").lookup_hash(OWNER_NIK)
-    assert applicant["nik_enc"] != vault.encrypt(OWNER_NIK)  # a fresh nonce every time
+    assert applicant.nik_hash != Vault("another-secret-0123456789abcdef").lookup_hash(OWNER_NIK)
+    assert applicant.nik_enc != vault.encrypt(OWNER_NIK)  # a fresh nonce every time
 
 
 async def test_a_telegram_account_registers_only_once(uow: FakeUnitOfWork, vault: Vault) -> None:
@@ -770,7 +785,7 @@ async def test_a_family_member_is_saved_after_the_owner(uow: FakeUnitOfWork, vau
     assert found is not None
     assert [(a.full_name, a.is_owner) for a in found.applicants] == [("SITI RAHAYU", True), ("PUTRI RAHAYU", False)]
     stored = uow.store.applicants[member.id]
-    assert vault.decrypt(stored["nik_enc"]) == make_nik(born, female=True, serial=2)
+    assert vault.decrypt(stored.nik_enc) == make_nik(born, female=True, serial=2)
 
 
 async def test_the_same_family_member_cannot_be_saved_twice(uow: FakeUnitOfWork, vault: Vault) -> None:
