@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from core.documents.pdf_text import format_day
+from core.domain.booking import format_booking_code
 from core.domain.staff import Permission, StaffMember
 from core.languages import LANGUAGES
 from web import i18n
@@ -37,6 +38,7 @@ class Pages:
             # 'Senin, 30 November 2026': the date as the printed list and the proof say it.
             env.filters["long_day"] = lambda d, lang=lang: format_day(d, lang)
             env.filters["hm"] = i18n.hm
+            env.filters["booking_code"] = format_booking_code
             env.filters["local_time"] = lambda t, zone, lang=lang: i18n.local_time(t, zone, lang)
             env.filters["local_datetime"] = lambda t, zone, lang=lang: i18n.local_datetime(t, zone, lang)
             env.globals["Permission"] = Permission
