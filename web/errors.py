@@ -144,7 +144,7 @@ FALLBACK = Refusal(UNPROCESSABLE, N_("This was refused: {code}."), lambda err: {
 def _refusals(err: DomainError) -> list[Refusal]:
     """The entries for this error, one per variant; the nearest type in its ancestry that has one."""
     for kind in type(err).__mro__:
-        if not (isinstance(kind, type) and issubclass(kind, DomainError)):
+        if not issubclass(kind, DomainError):
             continue
         found = [REFUSALS.get((kind, v)) or REFUSALS.get((kind, None)) for v in _variants(err)]
         if all(found):
