@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
-LOCALES = Path(__file__).resolve().parent.parent / "locales"
-LANGUAGES = ("id", "en")
-DEFAULT_LANGUAGE = "id"
+from core.languages import DEFAULT_LANGUAGE, LANGUAGES, LOCALES
 
 
 def make_i18n() -> I18n:

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
-from core.crypto import Passwords
+from core.crypto import Passwords, Vault
 from core.domain.staff import StaffMember
 from core.runtime import Runtime
 from core.services import staff
@@ -46,6 +46,30 @@ def context(request: Request) -> WebContext:
 
 
 Ctx = Annotated[WebContext, Depends(context)]
+
+
+def _uow(ctx: Ctx) -> UnitOfWork:
+    return ctx.uow()
+
+
+def _reader(ctx: Ctx) -> UnitOfWork:
+    return ctx.reader()
+
+
+def _now(ctx: Ctx) -> datetime:
+    return ctx.now()
+
+
+def _vault(ctx: Ctx) -> Vault:
+    return ctx.runtime.vault
+
+
+# A route's parts, one parameter each: a unit of work to change things (its use case commits it), one to read,
+# the request's one instant (every rule in it sees the same time), and the key holder for NIKs and proofs.
+UowDep = Annotated[UnitOfWork, Depends(_uow)]
+ReaderDep = Annotated[UnitOfWork, Depends(_reader)]
+Now = Annotated[datetime, Depends(_now)]
+VaultDep = Annotated[Vault, Depends(_vault)]
 
 # For the OpenAPI schema and Swagger's "Authorize" button; the cookie is accepted as well.
 bearer = OAuth2PasswordBearer(tokenUrl="/api/token", auto_error=False)

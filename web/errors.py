@@ -1,8 +1,14 @@
-"""The engine's refusals in the staff's words and as HTTP statuses: one table for the API and the pages."""
+"""The engine's refusals as the web says them: one table, error -> HTTP status and sentence, for the API and pages.
+
+A sentence is written here in English (the msgid) and in Indonesian in locales/id; tests/web/test_errors.py checks
+that every refusal the staff use cases can raise has an entry, and every entry an Indonesian sentence of its own.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import status
 
@@ -16,79 +22,145 @@ from core.services.errors import OfficeNotFound, StaffNotFound
 from core.services.quota import CapacityBelowTaken, DateHasBookings, NoSuchSlot
 
 Gettext = Callable[[str], str]
+UNPROCESSABLE = 422  # Unprocessable Content (Starlette renamed its constant)
+
+
+def N_(text: str) -> str:
+    """gettext's mark for a text to extract now and translate when shown."""
+    return text
+
+
+def _no_values(err: Any) -> Mapping[str, object]:
+    return {}
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """How the web says no: an HTTP status, and a sentence whose {names} are filled from the error."""
+
+    status: int
+    sentence: str  # English, the catalogs' msgid
+    values: Callable[[Any], Mapping[str, object]] = field(default=_no_values)
+
+    def say(self, err: DomainError, _: Gettext) -> str:
+        return _(self.sentence).format(**self.values(err))
+
+
+def _variants(err: DomainError) -> tuple[str | None, ...]:
+    """Which of a type's sentences fit this error: its reason, its field, or (at the counter) each problem."""
+    if isinstance(err, CheckInRefused):
+        return tuple(p.value for p in err.problems)
+    if isinstance(err, InvalidOffice):
+        return (err.field_name,)
+    if isinstance(err, DateNotBookable | InvalidStaffAccount):
+        return (err.reason,)
+    return (None,)
+
+
+_CONFLICT = status.HTTP_409_CONFLICT
+
+# (error type, variant) -> refusal; variant None is the type's sentence when no variant has its own.
+REFUSALS: dict[tuple[type[DomainError], str | None], Refusal] = {
+    (NotAllowed, None): Refusal(status.HTTP_403_FORBIDDEN, N_("Your account may not do this, or not at this office.")),
+    (OfficeNotFound, None): Refusal(status.HTTP_404_NOT_FOUND, N_("There is no office with this code.")),
+    (BookingNotFound, None): Refusal(status.HTTP_404_NOT_FOUND, N_("No booking has this code.")),
+    (StaffNotFound, None): Refusal(status.HTTP_404_NOT_FOUND, N_("There is no staff account with this number.")),
+    # Quota
+    (InvalidOffice, "capacity"): Refusal(
+        UNPROCESSABLE, N_("A slot takes 0 to {n} applicants."), lambda err: {"n": MAX_SLOT_CAPACITY}
+    ),
+    (InvalidOffice, "slot"): Refusal(UNPROCESSABLE, N_("A slot ends after it starts.")),
+    (InvalidOffice, "slots"): Refusal(UNPROCESSABLE, N_("Two slots start at the same time: give each its own start.")),
+    # The other fields (code, name, time zone, working days) are set by the offices file, not on the web.
+    (InvalidOffice, None): Refusal(
+        UNPROCESSABLE, N_("The office's data is not valid ({field})."), lambda err: {"field": err.field_name}
+    ),
+    (DateNotBookable, "past"): Refusal(
+        UNPROCESSABLE,
+        N_("{day} is today or already past: only later dates can be changed."),
+        lambda err: {"day": err.day},
+    ),
+    (DateNotBookable, None): Refusal(
+        UNPROCESSABLE,
+        N_("{day} is closed (a weekend, a holiday or the office's own closure)."),
+        lambda err: {"day": err.day},
+    ),
+    (CapacityBelowTaken, None): Refusal(
+        _CONFLICT,
+        N_("{n} places are already taken: the capacity cannot go below that."),
+        lambda err: {"n": err.taken},
+    ),
+    (DateHasBookings, None): Refusal(
+        _CONFLICT,
+        N_("{n} places are booked on this date: move or cancel those bookings before closing it."),
+        lambda err: {"n": err.taken},
+    ),
+    (NoSuchSlot, None): Refusal(
+        UNPROCESSABLE, N_("The office has no slot starting at {start}."), lambda err: {"start": f"{err.start:%H:%M}"}
+    ),
+    # Staff accounts
+    (InvalidStaffAccount, "username"): Refusal(
+        UNPROCESSABLE, N_("A username has 3 to 64 characters: small letters, digits, dot, dash or underscore.")
+    ),
+    (InvalidStaffAccount, "password"): Refusal(
+        UNPROCESSABLE, N_("A password has at least 10 characters, with no spaces at either end.")
+    ),
+    (InvalidStaffAccount, "offices"): Refusal(
+        UNPROCESSABLE, N_("Office and counter accounts need at least one office.")
+    ),
+    (InvalidStaffAccount, "taken"): Refusal(_CONFLICT, N_("This username is already taken.")),
+    (InvalidStaffAccount, "self"): Refusal(UNPROCESSABLE, N_("You cannot turn off your own account.")),
+    (InvalidStaffAccount, None): Refusal(UNPROCESSABLE, N_("This staff account cannot be saved.")),
+    # At the counter: a proof refused says each of its problems.
+    (CheckInRefused, Problem.MALFORMED): Refusal(
+        _CONFLICT, N_("This is neither a booking code nor the text of a proof's QR code.")
+    ),
+    (CheckInRefused, Problem.FORGED): Refusal(
+        _CONFLICT, N_("The QR code's signature is not ours: the proof was edited or made elsewhere.")
+    ),
+    (CheckInRefused, Problem.MISMATCH): Refusal(
+        _CONFLICT, N_("The proof no longer matches the booking: ask for the newest proof.")
+    ),
+    (CheckInRefused, Problem.UNKNOWN): Refusal(_CONFLICT, N_("No booking has this code.")),
+    (CheckInRefused, Problem.OTHER_OFFICE): Refusal(_CONFLICT, N_("This booking is for another office.")),
+    (CheckInRefused, Problem.NOT_TODAY): Refusal(_CONFLICT, N_("This booking is not for today.")),
+    (CheckInRefused, Problem.NOT_CONFIRMED): Refusal(_CONFLICT, N_("This booking was never confirmed.")),
+    (CheckInRefused, Problem.CANCELLED): Refusal(_CONFLICT, N_("This booking was cancelled.")),
+    (CheckInRefused, Problem.EXPIRED): Refusal(_CONFLICT, N_("This booking has expired.")),
+    (CheckInRefused, Problem.USED): Refusal(_CONFLICT, N_("Everyone on this booking has already checked in.")),
+    (NotInBooking, None): Refusal(
+        UNPROCESSABLE, N_("This booking has no applicant number {n}."), lambda err: {"n": err.position}
+    ),
+    (ReasonRequired, None): Refusal(
+        UNPROCESSABLE, N_("Write the reason for the correction: it is kept in the audit log.")
+    ),
+    (InvalidName, None): Refusal(UNPROCESSABLE, N_("A name has 2 to 100 letters, as printed on the e-KTP.")),
+}
+
+# For an error that reached the web without an entry (the test above keeps this from happening).
+FALLBACK = Refusal(UNPROCESSABLE, N_("This was refused: {code}."), lambda err: {"code": err.code})
+
+
+def _refusals(err: DomainError) -> list[Refusal]:
+    """The entries for this error, one per variant; the nearest type in its ancestry that has one."""
+    for kind in type(err).__mro__:
+        if not issubclass(kind, DomainError):
+            continue
+        found = [REFUSALS.get((kind, v)) or REFUSALS.get((kind, None)) for v in _variants(err)]
+        if all(found):
+            return [r for r in found if r is not None]
+    return [FALLBACK]
 
 
 def status_of(err: DomainError) -> int:
-    if isinstance(err, NotAllowed):
-        return status.HTTP_403_FORBIDDEN
-    if isinstance(err, OfficeNotFound | BookingNotFound | StaffNotFound):
-        return status.HTTP_404_NOT_FOUND
-    if isinstance(err, CheckInRefused | DateHasBookings | CapacityBelowTaken) or (
-        isinstance(err, InvalidStaffAccount) and err.reason == "taken"
-    ):
-        return status.HTTP_409_CONFLICT
-    return 422  # Unprocessable Content (Starlette renamed its constant)
-
-
-def problem_text(problem: Problem, _: Gettext) -> str:
-    """Why a proof does not let its applicants in, for the officer at the counter."""
-    texts = {
-        Problem.MALFORMED: _("This is neither a booking code nor the text of a proof's QR code."),
-        Problem.FORGED: _("The QR code's signature is not ours: the proof was edited or made elsewhere."),
-        Problem.MISMATCH: _("The proof no longer matches the booking: ask for the newest proof."),
-        Problem.UNKNOWN: _("No booking has this code."),
-        Problem.OTHER_OFFICE: _("This booking is for another office."),
-        Problem.NOT_TODAY: _("This booking is not for today."),
-        Problem.NOT_CONFIRMED: _("This booking was never confirmed."),
-        Problem.CANCELLED: _("This booking was cancelled."),
-        Problem.EXPIRED: _("This booking has expired."),
-        Problem.USED: _("Everyone on this booking has already checked in."),
-    }
-    return texts[problem]
+    return _refusals(err)[0].status
 
 
 def explain(err: DomainError, _: Gettext) -> str:
     """One sentence saying what was refused and, where it helps, what to do instead."""
-    if isinstance(err, NotAllowed):
-        return _("Your account may not do this, or not at this office.")
-    if isinstance(err, OfficeNotFound):
-        return _("There is no office with this code.")
-    if isinstance(err, BookingNotFound):
-        return _("No booking has this code.")
-    if isinstance(err, StaffNotFound):
-        return _("There is no staff account with this number.")
-    if isinstance(err, InvalidOffice):
-        if err.field_name == "capacity":
-            return _("A slot takes 0 to {n} applicants.").format(n=MAX_SLOT_CAPACITY)
-        if err.field_name == "slot":
-            return _("A slot ends after it starts.")
-    if isinstance(err, DateNotBookable):
-        if err.reason == "past":
-            return _("{day} is today or already past: only later dates can be changed.").format(day=err.day)
-        return _("{day} is closed (a weekend, a holiday or the office's own closure).").format(day=err.day)
-    if isinstance(err, CapacityBelowTaken):
-        return _("{n} places are already taken: the capacity cannot go below that.").format(n=err.taken)
-    if isinstance(err, DateHasBookings):
-        return _("{n} places are booked on this date: move or cancel those bookings before closing it.").format(
-            n=err.taken
-        )
-    if isinstance(err, NoSuchSlot):
-        return _("The office has no slot starting at {start}.").format(start=f"{err.start:%H:%M}")
-    if isinstance(err, InvalidStaffAccount):
-        reasons = {
-            "username": _("A username has 3 to 64 characters: small letters, digits, dot, dash or underscore."),
-            "password": _("A password has at least 10 characters, with no spaces at either end."),
-            "offices": _("Office and counter accounts need at least one office."),
-            "taken": _("This username is already taken."),
-            "self": _("You cannot turn off your own account."),
-        }
-        return reasons.get(err.reason, _("This staff account cannot be saved."))
-    if isinstance(err, CheckInRefused):
-        return " ".join(problem_text(p, _) for p in err.problems)
-    if isinstance(err, NotInBooking):
-        return _("This booking has no applicant number {n}.").format(n=err.position)
-    if isinstance(err, ReasonRequired):
-        return _("Write the reason for the correction: it is kept in the audit log.")
-    if isinstance(err, InvalidName):
-        return _("A name has 2 to 100 letters, as printed on the e-KTP.")
-    return _("This was refused: {code}.").format(code=err.code)
+    return " ".join(r.say(err, _) for r in _refusals(err))
+
+
+def problem_text(problem: Problem, _: Gettext) -> str:
+    """Why a proof does not let its applicants in, for the officer at the counter."""
+    return _(REFUSALS[(CheckInRefused, problem)].sentence)

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time
-from pathlib import Path
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
 from babel.support import NullTranslations, Translations
 from fastapi import Request
 
-LOCALES = Path(__file__).resolve().parent.parent / "locales"
-LANGUAGES = ("id", "en")
-DEFAULT_LANGUAGE = "id"
+from core.languages import DEFAULT_LANGUAGE, LANGUAGES, LOCALES
+
 LANGUAGE_COOKIE = "lang"
 
 
@@ -34,11 +32,6 @@ def translator(request: Request) -> Callable[[str], str]:
     """`_` for texts written in Python (errors, notices) in this request's language."""
     translations: dict[str, NullTranslations] = request.app.state.translations
     return translations[language_of(request)].gettext
-
-
-def long_day(day: date, lang: str) -> str:
-    """'Senin, 30 November 2026' / 'Monday, 30 November 2026'."""
-    return format_date(day, "EEEE, d MMMM y", locale=lang)
 
 
 def hm(value: time) -> str:

@@ -19,7 +19,6 @@ from core.domain.errors import DomainError
 from core.runtime import Runtime, open_runtime
 from web.api import api_router
 from web.app import create_app
-from web.auth import auth_router
 from web.deps import SignInRequired, StaleForm, WebContext
 from web.errors import explain, status_of
 from web.i18n import load_translations, translator
@@ -65,7 +64,6 @@ async def _stale_form(request: Request, exc: Exception) -> Response:
 
 def mount_staff(app: FastAPI) -> None:
     """Adds the staff routes to an app; `staff_attached` gives them a runtime when the app starts."""
-    app.include_router(auth_router())
     app.include_router(api_router())
     app.include_router(pages_router())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

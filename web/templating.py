@@ -11,7 +11,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from core.documents.pdf_text import format_day
+from core.domain.booking import format_booking_code
 from core.domain.staff import Permission, StaffMember
+from core.languages import LANGUAGES
 from web import i18n
 from web.security import SESSION_COOKIE
 
@@ -32,8 +35,10 @@ class Pages:
                 lstrip_blocks=True,
             )
             env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
-            env.filters["long_day"] = lambda d, lang=lang: i18n.long_day(d, lang)
+            # 'Senin, 30 November 2026': the date as the printed list and the proof say it.
+            env.filters["long_day"] = lambda d, lang=lang: format_day(d, lang)
             env.filters["hm"] = i18n.hm
+            env.filters["booking_code"] = format_booking_code
             env.filters["local_time"] = lambda t, zone, lang=lang: i18n.local_time(t, zone, lang)
             env.filters["local_datetime"] = lambda t, zone, lang=lang: i18n.local_datetime(t, zone, lang)
             env.globals["Permission"] = Permission
@@ -64,6 +69,6 @@ class Pages:
             )
         )
         response = HTMLResponse(page, status_code=status_code)
-        if request.query_params.get("lang") in i18n.LANGUAGES:
+        if request.query_params.get("lang") in LANGUAGES:
             response.set_cookie(i18n.LANGUAGE_COOKIE, lang, max_age=365 * 86400, samesite="lax")
         return response

@@ -1,0 +1,61 @@
+"""What the staff pages share: rendering, the day asked for, redirects after a form, the notice they show."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from core.domain.calendar import FIRST_DAY, LAST_DAY
+from core.domain.offices import Office
+from core.domain.staff import StaffMember
+from web.i18n import translator
+from web.templating import Pages
+
+# A date posted by a form: inside the dates the engine plans for, like the API's.
+FormDay = Annotated[date, Form(ge=FIRST_DAY, le=LAST_DAY)]
+
+
+def N_(text: str) -> str:
+    """gettext's mark for a text to extract now and translate when shown."""
+    return text
+
+
+def render(request: Request, template: str, member: StaffMember | None, **values: Any) -> HTMLResponse:
+    """The page in the request's language (`status_code=` among the values sets the status)."""
+    pages: Pages = request.app.state.pages
+    return pages.render(request, template, member, **values)
+
+
+def day_or_today(raw: str | None, office: Office, now: datetime) -> date:
+    """The day asked for, or the office's today; a malformed date falls back to today, never a 500."""
+    if raw:
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            pass
+        else:
+            if FIRST_DAY <= day <= LAST_DAY:
+                return day
+    return office.today(now)
+
+
+def back(path: str, **query: str) -> RedirectResponse:
+    """Post/redirect/get: after a form, the page again, so a reload repeats nothing."""
+    tail = "&".join(f"{k}={v}" for k, v in query.items())
+    return RedirectResponse(f"{path}?{tail}" if tail else path, status_code=303)
+
+
+def notice(request: Request) -> str | None:
+    """The sentence for ?done=… after a form redirected back."""
+    _ = translator(request)
+    texts = {
+        "capacity": _("Capacity saved."),
+        "released": _("Released: applicants can book this date now."),
+        "closed": _("The date is closed."),
+        "template": _("Slot template saved: releases from now on use it."),
+        "staff": _("Staff account saved."),
+    }
+    return texts.get(request.query_params.get("done", ""))

@@ -1,0 +1,66 @@
+"""Signing in and out with the login form: the session cookie the pages (and the API) accept."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, status
+from fastapi.responses import RedirectResponse, Response
+
+from web.auth import client_address, issue_token, safe_next, sign_in
+from web.deps import Ctx
+from web.i18n import translator
+from web.pages.common import render
+from web.security import SESSION_COOKIE, SESSION_HOURS
+
+router = APIRouter()
+
+
+@router.get("/login")
+async def login_page(request: Request, next: str = "/") -> Response:
+    return render(request, "login.html", None, next=safe_next(next), username="")
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    ctx: Ctx,
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1000)],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    _ = translator(request)
+    member, wait = await sign_in(ctx, username, password, client_address(request))
+    if member is None:
+        if wait:
+            error = _("Too many wrong passwords. Try again in {minutes} minutes.").format(
+                minutes=max(1, round(wait / 60))
+            )
+            code = status.HTTP_429_TOO_MANY_REQUESTS
+        else:
+            error = _("Wrong username or password.")
+            code = status.HTTP_401_UNAUTHORIZED
+        response = render(
+            request, "login.html", None, next=safe_next(next), username=username, error=error, status_code=code
+        )
+        if wait:
+            response.headers["Retry-After"] = str(wait)
+        return response
+    redirect = RedirectResponse(safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
+    redirect.set_cookie(
+        SESSION_COOKIE,
+        await issue_token(ctx, member),
+        max_age=SESSION_HOURS * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=ctx.secure_cookies,
+    )
+    return redirect
+
+
+@router.post("/logout")
+async def logout() -> Response:
+    # No CSRF check needed: the worst a forged sign-out does is ask the officer to sign in again.
+    redirect = RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
+    redirect.delete_cookie(SESSION_COOKIE)
+    return redirect

@@ -1,0 +1,119 @@
+"""The home page (the member's offices) and a day at an office: the live view and the quota forms under it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from core.domain.errors import DomainError
+from core.domain.offices import MAX_SLOT_CAPACITY
+from core.domain.staff import Permission, StaffMember
+from core.services import office_day, quota, release
+from core.services.uow import UnitOfWork
+from web.deps import FormStaff, Now, PageStaff, ReaderDep, UowDep
+from web.errors import explain, status_of
+from web.i18n import translator
+from web.pages.common import FormDay, back, day_or_today, notice, render
+
+router = APIRouter()
+
+
+@router.get("/")
+async def home(request: Request, reader: ReaderDep, member: PageStaff, q: str = "") -> Response:
+    offices = await office_day.offices_of(reader, member)
+    if q.strip():
+        offices = [o for o in offices if o.matches(q)]
+    return render(request, "home.html", member, nav="home", offices=offices, q=q)
+
+
+async def _board_page(
+    request: Request, reader: UnitOfWork, member: StaffMember, code: str, day: date, now: datetime, **extra: Any
+) -> Response:
+    board = await office_day.day_board(reader, member, code, day, now)
+    office = board.office
+    today = office.today(now)
+    return render(
+        request,
+        "office_day.html",
+        member,
+        nav="home",
+        board=board,
+        office=office,
+        day=day,
+        today=today,
+        prev_day=day - timedelta(days=1),
+        next_day=day + timedelta(days=1),
+        editable=member.may(Permission.MANAGE_QUOTA, office.id) and day > today,
+        notice=notice(request),
+        **extra,
+    )
+
+
+@router.get("/offices/{code}")
+async def office_page(
+    request: Request, reader: ReaderDep, member: PageStaff, now: Now, code: str, day: str | None = None
+) -> Response:
+    office = await office_day.find_office(reader, member, code)
+    return await _board_page(request, reader, member, office.code, day_or_today(day, office, now), now)
+
+
+async def _after_change(
+    request: Request,
+    reader: UnitOfWork,
+    member: StaffMember,
+    code: str,
+    day: date,
+    now: datetime,
+    change: Awaitable[Any],
+    done: str,
+) -> Response:
+    """Back to the day with ?done= after a change; a refusal is shown on the same page, with its status."""
+    try:
+        await change
+    except DomainError as err:
+        error = explain(err, translator(request))
+        return await _board_page(request, reader, member, code, day, now, error=error, status_code=status_of(err))
+    return back(f"/offices/{code}", day=day.isoformat(), done=done)
+
+
+@router.post("/offices/{code}/capacity")
+async def set_capacity(
+    request: Request,
+    uow: UowDep,
+    reader: ReaderDep,
+    member: FormStaff,
+    now: Now,
+    code: str,
+    day: FormDay,
+    start: Annotated[time, Form()],
+    capacity: Annotated[int, Form(ge=0, le=MAX_SLOT_CAPACITY)],
+) -> Response:
+    change = quota.set_capacity(uow, code, day, start, capacity, now, actor=member)
+    return await _after_change(request, reader, member, code, day, now, change, "capacity")
+
+
+@router.post("/offices/{code}/release")
+async def release_day(
+    request: Request, uow: UowDep, reader: ReaderDep, member: FormStaff, now: Now, code: str, day: FormDay
+) -> Response:
+    change = release.release_by_hand(uow, code, [day], now, actor=member)
+    return await _after_change(request, reader, member, code, day, now, change, "released")
+
+
+@router.post("/offices/{code}/close")
+async def close_day(
+    request: Request,
+    uow: UowDep,
+    reader: ReaderDep,
+    member: FormStaff,
+    now: Now,
+    code: str,
+    day: FormDay,
+    reason: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    change = quota.close_date(uow, code, day, reason, now, actor=member)
+    return await _after_change(request, reader, member, code, day, now, change, "closed")

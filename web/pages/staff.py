@@ -1,0 +1,111 @@
+"""Staff accounts and the audit log, for administrators."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response
+
+from core.domain.booking import normalize_booking_code
+from core.domain.errors import DomainError
+from core.domain.staff import InvalidStaffAccount, Permission, Role, StaffMember
+from core.services import audit, office_day, staff
+from core.services.uow import UnitOfWork
+from web.deps import Ctx, FormStaff, Now, PageStaff, ReaderDep, UowDep
+from web.errors import explain
+from web.i18n import translator
+from web.pages.common import back, notice, render
+
+router = APIRouter()
+AUDIT_PAGE = 50  # entries a page of the audit log shows
+
+
+async def _staff_page(request: Request, reader: UnitOfWork, member: StaffMember, **extra: Any) -> Response:
+    member.require(Permission.MANAGE_STAFF)
+    people = await staff.list_staff(reader)
+    offices = await office_day.offices_of(reader, member)
+    return render(
+        request,
+        "staff.html",
+        member,
+        nav="staff",
+        people=people,
+        offices=offices,
+        codes={o.id: o.code for o in offices},
+        roles=list(Role),
+        notice=notice(request),
+        **extra,
+    )
+
+
+@router.get("/staff")
+async def staff_page(request: Request, reader: ReaderDep, member: PageStaff) -> Response:
+    return await _staff_page(request, reader, member, form={})
+
+
+@router.post("/staff")
+async def staff_create(
+    request: Request,
+    ctx: Ctx,
+    uow: UowDep,
+    reader: ReaderDep,
+    member: FormStaff,
+    now: Now,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=200)],
+    role: Annotated[Role, Form()],
+    display_name: Annotated[str, Form(max_length=200)] = "",
+    offices: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults per request)
+) -> Response:
+    member.require(Permission.MANAGE_STAFF)
+    try:
+        await staff.create_staff(
+            uow,
+            ctx.passwords,
+            username=username,
+            display_name=display_name,
+            password=password,
+            role=role,
+            office_codes=offices,
+            now=now,
+            actor=member,
+        )
+    except DomainError as err:
+        form = {"username": username, "display_name": display_name, "role": role.value, "offices": offices}
+        error = explain(err, translator(request))
+        return await _staff_page(request, reader, member, form=form, error=error, status_code=422)
+    return back("/staff", done="staff")
+
+
+@router.post("/staff/{staff_id}/active")
+async def staff_active(
+    request: Request,
+    uow: UowDep,
+    reader: ReaderDep,
+    member: FormStaff,
+    now: Now,
+    staff_id: int,
+    active: Annotated[bool, Form()],
+) -> Response:
+    member.require(Permission.MANAGE_STAFF)
+    try:
+        await staff.set_active(uow, staff_id, active, now, member)
+    except InvalidStaffAccount as err:
+        return await _staff_page(request, reader, member, form={}, error=explain(err, translator(request)))
+    return back("/staff", done="staff")
+
+
+@router.get("/audit")
+async def audit_page(
+    request: Request,
+    reader: ReaderDep,
+    member: PageStaff,
+    before: Annotated[int | None, Query(ge=1)] = None,
+    code: str = "",
+) -> Response:
+    member.require(Permission.READ_AUDIT)
+    wanted = normalize_booking_code(code) or None
+    entries = await audit.recent(reader, limit=AUDIT_PAGE, before_id=before, booking_code=wanted)
+    older = entries[-1].id if len(entries) == AUDIT_PAGE else None
+    return render(request, "audit.html", member, nav="audit", entries=entries, code=code, older=older)
