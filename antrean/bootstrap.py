@@ -77,8 +77,7 @@ def web_app_with(
                 bot = make_bot(settings)
                 stack.push_async_callback(bot.session.close)
                 messenger = TelegramMessenger(bot)
-            await stack.enter_async_context(staff_attached(app, rt, settings, passwords=passwords))
-            app.state.messenger = messenger
+            await stack.enter_async_context(staff_attached(app, rt, settings, passwords=passwords, messenger=messenger))
             settle_heap()  # as long polling does: a web worker is as long-lived
             yield
 

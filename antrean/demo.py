@@ -21,12 +21,12 @@ from fastapi import FastAPI
 from antrean.bootstrap import web_app_with
 from antrean.worker import worker_jobs
 from bot.factory import bot_parts, poll, set_commands
-from bot.i18n import LOCALES
 from core.clock import Clock, SystemClock
 from core.config import Settings
 from core.crypto import Passwords
 from core.domain.offices import Office
 from core.domain.staff import InvalidStaffAccount, Role
+from core.languages import LOCALES
 from core.runtime import Runtime, open_runtime, upgrade_database
 from core.services import calendar, offices, release, staff
 from core.services.closures import closures_between

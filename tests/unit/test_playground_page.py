@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from bot.i18n import LOCALES
+from core.languages import LOCALES
 from devtools.playground import TEXTS, render_page
 
 

@@ -21,8 +21,8 @@ import pytest_asyncio
 import uvicorn
 from playwright.async_api import Browser, Page, async_playwright
 
-from bot.i18n import LOCALES
 from core.clock import FixedClock
+from core.languages import LOCALES
 from devtools.playground import PLAYGROUND_PATH, playground_router
 from tests.bot.conftest import BotWorld, running_world
 from tests.conftest import IN_CI
