@@ -10,9 +10,8 @@ from aiogram.utils.i18n import gettext as _
 from bot import keyboards as kb
 from bot import texts
 from bot.handlers.booking.confirm import send_proof
-from bot.handlers.parts import message_of
+from bot.handlers.parts import message_of, on_tap
 from core.domain.booking import BookingStatus, format_booking_code
-from core.domain.errors import DomainError
 from core.runtime import Runtime
 from core.services.accounts import AccountView
 from core.services.my_bookings import BookingSummary, my_booking, my_bookings
@@ -86,12 +85,9 @@ async def open_booking(
     if account is None:
         await query.answer()
         return
-    try:
-        b = await my_booking(runtime.reader(), account.id, callback_data.booking_id, runtime.clock.now())
-    except DomainError as err:
-        await query.answer(texts.explain(err), show_alert=True)
+    b = await on_tap(query, my_booking(runtime.reader(), account.id, callback_data.booking_id, runtime.clock.now()))
+    if b is None:
         return
-    await query.answer()
     rows = []
     if b.status is BookingStatus.CONFIRMED:
         rows.append(
@@ -126,8 +122,9 @@ async def act(query: CallbackQuery, callback_data: BookingAct, account: AccountV
         await send_proof(message, account, runtime, callback_data.booking_id)
         return
     if callback_data.act == "cancel":
-        await query.answer()
-        b = await my_booking(runtime.reader(), account.id, callback_data.booking_id, runtime.clock.now())
+        b = await on_tap(query, my_booking(runtime.reader(), account.id, callback_data.booking_id, runtime.clock.now()))
+        if b is None:
+            return
         await message.edit_text(
             _(
                 "Cancel booking {code} on {day}? The places go back to others at once. Your account still "
@@ -154,12 +151,9 @@ async def act(query: CallbackQuery, callback_data: BookingAct, account: AccountV
             ),
         )
         return
-    try:
-        done = await runtime.desk.cancel(account.id, callback_data.booking_id)
-    except DomainError as err:
-        await query.answer(texts.explain(err), show_alert=True)
+    done = await on_tap(query, runtime.desk.cancel(account.id, callback_data.booking_id))
+    if done is None:
         return
-    await query.answer()
     await message.edit_text(
         _("Cancelled. Your account can book again from {day}.").format(
             day=texts.long_date(texts.deadline_date(done.frozen_until))

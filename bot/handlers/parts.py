@@ -98,3 +98,14 @@ async def forget(state: FSMContext) -> None:
     await state.clear()
     if language is not None:
         await state.update_data(language=language)
+
+
+async def on_tap(query: CallbackQuery, work: Awaitable[T]) -> T | None:
+    """A use case run for a tap: its result, the tap answered; or None, the engine's refusal as the tap's alert."""
+    try:
+        result = await work
+    except DomainError as err:
+        await query.answer(texts.explain(err), show_alert=True)
+        return None
+    await query.answer()
+    return result

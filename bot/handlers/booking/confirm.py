@@ -14,11 +14,10 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import texts
 from bot.handlers.booking.shared import kind_label
-from bot.handlers.parts import Screen, follow_up, forget, message_of
+from bot.handlers.parts import Screen, follow_up, forget, message_of, on_tap
 from bot.states import Booking
 from core.documents.rendering import render_proof_off_loop
 from core.domain.booking import ApplicationType, format_booking_code
-from core.domain.errors import DomainError
 from core.runtime import Runtime
 from core.services.accounts import AccountView
 from core.services.booking import Hold
@@ -105,12 +104,9 @@ async def confirm(
     if account is None:
         await query.answer()
         return
-    try:
-        booked = await runtime.desk.confirm(account.id, callback_data.booking_id)
-    except DomainError as err:
-        await query.answer(texts.explain(err), show_alert=True)
+    booked = await on_tap(query, runtime.desk.confirm(account.id, callback_data.booking_id))
+    if booked is None:
         return
-    await query.answer()
     await forget(state)
     if booked.replayed:
         return  # a double tap: the first tap already said everything
