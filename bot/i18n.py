@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
@@ -21,10 +22,12 @@ def language_of(user: User | None) -> str:
 
 
 class LocaleMiddleware(I18nMiddleware):
-    """The account's chosen language wins; before registration, the Telegram app's language decides."""
+    """The account's chosen language wins; before registration, one chosen with /language, else the Telegram app's."""
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         account = data.get("account")
         if account is not None and account.language in LANGUAGES:
             return str(account.language)
-        return language_of(data.get("event_from_user"))
+        state: FSMContext | None = data.get("state")  # aiogram's FSM middleware runs first, on the update
+        chosen = (await state.get_data()).get("language") if state is not None else None
+        return str(chosen) if chosen in LANGUAGES else language_of(data.get("event_from_user"))

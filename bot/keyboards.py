@@ -78,74 +78,8 @@ def languages() -> InlineKeyboardMarkup:
     )
 
 
-class OfficePick(CallbackData, prefix="office"):
-    office_id: int
-
-
-class Province(CallbackData, prefix="prov"):
-    index: int  # position in the sorted list of provinces with offices
-
-
-class Browse(CallbackData, prefix="browse"):
-    pass
-
-
-class Rebook(CallbackData, prefix="again"):
-    pass
-
-
-class Faq(CallbackData, prefix="faq"):
-    index: int
-
-
-class Member(CallbackData, prefix="member"):
-    applicant_id: int
-
-
-class PartyDone(CallbackData, prefix="party"):
-    pass
-
-
-class Kind(CallbackData, prefix="kind"):
-    applicant_id: int
-
-
-class Month(CallbackData, prefix="month"):
-    year: int
-    month: int
-
-
-class Day(CallbackData, prefix="day"):
-    yyyymmdd: int
-
-
-class SlotPick(CallbackData, prefix="slot"):
-    slot_id: int
-
-
-class Confirm(CallbackData, prefix="confirm"):
-    booking_id: int
-
-
-class Back(CallbackData, prefix="back"):
-    to: str  # calendar | slots | party
-
-
-class Noop(CallbackData, prefix="noop"):
-    pass
-
-
 def rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
-
-
-class BookingOpen(CallbackData, prefix="bk"):
-    booking_id: int
-
-
-class BookingAct(CallbackData, prefix="bka"):
-    booking_id: int
-    act: str  # pdf | cancel | cancel_yes | list
 
 
 class AddMember(CallbackData, prefix="addm"):

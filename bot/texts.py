@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from babel.dates import format_date, format_datetime, get_day_names
 
+from core.documents import signing
 from core.documents.proof import ProofLabels
 from core.domain import booking as bk
 from core.domain import identity as idn
+from core.domain import offices, staff
 from core.domain.calendar import ClosureKind, DayInfo, DayState
 from core.domain.errors import DomainError
-from core.services import accounts
+from core.services import accounts, booking, checkin, errors, quota
 
 
 def locale() -> str:
@@ -98,83 +104,166 @@ def proof_labels() -> ProofLabels:
     )
 
 
+SHOWN_POSITIONS = 5  # a pasted page of letters is not listed whole: Telegram refuses a message over 4,096 characters
+EXCERPT = 40
+
+
+def excerpt(typed: str, limit: int = EXCERPT) -> str:
+    """Typed input as it may be quoted back: on one line, and cut short with an ellipsis."""
+    flat = " ".join(typed.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def _positions(positions: tuple[int, ...]) -> str:
-    return ", ".join(str(p) for p in positions)
+    shown = ", ".join(str(p) for p in positions[:SHOWN_POSITIONS])
+    return shown + ", …" if len(positions) > SHOWN_POSITIONS else shown
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """The bot's words for one kind of domain error: a sentence (lazily translated) and its values."""
+
+    text: Any  # a lazy gettext proxy: read in the language of the update being answered
+    values: Callable[[Any], dict[str, object]] = lambda err: {}
+
+    def say(self, err: DomainError) -> str:
+        return str(self.text).format(**self.values(err))
+
+
+# Errors only the staff desk or the web app meets; should one reach the chat, it still reads as a sentence.
+_STAFF_ONLY = Refusal(__("That is done by office staff, not here in the chat."))
+_OFFICE_GONE = Refusal(__("This office no longer takes bookings here. Please choose another."))
+_SLOT_FULL = Refusal(__("That time is full now. Please choose another."))
+
+# The one table of the bot's refusals: every domain error the engine can raise, in the applicant's words.
+REFUSALS: dict[type[DomainError], Refusal] = {
+    DomainError: Refusal(__("That cannot be done. Send /menu to start again.")),
+    idn.NikError: Refusal(__("That NIK cannot be accepted. Please check it against your e-KTP.")),
+    idn.NikNotDigits: Refusal(
+        __("A NIK has only digits. Character(s) at position {positions} are not digits."),
+        lambda err: {"positions": _positions(err.positions)},
+    ),
+    idn.NikWrongLength: Refusal(
+        __("A NIK has 16 digits; you sent {n}. Please check it against your e-KTP."), lambda err: {"n": err.length}
+    ),
+    idn.NikUnknownProvince: Refusal(
+        __("Digits 1–2 of a NIK are the province code, and {code} is not one. Please check them."),
+        lambda err: {"code": err.province_code},
+    ),
+    idn.NikRegencyZero: Refusal(
+        __("Digits 3–4 of a NIK are the regency or city code and cannot be 00. Please check them.")
+    ),
+    idn.NikDistrictZero: Refusal(__("Digits 5–6 of a NIK are the district code and cannot be 00. Please check them.")),
+    idn.NikInvalidBirthDate: Refusal(
+        __(
+            "Digits 7–12 of a NIK are the date of birth as DDMMYY (women add 40 to the day), "
+            "and {digits} is not a date. Please check them."
+        ),
+        lambda err: {"digits": err.digits},
+    ),
+    idn.NikSerialZero: Refusal(__("Digits 13–16 of a NIK are a serial number and cannot be 0000. Please check them.")),
+    idn.NikBirthDateMismatch: Refusal(
+        __(
+            "Your NIK encodes the date of birth {encoded}, not {entered}. Records do not always agree: "
+            "enter the date as your NIK encodes it and have it corrected at the office, "
+            "or contact the office for the manual route."
+        ),
+        lambda err: {"encoded": long_date(err.encoded), "entered": long_date(err.entered)},
+    ),
+    idn.BirthDateInFuture: Refusal(
+        __("{day} has not come yet. Please send the date of birth again."),
+        lambda err: {"day": long_date(err.entered)},
+    ),
+    idn.KkError: Refusal(__("That family-card number cannot be accepted. Please check it against your family card.")),
+    idn.KkNotDigits: Refusal(
+        __("A family-card number has only digits. Character(s) at position {positions} are not digits."),
+        lambda err: {"positions": _positions(err.positions)},
+    ),
+    idn.KkWrongLength: Refusal(__("A family-card number has 16 digits; you sent {n}."), lambda err: {"n": err.length}),
+    idn.KkUnknownProvince: Refusal(
+        __("Digits 1–2 of a family-card number are the province code, and {code} is not one."),
+        lambda err: {"code": err.province_code},
+    ),
+    idn.KkRegencyZero: Refusal(__("Digits 3–4 of a family-card number are the regency or city code and cannot be 00.")),
+    accounts.InvalidName: Refusal(
+        __("Please send the full name exactly as on the e-KTP: letters and spaces, 2 to 100 characters.")
+    ),
+    accounts.AlreadyRegistered: Refusal(__("This Telegram account is already registered.")),
+    accounts.NikOwnsAnotherAccount: Refusal(
+        __(
+            "This NIK already owns another account. One NIK owns one account; "
+            "if that account is not yours, please ask for help at the office."
+        )
+    ),
+    accounts.ApplicantAlreadySaved: Refusal(
+        __("This person is already saved on your account; you can choose them when you book.")
+    ),
+    accounts.TooManyApplicants: Refusal(
+        __(
+            "One account can keep at most {n} people. A relative on the same family card with an account of "
+            "their own can book the others."
+        ),
+        lambda err: {"n": accounts.MAX_SAVED_APPLICANTS},
+    ),
+    errors.AccountNotFound: Refusal(__("Your account was not found. Send /start to register.")),
+    errors.OfficeNotFound: _OFFICE_GONE,
+    offices.InvalidOffice: _OFFICE_GONE,
+    errors.SlotNotFound: Refusal(__("That arrival time is no longer offered. Please choose another.")),
+    errors.StaffNotFound: _STAFF_ONLY,
+    bk.PartyEmpty: Refusal(__("You, the account owner, always come: a booking has at least one applicant.")),
+    bk.PartyTooLarge: Refusal(__("At most {n} applicants per booking."), lambda err: {"n": err.maximum}),
+    bk.OwnerNotFirst: Refusal(__("You, the account owner, are always the first applicant.")),
+    bk.DuplicateApplicant: Refusal(
+        __("Applicant {position} is listed twice; each person comes once."), lambda err: {"position": err.position}
+    ),
+    booking.ApplicantNotOnAccount: Refusal(
+        __("Someone in this booking is no longer saved on your account. Please choose who comes again.")
+    ),
+    bk.AccountFrozen: Refusal(
+        __(
+            "Your account can book again from {day}. A relative on the same family card with an account of their "
+            "own can book and add you as an applicant."
+        ),
+        lambda err: {"day": long_date(deadline_date(err.until))},
+    ),
+    bk.NikAlreadyBooked: Refusal(
+        __("Applicant {position} already stands in another active booking; one person can hold one booking at a time."),
+        lambda err: {"position": err.position},
+    ),
+    bk.HoldExpired: Refusal(
+        __("The places were held for a few minutes only and have been released. Please choose again.")
+    ),
+    bk.BookingWindowClosed: Refusal(__("New bookings are taken only while the weekly quota window is open.")),
+    bk.SlotFull: _SLOT_FULL,
+    booking.SlotFullWithChoices: _SLOT_FULL,
+    bk.DateNotBookable: Refusal(__("That date cannot be booked. Please choose another.")),
+    bk.BookingNotFound: Refusal(__("That booking is not on your account. Open My bookings to see the ones you have.")),
+    bk.CancellationClosed: Refusal(
+        __("The last day to cancel was {day}."), lambda err: {"day": long_date(err.last_day)}
+    ),
+    bk.NotCancellable: Refusal(
+        __("This booking can no longer be cancelled: it was cancelled already or never confirmed.")
+    ),
+    staff.NotAllowed: _STAFF_ONLY,
+    staff.InvalidStaffAccount: _STAFF_ONLY,
+    signing.InvalidProof: Refusal(__("That is not a proof Antrean issued.")),
+    checkin.CheckInRefused: _STAFF_ONLY,
+    checkin.NotInBooking: _STAFF_ONLY,
+    checkin.ReasonRequired: _STAFF_ONLY,
+    quota.CapacityBelowTaken: _STAFF_ONLY,
+    quota.DateHasBookings: _STAFF_ONLY,
+    quota.NoSuchSlot: _STAFF_ONLY,
+}
+
+
+def refusal_for(kind: type[DomainError]) -> Refusal:
+    """The table's entry for an error type, or for its nearest listed ancestor."""
+    for cls in kind.__mro__:
+        if cls in REFUSALS:
+            return REFUSALS[cls]
+    raise TypeError(f"{kind.__name__} is not a domain error")
 
 
 def explain(err: DomainError) -> str:
     """One clear sentence (or two) saying what is wrong and what to do."""
-    if isinstance(err, idn.NikNotDigits):
-        return _("A NIK has only digits. Character(s) at position {positions} are not digits.").format(
-            positions=_positions(err.positions)
-        )
-    if isinstance(err, idn.NikWrongLength):
-        return _("A NIK has 16 digits; you sent {n}. Please check it against your e-KTP.").format(n=err.length)
-    if isinstance(err, idn.NikUnknownProvince):
-        return _("Digits 1–2 of a NIK are the province code, and {code} is not one. Please check them.").format(
-            code=err.province_code
-        )
-    if isinstance(err, idn.NikRegencyZero):
-        return _("Digits 3–4 of a NIK are the regency or city code and cannot be 00. Please check them.")
-    if isinstance(err, idn.NikDistrictZero):
-        return _("Digits 5–6 of a NIK are the district code and cannot be 00. Please check them.")
-    if isinstance(err, idn.NikInvalidBirthDate):
-        return _(
-            "Digits 7–12 of a NIK are the date of birth as DDMMYY (women add 40 to the day), "
-            "and {digits} is not a date. Please check them."
-        ).format(digits=err.digits)
-    if isinstance(err, idn.NikSerialZero):
-        return _("Digits 13–16 of a NIK are a serial number and cannot be 0000. Please check them.")
-    if isinstance(err, idn.NikBirthDateMismatch):
-        return _(
-            "Your NIK encodes the date of birth {encoded}, not {entered}. Records do not always agree: "
-            "enter the date as your NIK encodes it and have it corrected at the office, "
-            "or contact the office for the manual route."
-        ).format(encoded=long_date(err.encoded), entered=long_date(err.entered))
-    if isinstance(err, idn.BirthDateInFuture):
-        return _("{day} has not come yet. Please send the date of birth again.").format(day=long_date(err.entered))
-    if isinstance(err, idn.KkNotDigits):
-        return _("A family-card number has only digits. Character(s) at position {positions} are not digits.").format(
-            positions=_positions(err.positions)
-        )
-    if isinstance(err, idn.KkWrongLength):
-        return _("A family-card number has 16 digits; you sent {n}.").format(n=err.length)
-    if isinstance(err, idn.KkUnknownProvince):
-        return _("Digits 1–2 of a family-card number are the province code, and {code} is not one.").format(
-            code=err.province_code
-        )
-    if isinstance(err, idn.KkRegencyZero):
-        return _("Digits 3–4 of a family-card number are the regency or city code and cannot be 00.")
-    if isinstance(err, accounts.InvalidName):
-        return _("Please send the full name exactly as on the e-KTP: letters and spaces, 2 to 100 characters.")
-    if isinstance(err, accounts.AlreadyRegistered):
-        return _("This Telegram account is already registered.")
-    if isinstance(err, accounts.NikOwnsAnotherAccount):
-        return _(
-            "This NIK already owns another account. One NIK owns one account; "
-            "if that account is not yours, please ask for help at the office."
-        )
-    if isinstance(err, bk.AccountFrozen):
-        return _(
-            "Your account can book again from {day}. A relative on the same family card with an account of their "
-            "own can book and add you as an applicant."
-        ).format(day=long_date(deadline_date(err.until)))
-    if isinstance(err, bk.NikAlreadyBooked):
-        return _(
-            "Applicant {position} already stands in another active booking; one person can hold one booking at a time."
-        ).format(position=err.position)
-    if isinstance(err, bk.HoldExpired):
-        return _("The places were held for a few minutes only and have been released. Please choose again.")
-    if isinstance(err, bk.BookingWindowClosed):
-        return _("New bookings are taken only while the weekly quota window is open.")
-    if isinstance(err, bk.SlotFull):
-        return _("That time is full now. Please choose another.")
-    if isinstance(err, bk.DateNotBookable):
-        return _("That date cannot be booked.")
-    if isinstance(err, bk.OwnerNotFirst):
-        return _("You, the account owner, are always the first applicant.")
-    if isinstance(err, bk.PartyTooLarge):
-        return _("At most 5 applicants per booking.")
-    if isinstance(err, bk.CancellationClosed):
-        return _("The last day to cancel was {day}.").format(day=long_date(err.last_day))
-    return _("That did not work ({code}). Please try again.").format(code=err.code)
+    return refusal_for(type(err)).say(err)

@@ -1,19 +1,28 @@
 """One router per feature; `routers()` lists them in the order they must be tried."""
 
-from aiogram import Router
+from aiogram import F, Router
+from aiogram.enums import ChatType
 
-from bot.handlers import booking, common, family, faq, menu, my_bookings, start
+from bot.handlers import booking, chats, commands, common, family, faq, menu, my_bookings, registration
 
 
 def routers() -> list[Router]:
-    # common first (/cancel works in every state), its fallbacks last.
-    return [
-        common.router(),
-        start.router(),
+    """Groups and channels first (a pointer to the private chat); then the private conversation.
+
+    Inside it the commands come first (they work in every state), the fallbacks last (a step's question
+    again for anything no step took).
+    """
+    private = Router(name="private")
+    private.message.filter(F.chat.type == ChatType.PRIVATE)
+    private.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+    private.include_routers(
+        commands.router(),
+        registration.router(),
         booking.router(),
         my_bookings.router(),
         family.router(),
         faq.router(),
         menu.router(),
         common.fallbacks(),
-    ]
+    )
+    return [chats.router(), private]

@@ -1,30 +1,29 @@
-"""What works everywhere: /cancel, and a kind answer to anything unexpected."""
+"""Leaving a step, and a kind answer to anything no step or menu expects."""
 
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
+from bot.handlers.booking.slot import release_held
+from bot.handlers.parts import forget
 from bot.handlers.prompts import reprompt
+from core.runtime import Runtime
 from core.services.accounts import AccountView
 
 
-async def cancel(message: Message, state: FSMContext, account: AccountView | None) -> None:
-    """Leave whatever flow the applicant is in; keep nothing of it, and show the menu."""
-    await state.clear()
-    if account is None:
-        await message.answer(_("Stopped. Send /start whenever you are ready."), reply_markup=ReplyKeyboardRemove())
-        return
-    await message.answer(_("Stopped. What would you like to do?"), reply_markup=keyboards.main_menu())
+async def leave(state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
+    """Leaves whatever step is open: places held for a summary go back at once, and nothing of it is kept."""
+    await release_held(state, account, runtime)
+    await forget(state)
 
 
-async def unexpected(message: Message, state: FSMContext, account: AccountView | None) -> None:
-    """Something the current step does not expect: ask its question again, saying what is expected."""
-    if await reprompt(message, state):
+async def unexpected(message: Message, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
+    """Something the current step does not expect: ask its question again; with no step open, the menu."""
+    if await reprompt(message, state, account, runtime):
         return
     if account is None:
         await message.answer(_("Send /start to begin."))
@@ -35,13 +34,6 @@ async def unexpected(message: Message, state: FSMContext, account: AccountView |
 async def stale_button(query: CallbackQuery) -> None:
     """A button of an old message: answer it, so no spinner is left turning."""
     await query.answer(_("This button is no longer active. Please use the latest message."))
-
-
-def router() -> Router:
-    """A fresh router of this feature (a router belongs to one dispatcher)."""
-    r = Router(name="common")
-    r.message.register(cancel, Command("cancel"))
-    return r
 
 
 def fallbacks() -> Router:

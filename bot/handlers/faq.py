@@ -9,12 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from bot import keyboards as kb
-from bot.handlers.parts import message_of
+from bot.handlers.parts import Screen, message_of
+
+
+class Faq(CallbackData, prefix="faq"):
+    index: int
+
 
 # (question, answer): lazily translated, so each reader gets their own language.
 FAQ: tuple[tuple[Any, Any], ...] = (
@@ -67,21 +73,24 @@ FAQ: tuple[tuple[Any, Any], ...] = (
 )
 
 
-def _questions() -> InlineKeyboardMarkup:
+def questions_screen() -> Screen:
+    """The common questions, one button each, and the way back to the menu."""
     rows = [
-        [InlineKeyboardButton(text=str(question), callback_data=kb.Faq(index=i).pack())]
+        [InlineKeyboardButton(text=str(question), callback_data=Faq(index=i).pack())]
         for i, (question, _answer) in enumerate(FAQ)
     ]
     rows.append([InlineKeyboardButton(text=_("◀ Menu"), callback_data=kb.Menu(item="menu").pack())])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    return Screen(_("Help: choose a question."), InlineKeyboardMarkup(inline_keyboard=rows))
 
 
 async def show_questions(query: CallbackQuery) -> None:
+    """Menu → help: the common questions."""
     await query.answer()
-    await message_of(query).edit_text(_("Help: choose a question."), reply_markup=_questions())
+    await questions_screen().edit(message_of(query))
 
 
-async def show_answer(query: CallbackQuery, callback_data: kb.Faq) -> None:
+async def show_answer(query: CallbackQuery, callback_data: Faq) -> None:
+    """One answer, with the way back to the questions or the menu."""
     await query.answer()
     if not 0 <= callback_data.index < len(FAQ):
         return
@@ -99,5 +108,5 @@ def router() -> Router:
     """A fresh router of this feature (a router belongs to one dispatcher)."""
     r = Router(name="faq")
     r.callback_query.register(show_questions, kb.Menu.filter(F.item == "help"))
-    r.callback_query.register(show_answer, kb.Faq.filter())
+    r.callback_query.register(show_answer, Faq.filter())
     return r

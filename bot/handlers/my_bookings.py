@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards as kb
 from bot import texts
-from bot.handlers.booking import send_proof
-from bot.handlers.parts import message_of
+from bot.handlers.booking.confirm import send_proof
+from bot.handlers.parts import message_of, on_tap
 from core.domain.booking import BookingStatus, format_booking_code
-from core.domain.errors import DomainError
 from core.runtime import Runtime
 from core.services.accounts import AccountView
 from core.services.my_bookings import BookingSummary, my_booking, my_bookings
+
+
+class BookingOpen(CallbackData, prefix="bk"):
+    booking_id: int
+
+
+class BookingAct(CallbackData, prefix="bka"):
+    booking_id: int
+    act: str  # pdf | cancel | cancel_yes
 
 
 def _status(b: BookingSummary) -> str:
@@ -42,7 +51,7 @@ async def show_list(query: CallbackQuery, account: AccountView | None, runtime: 
         )
         return
     rows = [
-        [InlineKeyboardButton(text=_line(b), callback_data=kb.BookingOpen(booking_id=b.booking_id).pack())]
+        [InlineKeyboardButton(text=_line(b), callback_data=BookingOpen(booking_id=b.booking_id).pack())]
         for b in found[:10]
     ]
     await message_of(query).edit_text(
@@ -70,25 +79,22 @@ def _details(b: BookingSummary) -> str:
 
 
 async def open_booking(
-    query: CallbackQuery, callback_data: kb.BookingOpen, account: AccountView | None, runtime: Runtime
+    query: CallbackQuery, callback_data: BookingOpen, account: AccountView | None, runtime: Runtime
 ) -> None:
     """One booking: details, the proof again, and cancelling while that is still allowed."""
     if account is None:
         await query.answer()
         return
-    try:
-        b = await my_booking(runtime.reader(), account.id, callback_data.booking_id, runtime.clock.now())
-    except DomainError as err:
-        await query.answer(texts.explain(err), show_alert=True)
+    b = await on_tap(query, my_booking(runtime.reader(), account.id, callback_data.booking_id, runtime.clock.now()))
+    if b is None:
         return
-    await query.answer()
     rows = []
     if b.status is BookingStatus.CONFIRMED:
         rows.append(
             [
                 InlineKeyboardButton(
                     text=_("📄 Send the proof again"),
-                    callback_data=kb.BookingAct(booking_id=b.booking_id, act="pdf").pack(),
+                    callback_data=BookingAct(booking_id=b.booking_id, act="pdf").pack(),
                 )
             ]
         )
@@ -97,7 +103,7 @@ async def open_booking(
             [
                 InlineKeyboardButton(
                     text=_("✖ Cancel this booking"),
-                    callback_data=kb.BookingAct(booking_id=b.booking_id, act="cancel").pack(),
+                    callback_data=BookingAct(booking_id=b.booking_id, act="cancel").pack(),
                 )
             ]
         )
@@ -105,9 +111,7 @@ async def open_booking(
     await message_of(query).edit_text(_details(b), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
 
 
-async def act(
-    query: CallbackQuery, callback_data: kb.BookingAct, account: AccountView | None, runtime: Runtime
-) -> None:
+async def act(query: CallbackQuery, callback_data: BookingAct, account: AccountView | None, runtime: Runtime) -> None:
     """Resends the proof; asks before cancelling; cancels and states the freeze."""
     if account is None:
         await query.answer()
@@ -118,8 +122,9 @@ async def act(
         await send_proof(message, account, runtime, callback_data.booking_id)
         return
     if callback_data.act == "cancel":
-        await query.answer()
-        b = await my_booking(runtime.reader(), account.id, callback_data.booking_id, runtime.clock.now())
+        b = await on_tap(query, my_booking(runtime.reader(), account.id, callback_data.booking_id, runtime.clock.now()))
+        if b is None:
+            return
         await message.edit_text(
             _(
                 "Cancel booking {code} on {day}? The places go back to others at once. Your account still "
@@ -134,24 +139,21 @@ async def act(
                     [
                         InlineKeyboardButton(
                             text=_("Yes, cancel it"),
-                            callback_data=kb.BookingAct(booking_id=b.booking_id, act="cancel_yes").pack(),
+                            callback_data=BookingAct(booking_id=b.booking_id, act="cancel_yes").pack(),
                         )
                     ],
                     [
                         InlineKeyboardButton(
-                            text=_("No, keep it"), callback_data=kb.BookingOpen(booking_id=b.booking_id).pack()
+                            text=_("No, keep it"), callback_data=BookingOpen(booking_id=b.booking_id).pack()
                         )
                     ],
                 ]
             ),
         )
         return
-    try:
-        done = await runtime.desk.cancel(account.id, callback_data.booking_id)
-    except DomainError as err:
-        await query.answer(texts.explain(err), show_alert=True)
+    done = await on_tap(query, runtime.desk.cancel(account.id, callback_data.booking_id))
+    if done is None:
         return
-    await query.answer()
     await message.edit_text(
         _("Cancelled. Your account can book again from {day}.").format(
             day=texts.long_date(texts.deadline_date(done.frozen_until))
@@ -164,6 +166,6 @@ def router() -> Router:
     """A fresh router of this feature (a router belongs to one dispatcher)."""
     r = Router(name="my_bookings")
     r.callback_query.register(show_list, kb.Menu.filter(F.item == "bookings"))
-    r.callback_query.register(open_booking, kb.BookingOpen.filter())
-    r.callback_query.register(act, kb.BookingAct.filter())
+    r.callback_query.register(open_booking, BookingOpen.filter())
+    r.callback_query.register(act, BookingAct.filter())
     return r

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from aiogram.types import CallbackQuery, Message
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
 from bot import texts
 from core.domain.errors import DomainError
 from core.runtime import Runtime
+from core.services.accounts import AccountView
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -44,6 +47,23 @@ async def drain_follow_ups(timeout: float = 30.0) -> None:  # noqa: ASYNC109 - a
         await asyncio.wait(set(_follow_ups), timeout=timeout)
 
 
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """A step's question as it is shown: its text and its keyboard."""
+
+    text: str
+    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None
+
+    async def send(self, message: Message) -> None:
+        """As a new message (after typed input, which cannot be edited into the bot's last one)."""
+        await message.answer(self.text, reply_markup=self.markup)
+
+    async def edit(self, message: Message) -> None:
+        """In place of the message whose button was tapped (inline keyboards only)."""
+        markup = self.markup if isinstance(self.markup, InlineKeyboardMarkup) else None
+        await message.edit_text(self.text, reply_markup=markup)
+
+
 def message_of(query: CallbackQuery) -> Message:
     """The message whose button was tapped (our buttons sit only on messages the bot can still edit)."""
     assert isinstance(query.message, Message)
@@ -66,3 +86,26 @@ async def parse_or_explain(message: Message, parse: Callable[[str], T]) -> T | N
     except DomainError as err:
         await message.answer(texts.explain(err))
         return None
+
+
+Ask = Callable[[Message, FSMContext, AccountView | None, Runtime], Awaitable[None]]
+"""How a step asks its question as a new message: on entering it, and again after input it cannot use."""
+
+
+async def forget(state: FSMContext) -> None:
+    """Ends the step and drops what it gathered, keeping only a language chosen before registering."""
+    language = (await state.get_data()).get("language")
+    await state.clear()
+    if language is not None:
+        await state.update_data(language=language)
+
+
+async def on_tap(query: CallbackQuery, work: Awaitable[T]) -> T | None:
+    """A use case run for a tap: its result, the tap answered; or None, the engine's refusal as the tap's alert."""
+    try:
+        result = await work
+    except DomainError as err:
+        await query.answer(texts.explain(err), show_alert=True)
+        return None
+    await query.answer()
+    return result

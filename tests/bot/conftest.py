@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import shutil
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
@@ -22,6 +25,7 @@ from devtools.standin import BotApiStandin
 from tests.conftest import SECRET
 
 TOKEN = "123456:TEST-antrean"
+_fed = itertools.count(900_000_000)  # ids of updates and messages fed past the stand-in, apart from its own
 
 
 @dataclass
@@ -52,6 +56,20 @@ class BotWorld:
     async def tap(self, user: int, label: str, *, calls: int = 1) -> list[object]:
         await self.telegram.user_taps_button(user, label)
         return await self.telegram.wait_for_bot(user, calls=calls)
+
+    async def feed(self, user: int, content: dict[str, Any], chat: dict[str, Any] | None = None) -> list[object]:
+        """A message the stand-in cannot send (photo, voice, in a group), fed in; the bot's calls about its chat."""
+        # Fed to the dispatcher as the webhook feeds it: the handler is done when this returns.
+        chat = chat or {"id": user, "type": "private", "first_name": "Budi"}
+        sender = {"id": user, "is_bot": False, "first_name": "Budi", "language_code": "id"}
+        message = {"message_id": next(_fed), "date": int(time.time()), "chat": chat, "from": sender, **content}
+        before = len(self.telegram.calls)
+        await self.dispatcher.feed_raw_update(self.bot, {"update_id": next(_fed), "message": message})
+        return [c for c in self.telegram.calls[before:] if c[1].get("chat_id") == chat["id"]]
+
+    async def state_of(self, user: int) -> str | None:
+        """The conversation state of a user's private chat."""
+        return await self.dispatcher.fsm.get_context(self.bot, chat_id=user, user_id=user).get_state()
 
     async def last(self, user: int) -> str:
         message = await self.telegram.last_bot_message(user)

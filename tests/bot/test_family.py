@@ -54,3 +54,19 @@ async def test_a_wrong_member_nik_is_explained_and_asked_again(world: BotWorld) 
     await world.text(USER, "Putri Ayu Lestari")
     await world.text(USER, "3174010908160000")
     assert "nomor urut" in await world.last(USER)
+
+
+async def test_a_member_saved_twice_is_told_so_in_a_sentence_and_sees_the_list(world: BotWorld) -> None:
+    await register(world.runtime, Vault(SECRET), USER)
+    for _ in range(2):
+        await world.text(USER, "/menu")
+        await world.tap(USER, "👨‍👩‍👧 Anggota keluarga", calls=2)
+        await world.tap(USER, "➕ Tambah anggota keluarga", calls=2)
+        await world.text(USER, "Putri Ayu Lestari")
+        await world.text(USER, CHILD_NIK)
+        await world.tap(USER, "✅ Ya, Selasa, 9 Agustus 2016", calls=4)
+    chat = await world.telegram.chat(USER)
+    assert chat[-2]["text"] == "Orang ini sudah tersimpan di akun Anda; Anda bisa memilihnya saat memesan."
+    assert "PUTRI AYU LESTARI" in chat[-1]["text"] and await world.state_of(USER) is None
+    account = await account_by_telegram_user(world.runtime.reader(), USER)
+    assert account is not None and len(account.applicants) == 2

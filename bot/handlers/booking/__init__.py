@@ -1,0 +1,28 @@
+"""Booking, one router per step: office, party and application types, calendar, arrival time, summary and confirm.
+
+After the first typed search, every step edits one message in place: at opening time Telegram's
+message limit, not our database, is the tightest resource.
+"""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from bot.handlers.booking import calendar, confirm, office, party, slot
+from bot.handlers.parts import Ask
+from bot.states import Booking
+
+PROMPTS: dict[str | None, Ask] = {
+    Booking.office.state: office.ask,
+    Booking.party.state: party.ask,
+    Booking.calendar.state: calendar.ask,
+    Booking.slot.state: slot.ask,
+    Booking.summary.state: confirm.ask,
+}
+
+
+def router() -> Router:
+    """A fresh router for the whole booking, its steps as sub-routers (a router belongs to one dispatcher)."""
+    r = Router(name="booking")
+    r.include_routers(office.router(), party.router(), calendar.router(), slot.router(), confirm.router())
+    return r

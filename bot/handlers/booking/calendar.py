@@ -1,0 +1,190 @@
+"""Booking, the date: a month of dates with their states, for the party's size."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from aiogram import Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot import keyboards as kb
+from bot import texts
+from bot.handlers.booking.shared import Kind, WhoComes, kind_label, office_of, people_line, switched
+from bot.handlers.parts import Screen, message_of
+from bot.states import Booking
+from core.domain.booking import ApplicationType
+from core.domain.calendar import DayInfo, DayState
+from core.runtime import Runtime
+from core.services import calendar
+from core.services.accounts import AccountView
+
+MARK = {DayState.FREE: "✅", DayState.FULL: "❌", DayState.NOT_RELEASED: "⏳", DayState.CLOSED: "⛔"}
+
+
+class Month(CallbackData, prefix="month"):
+    year: int
+    month: int
+
+
+class Day(CallbackData, prefix="day"):
+    yyyymmdd: int
+
+
+class Noop(CallbackData, prefix="noop"):
+    pass
+
+
+class OtherDates(CallbackData, prefix="dates"):
+    """From the times of a date back to the calendar."""
+
+
+def day_of(code: int) -> date:
+    return date(code // 10000, code // 100 % 100, code % 100)
+
+
+def calendar_markup(days: tuple[DayInfo, ...], year: int, month: int) -> InlineKeyboardMarkup:
+    """The month as a grid of weeks; weeks already gone are left out.
+
+    Every button travels three times per tap (sent, echoed back, and inside the next tap's update) and is
+    the biggest cost of a step; on the opening Friday most of the month is past.
+    """
+    noop = Noop().pack()
+    head = [InlineKeyboardButton(text=d, callback_data=noop) for d in texts.weekday_initials()]
+    cells = [InlineKeyboardButton(text=" ", callback_data=noop) for _ in range(days[0].day.weekday())]
+    live = [False] * len(cells)  # a cell for a date that is not past
+    for info in days:
+        if info.state is DayState.PAST:
+            cells.append(InlineKeyboardButton(text="·", callback_data=noop))
+        else:
+            code = int(info.day.strftime("%Y%m%d"))
+            label = f"{info.day.day}{MARK[info.state]}"
+            cells.append(InlineKeyboardButton(text=label, callback_data=Day(yyyymmdd=code).pack()))
+        live.append(info.state is not DayState.PAST)
+    while len(cells) % 7:
+        cells.append(InlineKeyboardButton(text=" ", callback_data=noop))
+        live.append(False)
+    weeks = [week for i, week in enumerate(kb.rows(cells, 7)) if any(live[i * 7 : i * 7 + 7])]
+    prev_y, prev_m = (year, month - 1) if month > 1 else (year - 1, 12)
+    next_y, next_m = (year, month + 1) if month < 12 else (year + 1, 1)
+    nav = [
+        InlineKeyboardButton(text="◀", callback_data=Month(year=prev_y, month=prev_m).pack()),
+        InlineKeyboardButton(text=texts.month_name(year, month), callback_data=noop),
+        InlineKeyboardButton(text="▶", callback_data=Month(year=next_y, month=next_m).pack()),
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[nav, head, *(weeks or kb.rows(cells, 7))])
+
+
+async def calendar_screen(state: FSMContext, account: AccountView, runtime: Runtime, year: int, month: int) -> Screen:
+    """The month for the party's size; enters the calendar step at that month."""
+    data = await state.get_data()
+    party: list[int] = data["party"]
+    view = await calendar.month_calendar(
+        runtime.reader(),
+        data["office_code"],
+        year,
+        month,
+        party=len(party),
+        now=runtime.clock.now(),
+        office=await office_of(runtime, data["office_id"]),
+    )
+    opens, closes = view.next_window
+    await state.set_state(Booking.calendar)
+    await state.update_data(year=year, month=month)
+    markup = calendar_markup(view.days, year, month)
+    change: list[InlineKeyboardButton] = []
+    if len(party) == 1:  # one applicant: switching the type here saves a trip to the party screen
+        other = switched(data["kinds"].get(str(party[0]), ApplicationType.NEW))
+        change.append(
+            InlineKeyboardButton(
+                text=_("🔄 Switch to: {kind}").format(kind=kind_label(other)),
+                callback_data=Kind(applicant_id=party[0]).pack(),
+            )
+        )
+    change.append(InlineKeyboardButton(text=_("👥 Who comes"), callback_data=WhoComes().pack()))
+    markup.inline_keyboard.append(change)
+    text = _(
+        "{office}\n{people}\n\nChoose the date of arrival.\n"
+        "✅ places free   ❌ full   ⏳ not released yet   ⛔ holiday or closed\n"
+        "New quota opens {opens} and closes {closes} ({zone})."
+    ).format(
+        office=data["office_name"],
+        people=people_line(account, party, data["kinds"]),
+        opens=texts.short_datetime(opens),
+        closes=texts.short_datetime(closes),
+        zone=view.office.zone_label,
+    )
+    return Screen(text, markup)
+
+
+async def show(
+    message: Message, state: FSMContext, account: AccountView, runtime: Runtime, year: int, month: int
+) -> None:
+    """The calendar at a month, in place of the message tapped."""
+    await (await calendar_screen(state, account, runtime, year, month)).edit(message)
+
+
+async def show_now(message: Message, state: FSMContext, account: AccountView, runtime: Runtime) -> None:
+    """The calendar at the office's current month, in place of the message tapped."""
+    today = runtime.clock.now().astimezone(ZoneInfo((await state.get_data())["tz"])).date()
+    await show(message, state, account, runtime, today.year, today.month)
+
+
+async def ask(message: Message, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
+    """The calendar again as a new message, at the month last shown."""
+    data = await state.get_data()
+    if account is not None:
+        await (await calendar_screen(state, account, runtime, data["year"], data["month"])).send(message)
+
+
+async def solo_kind(
+    query: CallbackQuery, callback_data: Kind, state: FSMContext, account: AccountView | None, runtime: Runtime
+) -> None:
+    """One applicant switches between a new passport and a replacement, on the calendar."""
+    await query.answer()
+    data = await state.get_data()
+    if account is None or data.get("party") != [callback_data.applicant_id]:
+        return
+    kinds: dict[str, str] = data["kinds"]
+    key = str(callback_data.applicant_id)
+    kinds[key] = switched(kinds.get(key, ApplicationType.NEW))
+    await state.update_data(kinds=kinds)
+    await show(message_of(query), state, account, runtime, data["year"], data["month"])
+
+
+async def month(
+    query: CallbackQuery, callback_data: Month, state: FSMContext, account: AccountView | None, runtime: Runtime
+) -> None:
+    """Another month."""
+    await query.answer()
+    if account is not None:
+        await show(message_of(query), state, account, runtime, callback_data.year, callback_data.month)
+
+
+async def other_dates(query: CallbackQuery, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
+    """From a date's times back to the calendar, at that date's month."""
+    await query.answer()
+    data = await state.get_data()
+    if account is None or "office_code" not in data:
+        return
+    day = date.fromisoformat(data["day"]) if data.get("day") else None
+    year, month_ = (day.year, day.month) if day else (data["year"], data["month"])
+    await show(message_of(query), state, account, runtime, year, month_)
+
+
+async def noop(query: CallbackQuery) -> None:
+    """A calendar cell that is no button (a weekday, a past date, the month's name)."""
+    await query.answer()
+
+
+def router() -> Router:
+    """A fresh router of this step (a router belongs to one dispatcher)."""
+    r = Router(name="booking.calendar")
+    r.callback_query.register(solo_kind, Booking.calendar, Kind.filter())
+    r.callback_query.register(month, Booking.calendar, Month.filter())
+    r.callback_query.register(other_dates, Booking.slot, OtherDates.filter())
+    r.callback_query.register(noop, Noop.filter())
+    return r

@@ -1,0 +1,138 @@
+"""Booking, the summary: places held; confirm, and the code and the PDF proof in the chat."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram import Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot import texts
+from bot.handlers.booking.shared import kind_label
+from bot.handlers.parts import Screen, follow_up, forget, message_of, on_tap
+from bot.states import Booking
+from core.documents.rendering import render_proof_off_loop
+from core.domain.booking import ApplicationType, format_booking_code
+from core.runtime import Runtime
+from core.services.accounts import AccountView
+from core.services.booking import Hold
+from core.services.proofs import proof_data
+
+
+class Confirm(CallbackData, prefix="confirm"):
+    booking_id: int
+
+
+class OtherTimes(CallbackData, prefix="times"):
+    """From the summary back to the date's times; the hold is let go."""
+
+
+def held(hold: Hold) -> dict[str, Any]:
+    """What the summary shows of a hold, kept with the conversation so the summary can be shown again."""
+    return {
+        "booking_id": hold.booking_id,
+        "held_day": hold.day.isoformat(),
+        "held_start": f"{hold.start:%H:%M}",
+        "held_end": f"{hold.end:%H:%M}",
+        "held_until": hold.held_until.isoformat(),
+        "last_cancel": hold.last_cancel_day.isoformat(),
+        "frozen_until": hold.frozen_until.isoformat(),
+    }
+
+
+async def summary_screen(state: FSMContext, account: AccountView) -> Screen:
+    """What confirming means, before the tap: where, when, who, the cancellation deadline and the freeze."""
+    data = await state.get_data()
+    zone = ZoneInfo(data["tz"])
+    names = {a.id: a.full_name for a in account.applicants}
+    party: list[int] = data["party"]
+    kinds = [data["kinds"].get(str(a), ApplicationType.NEW) for a in party]
+    people = "\n".join(
+        f"{i}. {names.get(a, '?')} — {kind_label(k)}" for i, (a, k) in enumerate(zip(party, kinds, strict=True), 1)
+    )
+    text = _(
+        "Please check, then confirm:\n\n{office}\n{address}\n{day}, {start}–{end} {zone}\n\n{people}\n\n"
+        "You can cancel until {last_cancel}. After this booking your account can book again from {frozen}, "
+        "whether you come, miss it or cancel.\nThe places are held for you until {held} {zone}."
+    ).format(
+        office=data["office_name"],
+        address=data["office_address"],
+        day=texts.long_date(date.fromisoformat(data["held_day"])),
+        start=data["held_start"],
+        end=data["held_end"],
+        zone=data["zone"],
+        people=people,
+        last_cancel=texts.long_date(date.fromisoformat(data["last_cancel"])),
+        frozen=texts.long_date(datetime.fromisoformat(data["frozen_until"]).astimezone(zone).date()),
+        held=f"{datetime.fromisoformat(data['held_until']).astimezone(zone):%H:%M}",
+    )
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("✅ Confirm booking"), callback_data=Confirm(booking_id=data["booking_id"]).pack()
+                )
+            ],
+            [InlineKeyboardButton(text=_("◀ Other times"), callback_data=OtherTimes().pack())],
+        ]
+    )
+    return Screen(text, markup)
+
+
+async def show(message: Message, state: FSMContext, account: AccountView, hold: Hold) -> None:
+    """Enters the summary step with the places just held, in place of the message tapped."""
+    await state.set_state(Booking.summary)
+    await state.update_data(**held(hold))
+    await (await summary_screen(state, account)).edit(message)
+
+
+async def ask(message: Message, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
+    """The summary again as a new message (its confirm button still holds the same places)."""
+    if account is not None:
+        await (await summary_screen(state, account)).send(message)
+
+
+async def confirm(
+    query: CallbackQuery, callback_data: Confirm, state: FSMContext, account: AccountView | None, runtime: Runtime
+) -> None:
+    """Books: the code in the chat, and the proof as a PDF document."""
+    if account is None:
+        await query.answer()
+        return
+    booked = await on_tap(query, runtime.desk.confirm(account.id, callback_data.booking_id))
+    if booked is None:
+        return
+    await forget(state)
+    if booked.replayed:
+        return  # a double tap: the first tap already said everything
+    message = message_of(query)
+    await message.edit_text(
+        _("Booked ✅\nBooking code: {code}\nShow the proof below (printed or on your phone) at the office.").format(
+            code=format_booking_code(booked.code)
+        ),
+    )
+    follow_up(send_proof(message, account, runtime, booked.booking_id))
+
+
+async def send_proof(message: Message, account: AccountView, runtime: Runtime, booking_id: int) -> None:
+    """Renders the proof off the event loop and sends it as a document."""
+    lang = texts.locale()
+    data = await proof_data(runtime.reader(), account.id, booking_id, lang)
+    labels = texts.proof_labels()
+    pdf = await render_proof_off_loop(
+        data, labels, signing_key=runtime.vault.signing_key, workers=runtime.settings.proof_workers
+    )
+    name = f"bukti-{data.code}.pdf" if lang == "id" else f"proof-{data.code}.pdf"
+    await message.answer_document(BufferedInputFile(pdf, filename=name))
+
+
+def router() -> Router:
+    """A fresh router of this step (a router belongs to one dispatcher)."""
+    r = Router(name="booking.confirm")
+    r.callback_query.register(confirm, Booking.summary, Confirm.filter())
+    return r

@@ -1,0 +1,193 @@
+"""Booking, the office: the family card's province at once, the same as last time, a typed place, or browsing."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot import keyboards as kb
+from bot import texts
+from bot.handlers.booking import calendar, party
+from bot.handlers.booking.shared import office_data, office_of, owner_id
+from bot.handlers.parts import Screen, forget, message_of
+from bot.states import Booking
+from core.domain.booking import ApplicationType
+from core.domain.offices import Office
+from core.runtime import Runtime
+from core.services.accounts import AccountView
+from core.services.my_bookings import LastChoice, last_choice
+
+MAX_RESULTS = 8
+MIN_QUERY = 3
+
+
+class OfficePick(CallbackData, prefix="office"):
+    office_id: int
+
+
+class Province(CallbackData, prefix="prov"):
+    index: int  # position in the sorted list of provinces with offices
+
+
+class Browse(CallbackData, prefix="browse"):
+    pass
+
+
+class Rebook(CallbackData, prefix="again"):
+    pass
+
+
+def office_buttons(found: list[Office], top: list[list[InlineKeyboardButton]] | None = None) -> InlineKeyboardMarkup:
+    """Up to eight offices, under any buttons given first; browsing by province last."""
+    buttons = [
+        *(top or []),
+        *[
+            [
+                InlineKeyboardButton(
+                    text=f"{o.name} ({o.zone_label})", callback_data=OfficePick(office_id=o.id or 0).pack()
+                )
+            ]
+            for o in found[:MAX_RESULTS]
+        ],
+        [InlineKeyboardButton(text=_("Browse by province"), callback_data=Browse().pack())],
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=buttons)
+
+
+async def same_again(runtime: Runtime, account: AccountView) -> LastChoice | None:
+    """The last attempt, if everyone in it is still saved on the account: what "the same again" books."""
+    again = await last_choice(runtime.reader(), account.id)
+    saved = {a.id for a in account.applicants}
+    return again if again is not None and all(a in saved for a in again.party) else None
+
+
+async def office_screen(account: AccountView, runtime: Runtime) -> Screen:
+    """The office question: the same as last time in one tap, the family card's province, or type a place."""
+    home = account.home_province
+    nearby = await runtime.directory.in_province(home) if home else []
+    again = await same_again(runtime, account)
+    top: list[list[InlineKeyboardButton]] = []
+    if again is not None:
+        label = _("🔁 Same as last time: {office} (👤 {n})").format(office=again.office_name, n=len(again.party))
+        top.append([InlineKeyboardButton(text=label, callback_data=Rebook().pack())])
+    if nearby:
+        text = _("Choose the office. These are in {province}; for another place type a city or province name.")
+        text = text.format(province=home)
+    else:
+        text = _("Where do you live? Type your city or province (for example: Bandung, or Bali).")
+    return Screen(text, office_buttons(nearby, top))
+
+
+async def ask(message: Message, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
+    if account is not None:
+        await (await office_screen(account, runtime)).send(message)
+
+
+async def begin(query: CallbackQuery, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
+    """Menu → book: refuses a frozen account with the date and the family-card way; else asks for the office.
+
+    No typing needed in the usual case: the same office and family as last time in one tap, then the
+    offices of the family card's province; a city or province can still be typed, or browsed.
+    """
+    await query.answer()
+    if account is None:
+        return
+    if account.frozen_until is not None and account.frozen_until > runtime.clock.now():
+        until = texts.deadline_date(account.frozen_until)
+        await message_of(query).edit_text(
+            _(
+                "Your account can make a new booking from {day}: every booking counts, used, missed or "
+                "cancelled. Until then, a relative on the same family card who has an account of their own "
+                "can book and add you as one of their applicants."
+            ).format(day=texts.long_date(until)),
+            reply_markup=kb.main_menu(),
+        )
+        return
+    await forget(state)
+    await state.set_state(Booking.office)
+    await (await office_screen(account, runtime)).edit(message_of(query))
+
+
+async def search(message: Message, runtime: Runtime) -> None:
+    """A typed city or province: the offices that match, or a way to browse."""
+    query = " ".join((message.text or "").split())
+    found = await runtime.directory.search(query) if MIN_QUERY <= len(query) <= 100 else []
+    if not found:
+        await message.answer(
+            _("No office found for “{query}”. Try another city or province name, or browse.").format(
+                query=texts.excerpt(query)
+            ),
+            reply_markup=office_buttons([]),
+        )
+        return
+    await message.answer(_("Choose the office:"), reply_markup=office_buttons(found))
+
+
+async def browse(query: CallbackQuery, runtime: Runtime) -> None:
+    """Lists the provinces that have offices."""
+    await query.answer()
+    names = await runtime.directory.provinces()
+    buttons = [InlineKeyboardButton(text=p, callback_data=Province(index=i).pack()) for i, p in enumerate(names)]
+    await message_of(query).edit_text(
+        _("Choose your province:"), reply_markup=InlineKeyboardMarkup(inline_keyboard=kb.rows(buttons, 2))
+    )
+
+
+async def province(query: CallbackQuery, callback_data: Province, runtime: Runtime) -> None:
+    """Lists the offices of one province."""
+    await query.answer()
+    names = await runtime.directory.provinces()
+    if not 0 <= callback_data.index < len(names):
+        return
+    found = await runtime.directory.in_province(names[callback_data.index])
+    await message_of(query).edit_text(_("Choose the office:"), reply_markup=office_buttons(found))
+
+
+async def office_chosen(
+    query: CallbackQuery, callback_data: OfficePick, state: FSMContext, account: AccountView | None, runtime: Runtime
+) -> None:
+    """Stores the office. Who comes is asked only of an account with saved relatives; else the calendar."""
+    office = await office_of(runtime, callback_data.office_id)
+    if office is None:
+        await query.answer(_("This office no longer takes bookings here. Please choose another."), show_alert=True)
+        return
+    await query.answer()
+    if account is None:
+        return
+    owner = owner_id(account)
+    await state.update_data(**office_data(office), party=[owner], kinds={str(owner): ApplicationType.NEW.value})
+    if len(account.applicants) > 1:
+        await party.show(message_of(query), state, account)
+        return
+    await calendar.show_now(message_of(query), state, account, runtime)
+
+
+async def rebook(query: CallbackQuery, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
+    """The same office, people and application types as last time: straight to the calendar."""
+    if account is None:
+        await query.answer()
+        return
+    again = await same_again(runtime, account)
+    office = None if again is None else await office_of(runtime, again.office_id)
+    if again is None or office is None:
+        await query.answer(_("This office no longer takes bookings here. Please choose another."), show_alert=True)
+        return
+    await query.answer()
+    kinds = {str(a): k for a, k in zip(again.party, again.kinds, strict=True)}
+    await state.update_data(**office_data(office), party=list(again.party), kinds=kinds)
+    await calendar.show_now(message_of(query), state, account, runtime)
+
+
+def router() -> Router:
+    """A fresh router of this step (a router belongs to one dispatcher)."""
+    r = Router(name="booking.office")
+    r.callback_query.register(begin, kb.Menu.filter(F.item == "book"))
+    r.message.register(search, Booking.office, F.text)
+    r.callback_query.register(browse, Browse.filter())
+    r.callback_query.register(province, Province.filter())
+    r.callback_query.register(office_chosen, OfficePick.filter())
+    r.callback_query.register(rebook, Booking.office, Rebook.filter())
+    return r

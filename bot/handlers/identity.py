@@ -1,0 +1,150 @@
+"""Who an applicant is: full name, NIK and date of birth, one set of steps for the owner and for a relative.
+
+Registration and adding a family member ask the same three things with the same checks; each builds an
+`IdentitySteps` over its own three states, with its own words and what comes after the date of birth.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot import keyboards, texts
+from bot.handlers.parts import Ask, message_of, parse_or_explain, seal, unseal
+from core.domain.errors import DomainError
+from core.domain.identity import parse_nik
+from core.runtime import Runtime
+from core.services import accounts
+from core.services.accounts import AccountView
+
+_DATE = re.compile(r"^\s*(\d{1,2})[-/. ](\d{1,2})[-/. ](\d{4})\s*$")
+_ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
+
+Done = Callable[[Message, FSMContext, Runtime, AccountView | None], Awaitable[None]]
+"""What follows the identity steps; the FSM data then holds `full_name`, `nik` (sealed) and `birth_date`."""
+
+
+def parse_typed_date(text: str) -> date | None:
+    """DD-MM-YYYY (also with / . or spaces) or YYYY-MM-DD; None when it is not a date."""
+    try:
+        if m := _DATE.match(text):
+            return date(int(m[3]), int(m[2]), int(m[1]))
+        if m := _ISO.match(text):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityWords:
+    """The three questions, in the words of one flow (`birth_date` gets the date the NIK encodes)."""
+
+    full_name: Callable[[], str]
+    nik: Callable[[], str]
+    birth_date: Callable[[str], str]
+
+
+class IdentitySteps:
+    """The name, NIK and date-of-birth steps of one flow: its states, its words, and what comes after."""
+
+    def __init__(self, full_name: State, nik: State, birth_date: State, words: IdentityWords, done: Done) -> None:
+        self.full_name_state, self.nik_state, self.birth_date_state = full_name, nik, birth_date
+        self.words = words
+        self.done = done
+
+    def prompts(self) -> dict[str | None, Ask]:
+        """The question of each of the three states, for the conversation's table of prompts."""
+        return {
+            self.full_name_state.state: self.ask_full_name,
+            self.nik_state.state: self.ask_nik,
+            self.birth_date_state.state: self.ask_birth_date,
+        }
+
+    async def begin(self, message: Message, state: FSMContext) -> None:
+        """Enters the first step and asks for the full name."""
+        await state.set_state(self.full_name_state)
+        await message.answer(self.words.full_name())
+
+    async def ask_full_name(
+        self, message: Message, state: FSMContext, account: AccountView | None, runtime: Runtime
+    ) -> None:
+        await message.answer(self.words.full_name())
+
+    async def ask_nik(self, message: Message, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
+        await message.answer(self.words.nik())
+
+    async def ask_birth_date(
+        self, message: Message, state: FSMContext, account: AccountView | None, runtime: Runtime
+    ) -> None:
+        day = texts.long_date(date.fromisoformat((await state.get_data())["encoded_birth_date"]))
+        await message.answer(
+            self.words.birth_date(day), reply_markup=keyboards.birth_date(_("✅ Yes, {day}").format(day=day))
+        )
+
+    async def name(self, message: Message, state: FSMContext) -> None:
+        """Stores the name as printed on the e-KTP (or birth certificate); asks for the NIK."""
+        full_name = await parse_or_explain(message, accounts.clean_name)
+        if full_name is None:
+            return
+        await state.update_data(full_name=full_name)
+        await state.set_state(self.nik_state)
+        await message.answer(self.words.nik())
+
+    async def nik(self, message: Message, state: FSMContext, runtime: Runtime, account: AccountView | None) -> None:
+        """Checks the NIK and says which part is wrong; stores it sealed; asks to confirm the birth date."""
+        today = accounts.latest_today(runtime.clock.now())
+        parsed = await parse_or_explain(message, lambda typed: parse_nik(typed, today=today))
+        if parsed is None:
+            return
+        await state.update_data(nik=seal(runtime, parsed.value), encoded_birth_date=parsed.birth_date.isoformat())
+        await state.set_state(self.birth_date_state)
+        await self.ask_birth_date(message, state, account, runtime)
+
+    async def _birth_date(
+        self, message: Message, state: FSMContext, runtime: Runtime, account: AccountView | None, day: date
+    ) -> None:
+        data = await state.get_data()
+        try:
+            today = accounts.latest_today(runtime.clock.now())
+            parse_nik(unseal(runtime, data["nik"]), today=today, date_of_birth=day)
+        except DomainError as err:
+            await message.answer(texts.explain(err))
+            await self.ask_birth_date(message, state, account, runtime)
+            return
+        await state.update_data(birth_date=day.isoformat())
+        await self.done(message, state, runtime, account)
+
+    async def birth_date_confirmed(
+        self, query: CallbackQuery, state: FSMContext, runtime: Runtime, account: AccountView | None
+    ) -> None:
+        """The encoded date is right: stores it, and the flow goes on."""
+        await query.answer()
+        await message_of(query).edit_reply_markup(reply_markup=None)
+        encoded = date.fromisoformat((await state.get_data())["encoded_birth_date"])
+        await self._birth_date(message_of(query), state, runtime, account, encoded)
+
+    async def birth_date_typed(
+        self, message: Message, state: FSMContext, runtime: Runtime, account: AccountView | None
+    ) -> None:
+        """A typed date of birth: checked against the NIK, stored, and the flow goes on."""
+        day = parse_typed_date(message.text or "")
+        if day is None:
+            await message.answer(_("Please send the date as DD-MM-YYYY, for example 14-03-1985."))
+            return
+        await self._birth_date(message, state, runtime, account, day)
+
+    def register(self, r: Router) -> None:
+        """Puts the three steps' handlers on the flow's router."""
+        r.message.register(self.name, self.full_name_state, F.text)
+        r.message.register(self.nik, self.nik_state, F.text)
+        r.callback_query.register(self.birth_date_confirmed, self.birth_date_state, keyboards.BirthDate.filter())
+        r.message.register(self.birth_date_typed, self.birth_date_state, F.text)
