@@ -51,8 +51,20 @@ def build_dispatcher(runtime: Runtime, storage: BaseStorage | None = None) -> Di
 
 
 COMMANDS = {
-    "id": [("start", "Mulai"), ("menu", "Menu utama"), ("language", "Bahasa"), ("cancel", "Batalkan langkah ini")],
-    "en": [("start", "Start"), ("menu", "Main menu"), ("language", "Language"), ("cancel", "Stop this step")],
+    "id": [
+        ("start", "Mulai"),
+        ("menu", "Menu utama"),
+        ("help", "Bantuan"),
+        ("language", "Bahasa"),
+        ("cancel", "Batalkan langkah ini"),
+    ],
+    "en": [
+        ("start", "Start"),
+        ("menu", "Main menu"),
+        ("help", "Help"),
+        ("language", "Language"),
+        ("cancel", "Stop this step"),
+    ],
 }
 
 

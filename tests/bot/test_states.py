@@ -81,3 +81,10 @@ def test_the_drawing_has_no_step_the_code_lacks() -> None:
     assert {n for nodes in inside.values() for n in nodes} <= steps
     assert everywhere - steps - screens == set()
     assert screens.isdisjoint(steps) and screens <= everywhere
+
+
+def test_the_command_menu_lists_every_command_the_bot_answers_in_each_language() -> None:
+    from bot.factory import COMMANDS
+
+    answered = {"start", "menu", "help", "language", "cancel"}
+    assert {lang: {c for c, _ in commands} for lang, commands in COMMANDS.items()} == {"id": answered, "en": answered}
