@@ -141,6 +141,7 @@ async def running_demo(
                 await asyncio.sleep(0.05)
             bound = server.servers[0].sockets[0].getsockname()[1]
             web = f"http://{host}:{bound}"
+            standin.allow_origin(web)  # the playground's page, and no other, may play users on the stand-in
             demo = RunningDemo(web, web + PLAYGROUND_PATH, standin, runtime, bot)
             say(f"Antrean demo on {settings.database_url}")
             for line in facts.lines:

@@ -8,12 +8,13 @@ import itertools
 import json
 import mimetypes
 import re
+import secrets
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import aiohttp
 from aiohttp import web
@@ -497,6 +498,9 @@ class BotApiStandin:
         self._webhook: tuple[str, str | None] | None = None
         self._delivering: asyncio.Task[None] | None = None
         self._webhook_errors: list[str] = []
+        # The pages that may drive users over HTTP (the playground's origin): its chats hold whole NIKs, so any
+        # other page a browser has open must neither read them nor post as a user.
+        self._origins: set[str] = set()
         self.base_url = ""
         self._methods: dict[str, tuple[str, _Handler]] = {
             name.lower(): (name, handler)
@@ -525,7 +529,7 @@ class BotApiStandin:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on host:port (0 picks a free port) and return the base URL to give aiogram."""
         self._closing = False
-        app = web.Application(client_max_size=MAX_UPLOAD + 1024 * 1024)
+        app = web.Application(client_max_size=MAX_UPLOAD + 1024 * 1024, middlewares=[self._only_allowed_origins])
         app.on_response_prepare.append(self._allow_browsers)
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
@@ -1141,15 +1145,16 @@ class BotApiStandin:
         mime_type = upload.content_type
         if not mime_type or mime_type == "application/octet-stream":
             mime_type = mimetypes.guess_type(file_name)[0] or "application/octet-stream"
-        number = len(self._documents) + 1
+        # Unguessable, as Telegram's are: a file id is all the playground needs to fetch a proof with whole NIKs.
+        key = secrets.token_urlsafe(24)
         extension = mimetypes.guess_extension(mime_type) or ""
         document = _Document(
             data=data,
-            file_id=f"BQACAgIAAxkBAAI{number:08d}",
-            file_unique_id=f"AgADdoc{number:08d}",
+            file_id=f"BQACAgIAAxkBAAI{key}",
+            file_unique_id=f"AgAD{secrets.token_urlsafe(12)}",
             file_name=file_name,
             mime_type=mime_type,
-            file_path=f"documents/file_{number}{extension}",
+            file_path=f"documents/file_{key}{extension}",
         )
         self._documents[document.file_id] = document
         return document
@@ -1239,13 +1244,33 @@ class BotApiStandin:
         user_id = self._user_id(request)
         return web.json_response({"messages": await self.chat(user_id), "keyboard": await self.keyboard(user_id)})
 
-    @staticmethod
-    async def _allow_browsers(request: web.Request, response: web.StreamResponse) -> None:
+    def allow_origin(self, origin: str) -> None:
+        """Lets pages from `origin` (e.g. http://127.0.0.1:8080, the playground's) play users over HTTP.
+
+        The same port on localhost is let in too: it is the same page opened under its other name.
+        """
+        self._origins.add(origin)
+        for ours, other in (("//127.0.0.1:", "//localhost:"), ("//localhost:", "//127.0.0.1:")):
+            if ours in origin:
+                self._origins.add(origin.replace(ours, other))
+
+    @web.middleware
+    async def _only_allowed_origins(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        # A browser names the page's origin on every cross-origin request; a request without one is no page's
+        # (a test's client, curl). Refused before anything is done, so a foreign page cannot even post blind.
+        origin = request.headers.get("Origin")
+        if request.path.startswith("/standin/") and origin is not None and origin not in self._origins:
+            return web.json_response({"error": "this origin may not use the stand-in"}, status=403)
+        return cast(web.StreamResponse, await handler(request))
+
+    async def _allow_browsers(self, request: web.Request, response: web.StreamResponse) -> None:
         # The playground page is served by the web app on another port, so the browser needs CORS to reach us.
-        if request.path.startswith("/standin/"):
-            response.headers["Access-Control-Allow-Origin"] = "*"
+        origin = request.headers.get("Origin")
+        if request.path.startswith("/standin/") and origin in self._origins:
+            response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            response.headers["Vary"] = "Origin"
 
     async def _http_preflight(self, request: web.Request) -> web.Response:
         return web.Response(status=204)

@@ -370,6 +370,8 @@ async def test_a_polling_dispatcher_echoes_text_and_answers_a_tap(standin: BotAp
 
 # --- The HTTP driver, for a browser playground ----------------------------------------------------------------------
 
+PLAYGROUND = "http://127.0.0.1:8080"
+
 
 async def test_the_http_driver_plays_a_user_and_reads_the_chat_and_documents(standin: BotApiStandin, bot: Bot) -> None:
     async with ClientSession(base_url=standin.base_url) as http:
@@ -387,9 +389,10 @@ async def test_the_http_driver_plays_a_user_and_reads_the_chat_and_documents(sta
             assert r.status == 200
         document = await bot.send_document(BUDI, BufferedInputFile(b"%PDF-1.4\n", filename="bukti.pdf"))
         assert document.document is not None
-        async with http.get(f"/standin/users/{BUDI}/chat") as r:
+        standin.allow_origin(PLAYGROUND)
+        async with http.get(f"/standin/users/{BUDI}/chat", headers={"Origin": PLAYGROUND}) as r:
             chat = await r.json()
-            assert r.headers["Access-Control-Allow-Origin"] == "*"
+            assert r.headers["Access-Control-Allow-Origin"] == PLAYGROUND
         async with http.options(f"/standin/users/{BUDI}/messages") as r:
             assert r.status == 204
         async with http.get(f"/standin/documents/{document.document.file_id}") as r:
@@ -402,6 +405,41 @@ async def test_the_http_driver_plays_a_user_and_reads_the_chat_and_documents(sta
     updates = await bot.get_updates()
     assert updates[1].callback_query is not None
     assert updates[1].callback_query.id == query_id
+
+
+async def test_only_the_playgrounds_page_may_read_chats_or_play_users_from_a_browser(
+    standin: BotApiStandin, bot: Bot
+) -> None:
+    await standin.user_sends_text(BUDI, "/start")
+    standin.allow_origin(PLAYGROUND)
+    async with ClientSession(base_url=standin.base_url) as http:
+        async with http.get(f"/standin/users/{BUDI}/chat", headers={"Origin": "http://evil.example"}) as r:
+            foreign_read = (r.status, r.headers.get("Access-Control-Allow-Origin"))
+        before = len(await standin.chat(BUDI))
+        async with http.post(
+            f"/standin/users/{BUDI}/messages",
+            data='{"text": "hapus"}',
+            headers={"Origin": "http://evil.example", "Content-Type": "text/plain"},  # a "simple" blind POST
+        ) as r:
+            foreign_post = r.status
+        async with http.get(f"/standin/users/{BUDI}/chat", headers={"Origin": "http://localhost:8080"}) as r:
+            same_page_other_name = r.headers.get("Access-Control-Allow-Origin")
+    assert foreign_read == (403, None) and foreign_post == 403
+    assert len(await standin.chat(BUDI)) == before
+    assert same_page_other_name == "http://localhost:8080"
+
+
+async def test_file_ids_cannot_be_guessed_from_one_another(standin: BotApiStandin, bot: Bot) -> None:
+    await standin.user_sends_text(BUDI, "/start")
+    ids = []
+    for _ in range(3):
+        sent = await bot.send_document(BUDI, BufferedInputFile(b"%PDF-1.4\n", filename="bukti.pdf"))
+        assert sent.document is not None
+        ids.append(sent.document.file_id)
+    prefix = "BQACAgIAAxkBAAI"
+    keys = [i.removeprefix(prefix) for i in ids]
+    assert len(set(keys)) == 3 and all(len(k) >= 32 for k in keys)  # 24 random bytes each
+    assert not any(k.isdigit() for k in keys)
 
 
 async def test_the_api_answers_json_bodies_and_unknown_methods_like_telegram(standin: BotApiStandin) -> None:

@@ -158,6 +158,7 @@ async def playground(sqlite_template: Path, tmp_path: Path, clock: FixedClock) -
                 assert not serving.done(), "the web app did not start"
                 await asyncio.sleep(0.02)
             port = server.servers[0].sockets[0].getsockname()[1]
+            world.telegram.allow_origin(f"http://127.0.0.1:{port}")
             yield Playground(world, f"http://127.0.0.1:{port}")
         finally:
             server.should_exit = True
