@@ -681,6 +681,14 @@ class BotApiStandin:
         chat = self._chats.get(user_id)
         return [message.view() for message in chat.messages.values()] if chat else []
 
+    def answers(self, user_id: int) -> list[Json]:
+        """The bot's answers with a text to this user's taps, oldest first: what Telegram shows as a pop-up."""
+        return [
+            {"callback_query_id": query_id, "text": q.answer["text"], "show_alert": q.answer["show_alert"]}
+            for query_id, q in self._queries.items()
+            if q.user_id == user_id and q.answer is not None and q.answer.get("text")
+        ]
+
     async def last_bot_message(self, user_id: int) -> Json | None:
         """The newest message from the bot still in the chat, or None."""
         for message in reversed(await self.chat(user_id)):
@@ -1242,7 +1250,13 @@ class BotApiStandin:
 
     async def _http_chat(self, request: web.Request) -> web.Response:
         user_id = self._user_id(request)
-        return web.json_response({"messages": await self.chat(user_id), "keyboard": await self.keyboard(user_id)})
+        return web.json_response(
+            {
+                "messages": await self.chat(user_id),
+                "keyboard": await self.keyboard(user_id),
+                "answers": self.answers(user_id),
+            }
+        )
 
     def allow_origin(self, origin: str) -> None:
         """Lets pages from `origin` (e.g. http://127.0.0.1:8080, the playground's) play users over HTTP.

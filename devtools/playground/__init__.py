@@ -49,6 +49,7 @@ TEXTS = {
     "unsupportedButton": N_("This kind of button is not supported in the playground."),
     "unreachable": N_("The Telegram stand-in cannot be reached: {error}"),
     "failed": N_("Not sent: {error}"),
+    "close": N_("Close"),
 }
 
 

@@ -154,3 +154,29 @@ async def test_the_bots_html_is_shown_formatted_its_plain_text_literally_and_not
     literal = said(page, "<b>bukan tebal</b>")
     await expect(literal).to_be_visible()
     await expect(literal.locator("b")).to_have_count(0)
+
+
+async def test_the_bots_answers_to_a_tap_pop_up_as_telegram_shows_them(
+    playground: Playground, page: Page, screenshot: Shoot
+) -> None:
+    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+    user = 424242
+    await page.goto(playground.page_url + f"?user={user}")
+    await register_through_page(page, "Dewi Lestari", NIK, "Kamis, 14 Maret 1985")
+
+    await tap(page, "🔔 Pemberitahuan kuota")  # answered with show_alert: a dialog to close
+    dialog = page.get_by_test_id("alert")
+    await expect(dialog).to_be_visible()
+    await expect(dialog).to_contain_text("Bagian Antrean ini belum dibuka.")
+    await screenshot(page, "08-alert")
+    await page.get_by_test_id("alert-close").click()
+    await expect(dialog).to_be_hidden()
+
+    old = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Lama", callback_data="gone:1")]])
+    await playground.world.bot.send_message(user, "Pesan lama", reply_markup=old)
+    await tap(page, "Lama")  # answered with a text only: a notice that goes by itself
+    notice = page.get_by_test_id("notice")
+    await expect(notice).to_have_text("Tombol ini sudah tidak berlaku. Silakan gunakan pesan terbaru.")
+    await expect(dialog).to_be_hidden()
+    await expect(notice).to_be_hidden(timeout=6000)

@@ -63,6 +63,7 @@ async function act(path, payload) {
     throw new Error(detail);
   }
   pollSoon();
+  return response.json();
 }
 
 async function attempt(action) {
@@ -101,6 +102,7 @@ async function poll() {
     const chat = await response.json();
     if (asked === generation) {
       render(chat);
+      showAnswers(chat.answers);
       if (statusKind === "poll") showStatus(null);
     }
   } catch (error) {
@@ -224,11 +226,37 @@ function inlineKeyboard(message) {
   return keyboard;
 }
 
+// Taps whose answer has not come yet: when the bot answers one with a text, Telegram shows it as a pop-up
+// (a short notice at the top, or a dialog to close with show_alert); answers to earlier page loads are not shown.
+const awaitingAnswer = new Set();
+
 async function tap(button, messageId, data) {
   button.classList.add("pending");
-  await attempt(() => act("callbacks", {message_id: messageId, data}));
+  await attempt(async () => {
+    const {callback_query_id: queryId} = await act("callbacks", {message_id: messageId, data});
+    if (queryId) awaitingAnswer.add(queryId);
+  });
   button.classList.remove("pending");
 }
+
+let noticeTimer = 0;
+function showAnswers(answers) {
+  for (const answer of answers || []) {
+    if (!awaitingAnswer.delete(answer.callback_query_id)) continue;
+    if (answer.show_alert) {
+      $("alert-text").textContent = answer.text;
+      $("alert").hidden = false;
+      $("alert-close").focus();
+    } else {
+      const notice = $("notice");
+      notice.textContent = answer.text;
+      notice.hidden = false;
+      clearTimeout(noticeTimer);
+      noticeTimer = setTimeout(() => { notice.hidden = true; }, 3500);
+    }
+  }
+}
+$("alert-close").addEventListener("click", () => { $("alert").hidden = true; });
 
 function timeOf(seconds) {
   const time = document.createElement("time");
