@@ -12,7 +12,7 @@ import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import uvicorn
 from aiogram import Bot
@@ -21,17 +21,28 @@ from fastapi import FastAPI
 from antrean.bootstrap import web_app_with
 from antrean.worker import worker_jobs
 from bot.factory import bot_parts, poll, set_commands
-from core.clock import Clock, SystemClock
+from core.clock import Clock, FixedClock, SystemClock
 from core.config import Settings
 from core.crypto import Passwords
+from core.domain.booking import format_booking_code
+from core.domain.errors import DomainError
 from core.domain.offices import Office
 from core.domain.staff import InvalidStaffAccount, Role
 from core.languages import LOCALES
 from core.runtime import Runtime, open_runtime, upgrade_database
-from core.services import calendar, offices, release, staff
+from core.services import accounts, calendar, my_bookings, offices, release, staff
 from core.services.closures import closures_between
 from core.services.jobs import run_jobs
-from devtools.demo_data import DEMO_BOT_USERNAME, DEMO_OFFICES, DEMO_PASSWORD, DEMO_STAFF, DEMO_TOKEN
+from devtools.demo_data import (
+    DEMO_BOT_USERNAME,
+    DEMO_OFFICES,
+    DEMO_PASSWORD,
+    DEMO_STAFF,
+    DEMO_TOKEN,
+    TODAY_FAMILIES,
+    TODAY_OFFICE,
+    demo_nik,
+)
 from devtools.playground import PLAYGROUND_PATH, playground_router
 from devtools.standin import BotApiStandin
 
@@ -48,6 +59,7 @@ class RunningDemo:
     standin: BotApiStandin
     runtime: Runtime
     bot: Bot
+    facts: tuple[str, ...] = ()  # what the demo printed about its data (offices, free days, codes to check in)
 
 
 async def migrate(url: str) -> None:
@@ -97,6 +109,84 @@ async def prepare_demo(rt: Runtime, clock: Clock, passwords: Passwords) -> DemoF
     return facts
 
 
+async def seed_today(settings: Settings, clock: Clock) -> list[str]:
+    """A few families booked for today at the counter's office, so check-in can be tried at once.
+
+    Today can never be released (nor booked) on the day itself, so the bookings are made as of yesterday, with
+    a clock set to then: the same use cases an applicant's taps call, nothing written around them. A day the
+    office is closed (a weekend, a holiday) has nobody to check in, and says so.
+    """
+    now = clock.now()
+    async with open_runtime(settings, clock) as rt:
+        office = await _office(rt, TODAY_OFFICE)
+        today = office.today(now)
+        yesterday = FixedClock(office.local(now).replace(hour=10, minute=0) - timedelta(days=1))
+        closed = closures_between(today, today, {})
+        if not office.is_working_day(today) or today in closed:
+            return [f"{office.code} is closed today ({today}): check-in can be tried on a working day"]
+    codes: list[str] = []
+    async with open_runtime(settings, yesterday) as past:
+        with contextlib.suppress(DomainError):  # released already when the demo ran earlier today
+            await release.release_by_hand(past.uow(), office.code, [today], yesterday.now())
+        async with past.reader() as uow:
+            assert office.id is not None
+            slots = (await uow.slots.in_range(office.id, today, today)).get(today, [])
+        if not slots:
+            return [f"{office.code} has no arrival slots today: check-in can be tried on a working day"]
+        for i, (owner, members) in enumerate(TODAY_FAMILIES):
+            user = 9_000_000_000 + today.toordinal() * 10 + i  # new accounts each day: last day's are frozen
+            found = await accounts.account_by_telegram_user(past.reader(), user)
+            if found is None:
+                found = await _register_family(past, user, owner, members, today, i, yesterday.now())
+                ids = [a.id for a in found.applicants]
+                slot = slots[i % len(slots)].slot_id
+                held = await past.desk.hold(found.id, slot, ids, ["new"] * len(ids), f"demo-{today}-{i}")
+                await past.desk.confirm(found.id, held.booking_id)
+            for b in await my_bookings.my_bookings(past.reader(), found.id, yesterday.now()):
+                if b.day == today:
+                    span = f"{b.start:%H:%M}–{b.end:%H:%M} {b.zone_label}"
+                    people = f"{b.party_size} applicant{'s' if b.party_size > 1 else ''}"
+                    codes.append(f"{format_booking_code(b.code)} ({owner[0]}, {people}, {span})")
+    return [f"Check-in today at {office.code}, booking codes: " + "; ".join(codes)]
+
+
+async def _register_family(
+    rt: Runtime,
+    user: int,
+    owner: tuple[str, date],
+    members: tuple[tuple[str, date], ...],
+    today: date,
+    family: int,
+    now: datetime,
+) -> accounts.AccountView:
+    name, born = owner
+    made = await accounts.register_owner(
+        rt.uow(),
+        rt.vault,
+        telegram_user_id=user,
+        full_name=name,
+        nik=demo_nik(born, today, family, 0),
+        birth_date=born,
+        kk="3174010101200001",
+        phone=None,
+        language="id",
+        now=now,
+    )
+    for position, (member, member_born) in enumerate(members, start=1):
+        await accounts.add_family_member(
+            rt.uow(),
+            rt.vault,
+            account_id=made.id,
+            full_name=member,
+            nik=demo_nik(member_born, today, family, position),
+            birth_date=member_born,
+            now=now,
+        )
+    found = await accounts.account_by_telegram_user(rt.reader(), user)
+    assert found is not None
+    return found
+
+
 @asynccontextmanager
 async def running_demo(
     settings: Settings,
@@ -119,6 +209,10 @@ async def running_demo(
         bot_settings = settings.model_copy(update={"bot_token": DEMO_TOKEN, "telegram_api_url": standin_url})
         runtime = await stack.enter_async_context(open_runtime(bot_settings, clock))
         facts = await prepare_demo(runtime, clock, passwords)
+        try:
+            facts.lines.extend(await seed_today(bot_settings, clock))
+        except DomainError as err:  # a demo database from long ago, say: the demo still runs, without them
+            facts.lines.append(f"no bookings for today were made ({err.code}): check-in needs one")
         bot, dp = await stack.enter_async_context(bot_parts(runtime, bot_settings))
         # One process is the whole deployment here, so it is its own (only) worker.
         jobs_stop = asyncio.Event()
@@ -142,7 +236,7 @@ async def running_demo(
             bound = server.servers[0].sockets[0].getsockname()[1]
             web = f"http://{host}:{bound}"
             standin.allow_origin(web)  # the playground's page, and no other, may play users on the stand-in
-            demo = RunningDemo(web, web + PLAYGROUND_PATH, standin, runtime, bot)
+            demo = RunningDemo(web, web + PLAYGROUND_PATH, standin, runtime, bot, tuple(facts.lines))
             say(f"Antrean demo on {settings.database_url}")
             for line in facts.lines:
                 say(f"  {line}")

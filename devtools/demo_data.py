@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 DEMO_OFFICES = ("JKT-SEL", "DPS", "JYP")  # one office in each zone: WIB, WITA, WIT
 DEMO_TOKEN = "123456:ANTREAN-DEMO"  # the stand-in accepts any token; Telegram never sees this one
 DEMO_BOT_USERNAME = "antrean_demo_bot"
@@ -13,3 +15,18 @@ DEMO_STAFF: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("kantor", "Petugas Kantor Demo", "office", ("JKT-SEL",)),
     ("loket", "Petugas Loket Demo", "counter", ("JKT-SEL",)),
 )
+
+# Families booked for today at the counter's office, so that check-in can be tried at once: (owner, members),
+# each person (name as on the e-KTP, date of birth). Made-up people.
+TODAY_OFFICE = "JKT-SEL"
+TODAY_FAMILIES: tuple[tuple[tuple[str, date], tuple[tuple[str, date], ...]], ...] = (
+    (("Budi Santoso", date(1984, 5, 17)), (("Sari Santoso", date(1987, 9, 2)), ("Rafi Santoso", date(2013, 1, 23)))),
+    (("Rina Wulandari", date(1992, 11, 8)), ()),
+    (("Agus Pratama", date(1979, 2, 28)), (("Dewi Pratama", date(1981, 6, 30)),)),
+)
+
+
+def demo_nik(born: date, today: date, family: int, position: int, *, region: str = "317401") -> str:
+    """A well-formed NIK for a demo person, new each day (a NIK owns one account, and yesterday's are frozen)."""
+    serial = 1 + (today.toordinal() * 40 + family * 8 + position) % 9999
+    return f"{region}{born:%d%m%y}{serial:04d}"

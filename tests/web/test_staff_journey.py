@@ -183,3 +183,19 @@ async def test_the_demo_pages_refuse_everyone_who_has_not_signed_in(demo: Runnin
             assert response.status_code == 303 and response.headers["location"].startswith("/login?next=")
         response = await client.post("/login", data={"username": "kantor", "password": "salah-sekali"})
         assert response.status_code == 401 and "Nama pengguna atau kata sandi salah." in response.text
+
+
+async def test_the_demo_has_bookings_for_today_so_the_counter_can_check_someone_in_at_once(
+    demo: RunningDemo, page: Page, screenshot: Shoot
+) -> None:
+    (line,) = [f for f in demo.facts if f.startswith("Check-in today at JKT-SEL")]
+    codes = re.findall(r"([A-Z0-9]{4}-[A-Z0-9]{4}) \(", line)
+    assert len(codes) == 3 and "Budi Santoso, 3 applicants" in line, line
+    await sign_in(page, demo, "loket")
+    await page.goto(f"{demo.web}/checkin")
+    await page.locator("#proof-text").fill(codes[0])
+    await page.get_by_role("button", name="Periksa").click()
+    await expect(page.locator("#verdict")).to_have_attribute("data-valid", "yes")
+    await expect(page.locator(".verdict")).to_contain_text("Berlaku: untuk hari ini, di kantor ini")
+    await expect(page.locator("main")).to_contain_text("BUDI SANTOSO")
+    await screenshot(page, "counter-checkin-of-a-seeded-booking")
