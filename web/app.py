@@ -1,4 +1,4 @@
-"""The web app: the Telegram webhook now; the staff API and pages join it (see the staff-web issue)."""
+"""The FastAPI app every web process serves: a health check, the routers it is given, the API's documentation."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
 from fastapi import APIRouter, FastAPI
+from fastapi_offline import FastAPIOffline
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 def create_app(*routers: APIRouter, lifespan: Lifespan | None = None) -> FastAPI:
-    app = FastAPI(title="Antrean", lifespan=lifespan)
+    # The API's documentation pages with Swagger UI's and ReDoc's files served by us, not by a CDN: they load
+    # offline, and the staff pages' policy needs no other site.
+    app = FastAPIOffline(title="Antrean", lifespan=lifespan)
 
     @app.get("/health")
     async def health() -> dict[str, str]:

@@ -38,12 +38,43 @@ async def _to_login(request: Request, exc: Exception) -> Response:
     return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
 
 
+# Staff pages load nothing but our own files: no inline script or style, no other site's (a rendering mistake
+# cannot run anything), no framing. The API documentation's page starts Swagger UI and ReDoc with an inline
+# script of FastAPI's own, so those two pages alone allow inline code; their files are ours too (fastapi-offline).
+STAFF_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+DOCS_POLICY = (
+    STAFF_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
+        "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+    )
+    + "; worker-src 'self' blob:"
+)
+DOCS_PATHS = ("/docs", "/redoc")
+# Files that hold nobody's data may be kept by the browser; everything else (pages, JSON, PDFs, which carry
+# names and NIKs) must never be stored by it or by a proxy in between.
+CACHEABLE = ("/static/", "/static-offline-docs/")
+
+
 async def _guard_headers(request: Request, call_next: Any) -> Response:
-    """No framing of staff pages by other sites (clickjacking), no sniffing, no referrer leaving the site."""
+    """No framing, sniffing, referrer leaving the site, foreign code, or storing of personal data on the way."""
     response: Response = await call_next(request)
+    path = request.url.path
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Content-Security-Policy", DOCS_POLICY if path in DOCS_PATHS else STAFF_POLICY)
+    if not path.startswith(CACHEABLE):
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -129,3 +129,55 @@ async def test_a_slot_template_with_an_impossible_capacity_says_so_and_keeps_the
 async def test_a_username_no_account_can_have_is_a_wrong_password_not_a_failure(client: httpx.AsyncClient) -> None:
     response = await client.post("/login", data={"username": "kan\x00tor", "password": PASSWORD})
     assert response.status_code == 401
+
+
+# --- What the staff side tells browsers and proxies: store no personal data, run no foreign or inline code ---
+
+PERSONAL = [
+    "/",
+    f"/offices/TST?day={NEXT_MONDAY.isoformat()}",
+    f"/offices/TST/list?day={NEXT_MONDAY.isoformat()}",
+    f"/offices/TST/list.pdf?day={NEXT_MONDAY.isoformat()}",
+    "/api/me",
+    f"/api/offices/TST/days/{NEXT_MONDAY.isoformat()}/list",
+]
+
+
+async def test_no_page_pdf_or_json_with_staff_data_may_be_stored_by_a_browser_or_proxy(
+    client: httpx.AsyncClient,
+) -> None:
+    await sign_in(client)
+    for path in PERSONAL:
+        response = await client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["cache-control"] == "no-store", path
+    login = await client.get("/login")
+    assert login.headers["cache-control"] == "no-store"
+    style = await client.get("/static/staff.css")
+    assert style.status_code == 200 and "no-store" not in style.headers.get("cache-control", "")
+
+
+async def test_staff_pages_allow_only_their_own_scripts_and_styles_and_use_none_inline(
+    client: httpx.AsyncClient,
+) -> None:
+    await sign_in(client)
+    for path in ("/", f"/offices/TST?day={NEXT_MONDAY.isoformat()}", "/checkin", "/login"):
+        response = await client.get(path)
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self';" in policy and "style-src 'self';" in policy, path
+        assert "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy, path
+        html = response.text
+        assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None, f"inline script on {path}"
+        assert " style=" not in html and "javascript:" not in html, path
+
+
+async def test_the_api_documentation_loads_its_files_from_us_not_from_a_cdn(
+    client: httpx.AsyncClient,
+) -> None:
+    for path in ("/docs", "/redoc"):
+        page = await client.get(path)
+        assert page.status_code == 200
+        sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+        assert sources and all(s.startswith("/") for s in sources), sources
+        for source in sources:
+            assert (await client.get(source)).status_code == 200, source
