@@ -37,9 +37,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, text
 
-from bench.engine_rush import DAY, NOW, SECRET, _sync_url, drop_postgres, fresh_postgres, oversold, seed_accounts
+from bench.engine_rush import DAY, NOW, SECRET, drop_postgres, fresh_postgres, oversold, query, seed_accounts
 from core.clock import FixedClock
 from core.config import Settings
 from core.domain.offices import Office, OfficeKind, SlotTime
@@ -197,16 +196,12 @@ class Rush:
 
 def _doubles(url: str) -> int:
     """Applicants (NIKs) in more than one confirmed booking."""
-    engine = create_engine(_sync_url(url))
-    with engine.connect() as conn:
-        doubles = conn.execute(
-            text(
-                "SELECT COUNT(*) FROM (SELECT ba.applicant_id FROM booking_applicants ba JOIN bookings b "
-                "ON b.id = ba.booking_id WHERE b.status = 'confirmed' GROUP BY ba.applicant_id HAVING COUNT(*) > 1) t"
-            )
-        ).scalar_one()
-    engine.dispose()
-    return int(doubles)
+    rows = query(
+        url,
+        "SELECT COUNT(*) FROM (SELECT ba.applicant_id FROM booking_applicants ba JOIN bookings b "
+        "ON b.id = ba.booking_id WHERE b.status = 'confirmed' GROUP BY ba.applicant_id HAVING COUNT(*) > 1) t",
+    )
+    return int(rows[0][0])
 
 
 async def seed(url: str, applicants: int, places: int) -> None:

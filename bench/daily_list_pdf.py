@@ -14,7 +14,6 @@ import argparse
 import io
 import json
 import platform
-import statistics
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -26,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pypdf
 
+from bench import milliseconds
 from core.documents.daily_list import (
     DailyList,
     ListedApplicant,
@@ -99,19 +99,6 @@ def make_day(applicants: int) -> DailyList:
     )
 
 
-def _stats(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-
-    def pct(p: float) -> float:
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-    return {
-        "median": round(statistics.median(ordered) * 1000, 2),
-        "p95": round(pct(95) * 1000, 2),
-        "p99": round(pct(99) * 1000, 2),
-    }
-
-
 def run(runs: int, applicants: int) -> dict[str, Any]:
     data = make_day(applicants)
     pdf = render_daily_list(data, LABELS, "id")  # warm-up: imports, font metrics, babel's locale data
@@ -125,7 +112,7 @@ def run(runs: int, applicants: int) -> dict[str, Any]:
         "runs": runs,
         "applicants": applicants,
         "python": platform.python_version(),
-        "render_ms": _stats(samples),
+        "render_ms": milliseconds(samples),
         "pages": len(pypdf.PdfReader(io.BytesIO(pdf)).pages),
         "pdf_bytes": len(pdf),
     }

@@ -32,13 +32,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from datetime import time as dtime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import itertools
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import Row, create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 from core.clock import FixedClock
@@ -225,18 +226,24 @@ async def engine_run(url: str, places: int, concurrency: int, seed: int) -> tupl
     return Figures(len(latencies), seconds, latencies), counts
 
 
+def query(url: str, sql: str) -> list[Row[Any]]:
+    """The rows of one query, read after a run on an engine of its own (the run's engine may be gone)."""
+    engine = create_engine(_sync_url(url))
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text(sql)).all())
+    finally:
+        engine.dispose()
+
+
 def oversold(url: str) -> tuple[int, int, int]:
     """Places booked beyond capacity (by counting bookings, not trusting counters), places booked, capacity."""
-    engine = create_engine(_sync_url(url))
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT s.id, s.capacity, s.taken, COALESCE(SUM(b.party_size), 0) AS booked FROM slots s "
-                "LEFT JOIN bookings b ON b.slot_id = s.id AND b.status IN ('held', 'confirmed') "
-                "GROUP BY s.id, s.capacity, s.taken"
-            )
-        ).all()
-    engine.dispose()
+    rows = query(
+        url,
+        "SELECT s.id, s.capacity, s.taken, COALESCE(SUM(b.party_size), 0) AS booked FROM slots s "
+        "LEFT JOIN bookings b ON b.slot_id = s.id AND b.status IN ('held', 'confirmed') "
+        "GROUP BY s.id, s.capacity, s.taken",
+    )
     over = sum(max(0, r.booked - r.capacity) + max(0, r.taken - r.capacity) for r in rows)
     mismatch = sum(abs(r.booked - r.taken) for r in rows)
     return over + mismatch, sum(r.booked for r in rows), sum(r.capacity for r in rows)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import statistics
 import sys
 import time
 from dataclasses import replace
@@ -33,6 +32,7 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.pdfgen.canvas import Canvas
 
+from bench import milliseconds
 from bot.i18n import make_i18n
 from bot.texts import proof_labels
 from core.crypto import Vault
@@ -91,19 +91,6 @@ def _payload(key: bytes, proof: ProofData) -> str:
     return sign_proof(key, claim)
 
 
-def _stats(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-
-    def pct(p: float) -> float:
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-    return {
-        "median": round(statistics.median(ordered) * 1000, 2),
-        "p95": round(pct(95) * 1000, 2),
-        "p99": round(pct(99) * 1000, 2),
-    }
-
-
 def _scans(pdf: bytes, key: bytes) -> bool | None:
     """Whether the rendered page's QR code decodes to a payload we signed; None without the test tools."""
     try:
@@ -151,7 +138,7 @@ def run(proofs: int) -> dict[str, Any]:
 
     figures: dict[str, Any] = {"proofs": proofs, "python": platform.python_version()}
     for name, values in samples.items():
-        figures[f"{name}_ms"] = _stats(values)
+        figures[f"{name}_ms"] = milliseconds(values)
     segno_median = figures["segno_ms"]["median"]
     figures["segno_over_baseline"] = round(segno_median / figures["baseline_ms"]["median"], 2)
     figures["reportlab_qr_over_segno"] = round(figures["reportlab_qr_ms"]["median"] / segno_median, 2)

@@ -15,6 +15,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from babel.dates import format_date, format_datetime, get_day_names
 
 from core.documents import signing
+from core.documents.pdf_text import format_day
 from core.documents.proof import ProofLabels
 from core.domain import booking as bk
 from core.domain import identity as idn
@@ -29,8 +30,8 @@ def locale() -> str:
 
 
 def long_date(day: date) -> str:
-    """'Jumat, 27 November 2026' / 'Friday, 27 November 2026'."""
-    return format_date(day, "EEEE, d MMMM y", locale=locale())
+    """The day as the proofs and the daily list write it, in the user's language."""
+    return format_day(day, locale())
 
 
 def deadline_date(moment: datetime) -> date:

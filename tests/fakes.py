@@ -10,16 +10,23 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Self
 
-from core.domain.accounts import Account, ApplicantAlreadySaved, NewApplicant, NikOwnsAnotherAccount, SavedApplicant
-from core.domain.audit import AuditEntry
+from core.domain.accounts import (
+    Account,
+    ApplicantAlreadySaved,
+    NewAccount,
+    NewApplicant,
+    NikOwnsAnotherAccount,
+    SavedApplicant,
+)
+from core.domain.audit import AuditEntry, NewAuditEntry
 from core.domain.calendar import NewSlot, ReleasedSlot, SlotState
 from core.domain.offices import Office, format_working_days, parse_working_days
-from core.domain.staff import InvalidStaffAccount, Role, StaffRecord
+from core.domain.staff import InvalidStaffAccount, NewStaff, StaffRecord
 from core.persistence.repositories import (
     AccountRepository,
     AuditRepository,
@@ -204,27 +211,13 @@ class FakeAccountRepository(AccountRepository):
     async def owner_hash_taken(self, nik_hash: str) -> bool:
         return any(a.owner_nik_hash == nik_hash for a in self._store.accounts.values())
 
-    async def add(
-        self,
-        *,
-        telegram_user_id: int,
-        owner_nik_hash: str,
-        kk_hash: str,
-        kk_enc: bytes,
-        kk_masked: str,
-        phone: str | None,
-        language: str,
-        consented_at: datetime,
-        created_at: datetime,
-    ) -> Account:
+    async def add(self, new: NewAccount) -> Account:
         """A new account; NikOwnsAnotherAccount if the owner's NIK (or the Telegram account) has one already."""
         for a in self._store.accounts.values():
-            if a.owner_nik_hash == owner_nik_hash or a.telegram_user_id == telegram_user_id:
+            if a.owner_nik_hash == new.owner_nik_hash or a.telegram_user_id == new.telegram_user_id:
                 raise NikOwnsAnotherAccount()
-        account = Account(
-            self._store.next_id("accounts"), telegram_user_id, owner_nik_hash, kk_hash, kk_enc, kk_masked, phone,
-            language, None, _utc(consented_at), _utc(created_at),
-        )  # fmt: skip
+        values = {**asdict(new), "consented_at": _utc(new.consented_at), "created_at": _utc(new.created_at)}
+        account = Account(id=self._store.next_id("accounts"), frozen_until=None, **values)
         self._store.accounts[account.id] = account
         return account
 
@@ -235,14 +228,13 @@ class FakeAccountRepository(AccountRepository):
         """Saves a person on the account; ApplicantAlreadySaved if their NIK is on it already."""
         if account_id not in self._store.accounts:
             raise ConstraintViolation("FOREIGN KEY constraint failed: applicants.account_id")
-        a = applicant
         for saved in self._store.applicants.values():
-            if saved.account_id == account_id and saved.nik_hash == a.nik_hash:
+            if saved.account_id == account_id and saved.nik_hash == applicant.nik_hash:
                 raise ApplicantAlreadySaved()
+        values = {**asdict(applicant), "created_at": _utc(applicant.created_at)}
         record = SavedApplicant(
-            self._store.next_id("applicants"), account_id, is_owner, a.full_name, a.nik_hash, a.nik_enc,
-            a.nik_masked, a.birth_date, a.gender, _utc(a.created_at),
-        )  # fmt: skip
+            id=self._store.next_id("applicants"), account_id=account_id, is_owner=is_owner, **values
+        )
         self._store.applicants[record.id] = record
         return record
 
@@ -279,22 +271,12 @@ class FakeStaffRepository(StaffRepository):
     async def office_ids(self, staff_ids: Sequence[int]) -> dict[int, set[int]]:
         return {i: set(self._store.staff_offices.get(i, ())) for i in staff_ids}
 
-    async def add(
-        self,
-        *,
-        username: str,
-        display_name: str,
-        password_hash: str,
-        role: Role,
-        created_at: datetime,
-        office_ids: Iterable[int],
-    ) -> StaffRecord:
+    async def add(self, new: NewStaff, office_ids: Iterable[int]) -> StaffRecord:
         """A new active account working for these offices; InvalidStaffAccount("taken") if the name is."""
-        if any(s.username == username for s in self._store.staff.values()):
+        if any(s.username == new.username for s in self._store.staff.values()):
             raise InvalidStaffAccount("taken")
-        made = StaffRecord(
-            self._store.next_id("staff"), username, display_name, password_hash, role, True, _utc(created_at)
-        )
+        values = {**asdict(new), "created_at": _utc(new.created_at)}
+        made = StaffRecord(id=self._store.next_id("staff"), active=True, **values)
         self._store.staff[made.id] = made
         await self.set_offices(made.id, office_ids)
         return made
@@ -316,26 +298,13 @@ class FakeAuditRepository(AuditRepository):
         self._conn = _no_connection("audit")
         self._store = store
 
-    async def add(
-        self,
-        *,
-        at: datetime,
-        staff_id: int | None,
-        actor: str,
-        action: str,
-        subject: str,
-        before: dict[str, Any],
-        after: dict[str, Any],
-        office_id: int | None,
-        booking_code: str | None,
-        reason: str | None,
-    ) -> None:
-        office = None if office_id is None else self._store.offices.get(office_id)
-        if office_id is not None and office is None:
+    async def add(self, new: NewAuditEntry) -> None:
+        office = None if new.office_id is None else self._store.offices.get(new.office_id)
+        if new.office_id is not None and office is None:
             raise ConstraintViolation("FOREIGN KEY constraint failed: audit_log.office_id")
         entry = AuditEntry(
-            self._store.next_id("audit"), _utc(at), actor, action, None if office is None else office.code,
-            booking_code, subject, _as_json_keeps(before), _as_json_keeps(after), reason,
+            self._store.next_id("audit"), _utc(new.at), new.actor, new.action, None if office is None else office.code,
+            new.booking_code, new.subject, _as_json_keeps(new.before), _as_json_keeps(new.after), new.reason,
         )  # fmt: skip
         self._store.audit[entry.id] = entry
 

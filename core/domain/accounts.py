@@ -41,6 +41,21 @@ class Account:
 
 
 @dataclass(frozen=True, slots=True)
+class NewAccount:
+    """An account about to be made: what `Account` holds before it has an id or a freeze."""
+
+    telegram_user_id: int
+    owner_nik_hash: str
+    kk_hash: str
+    kk_enc: bytes = field(repr=False)
+    kk_masked: str
+    phone: str | None = field(repr=False)
+    language: str
+    consented_at: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class NewApplicant:
     """A person about to be saved on an account: the name as on the e-KTP, the NIK checked and protected."""
 

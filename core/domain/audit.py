@@ -19,3 +19,19 @@ class AuditEntry:
     before: dict[str, Any]  # as JSON keeps it: NIKs masked, never a password
     after: dict[str, Any]
     reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewAuditEntry:
+    """An entry about to be written: who by id and name, the office by id; values already safe to keep."""
+
+    at: datetime
+    staff_id: int | None
+    actor: str
+    action: str
+    subject: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    office_id: int | None
+    booking_code: str | None
+    reason: str | None

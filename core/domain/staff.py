@@ -89,6 +89,17 @@ class StaffMember:
 
 
 @dataclass(frozen=True, slots=True)
+class NewStaff:
+    """A staff account about to be made (active from the start)."""
+
+    username: str
+    display_name: str
+    password_hash: str = field(repr=False)
+    role: Role
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class StaffRecord:
     """A staff account as stored; `StaffMember` is who it is on a request (with its offices)."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from datetime import date, datetime, time
 from typing import Any
 
@@ -14,8 +15,15 @@ from sqlalchemy import Row, case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.domain.accounts import Account, ApplicantAlreadySaved, NewApplicant, NikOwnsAnotherAccount, SavedApplicant
-from core.domain.audit import AuditEntry
+from core.domain.accounts import (
+    Account,
+    ApplicantAlreadySaved,
+    NewAccount,
+    NewApplicant,
+    NikOwnsAnotherAccount,
+    SavedApplicant,
+)
+from core.domain.audit import AuditEntry, NewAuditEntry
 from core.domain.booking import ApplicationType, BookingRecord, BookingStatus, ExpectedApplicant, NikHolder, PartyMember
 from core.domain.calendar import NewSlot, ReleasedSlot, SlotState
 from core.domain.identity import Gender
@@ -27,7 +35,7 @@ from core.domain.offices import (
     format_working_days,
     parse_working_days,
 )
-from core.domain.staff import InvalidStaffAccount, Role, StaffRecord
+from core.domain.staff import InvalidStaffAccount, NewStaff, Role, StaffRecord
 from core.persistence.database import LoopConnection
 from core.persistence.tables import (
     accounts,
@@ -294,35 +302,10 @@ class AccountRepository:
         stmt = select(accounts.c.id).where(accounts.c.owner_nik_hash == nik_hash)
         return (await self._conn.execute(stmt)).first() is not None
 
-    async def add(
-        self,
-        *,
-        telegram_user_id: int,
-        owner_nik_hash: str,
-        kk_hash: str,
-        kk_enc: bytes,
-        kk_masked: str,
-        phone: str | None,
-        language: str,
-        consented_at: datetime,
-        created_at: datetime,
-    ) -> Account:
+    async def add(self, new: NewAccount) -> Account:
         """A new account; NikOwnsAnotherAccount if the owner's NIK (or the Telegram account) has one already."""
-        stmt = (
-            insert(accounts)
-            .values(
-                telegram_user_id=telegram_user_id,
-                owner_nik_hash=owner_nik_hash,
-                kk_hash=kk_hash,
-                kk_enc=kk_enc,
-                kk_masked=kk_masked,
-                phone=phone,
-                language=language,
-                consented_at=consented_at,
-                created_at=created_at,
-            )
-            .returning(*accounts.c)
-        )
+        # A new record's fields are named as the columns they fill: a name that drifts fails the insert loudly.
+        stmt = insert(accounts).values(**asdict(new)).returning(*accounts.c)
         try:
             return _account((await self._conn.execute(stmt)).one())
         except IntegrityError:  # a concurrent registration won the unique index
@@ -333,22 +316,8 @@ class AccountRepository:
 
     async def add_applicant(self, account_id: int, applicant: NewApplicant, *, is_owner: bool) -> SavedApplicant:
         """Saves a person on the account; ApplicantAlreadySaved if their NIK is on it already."""
-        a = applicant
-        stmt = (
-            insert(applicants)
-            .values(
-                account_id=account_id,
-                is_owner=is_owner,
-                full_name=a.full_name,
-                nik_hash=a.nik_hash,
-                nik_enc=a.nik_enc,
-                nik_masked=a.nik_masked,
-                birth_date=a.birth_date,
-                gender=a.gender.value,
-                created_at=a.created_at,
-            )
-            .returning(*applicants.c)
-        )
+        values = {**asdict(applicant), "gender": applicant.gender.value}
+        stmt = insert(applicants).values(account_id=account_id, is_owner=is_owner, **values).returning(*applicants.c)
         try:
             return _applicant((await self._conn.execute(stmt)).one())
         except IntegrityError:  # saved concurrently: the unique (account, NIK) index decided
@@ -480,29 +449,10 @@ class StaffRepository:
             out[r.staff_id].add(r.office_id)
         return out
 
-    async def add(
-        self,
-        *,
-        username: str,
-        display_name: str,
-        password_hash: str,
-        role: Role,
-        created_at: datetime,
-        office_ids: Iterable[int],
-    ) -> StaffRecord:
+    async def add(self, new: NewStaff, office_ids: Iterable[int]) -> StaffRecord:
         """A new active account working for these offices; InvalidStaffAccount("taken") if the name is."""
-        stmt = (
-            insert(staff)
-            .values(
-                username=username,
-                display_name=display_name,
-                password_hash=password_hash,
-                role=role.value,
-                active=True,
-                created_at=created_at,
-            )
-            .returning(*staff.c)
-        )
+        values = {**asdict(new), "role": new.role.value}
+        stmt = insert(staff).values(active=True, **values).returning(*staff.c)
         try:
             made = _staff((await self._conn.execute(stmt)).one())
         except IntegrityError:  # made concurrently under the same name: the unique index decided
@@ -536,34 +486,9 @@ class AuditRepository:
     def __init__(self, conn: AsyncConnection | LoopConnection) -> None:
         self._conn = conn
 
-    async def add(
-        self,
-        *,
-        at: datetime,
-        staff_id: int | None,
-        actor: str,
-        action: str,
-        subject: str,
-        before: dict[str, Any],
-        after: dict[str, Any],
-        office_id: int | None,
-        booking_code: str | None,
-        reason: str | None,
-    ) -> None:
-        await self._conn.execute(
-            insert(audit_log).values(
-                at=at,
-                staff_id=staff_id,
-                actor=actor,
-                action=action,
-                office_id=office_id,
-                booking_code=booking_code,
-                subject=subject,
-                before=_json(before),
-                after=_json(after),
-                reason=reason,
-            )
-        )
+    async def add(self, new: NewAuditEntry) -> None:
+        values = {**asdict(new), "before": _json(new.before), "after": _json(new.after)}
+        await self._conn.execute(insert(audit_log).values(**values))
 
     async def recent(
         self, *, limit: int, before_id: int | None = None, booking_code: str | None = None

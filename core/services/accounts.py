@@ -12,7 +12,7 @@ from core.crypto import Vault
 
 # The two refusals the repositories raise themselves, when a unique index decides a race, live in the domain;
 # named here as well, where the adapters have always found them.
-from core.domain.accounts import Account, NewApplicant, SavedApplicant
+from core.domain.accounts import Account, NewAccount, NewApplicant, SavedApplicant
 from core.domain.accounts import ApplicantAlreadySaved as ApplicantAlreadySaved
 from core.domain.accounts import NikOwnsAnotherAccount as NikOwnsAnotherAccount
 from core.domain.errors import DomainError
@@ -126,15 +126,17 @@ async def register_owner(
             raise NikOwnsAnotherAccount()
         # A concurrent registration of the same NIK that commits first makes `add` raise NikOwnsAnotherAccount.
         account = await uow.accounts.add(
-            telegram_user_id=telegram_user_id,
-            owner_nik_hash=owner.nik_hash,
-            kk_hash=vault.lookup_hash(card.value),
-            kk_enc=vault.encrypt(card.value),
-            kk_masked=card.masked(),
-            phone=phone,
-            language=language,
-            consented_at=now,
-            created_at=now,
+            NewAccount(
+                telegram_user_id=telegram_user_id,
+                owner_nik_hash=owner.nik_hash,
+                kk_hash=vault.lookup_hash(card.value),
+                kk_enc=vault.encrypt(card.value),
+                kk_masked=card.masked(),
+                phone=phone,
+                language=language,
+                consented_at=now,
+                created_at=now,
+            )
         )
         saved = await uow.accounts.add_applicant(account.id, owner, is_owner=True)
         await uow.commit()

@@ -7,6 +7,7 @@ from typing import Any
 
 # The entry is a domain record; named here as well, where the adapters have always found it.
 from core.domain.audit import AuditEntry as AuditEntry
+from core.domain.audit import NewAuditEntry
 from core.domain.staff import StaffMember
 from core.services.uow import UnitOfWork
 
@@ -31,16 +32,18 @@ async def record(
     Values must already be safe to keep: NIKs masked, never a password.
     """
     await uow.audit.add(
-        at=now,
-        staff_id=None if actor is None else actor.id,
-        actor=COMMAND_LINE if actor is None else actor.username,
-        action=action,
-        subject=subject,
-        before=before or {},
-        after=after or {},
-        office_id=office_id,
-        booking_code=booking_code,
-        reason=reason,
+        NewAuditEntry(
+            at=now,
+            staff_id=None if actor is None else actor.id,
+            actor=COMMAND_LINE if actor is None else actor.username,
+            action=action,
+            subject=subject,
+            before=before or {},
+            after=after or {},
+            office_id=office_id,
+            booking_code=booking_code,
+            reason=reason,
+        )
     )
 
 

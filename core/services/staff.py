@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from core.crypto import Passwords
-from core.domain.staff import USERNAME, InvalidStaffAccount, Role, StaffMember, StaffRecord, check_new_account
+from core.domain.staff import USERNAME, InvalidStaffAccount, NewStaff, Role, StaffMember, StaffRecord, check_new_account
 from core.services import audit
 from core.services.errors import OfficeNotFound, StaffNotFound
 from core.services.uow import UnitOfWork
@@ -39,9 +39,7 @@ async def create_staff(
                 raise OfficeNotFound(code)
             office_ids.add(office.id)
         # Made concurrently under the same name, `add` raises InvalidStaffAccount("taken") too.
-        made = await uow.staff.add(
-            username=name, display_name=shown, password_hash=hashed, role=role, created_at=now, office_ids=office_ids
-        )
+        made = await uow.staff.add(NewStaff(name, shown, hashed, role, now), office_ids)
         await audit.record(
             uow,
             actor,

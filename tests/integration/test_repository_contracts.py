@@ -10,17 +10,17 @@ import shutil
 from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 
 from core.clock import FixedClock
 from core.config import Settings
-from core.domain.accounts import Account, ApplicantAlreadySaved, NewApplicant, NikOwnsAnotherAccount
+from core.domain.accounts import Account, ApplicantAlreadySaved, NewAccount, NewApplicant, NikOwnsAnotherAccount
+from core.domain.audit import NewAuditEntry
 from core.domain.calendar import NewSlot
 from core.domain.identity import Gender
-from core.domain.staff import InvalidStaffAccount, Role
+from core.domain.staff import InvalidStaffAccount, NewStaff, Role
 from core.runtime import open_runtime
 from core.services.uow import UnitOfWork
 from tests.conftest import FRIDAY_AFTERNOON, JAKARTA, SECRET, truncate_postgres
@@ -56,18 +56,9 @@ async def units(where: str | None) -> AsyncIterator[Units]:
         yield rt.uow
 
 
-def _account(telegram_user_id: int = 1, owner: str = "owner-1") -> dict[str, Any]:
-    return {
-        "telegram_user_id": telegram_user_id,
-        "owner_nik_hash": owner,
-        "kk_hash": "kk-hash",
-        "kk_enc": b"kk-encrypted",
-        "kk_masked": "3174********0001",
-        "phone": None,
-        "language": "id",
-        "consented_at": FRIDAY_AFTERNOON,
-        "created_at": FRIDAY_AFTERNOON,
-    }
+def _account(telegram_user_id: int = 1, owner: str = "owner-1") -> NewAccount:
+    return NewAccount(telegram_user_id, owner, "kk-hash", b"kk-encrypted", "3174********0001", None, "id",
+                      FRIDAY_AFTERNOON, FRIDAY_AFTERNOON)  # fmt: skip
 
 
 def _person(nik_hash: str, name: str = "SITI RAHAYU") -> NewApplicant:
@@ -77,7 +68,7 @@ def _person(nik_hash: str, name: str = "SITI RAHAYU") -> NewApplicant:
 
 async def _registered(units: Units, telegram_user_id: int = 1, owner: str = "owner-1") -> Account:
     async with units() as uow:
-        account = await uow.accounts.add(**_account(telegram_user_id, owner))
+        account = await uow.accounts.add(_account(telegram_user_id, owner))
         await uow.accounts.add_applicant(account.id, _person(owner), is_owner=True)
         await uow.commit()
     return account
@@ -85,7 +76,7 @@ async def _registered(units: Units, telegram_user_id: int = 1, owner: str = "own
 
 async def test_an_account_and_its_applicants_read_back_as_the_records_written(units: Units) -> None:
     async with units() as uow:
-        account = await uow.accounts.add(**_account())
+        account = await uow.accounts.add(_account())
         member = await uow.accounts.add_applicant(account.id, _person("child", "PUTRI RAHAYU"), is_owner=False)
         owner = await uow.accounts.add_applicant(account.id, _person("owner-1"), is_owner=True)
         await uow.commit()
@@ -108,7 +99,7 @@ async def test_a_second_account_of_the_same_owner_nik_is_refused_with_nik_owns_a
 
     async with units() as uow:
         with pytest.raises(NikOwnsAnotherAccount):
-            await uow.accounts.add(**_account(telegram_user_id=2))
+            await uow.accounts.add(_account(telegram_user_id=2))
 
 
 async def test_a_second_account_of_the_same_telegram_user_is_refused_the_same_way(units: Units) -> None:
@@ -116,7 +107,7 @@ async def test_a_second_account_of_the_same_telegram_user_is_refused_the_same_wa
 
     async with units() as uow:
         with pytest.raises(NikOwnsAnotherAccount):
-            await uow.accounts.add(**_account(owner="owner-2"))
+            await uow.accounts.add(_account(owner="owner-2"))
 
 
 async def test_a_nik_saved_twice_on_one_account_is_refused_but_may_stand_on_another(units: Units) -> None:
@@ -137,12 +128,7 @@ async def test_a_staff_account_reads_back_with_its_offices_and_a_taken_username_
         office = await uow.offices.save(sample_office())
         assert office.id is not None
         made = await uow.staff.add(
-            username="petugas",
-            display_name="Petugas",
-            password_hash="argon2-hash",
-            role=Role.COUNTER,
-            created_at=FRIDAY_AFTERNOON,
-            office_ids=[office.id],
+            NewStaff("petugas", "Petugas", "argon2-hash", Role.COUNTER, FRIDAY_AFTERNOON), [office.id]
         )
         await uow.commit()
 
@@ -152,14 +138,7 @@ async def test_a_staff_account_reads_back_with_its_offices_and_a_taken_username_
         assert made.role is Role.COUNTER and made.active
         assert "argon2-hash" not in repr(made)
         with pytest.raises(InvalidStaffAccount) as err:
-            await uow.staff.add(
-                username="petugas",
-                display_name="Another",
-                password_hash="another-hash",
-                role=Role.ADMIN,
-                created_at=FRIDAY_AFTERNOON,
-                office_ids=[],
-            )
+            await uow.staff.add(NewStaff("petugas", "Another", "another-hash", Role.ADMIN, FRIDAY_AFTERNOON), [])
     assert err.value.reason == "taken"
 
 
@@ -170,16 +149,18 @@ async def test_an_audit_entry_reads_back_newest_first_with_its_office_code_and_v
         office = await uow.offices.save(sample_office())
         for action in ("capacity_set", "date_closed"):
             await uow.audit.add(
-                at=FRIDAY_AFTERNOON,
-                staff_id=None,
-                actor="command-line",
-                action=action,
-                subject="TST",
-                before={"day": date(2026, 11, 30)},
-                after={"capacity": 12},
-                office_id=office.id,
-                booking_code=None,
-                reason="rapat",
+                NewAuditEntry(
+                    at=FRIDAY_AFTERNOON,
+                    staff_id=None,
+                    actor="command-line",
+                    action=action,
+                    subject="TST",
+                    before={"day": date(2026, 11, 30)},
+                    after={"capacity": 12},
+                    office_id=office.id,
+                    booking_code=None,
+                    reason="rapat",
+                )
             )
         await uow.commit()
 

@@ -9,7 +9,7 @@ from core.services.checkin import Verdict
 from web.api.fields import BookingPath, OfficePath, PositionPath, shown
 from web.api.refusals import refusals
 from web.api.schemas import ApplicationTypeIn, ArrivalIn, InspectIn, NameIn, VerdictOut
-from web.deps import ApiStaff, Now, ReaderDep, UowDep, VaultDep
+from web.deps import ApiStaff, DeskDep
 from web.i18n import translator
 
 router = APIRouter(tags=["check-in"])
@@ -27,12 +27,10 @@ def _verdict(verdict: Verdict, request: Request) -> VerdictOut:
     summary="Read a booking code or a proof's QR code",
     responses=refusals(403, 404, body=True),
 )
-async def inspect(
-    request: Request, reader: ReaderDep, vault: VaultDep, member: ApiStaff, now: Now, code: OfficePath, body: InspectIn
-) -> VerdictOut:
+async def inspect(desk: DeskDep, member: ApiStaff, code: OfficePath, body: InspectIn) -> VerdictOut:
     """Whether the booking's applicants may come in here and now, and if not, why (problems); changes nothing."""
-    verdict = await checkin.inspect(reader, vault, member, code, body.text, now)
-    return _verdict(verdict, request)
+    verdict = await checkin.inspect(desk.reader, desk.vault, member, code, body.text, desk.now)
+    return _verdict(verdict, desk.request)
 
 
 @router.post(
@@ -41,12 +39,10 @@ async def inspect(
     summary="Mark applicants as arrived",
     responses=refusals(403, 404, 409, body=True),
 )
-async def arrive(
-    request: Request, uow: UowDep, vault: VaultDep, member: ApiStaff, now: Now, code: OfficePath, body: ArrivalIn
-) -> VerdictOut:
+async def arrive(desk: DeskDep, member: ApiStaff, code: OfficePath, body: ArrivalIn) -> VerdictOut:
     """Once per applicant, on the booking's day at its office; 409 if it is not valid here and now, or used."""
-    verdict = await checkin.mark_arrived(uow, vault, member, code, body.code, body.positions, now)
-    return _verdict(verdict, request)
+    verdict = await checkin.mark_arrived(desk.uow, desk.vault, member, code, body.code, body.positions, desk.now)
+    return _verdict(verdict, desk.request)
 
 
 @router.post(
@@ -57,16 +53,12 @@ async def arrive(
     responses=refusals(403, 404, body=True),
 )
 async def revise_type(
-    uow: UowDep,
-    vault: VaultDep,
-    member: ApiStaff,
-    now: Now,
-    code: BookingPath,
-    position: PositionPath,
-    body: ApplicationTypeIn,
+    desk: DeskDep, member: ApiStaff, code: BookingPath, position: PositionPath, body: ApplicationTypeIn
 ) -> Response:
     """New or replacement, as found at the counter; needs a reason, kept in the audit log."""
-    await checkin.revise_type(uow, member, vault, code, position, body.application_type, body.reason, now)
+    await checkin.revise_type(
+        desk.uow, member, desk.vault, code, position, body.application_type, body.reason, desk.now
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -78,8 +70,8 @@ async def revise_type(
     responses=refusals(403, 404, body=True),
 )
 async def correct_name(
-    uow: UowDep, vault: VaultDep, member: ApiStaff, now: Now, code: BookingPath, position: PositionPath, body: NameIn
+    desk: DeskDep, member: ApiStaff, code: BookingPath, position: PositionPath, body: NameIn
 ) -> Response:
     """As printed on the e-KTP; later bookings carry the corrected name; the reason goes to the audit log."""
-    await checkin.correct_name(uow, member, vault, code, position, body.full_name, body.reason, now)
+    await checkin.correct_name(desk.uow, member, desk.vault, code, position, body.full_name, body.reason, desk.now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

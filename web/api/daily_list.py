@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from core.services import office_day
 from web.api.fields import DayPath, OfficePath, shown
 from web.api.refusals import refusals
 from web.api.schemas import DailyListOut
 from web.daily_list import daily_list_pdf
-from web.deps import ApiStaff, Now, ReaderDep, VaultDep
+from web.deps import ApiStaff, DeskDep
 
 router = APIRouter(tags=["daily list"])
 
@@ -20,11 +20,9 @@ router = APIRouter(tags=["daily list"])
     summary="The day's expected applicants",
     responses=refusals(403, 404),
 )
-async def daily_list(
-    reader: ReaderDep, vault: VaultDep, member: ApiStaff, now: Now, code: OfficePath, day: DayPath
-) -> DailyListOut:
+async def daily_list(desk: DeskDep, member: ApiStaff, code: OfficePath, day: DayPath) -> DailyListOut:
     """By slot and queue number; NIKs whole for the counter role only, masked for everyone else."""
-    listing = await office_day.daily_list(reader, vault, member, code, day, now)
+    listing = await office_day.daily_list(desk.reader, desk.vault, member, code, day, desk.now)
     return DailyListOut.model_validate(listing, from_attributes=True, context=shown(zone=listing.timezone))
 
 
@@ -37,9 +35,7 @@ async def daily_list(
         **refusals(403, 404),
     },
 )
-async def daily_list_print(
-    request: Request, reader: ReaderDep, vault: VaultDep, member: ApiStaff, now: Now, code: OfficePath, day: DayPath
-) -> Response:
+async def daily_list_print(desk: DeskDep, member: ApiStaff, code: OfficePath, day: DayPath) -> Response:
     """The same list as an A4 PDF in the request's language, shown inline (daftar-<office>-<date>.pdf)."""
-    listing = await office_day.daily_list(reader, vault, member, code, day, now)
-    return await daily_list_pdf(request, listing)
+    listing = await office_day.daily_list(desk.reader, desk.vault, member, code, day, desk.now)
+    return await daily_list_pdf(desk.request, listing)

@@ -20,7 +20,7 @@ from web.api.schemas import (
     ReleaseIn,
     TemplateIn,
 )
-from web.deps import ApiStaff, Now, ReaderDep, UowDep
+from web.deps import ApiStaff, DeskDep
 
 router = APIRouter(tags=["quota"])
 
@@ -31,10 +31,10 @@ router = APIRouter(tags=["quota"])
     summary="Replace the office's slot template",
     responses=refusals(403, 404, body=True),
 )
-async def set_template(uow: UowDep, member: ApiStaff, now: Now, code: OfficePath, body: TemplateIn) -> OfficeOut:
+async def set_template(desk: DeskDep, member: ApiStaff, code: OfficePath, body: TemplateIn) -> OfficeOut:
     """The arrival slots that releases of this office start from from now on; released dates keep theirs."""
     template = [SlotTime(s.start, s.end, s.capacity) for s in body.slots]
-    office = await quota.set_slot_template(uow, code, template, now=now, actor=member)
+    office = await quota.set_slot_template(desk.uow, code, template, now=desk.now, actor=member)
     return OfficeOut.model_validate(office, from_attributes=True)
 
 
@@ -45,16 +45,15 @@ async def set_template(uow: UowDep, member: ApiStaff, now: Now, code: OfficePath
     responses=refusals(403, 404, 409, body=True),
 )
 async def set_capacity(
-    uow: UowDep,
+    desk: DeskDep,
     member: ApiStaff,
-    now: Now,
     code: OfficePath,
     day: DayPath,
     start: Annotated[TimeOfDay, Path(description="the slot's start, HH:MM")],
     body: CapacityIn,
 ) -> CapacityOut:
     """At once if the date is released (never below the places taken), else when it is released."""
-    done = await quota.set_capacity(uow, code, day, start, body.capacity, now, actor=member)
+    done = await quota.set_capacity(desk.uow, code, day, start, body.capacity, desk.now, actor=member)
     return CapacityOut.model_validate(done, from_attributes=True)
 
 
@@ -64,11 +63,9 @@ async def set_capacity(
     summary="Close a date at the office",
     responses=refusals(403, 404, 409, body=True),
 )
-async def close_day(
-    uow: UowDep, member: ApiStaff, now: Now, code: OfficePath, day: DayPath, body: CloseIn
-) -> ClosedDayOut:
+async def close_day(desk: DeskDep, member: ApiStaff, code: OfficePath, day: DayPath, body: CloseIn) -> ClosedDayOut:
     """Nothing is bookable that day any more; refused (409) while the date has bookings."""
-    emptied = await quota.close_date(uow, code, day, body.reason, now, actor=member)
+    emptied = await quota.close_date(desk.uow, code, day, body.reason, desk.now, actor=member)
     # The use case answers with a count only; the code as stored is the one typed, tidied as the offices do.
     return ClosedDayOut(office_code=code.strip().upper(), day=day, emptied_slots=emptied)
 
@@ -79,11 +76,9 @@ async def close_day(
     summary="Release dates for booking now",
     responses=refusals(403, 404, body=True),
 )
-async def release_days(
-    uow: UowDep, reader: ReaderDep, member: ApiStaff, now: Now, code: OfficePath, body: ReleaseIn
-) -> ReleasedOut:
+async def release_days(desk: DeskDep, member: ApiStaff, code: OfficePath, body: ReleaseIn) -> ReleasedOut:
     """Opens these dates at once, each until the day before; a closed or past date refuses the whole request."""
-    done = await release.release_by_hand(uow, code, body.days, now, actor=member)
+    done = await release.release_by_hand(desk.uow, code, body.days, desk.now, actor=member)
     # The office's zone for the instants: the use case hands back its code only.
-    office = await office_day.find_office(reader, member, done.office_code)
+    office = await office_day.find_office(desk.reader, member, done.office_code)
     return ReleasedOut.model_validate(done, from_attributes=True, context=shown(zone=office.timezone))

@@ -12,7 +12,7 @@ from core.services import office_day, staff
 from web.api.fields import IdPath, shown
 from web.api.refusals import refusals
 from web.api.schemas import ActiveIn, StaffIn, StaffOut
-from web.deps import ApiStaff, Ctx, Now, ReaderDep, UowDep
+from web.deps import ApiStaff, DeskDep, ReaderDep
 
 router = APIRouter(tags=["staff"])
 
@@ -38,21 +38,21 @@ async def staff_list(reader: ReaderDep, member: ApiStaff) -> list[StaffOut]:
     summary="Make a staff account",
     responses=refusals(403, 404, 409, body=True),
 )
-async def staff_create(ctx: Ctx, uow: UowDep, reader: ReaderDep, member: ApiStaff, now: Now, body: StaffIn) -> StaffOut:
+async def staff_create(desk: DeskDep, member: ApiStaff, body: StaffIn) -> StaffOut:
     """Administrators only; office and counter accounts need at least one office (409: username taken)."""
     member.require(Permission.MANAGE_STAFF)
     made = await staff.create_staff(
-        uow,
-        ctx.passwords,
+        desk.uow,
+        desk.ctx.passwords,
         username=body.username,
         display_name=body.display_name,
         password=body.password,
         role=body.role,
         office_codes=body.offices,
-        now=now,
+        now=desk.now,
         actor=member,
     )
-    context = _codes(await office_day.offices_of(reader, member))
+    context = _codes(await office_day.offices_of(desk.reader, member))
     return StaffOut.model_validate(made, from_attributes=True, context=context)
 
 
@@ -63,8 +63,8 @@ async def staff_create(ctx: Ctx, uow: UowDep, reader: ReaderDep, member: ApiStaf
     summary="Turn an account off or back on",
     responses=refusals(403, 404, body=True),
 )
-async def staff_active(uow: UowDep, member: ApiStaff, now: Now, staff_id: IdPath, body: ActiveIn) -> Response:
+async def staff_active(desk: DeskDep, member: ApiStaff, staff_id: IdPath, body: ActiveIn) -> Response:
     """Administrators only; a turned-off account's tokens stop working at once. Nobody turns off themselves."""
     member.require(Permission.MANAGE_STAFF)
-    await staff.set_active(uow, staff_id, body.active, now, member)
+    await staff.set_active(desk.uow, staff_id, body.active, desk.now, member)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

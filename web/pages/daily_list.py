@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from core.documents.daily_list import DailyList
 from core.domain.staff import Permission
 from core.services import office_day
 from web.daily_list import daily_list_pdf
-from web.deps import Now, PageStaff, ReaderDep, VaultDep
+from web.deps import DeskDep, PageStaff
 from web.pages.common import day_or_today, render
 
 router = APIRouter()
@@ -24,15 +24,13 @@ def _tally(listing: DailyList) -> tuple[int, int]:
 
 
 @router.get("/offices/{code}/list")
-async def list_page(
-    request: Request, reader: ReaderDep, vault: VaultDep, member: PageStaff, now: Now, code: str, day: str | None = None
-) -> Response:
-    office = await office_day.find_office(reader, member, code)
-    chosen = day_or_today(day, office, now)
-    listing = await office_day.daily_list(reader, vault, member, office.code, chosen, now)
+async def list_page(desk: DeskDep, member: PageStaff, code: str, day: str | None = None) -> Response:
+    office = await office_day.find_office(desk.reader, member, code)
+    chosen = day_or_today(day, office, desk.now)
+    listing = await office_day.daily_list(desk.reader, desk.vault, member, office.code, chosen, desk.now)
     count, arrived = _tally(listing)
     return render(
-        request,
+        desk.request,
         "daily_list.html",
         member,
         nav="home",
@@ -48,9 +46,8 @@ async def list_page(
 
 
 @router.get("/offices/{code}/list.pdf")
-async def list_pdf(
-    request: Request, reader: ReaderDep, vault: VaultDep, member: PageStaff, now: Now, code: str, day: str | None = None
-) -> Response:
-    office = await office_day.find_office(reader, member, code)
-    listing = await office_day.daily_list(reader, vault, member, office.code, day_or_today(day, office, now), now)
-    return await daily_list_pdf(request, listing)
+async def list_pdf(desk: DeskDep, member: PageStaff, code: str, day: str | None = None) -> Response:
+    office = await office_day.find_office(desk.reader, member, code)
+    chosen = day_or_today(day, office, desk.now)
+    listing = await office_day.daily_list(desk.reader, desk.vault, member, office.code, chosen, desk.now)
+    return await daily_list_pdf(desk.request, listing)

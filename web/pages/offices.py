@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -13,8 +13,7 @@ from core.domain.errors import DomainError
 from core.domain.offices import MAX_SLOT_CAPACITY
 from core.domain.staff import Permission, StaffMember
 from core.services import office_day, quota, release
-from core.services.uow import UnitOfWork
-from web.deps import FormStaff, Now, PageStaff, ReaderDep, UowDep
+from web.deps import Desk, DeskDep, FormStaff, PageStaff, ReaderDep
 from web.errors import explain, status_of
 from web.i18n import translator
 from web.pages.common import FormDay, back, day_or_today, notice, render
@@ -30,14 +29,12 @@ async def home(request: Request, reader: ReaderDep, member: PageStaff, q: str = 
     return render(request, "home.html", member, nav="home", offices=offices, q=q)
 
 
-async def _board_page(
-    request: Request, reader: UnitOfWork, member: StaffMember, code: str, day: date, now: datetime, **extra: Any
-) -> Response:
-    board = await office_day.day_board(reader, member, code, day, now)
+async def _board_page(desk: Desk, member: StaffMember, code: str, day: date, **extra: Any) -> Response:
+    board = await office_day.day_board(desk.reader, member, code, day, desk.now)
     office = board.office
-    today = office.today(now)
+    today = office.today(desk.now)
     return render(
-        request,
+        desk.request,
         "office_day.html",
         member,
         nav="home",
@@ -48,72 +45,51 @@ async def _board_page(
         prev_day=day - timedelta(days=1),
         next_day=day + timedelta(days=1),
         editable=member.may(Permission.MANAGE_QUOTA, office.id) and day > today,
-        notice=notice(request),
+        notice=notice(desk.request),
         **extra,
     )
 
 
 @router.get("/offices/{code}")
-async def office_page(
-    request: Request, reader: ReaderDep, member: PageStaff, now: Now, code: str, day: str | None = None
-) -> Response:
-    office = await office_day.find_office(reader, member, code)
-    return await _board_page(request, reader, member, office.code, day_or_today(day, office, now), now)
+async def office_page(desk: DeskDep, member: PageStaff, code: str, day: str | None = None) -> Response:
+    office = await office_day.find_office(desk.reader, member, code)
+    return await _board_page(desk, member, office.code, day_or_today(day, office, desk.now))
 
 
 async def _after_change(
-    request: Request,
-    reader: UnitOfWork,
-    member: StaffMember,
-    code: str,
-    day: date,
-    now: datetime,
-    change: Awaitable[Any],
-    done: str,
+    desk: Desk, member: StaffMember, code: str, day: date, change: Awaitable[Any], done: str
 ) -> Response:
     """Back to the day with ?done= after a change; a refusal is shown on the same page, with its status."""
     try:
         await change
     except DomainError as err:
-        error = explain(err, translator(request))
-        return await _board_page(request, reader, member, code, day, now, error=error, status_code=status_of(err))
+        error = explain(err, translator(desk.request))
+        return await _board_page(desk, member, code, day, error=error, status_code=status_of(err))
     return back(f"/offices/{code}", day=day.isoformat(), done=done)
 
 
 @router.post("/offices/{code}/capacity")
 async def set_capacity(
-    request: Request,
-    uow: UowDep,
-    reader: ReaderDep,
+    desk: DeskDep,
     member: FormStaff,
-    now: Now,
     code: str,
     day: FormDay,
     start: Annotated[time, Form()],
     capacity: Annotated[int, Form(ge=0, le=MAX_SLOT_CAPACITY)],
 ) -> Response:
-    change = quota.set_capacity(uow, code, day, start, capacity, now, actor=member)
-    return await _after_change(request, reader, member, code, day, now, change, "capacity")
+    change = quota.set_capacity(desk.uow, code, day, start, capacity, desk.now, actor=member)
+    return await _after_change(desk, member, code, day, change, "capacity")
 
 
 @router.post("/offices/{code}/release")
-async def release_day(
-    request: Request, uow: UowDep, reader: ReaderDep, member: FormStaff, now: Now, code: str, day: FormDay
-) -> Response:
-    change = release.release_by_hand(uow, code, [day], now, actor=member)
-    return await _after_change(request, reader, member, code, day, now, change, "released")
+async def release_day(desk: DeskDep, member: FormStaff, code: str, day: FormDay) -> Response:
+    change = release.release_by_hand(desk.uow, code, [day], desk.now, actor=member)
+    return await _after_change(desk, member, code, day, change, "released")
 
 
 @router.post("/offices/{code}/close")
 async def close_day(
-    request: Request,
-    uow: UowDep,
-    reader: ReaderDep,
-    member: FormStaff,
-    now: Now,
-    code: str,
-    day: FormDay,
-    reason: Annotated[str, Form(max_length=200)] = "",
+    desk: DeskDep, member: FormStaff, code: str, day: FormDay, reason: Annotated[str, Form(max_length=200)] = ""
 ) -> Response:
-    change = quota.close_date(uow, code, day, reason, now, actor=member)
-    return await _after_change(request, reader, member, code, day, now, change, "closed")
+    change = quota.close_date(desk.uow, code, day, reason, desk.now, actor=member)
+    return await _after_change(desk, member, code, day, change, "closed")

@@ -11,8 +11,7 @@ from core.domain.booking import normalize_booking_code
 from core.domain.errors import DomainError
 from core.domain.staff import InvalidStaffAccount, Permission, Role, StaffMember
 from core.services import audit, office_day, staff
-from core.services.uow import UnitOfWork
-from web.deps import Ctx, FormStaff, Now, PageStaff, ReaderDep, UowDep
+from web.deps import Desk, DeskDep, FormStaff, PageStaff, ReaderDep
 from web.errors import explain
 from web.i18n import translator
 from web.pages.common import back, notice, render
@@ -21,12 +20,12 @@ router = APIRouter()
 AUDIT_PAGE = 50  # entries a page of the audit log shows
 
 
-async def _staff_page(request: Request, reader: UnitOfWork, member: StaffMember, **extra: Any) -> Response:
+async def _staff_page(desk: Desk, member: StaffMember, **extra: Any) -> Response:
     member.require(Permission.MANAGE_STAFF)
-    people = await staff.list_staff(reader)
-    offices = await office_day.offices_of(reader, member)
+    people = await staff.list_staff(desk.reader)
+    offices = await office_day.offices_of(desk.reader, member)
     return render(
-        request,
+        desk.request,
         "staff.html",
         member,
         nav="staff",
@@ -34,24 +33,20 @@ async def _staff_page(request: Request, reader: UnitOfWork, member: StaffMember,
         offices=offices,
         codes={o.id: o.code for o in offices},
         roles=list(Role),
-        notice=notice(request),
+        notice=notice(desk.request),
         **extra,
     )
 
 
 @router.get("/staff")
-async def staff_page(request: Request, reader: ReaderDep, member: PageStaff) -> Response:
-    return await _staff_page(request, reader, member, form={})
+async def staff_page(desk: DeskDep, member: PageStaff) -> Response:
+    return await _staff_page(desk, member, form={})
 
 
 @router.post("/staff")
 async def staff_create(
-    request: Request,
-    ctx: Ctx,
-    uow: UowDep,
-    reader: ReaderDep,
+    desk: DeskDep,
     member: FormStaff,
-    now: Now,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=200)],
     role: Annotated[Role, Form()],
@@ -61,38 +56,30 @@ async def staff_create(
     member.require(Permission.MANAGE_STAFF)
     try:
         await staff.create_staff(
-            uow,
-            ctx.passwords,
+            desk.uow,
+            desk.ctx.passwords,
             username=username,
             display_name=display_name,
             password=password,
             role=role,
             office_codes=offices,
-            now=now,
+            now=desk.now,
             actor=member,
         )
     except DomainError as err:
         form = {"username": username, "display_name": display_name, "role": role.value, "offices": offices}
-        error = explain(err, translator(request))
-        return await _staff_page(request, reader, member, form=form, error=error, status_code=422)
+        error = explain(err, translator(desk.request))
+        return await _staff_page(desk, member, form=form, error=error, status_code=422)
     return back("/staff", done="staff")
 
 
 @router.post("/staff/{staff_id}/active")
-async def staff_active(
-    request: Request,
-    uow: UowDep,
-    reader: ReaderDep,
-    member: FormStaff,
-    now: Now,
-    staff_id: int,
-    active: Annotated[bool, Form()],
-) -> Response:
+async def staff_active(desk: DeskDep, member: FormStaff, staff_id: int, active: Annotated[bool, Form()]) -> Response:
     member.require(Permission.MANAGE_STAFF)
     try:
-        await staff.set_active(uow, staff_id, active, now, member)
+        await staff.set_active(desk.uow, staff_id, active, desk.now, member)
     except InvalidStaffAccount as err:
-        return await _staff_page(request, reader, member, form={}, error=explain(err, translator(request)))
+        return await _staff_page(desk, member, form={}, error=explain(err, translator(desk.request)))
     return back("/staff", done="staff")
 
 
