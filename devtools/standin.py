@@ -462,6 +462,13 @@ class _Request:
 _Handler = Callable[[_Request], Awaitable[Any]]
 
 
+def _new_message(chat: _Chat, sender: Json, **content: Any) -> _Message:
+    """A new message in `chat` from `sender` (a user or the bot), numbered and dated as Telegram does."""
+    return _Message(
+        message_id=chat.next_message_id(), chat=chat.as_chat(), sender=sender, date=int(time.time()), **content
+    )
+
+
 class BotApiStandin:
     """An in-memory Telegram Bot API on 127.0.0.1 for aiogram, with a Python and HTTP driver that plays users."""
 
@@ -579,14 +586,7 @@ class BotApiStandin:
     ) -> int:
         """The user sends text (a leading /command gets its bot_command entity); returns the update_id."""
         chat = self._chat_for_user(user_id, language_code=language_code, first_name=first_name)
-        message = _Message(
-            message_id=chat.next_message_id(),
-            chat=chat.as_chat(),
-            sender=dict(chat.user),
-            date=int(time.time()),
-            text=text,
-            plain=text,
-        )
+        message = _new_message(chat, dict(chat.user), text=text, plain=text)
         command = _COMMAND.match(text)
         if command:
             message.entities = [{"type": "bot_command", "offset": 0, "length": _utf16_len(command[0])}]
@@ -605,26 +605,14 @@ class BotApiStandin:
             "is_video": False,
             "emoji": "👍",
         }
-        message = _Message(
-            message_id=chat.next_message_id(),
-            chat=chat.as_chat(),
-            sender=dict(chat.user),
-            date=int(time.time()),
-            sticker=sticker,
-        )
+        message = _new_message(chat, dict(chat.user), sticker=sticker)
         return self._user_message(chat, message)
 
     async def user_shares_contact(self, user_id: int, phone: str, *, owner_id: int | None = None) -> int:
         """The user shares a contact (their own, as the request_contact button does, unless owner_id says otherwise)."""
         chat = self._chat_for_user(user_id)
         contact = {"phone_number": phone, "first_name": chat.user["first_name"], "user_id": owner_id or user_id}
-        message = _Message(
-            message_id=chat.next_message_id(),
-            chat=chat.as_chat(),
-            sender=dict(chat.user),
-            date=int(time.time()),
-            contact=contact,
-        )
+        message = _new_message(chat, dict(chat.user), contact=contact)
         return self._user_message(chat, message)
 
     async def user_taps(self, user_id: int, message_id: int, data: str) -> str:
@@ -1046,14 +1034,8 @@ class BotApiStandin:
         )
 
     def _from_bot(self, chat: _Chat, request: _Request, **content: Any) -> _Message:
-        """A new message of the bot's in `chat`, numbered and dated as Telegram does."""
-        return _Message(
-            message_id=chat.next_message_id(),
-            chat=chat.as_chat(),
-            sender=self._bot_user(request.token),
-            date=int(time.time()),
-            **content,
-        )
+        """A new message of the bot's in `chat`."""
+        return _new_message(chat, self._bot_user(request.token), **content)
 
     def _message_to_edit(self, params: Json) -> _Message:
         if params.get("inline_message_id"):
