@@ -9,8 +9,11 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.clock import Clock, SystemClock
 from core.config import Settings
@@ -94,6 +97,39 @@ async def _stale_form(request: Request, exc: Exception) -> Response:
     return pages.render(request, "refused.html", None, status_code=403, error=error)
 
 
+def _for_machines(request: Request) -> bool:
+    """The API, the webhook and the docs answer in JSON, as their clients expect; the rest are pages."""
+    return request.url.path.startswith(("/api/", "/telegram/", "/openapi.json", "/docs", "/redoc", "/standin/"))
+
+
+async def _bad_request(request: Request, exc: Exception) -> Response:
+    """A form or an address that does not hold what the page needs: a page that says so, not raw JSON."""
+    assert isinstance(exc, RequestValidationError)
+    if _for_machines(request):
+        return await request_validation_exception_handler(request, exc)
+    _ = translator(request)
+    # Which fields, by name only: what was typed is not repeated (it may be a pasted NIK, or 5,000 characters).
+    fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
+    error = _("Something sent with this page is not valid ({fields}). Go back and check it.").format(
+        fields=", ".join(fields) or "?"
+    )
+    pages: Pages = request.app.state.pages
+    return pages.render(request, "refused.html", None, status_code=422, error=error)
+
+
+async def _no_such_page(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if _for_machines(request) or exc.status_code not in (404, 405):
+        return await http_exception_handler(request, exc)
+    _ = translator(request)
+    if exc.status_code == 404:
+        error = _("There is no such page.")
+    else:
+        error = _("This page cannot be used this way. Open it from the menu.")
+    pages: Pages = request.app.state.pages
+    return pages.render(request, "refused.html", None, status_code=exc.status_code, error=error)
+
+
 def mount_staff(app: FastAPI) -> None:
     """Adds the staff routes to an app; `staff_attached` gives them a runtime when the app starts."""
     app.include_router(api_router())
@@ -102,6 +138,8 @@ def mount_staff(app: FastAPI) -> None:
     app.add_exception_handler(SignInRequired, _to_login)
     app.add_exception_handler(DomainError, _refused)
     app.add_exception_handler(StaleForm, _stale_form)
+    app.add_exception_handler(RequestValidationError, _bad_request)
+    app.add_exception_handler(StarletteHTTPException, _no_such_page)
     app.middleware("http")(_guard_headers)
     translations = load_translations()
     app.state.translations = translations

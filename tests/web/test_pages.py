@@ -181,3 +181,41 @@ async def test_the_api_documentation_loads_its_files_from_us_not_from_a_cdn(
         assert sources and all(s.startswith("/") for s in sources), sources
         for source in sources:
             assert (await client.get(source)).status_code == 200, source
+
+
+# --- Bad requests to pages are answered by pages, in the officer's language, never with a server error --------
+
+
+async def test_an_id_no_database_can_hold_is_a_page_saying_what_is_wrong_not_a_server_error(
+    client: httpx.AsyncClient,
+) -> None:
+    csrf = await sign_in(client)
+    huge = "9" * 23
+    for response in (
+        await client.post(f"/staff/{huge}/active", data={"csrf": csrf, "active": "false"}),
+        await client.get("/audit", params={"before": huge}),
+        await client.get("/audit", params={"before": "9223372036854775808"}),
+    ):
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("text/html")
+        assert "tidak valid" in response.text
+
+
+async def test_a_form_too_long_for_its_field_gets_a_page_that_does_not_repeat_what_was_typed(
+    client: httpx.AsyncClient,
+) -> None:
+    csrf = await sign_in(client)
+    pasted = "Z" * 600
+    response = await client.post("/checkin", data={"csrf": csrf, "office": "TST", "text": pasted})
+    assert response.status_code == 422 and response.headers["content-type"].startswith("text/html")
+    assert "text" in response.text and pasted not in response.text
+
+
+async def test_an_unknown_page_is_a_page_and_an_unknown_api_path_is_json(client: httpx.AsyncClient) -> None:
+    await sign_in(client)
+    page = await client.get("/no-such-page")
+    assert page.status_code == 404 and "Tidak ada halaman seperti itu." in page.text
+    wrong_method = await client.delete("/staff")
+    assert wrong_method.status_code == 405 and "<html" in wrong_method.text
+    api = await client.get("/api/no-such-thing")
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}

@@ -55,7 +55,8 @@ _OFFICE_CODE = r"^[A-Za-z0-9-]{1,16}$"
 _BOOKING_CODE = r"^[A-Za-z0-9 -]{1,16}$"
 OfficeCode = Annotated[str, Field(pattern=_OFFICE_CODE, examples=["JKT-SEL"])]
 BookingCode = Annotated[str, Field(pattern=_BOOKING_CODE, examples=["K7PM-Q3XA"])]
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]  # the databases' INTEGER
+MAX_ID = 2**31 - 1  # the databases' INTEGER: a larger id names no row (and SQLite cannot even bind it)
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 OfficePath = Annotated[str, Path(pattern=_OFFICE_CODE, description="office code, e.g. JKT-SEL")]
 DayPath = Annotated[

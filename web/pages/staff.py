@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 
 from core.domain.booking import normalize_booking_code
 from core.domain.errors import DomainError
 from core.domain.staff import InvalidStaffAccount, Permission, Role, StaffMember
 from core.services import audit, office_day, staff
+from web.api.fields import MAX_ID
 from web.deps import Desk, DeskDep, FormStaff, PageStaff, ReaderDep
 from web.errors import explain
 from web.i18n import translator
@@ -74,7 +75,9 @@ async def staff_create(
 
 
 @router.post("/staff/{staff_id}/active")
-async def staff_active(desk: DeskDep, member: FormStaff, staff_id: int, active: Annotated[bool, Form()]) -> Response:
+async def staff_active(
+    desk: DeskDep, member: FormStaff, staff_id: Annotated[int, Path(ge=1, le=MAX_ID)], active: Annotated[bool, Form()]
+) -> Response:
     member.require(Permission.MANAGE_STAFF)
     try:
         await staff.set_active(desk.uow, staff_id, active, desk.now, member)
@@ -88,7 +91,7 @@ async def audit_page(
     request: Request,
     reader: ReaderDep,
     member: PageStaff,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     code: str = "",
 ) -> Response:
     member.require(Permission.READ_AUDIT)
