@@ -71,6 +71,11 @@ REFUSALS: dict[tuple[type[DomainError], str | None], Refusal] = {
     ),
     (InvalidOffice, "slot"): Refusal(UNPROCESSABLE, N_("A slot ends after it starts.")),
     (InvalidOffice, "slots"): Refusal(UNPROCESSABLE, N_("Two slots start at the same time: give each its own start.")),
+    (InvalidOffice, "slot_overlap"): Refusal(
+        UNPROCESSABLE,
+        N_("Two slots overlap ({slots}): each must end before or when the next one starts."),
+        lambda err: {"slots": err.value},
+    ),
     # The other fields (code, name, time zone, working days) are set by the offices file, not on the web.
     (InvalidOffice, None): Refusal(
         UNPROCESSABLE, N_("The office's data is not valid ({field})."), lambda err: {"field": err.field_name}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -138,6 +139,11 @@ class Office:
         starts = [s.start for s in self.slots]
         if len(set(starts)) != len(starts):
             raise InvalidOffice("slots", "two slots start at the same time")
+        ordered = sorted(self.slots, key=lambda s: s.start)
+        for earlier, later in itertools.pairwise(ordered):
+            # An applicant given 08:30–09:30 beside 08:00–09:00 would be counted in two quotas for one hour.
+            if later.start < earlier.end:
+                raise InvalidOffice("slot_overlap", f"{earlier.label} and {later.label}")
 
     @property
     def zone(self) -> ZoneInfo:

@@ -374,3 +374,16 @@ def test_working_days_are_monday_to_friday_by_default() -> None:
         True,
         True,
     ]
+
+
+def test_slots_that_overlap_are_refused_since_one_hour_would_count_in_two_quotas() -> None:
+    overlapping = (
+        SlotTime(time(8), time(9), 20),
+        SlotTime(time(8, 30), time(9, 30), 20),
+        SlotTime(time(9), time(10), 20),
+    )
+    with pytest.raises(InvalidOffice) as refused:
+        replace(sample_office(), slots=overlapping)
+    assert refused.value.field_name == "slot_overlap" and "08:00–09:00 and 08:30–09:30" in str(refused.value.value)
+    # Slots that touch (one ends when the next starts) are the usual template.
+    replace(sample_office(), slots=(SlotTime(time(8), time(9), 20), SlotTime(time(9), time(10), 20)))
