@@ -75,6 +75,8 @@ def day_refusal(info: DayInfo, party: int) -> str:
     if info.state is DayState.CLOSED and info.closure is not None:
         if info.closure.kind is ClosureKind.WEEKEND:
             return _("The office does not serve applicants on that day of the week.")
+        if not info.closure.name:
+            return _("The office is closed that day.")
         return _("The office is closed that day: {reason}.").format(reason=info.closure.name)
     if info.state is DayState.FREE:
         return _("New bookings are taken only while the weekly quota window is open.")

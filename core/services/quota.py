@@ -144,7 +144,8 @@ async def close_date(
             raise DateHasBookings(taken)
         for s in released:
             await uow.slots.set_capacity(s.slot_id, 0)  # nothing left to take, even through an old button
-        await uow.offices.add_closure(office.id, day, reason.strip() or "closed")
+        # No reason given is stored as none: each adapter says "closed" in the reader's own language.
+        await uow.offices.add_closure(office.id, day, reason.strip())
         await audit.record(
             uow,
             actor,

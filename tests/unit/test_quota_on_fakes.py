@@ -124,6 +124,14 @@ async def test_a_closed_date_is_grey_and_its_released_slots_take_nobody() -> Non
     assert all(s.capacity == 0 for s in day.slots)
 
 
+async def test_a_date_closed_without_a_reason_keeps_none_for_the_adapters_to_word() -> None:
+    uow = FakeUnitOfWork()
+    await _office(uow)
+    await quota.close_date(uow, "TST", MONDAY, "   ", FRIDAY_AFTERNOON)
+    day = await calendar.day_view(uow, "TST", MONDAY, party=1, now=FRIDAY_AFTERNOON)
+    assert day.closure is not None and day.closure.name == ""  # not an English "closed" shown to applicants
+
+
 async def test_a_date_with_bookings_is_not_closed_by_a_click() -> None:
     uow = FakeUnitOfWork()
     await _office(uow)
