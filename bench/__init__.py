@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import statistics
 
+from core.domain.offices import Office
+from core.services.offices import parse_offices_csv, shipped_offices_csv
+
+
+def shipped_office(code: str) -> Office:
+    """A real office of the catalogue that ships with the project: the documents show its name and address."""
+    return next(o for o in parse_offices_csv(shipped_offices_csv()) if o.code == code)
+
 
 def milliseconds(samples: list[float]) -> dict[str, float]:
     """Median, p95 and p99 of timings in seconds, in milliseconds to two places."""

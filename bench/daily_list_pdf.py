@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pypdf
 
-from bench import milliseconds
+from bench import milliseconds, shipped_office
 from core.documents.daily_list import (
     DailyList,
     ListedApplicant,
@@ -87,11 +87,7 @@ def make_day(applicants: int) -> DailyList:
             bookings.append(ListedBooking(new_booking_code(), "held" if held else "confirmed", tuple(party)))
         slots.append(ListedSlot(dtime(hour), dtime(hour + 1), per_slot, tuple(bookings)))
     return DailyList(
-        office_code="JKT-SEL",
-        office_name="Kantor Imigrasi Kelas I Khusus Non TPI Jakarta Selatan",
-        office_address="Jalan Warung Buncit Raya No. 207, Mampang Prapatan, Jakarta Selatan",
-        zone_label="WIB",
-        timezone="Asia/Jakarta",
+        office=shipped_office("JKT-SEL"),
         day=DAY,
         slots=tuple(slots),
         full_nik=False,

@@ -32,7 +32,7 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.pdfgen.canvas import Canvas
 
-from bench import milliseconds
+from bench import milliseconds, shipped_office
 from bot.i18n import make_i18n
 from bot.texts import proof_labels
 from core.crypto import Vault
@@ -61,10 +61,7 @@ LABELS = _labels()
 
 PROOF = ProofData(
     code="K7PMQ3XA",
-    office_name="Kantor Imigrasi Kelas I Khusus Non TPI Jakarta Selatan",
-    office_address="Jalan Warung Buncit Raya No. 207, Mampang Prapatan, Jakarta Selatan",
-    office_code="JKT-SEL",
-    zone_label="WIB",
+    office=shipped_office("JKT-SEL"),
     day=date(2026, 11, 27),
     start=dtime(9),
     end=dtime(10),
@@ -87,7 +84,7 @@ def reportlab_widget_qr(canvas: Canvas, payload: str, x: float, y: float, size: 
 
 
 def _payload(key: bytes, proof: ProofData) -> str:
-    claim = ProofClaim(proof.code, proof.office_code, proof.day, proof.start, len(proof.applicants))
+    claim = ProofClaim(proof.code, proof.office.code, proof.day, proof.start, len(proof.applicants))
     return sign_proof(key, claim)
 
 

@@ -48,6 +48,11 @@ def sample_office(code: str = "TST", *, capacity: int = 10, slots: int = 2, zone
     )
 
 
+def shipped_office(code: str) -> Office:
+    """A real office of the catalogue that ships with the project."""
+    return next(o for o in offices.parse_offices_csv(offices.shipped_offices_csv()) if o.code == code)
+
+
 async def add_office(rt: Runtime, office: Office) -> Office:
     return await offices.save_office(rt.uow(), office)
 

@@ -43,5 +43,5 @@ def daily_list_labels(_: Callable[[str], str]) -> DailyListLabels:
 async def daily_list_pdf(request: Request, listing: DailyList) -> Response:
     """The PDF, rendered off the event loop (a long list takes tens of milliseconds)."""
     pdf = await asyncio.to_thread(render_daily_list, listing, labels_for(request), language_of(request))
-    name = f"daftar-{listing.office_code}-{listing.day.isoformat()}.pdf"
+    name = f"daftar-{listing.office.code}-{listing.day.isoformat()}.pdf"
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})

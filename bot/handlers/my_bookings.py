@@ -35,7 +35,7 @@ def _status(b: BookingSummary) -> str:
 
 
 def _line(b: BookingSummary) -> str:
-    return f"{b.day:%d-%m-%Y} {b.start:%H:%M} {b.zone_label} · {b.office_name} · {_status(b)}"
+    return f"{b.day:%d-%m-%Y} {b.start:%H:%M} {b.office.zone_label} · {b.office.name} · {_status(b)}"
 
 
 async def show_list(query: CallbackQuery, account: AccountView | None, runtime: Runtime) -> None:
@@ -63,12 +63,12 @@ def _details(b: BookingSummary) -> str:
     text = _("Booking {code} ({status})\n{office}\n{address}\n{day}, {start}–{end} {zone}\n{n} applicant(s)").format(
         code=format_booking_code(b.code),
         status=_status(b),
-        office=b.office_name,
-        address=b.office_address,
+        office=b.office.name,
+        address=b.office.address,
         day=texts.long_date(b.day),
         start=f"{b.start:%H:%M}",
         end=f"{b.end:%H:%M}",
-        zone=b.zone_label,
+        zone=b.office.zone_label,
         n=b.party_size,
     )
     if b.cancellable:

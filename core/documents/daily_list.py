@@ -28,6 +28,7 @@ from core.documents.pdf_text import (
     masked_nik,
 )
 from core.domain.booking import format_booking_code
+from core.domain.offices import Office
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +58,7 @@ class ListedSlot:
 
 @dataclass(frozen=True, slots=True)
 class DailyList:
-    office_code: str
-    office_name: str
-    office_address: str
-    zone_label: str  # "WIB", "WITA" or "WIT"
-    timezone: str  # IANA name, for showing check-in times in local time
+    office: Office
     day: date
     slots: tuple[ListedSlot, ...]
     full_nik: bool  # True when NIKs are shown whole (the counter role)
@@ -119,11 +116,11 @@ def render_daily_list(data: DailyList, labels: DailyListLabels, locale: str) -> 
     """The day's list as A4 PDF bytes: a header on every page, one section per slot, one row per applicant."""
     header = _header_lines(data, labels, locale)
     pages = _paginate(data, labels, body_top=_TOP - _header_height(header))
-    footer_left = latin(f"{data.office_code} · {format_day(data.day, locale)}")
+    footer_left = latin(f"{data.office.code} · {format_day(data.day, locale)}")
     buffer = io.BytesIO()
     # invariant: no time stamp or random file id, so the same list gives the same bytes.
     canvas = Canvas(buffer, pagesize=A4, pageCompression=1, invariant=1, lang=locale)
-    canvas.setTitle(latin(f"{labels.title} {data.office_code} {data.day.isoformat()}"))
+    canvas.setTitle(latin(f"{labels.title} {data.office.code} {data.day.isoformat()}"))
     canvas.setCreator("Antrean")
     for number, blocks in enumerate(pages, start=1):
         y = _draw_header(canvas, header)
@@ -178,13 +175,13 @@ _Block = _SlotHead | _Columns | _Row | _Message
 
 
 def _header_lines(data: DailyList, labels: DailyListLabels, locale: str) -> tuple[_HeaderLine, ...]:
-    printed_at = _local(data.printed_at, _zone(data.timezone))
-    when = f"{format_day(printed_at.date(), locale)} {printed_at:%H:%M} {data.zone_label}"
+    printed_at = _local(data.printed_at, _zone(data.office.timezone))
+    when = f"{format_day(printed_at.date(), locale)} {printed_at:%H:%M} {data.office.zone_label}"
     total = sum(len(b.applicants) for s in data.slots for b in s.bookings)
     lines = [_HeaderLine(labels.title, labels.printed.format(when=when), BOLD, 14.0, None)]
-    lines += [_HeaderLine(t, "", BOLD, 11.0, None) for t in _fit(data.office_name, BOLD, 11.0, _WIDTH, 2)]
-    lines += [_HeaderLine(t, "", REGULAR, 9.0, GREY) for t in _fit(data.office_address, REGULAR, 9.0, _WIDTH, 2)]
-    detail = f"{labels.times_in.format(zone=data.zone_label)} · {labels.applicants.format(n=total)}"
+    lines += [_HeaderLine(t, "", BOLD, 11.0, None) for t in _fit(data.office.name, BOLD, 11.0, _WIDTH, 2)]
+    lines += [_HeaderLine(t, "", REGULAR, 9.0, GREY) for t in _fit(data.office.address, REGULAR, 9.0, _WIDTH, 2)]
+    detail = f"{labels.times_in.format(zone=data.office.zone_label)} · {labels.applicants.format(n=total)}"
     lines.append(_HeaderLine(format_day(data.day, locale), detail, BOLD, 12.0, None))
     return tuple(line._replace(left=latin(line.left), right=latin(line.right)) for line in lines)
 
@@ -215,11 +212,11 @@ def _paginate(data: DailyList, labels: DailyListLabels, *, body_top: float) -> l
         add(_Message(lines, len(lines) * 14.0 + 12.0))
         return pages
 
-    zone = _zone(data.timezone)
+    zone = _zone(data.office.timezone)
     kinds = {"new": labels.type_new, "replacement": labels.type_replacement}
     for slot in data.slots:
         count = sum(len(b.applicants) for b in slot.bookings)
-        title = latin(format_times(slot.start, slot.end, data.zone_label))
+        title = latin(format_times(slot.start, slot.end, data.office.zone_label))
         detail = latin(f"{labels.applicants.format(n=count)} · {labels.capacity.format(n=slot.capacity)}")
         head = _SlotHead(title, detail, 24.0)
         again = head._replace(title=f"{title} {latin(labels.continued)}")

@@ -34,6 +34,7 @@ from core.documents.pdf_text import (
 )
 from core.documents.signing import ProofClaim, sign_proof
 from core.domain.booking import ApplicationType, format_booking_code
+from core.domain.offices import Office
 
 QUIET_ZONE = 4  # modules of white around the code, as ISO/IEC 18004 asks; scanners lose codes without it
 QR_ERROR = "m"  # 15 % recovery: a folded or smudged print still reads, and the payload still fits version 3
@@ -58,10 +59,7 @@ class ProofData:
     """Everything a proof shows about one booking, in the office's local time."""
 
     code: str
-    office_name: str
-    office_address: str
-    office_code: str
-    zone_label: str  # "WIB", "WITA" or "WIT"
+    office: Office
     day: date
     start: time
     end: time
@@ -100,7 +98,7 @@ def render_proof(proof: ProofData, labels: ProofLabels, *, signing_key: bytes) -
     """The proof as PDF bytes, its QR code holding the signed payload of the booking."""
     claim = ProofClaim(
         code=proof.code,
-        office_code=proof.office_code,
+        office_code=proof.office.code,
         day=proof.day,
         start=proof.start,
         party=len(proof.applicants),
@@ -205,13 +203,13 @@ class _Page:
 
         self.y -= 18
         self._label(labels.office)
-        self._wrapped(proof.office_name, BOLD, 12, column)
-        self._wrapped(proof.office_address, REGULAR, 10, column)
+        self._wrapped(proof.office.name, BOLD, 12, column)
+        self._wrapped(proof.office.address, REGULAR, 10, column)
 
         self.y -= 10
         self._label(labels.date_time)
         self._line(format_day(proof.day, proof.locale), BOLD, 13)
-        self._line(format_times(proof.start, proof.end, proof.zone_label), BOLD, 13)
+        self._line(format_times(proof.start, proof.end, proof.office.zone_label), BOLD, 13)
 
         self.y = min(self.y, qr_y) - 14
         self._rule()

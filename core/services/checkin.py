@@ -60,10 +60,7 @@ class CounterApplicant:
 class CounterBooking:
     code: str
     status: BookingStatus
-    office_code: str
-    office_name: str
-    zone_label: str
-    timezone: str
+    office: Office
     day: date
     start: time
     end: time
@@ -137,10 +134,7 @@ async def _load(
     booking = CounterBooking(
         found.code,
         found.status,
-        office.code,
-        office.name,
-        office.zone_label,
-        office.timezone,
+        office,
         found.day,
         found.start,
         found.end,
@@ -161,7 +155,7 @@ def _problems(
 ) -> list[Problem]:
     out: list[Problem] = []
     if claim is not None and (
-        claim.office_code != booking.office_code
+        claim.office_code != booking.office.code
         or claim.day != booking.day
         or claim.start != booking.start
         or claim.party != len(booking.applicants)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from core.domain.booking import ApplicationType, BookingNotFound, BookingStatus, last_cancel_day
+from core.domain.offices import Office
 from core.services.uow import UnitOfWork
 
 
@@ -14,9 +15,7 @@ class BookingSummary:
     booking_id: int
     code: str
     status: BookingStatus
-    office_name: str
-    office_address: str
-    zone_label: str
+    office: Office
     day: date
     start: time
     end: time
@@ -26,6 +25,11 @@ class BookingSummary:
     frozen_until: datetime
     upcoming: bool  # its arrival day has not ended
     cancellable: bool  # confirmed, and the last day to cancel has not passed
+
+    @property
+    def zone_label(self) -> str:
+        # Kept for antrean/demo.py, which reads `b.zone_label`; drop it once that reads `b.office.zone_label`.
+        return self.office.zone_label
 
 
 async def my_bookings(uow: UnitOfWork, account_id: int, now: datetime) -> list[BookingSummary]:
@@ -44,9 +48,7 @@ async def my_bookings(uow: UnitOfWork, account_id: int, now: datetime) -> list[B
                 booking_id=b.id,
                 code=b.code,
                 status=b.status,
-                office_name=office.name,
-                office_address=office.address,
-                zone_label=office.zone_label,
+                office=office,
                 day=b.day,
                 start=b.start,
                 end=b.end,
@@ -65,9 +67,7 @@ async def my_bookings(uow: UnitOfWork, account_id: int, now: datetime) -> list[B
 class LastChoice:
     """Where and for whom the account last tried to book: what "the same again" means."""
 
-    office_id: int
-    office_name: str
-    zone_label: str
+    office: Office
     party: tuple[int, ...]  # applicant ids, the owner first
     kinds: tuple[ApplicationType, ...]  # application type of each
 
@@ -84,11 +84,9 @@ async def last_choice(uow: UnitOfWork, account_id: int) -> LastChoice | None:
             return None
         office = await uow.offices.get_by_id(latest.office_id)
         party = await uow.bookings.party(latest.id)
-    assert office is not None and office.id is not None
+    assert office is not None
     return LastChoice(
-        office_id=office.id,
-        office_name=office.name,
-        zone_label=office.zone_label,
+        office=office,
         party=tuple(p.applicant_id for p in party),
         kinds=tuple(p.application_type for p in party),
     )

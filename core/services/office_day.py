@@ -126,11 +126,7 @@ async def daily_list(
             )
         )
     return DailyList(
-        office_code=office.code,
-        office_name=office.name,
-        office_address=office.address,
-        zone_label=office.zone_label,
-        timezone=office.timezone,
+        office=office,
         day=day,
         slots=tuple(
             ListedSlot(

@@ -23,10 +23,7 @@ async def proof_data(uow: UnitOfWork, account_id: int, booking_id: int, locale: 
     assert office is not None
     return ProofData(
         code=booking.code,
-        office_name=office.name,
-        office_address=office.address,
-        office_code=office.code,
-        zone_label=office.zone_label,
+        office=office,
         day=booking.day,
         start=booking.start,
         end=booking.end,

@@ -100,6 +100,20 @@ async def test_stepping_back_from_the_summary_gives_the_places_back_at_once(worl
     assert "08:00–09:00 · sisa 10" in str(await world.telegram.last_bot_message(USER))
 
 
+async def test_the_same_as_last_time_button_names_the_office_and_goes_straight_to_its_calendar(
+    world: BotWorld,
+) -> None:
+    await _ready(world)
+    await _to_summary(world)
+    await world.tap(USER, "◀ Jam lain", calls=2)  # the hold given back: the attempt is still the last one
+    await world.text(USER, "/menu")
+    await world.tap(USER, "📅 Pesan antrean", calls=2)
+    await world.tap(USER, "🔁 Sama seperti terakhir: Kantor Imigrasi Uji TST (👤 2)", calls=2)
+    calendar = await world.last(USER)
+    assert calendar.startswith("Kantor Imigrasi Uji TST\n")
+    assert "30✅" in str(await world.telegram.last_bot_message(USER))
+
+
 async def test_a_frozen_account_is_told_until_when_and_the_family_card_way(world: BotWorld) -> None:
     await _ready(world)
     await _to_summary(world)

@@ -19,6 +19,7 @@ from core.documents.daily_list import (
     render_daily_list,
 )
 from core.domain.identity import mask_number
+from tests.factories import shipped_office
 
 LABELS = DailyListLabels(
     title="Daftar Kedatangan Pemohon",
@@ -79,11 +80,7 @@ LATER = ListedSlot(
 )
 
 DAY = DailyList(
-    office_code="JKT-SEL",
-    office_name="Kantor Imigrasi Kelas I Khusus Non TPI Jakarta Selatan",
-    office_address="Jalan Warung Buncit Raya No. 207, Mampang Prapatan, Jakarta Selatan",
-    zone_label="WIB",
-    timezone="Asia/Jakarta",
+    office=shipped_office("JKT-SEL"),
     day=date(2026, 11, 30),  # a Monday
     slots=(MORNING, LATER),
     full_nik=False,
@@ -135,8 +132,8 @@ def test_the_list_is_a4_portrait() -> None:
 
 def test_the_header_names_the_office_the_day_the_zone_and_when_it_was_printed(text: str) -> None:
     assert "Daftar Kedatangan Pemohon" in text
-    assert DAY.office_name in text
-    assert DAY.office_address in text
+    assert DAY.office.name in text
+    assert DAY.office.address in text
     assert "Senin, 30 November 2026" in text
     assert "Semua jam dalam WIB" in text
     assert "Dicetak Senin, 30 November 2026 06:45 WIB" in text
@@ -197,7 +194,7 @@ def test_a_check_in_shows_in_the_offices_local_time(text: str) -> None:
 
 
 def test_a_check_in_in_eastern_indonesia_shows_in_wit() -> None:
-    east = replace(DAY, zone_label="WIT", timezone="Asia/Jayapura")
+    east = replace(DAY, office=replace(DAY.office, timezone="Asia/Jayapura"))
     (text,) = _pages(render_daily_list(east, LABELS, "id"))
     assert "10:05" in text
     assert "08:00–09:00 WIT" in text
@@ -208,7 +205,7 @@ def test_a_long_day_spans_several_pages_with_the_header_and_page_numbers_on_each
     assert len(pages) >= 3
     for number, page in enumerate(pages, start=1):
         assert "Daftar Kedatangan Pemohon" in page
-        assert DAY.office_name in page
+        assert DAY.office.name in page
         assert "Senin, 30 November 2026" in page
         assert f"Halaman {number} dari {len(pages)}" in page
     everything = "\n".join(pages)

@@ -17,6 +17,7 @@ from core.documents.proof import ProofApplicant, ProofData, ProofLabels, render_
 from core.documents.signing import ProofClaim, verify_proof
 from core.domain.booking import ApplicationType
 from core.domain.identity import mask_number
+from tests.factories import shipped_office
 
 KEY = Vault("test-secret-0123456789abcdef").signing_key
 OWNER_NIK = "3174016711900001"
@@ -61,10 +62,7 @@ LABELS_EN = ProofLabels(
 
 PROOF = ProofData(
     code="K7PMQ3XA",
-    office_name="Kantor Imigrasi Kelas I Khusus Non TPI Jakarta Selatan",
-    office_address="Jalan Warung Buncit Raya No. 207, Mampang Prapatan, Jakarta Selatan",
-    office_code="JKT-SEL",
-    zone_label="WIB",
+    office=shipped_office("JKT-SEL"),
     day=date(2026, 11, 27),  # a Friday
     start=time(9, 0),
     end=time(10, 0),
@@ -114,8 +112,8 @@ def test_the_proof_shows_the_booking_code_in_groups_of_four(text: str) -> None:
 
 
 def test_the_proof_shows_the_office_name_and_address(text: str) -> None:
-    assert PROOF.office_name in text
-    assert PROOF.office_address in text
+    assert PROOF.office.name in text
+    assert PROOF.office.address in text
 
 
 def test_the_proof_shows_the_day_in_indonesian_and_the_slot_with_its_zone(text: str) -> None:

@@ -33,7 +33,7 @@ async def client(sqlite_template: Path, tmp_path: Path, clock: FixedClock) -> As
         runtime = app.state.staff.runtime
         office = await add_office(runtime, sample_office())
         await release_days(runtime, office, [NEXT_MONDAY])
-        for name, role in (("kantor", Role.OFFICE), ("bantuan", Role.SUPPORT)):
+        for name, role in (("kantor", Role.OFFICE), ("bantuan", Role.SUPPORT), ("admin", Role.ADMIN)):
             await staff.create_staff(
                 runtime.uow(), passwords, username=name, display_name=name, password=PASSWORD, role=role,
                 office_codes=["TST"] if role is Role.OFFICE else [], now=clock.now(),
@@ -124,6 +124,49 @@ async def test_a_slot_template_with_an_impossible_capacity_says_so_and_keeps_the
     response = await client.post("/offices/TST/template", data=form)
     assert response.status_code == 422
     assert "kuota 0 sampai 1000" in response.text and 'value="5000"' in response.text
+
+
+# Each page form with a field one character over its limit (or a position out of range): refused before any use case.
+TOO_LONG = [
+    ("/login", {"username": "k" * 201, "password": PASSWORD}),
+    ("/login", {"username": "kantor", "password": "p" * 1001}),
+    ("/checkin", {"office": "T" * 33, "text": "K7PM-Q3XA"}),
+    ("/checkin", {"office": "TST", "text": "K" * 501}),
+    ("/checkin/arrive", {"office": "TST", "code": "K" * 17, "position": "1"}),
+    ("/checkin/type", {"office": "TST", "code": "K7PMQ3XA", "position": "6", "application_type": "new"}),
+    ("/checkin/name", {"office": "TST", "code": "K7PMQ3XA", "position": "1", "full_name": "A" * 201}),
+    ("/checkin/name", {"office": "TST", "code": "K7PMQ3XA", "position": "1", "full_name": "A", "reason": "r" * 501}),
+    ("/staff", {"username": "u" * 65, "password": PASSWORD, "role": "counter"}),
+    ("/staff", {"username": "penjaga7", "password": "p" * 201, "role": "counter"}),
+    ("/staff", {"username": "penjaga7", "password": PASSWORD, "role": "counter", "display_name": "n" * 201}),
+    ("/staff", {"username": "penjaga7", "password": PASSWORD, "role": "boss"}),
+]
+
+
+@pytest.mark.parametrize(("path", "form"), TOO_LONG)
+async def test_a_page_form_with_a_field_over_its_limit_is_refused(
+    client: httpx.AsyncClient, path: str, form: dict[str, str]
+) -> None:
+    csrf = await sign_in(client, "admin")
+    response = await client.post(path, data={"csrf": csrf, **form})
+    assert response.status_code == 422
+    listed = (await client.get("/staff")).text
+    assert "penjaga7" not in listed
+
+
+async def test_a_staff_account_made_on_the_page_is_listed_and_a_refused_one_keeps_the_form_filled(
+    client: httpx.AsyncClient,
+) -> None:
+    csrf = await sign_in(client, "admin")
+    form = {"csrf": csrf, "username": "penjaga7", "display_name": "Loket Satu", "password": PASSWORD}
+    made = await client.post("/staff", data={**form, "role": "counter", "offices": ["TST"]})
+    assert made.status_code == 303
+    listed = (await client.get("/staff")).text
+    assert "penjaga7" in listed and "Loket Satu" in listed
+    again = await client.post("/staff", data={**form, "username": "penjaga8", "role": "counter"})  # no office
+    assert again.status_code == 422
+    assert 'value="penjaga8"' in again.text and 'value="Loket Satu"' in again.text
+    assert '<option value="counter" selected>' in again.text and PASSWORD not in again.text
 
 
 async def test_a_username_no_account_can_have_is_a_wrong_password_not_a_failure(client: httpx.AsyncClient) -> None:

@@ -16,7 +16,7 @@ router = APIRouter(tags=["check-in"])
 
 
 def _verdict(verdict: Verdict, request: Request) -> VerdictOut:
-    zone = verdict.booking.timezone if verdict.booking else None
+    zone = verdict.booking.office.timezone if verdict.booking else None
     context = shown(zone=zone, gettext=translator(request))
     return VerdictOut.model_validate(verdict, from_attributes=True, context=context)
 

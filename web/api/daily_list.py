@@ -23,7 +23,7 @@ router = APIRouter(tags=["daily list"])
 async def daily_list(desk: DeskDep, member: ApiStaff, code: OfficePath, day: DayPath) -> DailyListOut:
     """By slot and queue number; NIKs whole for the counter role only, masked for everyone else."""
     listing = await office_day.daily_list(desk.reader, desk.vault, member, code, day, desk.now)
-    return DailyListOut.model_validate(listing, from_attributes=True, context=shown(zone=listing.timezone))
+    return DailyListOut.model_validate(listing, from_attributes=True, context=shown(zone=listing.office.timezone))
 
 
 @router.get(

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Path
 from pydantic import (
     AfterValidator,
+    AliasPath,
     BeforeValidator,
     Field,
     PlainSerializer,
@@ -99,3 +100,9 @@ AtOffice = Annotated[datetime, AfterValidator(_at_office)]
 WeekdayNames = Annotated[list[str], BeforeValidator(_weekday_names)]
 # An account's office ids as the offices' codes (of the offices the context knows), sorted.
 OfficeCodes = Annotated[list[str], BeforeValidator(_office_codes)]
+# A DTO carries its office record; a response shows what it needs of it as flat fields (office_code, zone_label).
+OfficeCodeOut = Annotated[str, Field(validation_alias=AliasPath("office", "code"))]
+OfficeNameOut = Annotated[str, Field(validation_alias=AliasPath("office", "name"))]
+OfficeAddressOut = Annotated[str, Field(validation_alias=AliasPath("office", "address"))]
+OfficeTimezoneOut = Annotated[str, Field(validation_alias=AliasPath("office", "timezone"))]
+OfficeZoneLabelOut = Annotated[str, Field(validation_alias=AliasPath("office", "zone_label"))]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AliasPath, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 
 from core.domain.booking import ApplicationType
 from core.domain.calendar import ClosureKind
@@ -23,8 +23,13 @@ from web.api.fields import (
     BookingCode,
     Capacity,
     Day,
+    OfficeAddressOut,
     OfficeCode,
+    OfficeCodeOut,
     OfficeCodes,
+    OfficeNameOut,
+    OfficeTimezoneOut,
+    OfficeZoneLabelOut,
     Position,
     Reason,
     TimeOfDay,
@@ -101,10 +106,10 @@ class TotalsOut(Out):
 
 
 class DayBoardOut(Out):
-    office_code: str = Field(validation_alias=AliasPath("office", "code"))
+    office_code: OfficeCodeOut
     day: date
-    timezone: str = Field(validation_alias=AliasPath("office", "timezone"))
-    zone_label: str = Field(validation_alias=AliasPath("office", "zone_label"))
+    timezone: OfficeTimezoneOut
+    zone_label: OfficeZoneLabelOut
     closed: ClosedOut | None
     bookable_from: AtOffice | None = Field(description="null until the date is scheduled for release")
     bookable_until: AtOffice | None
@@ -183,11 +188,11 @@ class ListedSlotOut(Out):
 
 
 class DailyListOut(Out):
-    office_code: str
-    office_name: str
-    office_address: str
-    timezone: str
-    zone_label: str
+    office_code: OfficeCodeOut
+    office_name: OfficeNameOut
+    office_address: OfficeAddressOut
+    timezone: OfficeTimezoneOut
+    zone_label: OfficeZoneLabelOut
     day: date
     full_nik: bool
     printed_at: AtOffice
@@ -226,10 +231,10 @@ def _problems_said(problems: list[Problem], info: ValidationInfo) -> list[dict[s
 class CounterBookingOut(Out):
     code: str
     status: str
-    office_code: str
-    office_name: str
-    zone_label: str
-    timezone: str
+    office_code: OfficeCodeOut
+    office_name: OfficeNameOut
+    zone_label: OfficeZoneLabelOut
+    timezone: OfficeTimezoneOut
     day: date
     start: TimeOfDay
     end: TimeOfDay

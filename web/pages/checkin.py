@@ -21,11 +21,31 @@ from web.pages.common import render
 router = APIRouter()
 
 
-class Correction(BaseModel):
-    """The fields of a correction form: which applicant of which booking, and why."""
+class AtCounter(BaseModel):
+    """What every check-in form sends: the office whose counter it is."""
 
     office: str = Field(max_length=32)
+
+
+class Lookup(AtCounter):
+    """The typed booking code or the scanned proof's text."""
+
+    text: str = Field(max_length=500)
+
+
+class OfBooking(AtCounter):
     code: str = Field(max_length=16)
+
+
+class Arrival(OfBooking):
+    """The applicants of the booking ticked as here."""
+
+    position: list[int]
+
+
+class Correction(OfBooking):
+    """The fields of a correction form: which applicant of which booking, and why."""
+
     position: int = Field(ge=1, le=5)
     reason: str = Field("", max_length=500)
 
@@ -74,14 +94,9 @@ async def checkin_page(desk: DeskDep, member: PageStaff, office: str | None = No
 
 
 @router.post("/checkin")
-async def checkin_inspect(
-    desk: DeskDep,
-    member: FormStaff,
-    office: Annotated[str, Form(max_length=32)],
-    text: Annotated[str, Form(max_length=500)],
-) -> Response:
-    verdict = await checkin.inspect(desk.reader, desk.vault, member, office, text, desk.now)
-    return await _page(desk, member, office, verdict, text)
+async def checkin_inspect(desk: DeskDep, member: FormStaff, form: Annotated[Lookup, Form()]) -> Response:
+    verdict = await checkin.inspect(desk.reader, desk.vault, member, form.office, form.text, desk.now)
+    return await _page(desk, member, form.office, verdict, form.text)
 
 
 async def _after_change(
@@ -105,15 +120,9 @@ async def _after_change(
 
 
 @router.post("/checkin/arrive")
-async def checkin_arrive(
-    desk: DeskDep,
-    member: FormStaff,
-    office: Annotated[str, Form(max_length=32)],
-    code: Annotated[str, Form(max_length=16)],
-    position: Annotated[list[int], Form()],
-) -> Response:
-    change = checkin.mark_arrived(desk.uow, desk.vault, member, office, code, position, desk.now)
-    return await _after_change(desk, member, office, code, change, "arrived")
+async def checkin_arrive(desk: DeskDep, member: FormStaff, form: Annotated[Arrival, Form()]) -> Response:
+    change = checkin.mark_arrived(desk.uow, desk.vault, member, form.office, form.code, form.position, desk.now)
+    return await _after_change(desk, member, form.office, form.code, change, "arrived")
 
 
 @router.post("/checkin/type")

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from web.auth import client_address, issue_token, safe_next, sign_in
 from web.deps import Ctx
@@ -16,21 +17,23 @@ from web.security import SESSION_COOKIE, SESSION_HOURS
 router = APIRouter()
 
 
+class Credentials(BaseModel):
+    """The login form; `next` is the page to go back to, checked by safe_next before use."""
+
+    username: str = Field(max_length=200)
+    password: str = Field(max_length=1000)
+    next: str = "/"
+
+
 @router.get("/login")
 async def login_page(request: Request, next: str = "/") -> Response:
     return render(request, "login.html", None, next=safe_next(next), username="")
 
 
 @router.post("/login")
-async def login(
-    request: Request,
-    ctx: Ctx,
-    username: Annotated[str, Form(max_length=200)],
-    password: Annotated[str, Form(max_length=1000)],
-    next: Annotated[str, Form()] = "/",
-) -> Response:
+async def login(request: Request, ctx: Ctx, form: Annotated[Credentials, Form()]) -> Response:
     _ = translator(request)
-    member, wait = await sign_in(ctx, username, password, client_address(request))
+    member, wait = await sign_in(ctx, form.username, form.password, client_address(request))
     if member is None:
         if wait:
             error = _("Too many wrong passwords. Try again in {minutes} minutes.").format(
@@ -41,12 +44,18 @@ async def login(
             error = _("Wrong username or password.")
             code = status.HTTP_401_UNAUTHORIZED
         response = render(
-            request, "login.html", None, next=safe_next(next), username=username, error=error, status_code=code
+            request,
+            "login.html",
+            None,
+            next=safe_next(form.next),
+            username=form.username,
+            error=error,
+            status_code=code,
         )
         if wait:
             response.headers["Retry-After"] = str(wait)
         return response
-    redirect = RedirectResponse(safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
+    redirect = RedirectResponse(safe_next(form.next), status_code=status.HTTP_303_SEE_OTHER)
     redirect.set_cookie(
         SESSION_COOKIE,
         await issue_token(ctx, member),

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from core.domain.booking import normalize_booking_code
 from core.domain.errors import DomainError
@@ -19,6 +20,16 @@ from web.pages.common import back, notice, render
 
 router = APIRouter()
 AUDIT_PAGE = 50  # entries a page of the audit log shows
+
+
+class NewAccount(BaseModel):
+    """The form that makes a staff account: the lengths here, the rules on each value in the use case."""
+
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=200)
+    role: Role
+    display_name: str = Field("", max_length=200)
+    offices: list[str] = []
 
 
 async def _staff_page(desk: Desk, member: StaffMember, **extra: Any) -> Response:
@@ -45,32 +56,24 @@ async def staff_page(desk: DeskDep, member: PageStaff) -> Response:
 
 
 @router.post("/staff")
-async def staff_create(
-    desk: DeskDep,
-    member: FormStaff,
-    username: Annotated[str, Form(max_length=64)],
-    password: Annotated[str, Form(max_length=200)],
-    role: Annotated[Role, Form()],
-    display_name: Annotated[str, Form(max_length=200)] = "",
-    offices: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults per request)
-) -> Response:
+async def staff_create(desk: DeskDep, member: FormStaff, form: Annotated[NewAccount, Form()]) -> Response:
     member.require(Permission.MANAGE_STAFF)
     try:
         await staff.create_staff(
             desk.uow,
             desk.ctx.passwords,
-            username=username,
-            display_name=display_name,
-            password=password,
-            role=role,
-            office_codes=offices,
+            username=form.username,
+            display_name=form.display_name,
+            password=form.password,
+            role=form.role,
+            office_codes=form.offices,
             now=desk.now,
             actor=member,
         )
     except DomainError as err:
-        form = {"username": username, "display_name": display_name, "role": role.value, "offices": offices}
+        again = form.model_dump(mode="json", exclude={"password"})  # the form comes back filled, but for the password
         error = explain(err, translator(desk.request))
-        return await _staff_page(desk, member, form=form, error=error, status_code=422)
+        return await _staff_page(desk, member, form=again, error=error, status_code=422)
     return back("/staff", done="staff")
 
 

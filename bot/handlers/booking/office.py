@@ -71,7 +71,7 @@ async def office_screen(account: AccountView, runtime: Runtime) -> Screen:
     again = await same_again(runtime, account)
     top: list[list[InlineKeyboardButton]] = []
     if again is not None:
-        label = _("🔁 Same as last time: {office} (👤 {n})").format(office=again.office_name, n=len(again.party))
+        label = _("🔁 Same as last time: {office} (👤 {n})").format(office=again.office.name, n=len(again.party))
         top.append([InlineKeyboardButton(text=label, callback_data=Rebook().pack())])
     if nearby:
         text = _("Choose the office. These are in {province}; for another place type a city or province name.")
@@ -171,7 +171,7 @@ async def rebook(query: CallbackQuery, state: FSMContext, account: AccountView |
         await query.answer()
         return
     again = await same_again(runtime, account)
-    office = None if again is None else await office_of(runtime, again.office_id)
+    office = None if again is None else await office_of(runtime, again.office.id or 0)
     if again is None or office is None:
         await query.answer(_("This office no longer takes bookings here. Please choose another."), show_alert=True)
         return
