@@ -144,7 +144,7 @@ async def seed_today(settings: Settings, clock: Clock) -> list[str]:
                 await past.desk.confirm(found.id, held.booking_id)
             for b in await my_bookings.my_bookings(past.reader(), found.id, yesterday.now()):
                 if b.day == today:
-                    span = f"{b.start:%H:%M}–{b.end:%H:%M} {b.zone_label}"
+                    span = f"{b.start:%H:%M}–{b.end:%H:%M} {b.office.zone_label}"
                     people = f"{b.party_size} applicant{'s' if b.party_size > 1 else ''}"
                     codes.append(f"{format_booking_code(b.code)} ({owner[0]}, {people}, {span})")
     return [f"Check-in today at {office.code}, booking codes: " + "; ".join(codes)]

@@ -26,11 +26,6 @@ class BookingSummary:
     upcoming: bool  # its arrival day has not ended
     cancellable: bool  # confirmed, and the last day to cancel has not passed
 
-    @property
-    def zone_label(self) -> str:
-        # Kept for antrean/demo.py, which reads `b.zone_label`; drop it once that reads `b.office.zone_label`.
-        return self.office.zone_label
-
 
 async def my_bookings(uow: UnitOfWork, account_id: int, now: datetime) -> list[BookingSummary]:
     """The account's bookings, newest arrival first; holds that lapsed are not bookings and are left out."""
