@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
-from bot.factory import bot_parts, feeder, make_bot, poll, set_commands, settle_heap
+from bot.factory import Feeder, bot_parts, make_bot, poll, set_commands, settle_heap
 from bot.messenger import TelegramMessenger
 from core.clock import Clock, SystemClock
 from core.config import Settings
@@ -65,7 +65,9 @@ def web_app_with(
             messenger: Messenger | None = None
             if settings.bot_token and settings.webhook_url:
                 bot, dp = await stack.enter_async_context(bot_parts(rt, settings))
-                feed_to["feed"] = feeder(dp, bot, settings.updates_in_flight)
+                feeder = Feeder(dp, bot, settings.updates_in_flight)
+                feed_to["feed"] = feeder
+                stack.push_async_callback(feeder.drain)  # before the bot's parts close: updates taken in finish
                 messenger = TelegramMessenger(bot)
                 await bot.set_webhook(
                     settings.webhook_url.rstrip("/") + WEBHOOK_PATH,

@@ -25,20 +25,30 @@ def worker_jobs(runtime: Runtime) -> list[Job]:
 
 
 async def lead(leadership: Leadership, jobs: list[Job], stop: asyncio.Event, *, check_every: float) -> None:
-    """Runs the jobs while this process holds the lock, until `stop` is set or the lock is lost."""
+    """Runs the jobs while this process holds the lock, until `stop` is set or the lock is lost.
+
+    A lost lock stops the jobs at their next round; a run already under way finishes, so for a moment a new
+    leader's jobs and the old one's last run may overlap. Every job here is safe to run twice (each is one
+    conditional statement, or idempotent); a job that must never run twice has to claim its work in the database
+    itself, not rely on this lock alone.
+    """
     jobs_stop = asyncio.Event()
     running = asyncio.create_task(run_jobs(jobs, jobs_stop))
     try:
         while not stop.is_set() and not running.done():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=check_every)
+            if stop.is_set():
+                break
             if not await leadership.still_held():
                 log.warning("worker lock lost (database connection gone); stopping the jobs")
                 break
     finally:
         jobs_stop.set()
-        await running
-        await leadership.release()
+        try:
+            await running
+        finally:
+            await leadership.release()
 
 
 async def run_worker(settings: Settings, clock: Clock, stop: asyncio.Event, *, retry: float = RETRY_SECONDS) -> None:

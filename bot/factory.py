@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Awaitable, Callable
+import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -23,6 +24,8 @@ from bot.storage import make_storage
 from core.config import Settings
 from core.documents import rendering
 from core.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -112,12 +115,31 @@ async def bot_parts(runtime: Runtime, settings: Settings) -> AsyncIterator[tuple
         await bot.session.close()
 
 
-def feeder(dp: Dispatcher, bot: Bot, in_flight: int) -> Callable[[dict[str, Any]], Awaitable[None]]:
-    """A function that hands one webhook update to the dispatcher, at most `in_flight` at once."""
-    turns = asyncio.Semaphore(in_flight)
+class Feeder:
+    """Takes webhook updates in for the dispatcher, at most `in_flight` handled at once; drained before shutdown."""
 
-    async def feed(update: dict[str, Any]) -> None:
-        async with turns:
-            await dp.feed_raw_update(bot, update)
+    def __init__(self, dp: Dispatcher, bot: Bot, in_flight: int) -> None:
+        self._dp = dp
+        self._bot = bot
+        self._turns = asyncio.Semaphore(in_flight)
+        self._running: set[asyncio.Task[None]] = set()
 
-    return feed
+    async def __call__(self, update: dict[str, Any]) -> None:
+        """Waits for a turn, then handles the update in the background and returns."""
+        await self._turns.acquire()
+        task = asyncio.create_task(self._handle(update))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def _handle(self, update: dict[str, Any]) -> None:
+        try:
+            await self._dp.feed_raw_update(self._bot, update)
+        except Exception:  # the dispatcher reports handler errors itself; this is a last guard
+            log.exception("update %s failed", update.get("update_id"))
+        finally:
+            self._turns.release()
+
+    async def drain(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109 - a bound on shutdown, by design
+        """At shutdown: finish the updates already taken in (Telegram counts them delivered, and will not resend)."""
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=timeout)

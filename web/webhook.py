@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import secrets
@@ -22,20 +21,14 @@ Feed = Callable[[dict[str, Any]], Awaitable[Any]]
 
 
 def webhook_router(feed: Feed, secret: str) -> APIRouter:
-    """A route that hands each update to `feed` (the bot's dispatcher) and answers Telegram at once.
+    """A route that hands each update to `feed`, which takes it in (the bot's dispatcher) and returns at once.
 
-    Telegram waits for the answer before it counts the update delivered, and retries slow ones: so the
-    update is handled in the background, as in polling, and a crash in a handler never makes Telegram
-    send the update again.
+    Telegram waits for the answer before it counts the update delivered, and retries slow ones: so `feed`
+    handles the update in the background, as in polling, and a crash in a handler never makes Telegram send
+    the update again. When every turn is taken, `feed` waits for one first, so Telegram slows down instead of
+    updates piling up in memory.
     """
     router = APIRouter()
-    running: set[asyncio.Task[Any]] = set()
-
-    async def handle(update: dict[str, Any]) -> None:
-        try:
-            await feed(update)
-        except Exception:  # the dispatcher reports handler errors itself; this is a last guard
-            log.exception("update %s failed", update.get("update_id"))
 
     @router.post(WEBHOOK_PATH, include_in_schema=False)
     async def telegram_update(
@@ -47,9 +40,7 @@ def webhook_router(feed: Feed, secret: str) -> APIRouter:
         update = _parsed(await _body(request))
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "not an update")
-        task = asyncio.create_task(handle(update))
-        running.add(task)
-        task.add_done_callback(running.discard)
+        await feed(update)
         return {"ok": True}
 
     return router

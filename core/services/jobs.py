@@ -59,14 +59,23 @@ def engine_jobs(
 
 
 async def _keep_running(job: Job, stop: asyncio.Event) -> None:
+    failing = False
     while not stop.is_set():
         try:
             count = await job.run()
             if count:
                 log.info(job.done, count)
-        except Exception:
-            # A failed run (the database restarting, say) is tried again next round, never fatal.
-            log.exception("background job %r failed; trying again in %.0f s", job.name, job.every)
+            if failing:
+                log.info("background job %r works again", job.name)
+                failing = False
+        except Exception as exc:
+            # A failed run (the database restarting, say) is tried again next round, never fatal. The first
+            # failure of an outage is logged whole; the rest in a line each, not a traceback every 5 s.
+            if failing:
+                log.warning("background job %r failed again: %s", job.name, exc.__class__.__name__)
+            else:
+                log.exception("background job %r failed; trying again every %.0f s", job.name, job.every)
+                failing = True
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=job.every)
 

@@ -139,3 +139,27 @@ async def test_with_a_bot_token_the_web_app_reaches_an_applicants_chat_through_t
                     assert await ctx.messenger.send(Notice(7005, "Jawaban petugas")) is expected
         message = await telegram.last_bot_message(7005)
         assert message is not None and message["text"] == "Jawaban petugas"
+
+
+async def test_an_update_taken_in_is_answered_even_when_the_worker_stops_right_after(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "web.sqlite3"
+    shutil.copy(sqlite_template, path)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    async with BotApiStandin(delay=0.3) as telegram:  # every Bot API call takes a while: the answer is late
+        settings = Settings(
+            database_url=f"sqlite:///{path}", environment="test", secret_key=SECRET, bot_token=TOKEN,
+            telegram_api_url=telegram.base_url, webhook_url=url, webhook_secret=HOOK_SECRET,
+        )  # fmt: skip
+        server = uvicorn.Server(uvicorn.Config(web_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            await asyncio.sleep(0.02)
+        await telegram.user_sends_text(7010, "/start")
+        while await telegram.updates_pending():  # delivered: Telegram counts it done and will not send it again
+            await asyncio.sleep(0.01)
+        server.should_exit = True  # a deploy stops the worker now
+        await serving
+        assert any(method == "sendMessage" and params["chat_id"] == 7010 for method, params in telegram.calls)
