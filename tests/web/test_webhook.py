@@ -156,9 +156,12 @@ async def test_an_update_taken_in_is_answered_even_when_the_worker_stops_right_a
         server = uvicorn.Server(uvicorn.Config(web_app(settings), host="127.0.0.1", port=port, log_level="warning"))
         serving = asyncio.create_task(server.serve())
         while not server.started:
+            assert not serving.done(), "the web app did not start"
             await asyncio.sleep(0.02)
         await telegram.user_sends_text(7010, "/start")
-        while await telegram.updates_pending():  # delivered: Telegram counts it done and will not send it again
+        for _ in range(500):  # until delivered: Telegram counts it done and will not send it again
+            if not await telegram.updates_pending():
+                break
             await asyncio.sleep(0.01)
         server.should_exit = True  # a deploy stops the worker now
         await serving
