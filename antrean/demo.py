@@ -202,7 +202,7 @@ async def running_demo(
     clock = clock or SystemClock()
     passwords = passwords or Passwords()
     await migrate(settings.database_url)
-    standin = BotApiStandin(username=DEMO_BOT_USERNAME)
+    standin = BotApiStandin(username=DEMO_BOT_USERNAME, token=DEMO_TOKEN)  # the demo's bot alone may use it
     standin_url = await standin.start(host, standin_port)
     async with contextlib.AsyncExitStack() as stack:
         stack.push_async_callback(standin.stop)

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self, cast
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -460,6 +461,7 @@ class _Request:
 
 
 _Handler = Callable[[_Request], Awaitable[Any]]
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def _new_message(chat: _Chat, sender: Json, **content: Any) -> _Message:
@@ -944,8 +946,10 @@ class BotApiStandin:
         url = _opt_str(request.params, "url")
         if not url:
             return await self._delete_webhook(request)
-        if not url.startswith(("http://127.0.0.1", "http://localhost", "https://")):
-            raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+        # Loopback only: the stand-in's chats hold whole NIKs, and a webhook is where every update goes.
+        host = urlsplit(url).hostname or ""
+        if urlsplit(url).scheme not in ("http", "https") or host not in _LOOPBACK:
+            raise _bad("bad webhook: the stand-in delivers only to 127.0.0.1, localhost or ::1")
         if request.params.get("drop_pending_updates") is True:
             self._updates.clear()
         self._webhook = (url, _opt_str(request.params, "secret_token"))
@@ -1252,11 +1256,15 @@ class BotApiStandin:
 
     @web.middleware
     async def _only_allowed_origins(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        # A browser names the page's origin on every cross-origin request; a request without one is no page's
-        # (a test's client, curl). Refused before anything is done, so a foreign page cannot even post blind.
+        # A browser names the page's origin on every cross-origin request (aiogram, tests and curl send none):
+        # any other page open in the same browser is refused before anything is done, on every route, so it can
+        # neither read chats nor post as a user nor point the bot's webhook elsewhere, even blind. The Host must
+        # be our own loopback name too: a page on a rebinding DNS name reaches 127.0.0.1 as "same origin".
         origin = request.headers.get("Origin")
-        if request.path.startswith("/standin/") and origin is not None and origin not in self._origins:
+        if origin is not None and origin not in self._origins:
             return web.json_response({"error": "this origin may not use the stand-in"}, status=403)
+        if (urlsplit(f"//{request.host}").hostname or "") not in _LOOPBACK:
+            return web.json_response({"error": "the stand-in answers only on 127.0.0.1 or localhost"}, status=403)
         return cast(web.StreamResponse, await handler(request))
 
     async def _allow_browsers(self, request: web.Request, response: web.StreamResponse) -> None:

@@ -429,6 +429,30 @@ async def test_only_the_playgrounds_page_may_read_chats_or_play_users_from_a_bro
     assert same_page_other_name == "http://localhost:8080"
 
 
+async def test_a_foreign_page_cannot_drive_the_bot_api_and_a_rebinding_host_name_gets_nothing(
+    standin: BotApiStandin,
+) -> None:
+    await standin.user_sends_text(BUDI, "/start")
+    async with ClientSession(base_url=standin.base_url) as http:
+        async with http.get(
+            f"/bot{TOKEN}/setWebhook",
+            params={"url": "http://127.0.0.1:1/hook"},
+            headers={"Origin": "http://evil.example"},
+        ) as r:
+            foreign = r.status
+        async with http.get(
+            f"/standin/users/{BUDI}/chat", headers={"Host": f"evil.example:{standin.base_url[-4:]}"}
+        ) as r:
+            rebound = r.status
+        async with http.post(f"/bot{TOKEN}/setWebhook", json={"url": "https://evil.example/hook"}) as r:
+            elsewhere = (r.status, (await r.json())["description"])
+        async with http.get(f"/bot{TOKEN}/getWebhookInfo") as r:
+            info = (await r.json())["result"]
+    assert foreign == 403 and rebound == 403
+    assert elsewhere[0] == 400 and "127.0.0.1" in elsewhere[1]
+    assert info["url"] == ""  # nothing pointed the bot's updates anywhere
+
+
 async def test_file_ids_cannot_be_guessed_from_one_another(standin: BotApiStandin, bot: Bot) -> None:
     await standin.user_sends_text(BUDI, "/start")
     ids = []
