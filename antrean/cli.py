@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import click
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
 from core.clock import SystemClock
 from core.config import Settings
@@ -124,6 +125,19 @@ def _engine(work: Callable[[Runtime], Awaitable[T]]) -> T:
         return asyncio.run(run())
     except DomainError as err:
         raise Refused(f"refused: {err.code}: {err}") from None
+    except (OperationalError, ProgrammingError) as err:
+        # A database without our tables answers "no such table" (SQLite) or "relation does not exist".
+        text = str(err.orig if err.orig is not None else err).lower()
+        if "no such table" in text or "does not exist" in text:
+            raise Refused("antrean: the database has no schema yet: run `antrean db upgrade` first") from None
+        raise Refused(f"antrean: the database refused: {_first_line(err)}") from None
+    except (SQLAlchemyError, OSError) as err:  # unreachable server, wrong URL, a file that cannot be read
+        raise Refused(f"antrean: cannot use the database: {_first_line(err)}") from None
+
+
+def _first_line(err: BaseException) -> str:
+    inner = getattr(err, "orig", None) or err
+    return (str(inner).strip().splitlines() or [inner.__class__.__name__])[0][:200]
 
 
 def _run_until_signalled(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
@@ -241,8 +255,14 @@ def offices_group() -> None:
 @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def offices_import(file: Path | None) -> None:
     """Add or update offices by code from FILE (default: the shipped catalogue)."""
-    text = file.read_text(encoding="utf-8") if file else offices.shipped_offices_csv()
-    added, updated = _engine(lambda rt: offices.import_offices(rt.uow(), text))
+    try:
+        text = file.read_text(encoding="utf-8") if file else offices.shipped_offices_csv()
+    except UnicodeDecodeError:
+        raise click.BadParameter("the file is not UTF-8 text", param_hint="FILE") from None
+    try:
+        added, updated = _engine(lambda rt: offices.import_offices(rt.uow(), text))
+    except ValueError as err:  # the CSV's own shape (missing columns, a bad row)
+        raise click.BadParameter(str(err), param_hint="FILE") from None
     click.echo(f"{added} offices added, {updated} updated")
 
 
@@ -441,9 +461,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = err.ctx.command_path if err.ctx else "antrean"
         click.echo(f"{where}: {err.format_message()}", err=True)
         return 2
-    except click.ClickException as err:  # a file that does not exist, say
+    except click.ClickException as err:
         click.echo(f"antrean: {err.format_message()}", err=True)
-        return 2
+        return err.exit_code
     except click.Abort:
         click.echo("antrean: stopped", err=True)
         return 1
@@ -451,7 +471,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo(str(err), err=True)
         return 1
     except SystemExit as err:
-        return err.code if isinstance(err.code, int) else 1
+        return err.code if isinstance(err.code, int) else (0 if err.code is None else 1)
     return 0
 
 

@@ -142,3 +142,34 @@ def test_the_console_script_prints_no_traceback_for_a_bad_date() -> None:
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip() == "antrean nik check: Invalid value for '--dob': '1999-01-41' is no day of the calendar"
+
+
+def test_a_database_without_the_schema_or_out_of_reach_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTREAN_ENVIRONMENT", "test")
+    monkeypatch.setenv("ANTREAN_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    assert main(["offices", "list"]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "run `antrean db upgrade` first" in line
+    monkeypatch.setenv("ANTREAN_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nothing")
+    assert main(["staff", "list"]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("antrean: cannot use the database:")
+
+
+def test_a_catalogue_file_of_the_wrong_shape_or_encoding_is_one_line_naming_the_file(
+    database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("a,b\n1,2\n", encoding="utf-8")
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\xff\xfe\x00")
+    assert main(["offices", "import", str(wrong)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "antrean offices import: Invalid value for FILE: CSV lacks columns: "
+        "address, city, code, kanwil, kind, name, province, timezone"
+    ]
+    assert main(["offices", "import", str(binary)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.endswith("the file is not UTF-8 text")
