@@ -102,6 +102,7 @@ MEMBER = IdentitySteps(
         birth_date=lambda day: _(
             "Their NIK says they were born on {day}. Tap to confirm, or send the date of birth as DD-MM-YYYY."
         ).format(day=day),
+        nik_removed=lambda: _("I have deleted the message with their NIK from this chat."),
     ),
     done=identified,
 )

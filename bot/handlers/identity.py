@@ -18,7 +18,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards, texts
-from bot.handlers.parts import Ask, message_of, parse_or_explain, seal, unseal
+from bot.handlers.parts import Ask, message_of, parse_or_explain, remove_typed, seal, unseal
 from core.domain.errors import DomainError
 from core.domain.identity import parse_nik
 from core.runtime import Runtime
@@ -46,11 +46,15 @@ def parse_typed_date(text: str) -> date | None:
 
 @dataclass(frozen=True, slots=True)
 class IdentityWords:
-    """The three questions, in the words of one flow (`birth_date` gets the date the NIK encodes)."""
+    """The three questions, in the words of one flow (`birth_date` gets the date the NIK encodes).
+
+    `nik_removed` tells that the message with the NIK was deleted from the chat.
+    """
 
     full_name: Callable[[], str]
     nik: Callable[[], str]
     birth_date: Callable[[str], str]
+    nik_removed: Callable[[], str]
 
 
 class IdentitySteps:
@@ -83,11 +87,14 @@ class IdentitySteps:
         await message.answer(self.words.nik())
 
     async def ask_birth_date(
-        self, message: Message, state: FSMContext, account: AccountView | None, runtime: Runtime
+        self, message: Message, state: FSMContext, account: AccountView | None, runtime: Runtime, note: str = ""
     ) -> None:
+        """`note`: a sentence said first (that the NIK's message was deleted)."""
         day = texts.long_date(date.fromisoformat((await state.get_data())["encoded_birth_date"]))
+        question = self.words.birth_date(day)
         await message.answer(
-            self.words.birth_date(day), reply_markup=keyboards.birth_date(_("✅ Yes, {day}").format(day=day))
+            f"{note} {question}" if note else question,
+            reply_markup=keyboards.birth_date(_("✅ Yes, {day}").format(day=day)),
         )
 
     async def name(self, message: Message, state: FSMContext) -> None:
@@ -100,14 +107,15 @@ class IdentitySteps:
         await message.answer(self.words.nik())
 
     async def nik(self, message: Message, state: FSMContext, runtime: Runtime, account: AccountView | None) -> None:
-        """Checks the NIK and says which part is wrong; stores it sealed; asks to confirm the birth date."""
+        """Checks the NIK and says which part is wrong; deletes it from the chat; asks to confirm the birth date."""
         today = accounts.latest_today(runtime.clock.now())
         parsed = await parse_or_explain(message, lambda typed: parse_nik(typed, today=today))
         if parsed is None:
-            return
+            return  # a refused NIK stays in the chat, beside the words saying which digits to check
+        note = self.words.nik_removed() if await remove_typed(message) else ""
         await state.update_data(nik=seal(runtime, parsed.value), encoded_birth_date=parsed.birth_date.isoformat())
         await state.set_state(self.birth_date_state)
-        await self.ask_birth_date(message, state, account, runtime)
+        await self.ask_birth_date(message, state, account, runtime, note)
 
     async def _birth_date(
         self, message: Message, state: FSMContext, runtime: Runtime, account: AccountView | None, day: date

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from aiogram.exceptions import TelegramBadRequest, TelegramNotFound
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
@@ -86,6 +87,16 @@ async def parse_or_explain(message: Message, parse: Callable[[str], T]) -> T | N
     except DomainError as err:
         await message.answer(texts.explain(err))
         return None
+
+
+async def remove_typed(message: Message) -> bool:
+    """Deletes the applicant's message that holds a NIK or family-card number; False when Telegram will not."""
+    # A phone left on a table, or a chat scrolled through over a shoulder, should not show the number.
+    try:
+        await message.delete()
+    except (TelegramBadRequest, TelegramNotFound):  # too old to delete (48 hours), or gone already
+        return False
+    return True
 
 
 Ask = Callable[[Message, FSMContext, AccountView | None, Runtime], Awaitable[None]]

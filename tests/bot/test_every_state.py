@@ -39,7 +39,7 @@ async def _nik(world: BotWorld) -> None:
 
 async def _birth_date(world: BotWorld) -> None:
     await _nik(world)
-    await world.text(USER, OWNER_NIK)
+    await world.text(USER, OWNER_NIK, calls=2)  # the NIK's message deleted, the date asked
 
 
 async def _family_card(world: BotWorld) -> None:
@@ -49,7 +49,7 @@ async def _family_card(world: BotWorld) -> None:
 
 async def _phone(world: BotWorld) -> None:
     await _family_card(world)
-    await world.text(USER, "3174 0101 0120 0001")
+    await world.text(USER, "3174 0101 0120 0001", calls=2)
 
 
 async def _member_name(world: BotWorld) -> None:
@@ -66,7 +66,7 @@ async def _member_nik(world: BotWorld) -> None:
 
 async def _member_birth_date(world: BotWorld) -> None:
     await _member_nik(world)
-    await world.text(USER, CHILD_NIK)
+    await world.text(USER, CHILD_NIK, calls=2)
 
 
 async def _office(world: BotWorld) -> None:
