@@ -192,8 +192,10 @@ REFUSALS: dict[type[DomainError], Refusal] = {
     accounts.AlreadyRegistered: Refusal(__("This Telegram account is already registered.")),
     accounts.NikOwnsAnotherAccount: Refusal(
         __(
-            "This NIK already owns another account. One NIK owns one account; "
-            "if that account is not yours, please ask for help at the office."
+            "This NIK already owns another Antrean account, and one NIK can own only one. Book from the "
+            "Telegram account it was registered with; or a relative on the same family card who has an "
+            "account of their own can add you as one of their applicants. If that account is not yours, "
+            "please ask for help at the office."
         )
     ),
     accounts.ApplicantAlreadySaved: Refusal(

@@ -31,6 +31,9 @@ _ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
 Done = Callable[[Message, FSMContext, Runtime, AccountView | None], Awaitable[None]]
 """What follows the identity steps; the FSM data then holds `full_name`, `nik` (sealed) and `birth_date`."""
 
+NikCheck = Callable[[Runtime, str], Awaitable[None]]
+"""A flow's own refusal of a valid NIK (a domain error), said at the NIK step rather than at the end."""
+
 
 def parse_typed_date(text: str) -> date | None:
     """DD-MM-YYYY (also with / . or spaces) or YYYY-MM-DD; None when it is not a date."""
@@ -60,10 +63,19 @@ class IdentityWords:
 class IdentitySteps:
     """The name, NIK and date-of-birth steps of one flow: its states, its words, and what comes after."""
 
-    def __init__(self, full_name: State, nik: State, birth_date: State, words: IdentityWords, done: Done) -> None:
+    def __init__(
+        self,
+        full_name: State,
+        nik: State,
+        birth_date: State,
+        words: IdentityWords,
+        done: Done,
+        check_nik: NikCheck | None = None,
+    ) -> None:
         self.full_name_state, self.nik_state, self.birth_date_state = full_name, nik, birth_date
         self.words = words
         self.done = done
+        self.check_nik = check_nik
 
     def prompts(self) -> dict[str | None, Ask]:
         """The question of each of the three states, for the conversation's table of prompts."""
@@ -113,6 +125,12 @@ class IdentitySteps:
         if parsed is None:
             return  # a refused NIK stays in the chat, beside the words saying which digits to check
         note = self.words.nik_removed() if await remove_typed(message) else ""
+        if self.check_nik is not None:
+            try:
+                await self.check_nik(runtime, parsed.value)
+            except DomainError as err:  # the step stays open: another NIK may be typed, or /cancel
+                await message.answer(f"{note} {texts.explain(err)}" if note else texts.explain(err))
+                return
         await state.update_data(nik=seal(runtime, parsed.value), encoded_birth_date=parsed.birth_date.isoformat())
         await state.set_state(self.birth_date_state)
         await self.ask_birth_date(message, state, account, runtime, note)

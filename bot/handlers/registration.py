@@ -52,6 +52,11 @@ async def identified(message: Message, state: FSMContext, runtime: Runtime, acco
     await ask_family_card(message, state, account, runtime)
 
 
+async def owner_nik_free(runtime: Runtime, nik: str) -> None:
+    """A NIK that owns an account already is refused now, not after the family card and phone are typed."""
+    await accounts.check_owner_nik_free(runtime.reader(), runtime.vault, nik)
+
+
 OWNER = IdentitySteps(
     Registration.full_name,
     Registration.nik,
@@ -66,6 +71,7 @@ OWNER = IdentitySteps(
         nik_removed=lambda: _("I have deleted your message with the NIK from this chat."),
     ),
     done=identified,
+    check_nik=owner_nik_free,
 )
 
 PROMPTS: dict[str | None, Ask] = {

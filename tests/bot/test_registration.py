@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.states import Registration
+from core.services import accounts
 from core.services.accounts import account_by_telegram_user
 from tests.bot.conftest import BotWorld
 from tests.factories import make_nik
@@ -92,6 +94,40 @@ async def test_a_nik_message_that_cannot_be_deleted_is_left_and_the_step_goes_on
     assert world.errors == [] and world.telegram.errors[-1][0] == "deleteMessage"
     said = await world.last(USER)
     assert said.startswith("Menurut NIK, Anda lahir pada Senin, 1 Juli 1985") and "hapus" not in said
+
+
+async def _someone_else_owns(world: BotWorld, nik: str) -> None:
+    await accounts.register_owner(
+        world.runtime.uow(), world.runtime.vault, telegram_user_id=7999, full_name="Siti Rahmawati", nik=nik,
+        birth_date=date(1985, 3, 14), kk="3174010101200001", phone=None, language="id", now=world.clock.now(),
+    )  # fmt: skip
+
+
+async def test_a_nik_that_owns_an_account_already_is_refused_at_the_nik_step_with_what_to_do(world: BotWorld) -> None:
+    await _someone_else_owns(world, NIK)
+    await world.text(USER, "/start", calls=2)
+    await world.tap(USER, "✅ Saya setuju", calls=3)
+    await world.text(USER, "Siti Rahmawati")
+    await world.text(USER, NIK, calls=2)  # the NIK's message deleted, and the refusal
+    said = await world.last(USER)
+    assert "sudah menjadi pemilik akun Antrean lain" in said and "kerabat dalam satu Kartu Keluarga" in said
+    assert await world.state_of(USER) == Registration.nik.state  # another NIK may be typed
+    await world.text(USER, "3174010107850001", calls=2)
+    assert "Menurut NIK, Anda lahir pada Senin, 1 Juli 1985" in await world.last(USER)
+
+
+async def test_a_nik_registered_elsewhere_meanwhile_is_still_refused_at_the_last_step(world: BotWorld) -> None:
+    await world.text(USER, "/start", calls=2)
+    await world.tap(USER, "✅ Saya setuju", calls=3)
+    await world.text(USER, "Siti Rahmawati")
+    await world.text(USER, NIK, calls=2)
+    await world.tap(USER, "✅ Ya, Kamis, 14 Maret 1985", calls=3)
+    await world.text(USER, "3174 0101 0120 0001", calls=2)
+    await _someone_else_owns(world, NIK)  # a race: registered from another Telegram account in between
+    await world.telegram.user_shares_contact(USER, "+6281234567890")
+    await world.telegram.wait_for_bot(USER)
+    assert "sudah menjadi pemilik akun Antrean lain" in await world.last(USER)
+    assert await account_by_telegram_user(world.runtime.reader(), USER) is None
 
 
 async def test_a_sticker_in_the_middle_gets_the_question_again(world: BotWorld) -> None:
