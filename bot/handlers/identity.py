@@ -6,6 +6,7 @@ Registration and adding a family member ask the same three things with the same 
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -35,16 +36,25 @@ NikCheck = Callable[[Runtime, str], Awaitable[None]]
 """A flow's own refusal of a valid NIK (a domain error), said at the NIK step rather than at the end."""
 
 
-def parse_typed_date(text: str) -> date | None:
-    """DD-MM-YYYY (also with / . or spaces) or YYYY-MM-DD; None when it is not a date."""
-    try:
-        if m := _DATE.match(text):
-            return date(int(m[3]), int(m[2]), int(m[1]))
-        if m := _ISO.match(text):
-            return date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        return None
+def typed_date_parts(text: str) -> tuple[int, int, int] | None:
+    """Year, month and day of DD-MM-YYYY (also with / . or spaces) or YYYY-MM-DD; None in any other shape."""
+    if m := _DATE.match(text):
+        return int(m[3]), int(m[2]), int(m[1])
+    if m := _ISO.match(text):
+        return int(m[1]), int(m[2]), int(m[3])
     return None
+
+
+def no_such_day(year: int, month: int, day: int) -> str:
+    """Why a date in the right shape is not in the calendar (31-02-1985, 12-13-1985)."""
+    if not 1 <= month <= 12:
+        text = _("There is no month {month}: the month is the middle number, 01 to 12. Please send the date again.")
+        return text.format(month=month)
+    if year < 1:
+        return _("That date does not exist. Please send the date of birth again.")
+    return _("That date does not exist: {month} has {n} days. Please send the date of birth again.").format(
+        month=texts.month_name(year, month), n=calendar.monthrange(year, month)[1]
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,9 +172,14 @@ class IdentitySteps:
         self, message: Message, state: FSMContext, runtime: Runtime, account: AccountView | None
     ) -> None:
         """A typed date of birth: checked against the NIK, stored, and the flow goes on."""
-        day = parse_typed_date(message.text or "")
-        if day is None:
+        parts = typed_date_parts(message.text or "")
+        if parts is None:
             await message.answer(_("Please send the date as DD-MM-YYYY, for example 14-03-1985."))
+            return
+        try:
+            day = date(*parts)
+        except ValueError:  # the right shape, but not a day of the calendar
+            await message.answer(no_such_day(*parts))
             return
         await self._birth_date(message, state, runtime, account, day)
 

@@ -130,6 +130,21 @@ async def test_a_nik_registered_elsewhere_meanwhile_is_still_refused_at_the_last
     assert await account_by_telegram_user(world.runtime.reader(), USER) is None
 
 
+async def test_a_date_in_the_right_shape_that_does_not_exist_is_called_so(world: BotWorld) -> None:
+    await world.text(USER, "/start", calls=2)
+    await world.tap(USER, "✅ Saya setuju", calls=3)
+    await world.text(USER, "Budi Santoso")
+    await world.text(USER, "3174010107850001", calls=2)
+    await world.text(USER, "31-02-1985")
+    assert await world.last(USER) == (
+        "Tanggal itu tidak ada: Februari 1985 hanya punya 28 hari. Silakan kirim lagi tanggal lahir."
+    )
+    await world.text(USER, "01-13-1985")
+    assert (await world.last(USER)).startswith("Tidak ada bulan ke-13")
+    await world.text(USER, "1 Juli 1985")  # another shape: the hint on the shape
+    assert "TT-BB-TTTT" in await world.last(USER)
+
+
 async def test_a_sticker_in_the_middle_gets_the_question_again(world: BotWorld) -> None:
     await world.text(USER, "/start", calls=2)
     await world.tap(USER, "✅ Saya setuju", calls=3)
