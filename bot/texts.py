@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from babel.dates import format_date, format_datetime, get_day_names
+from babel.dates import format_date, format_datetime
 
 from core.documents import signing
 from core.documents.pdf_text import format_day
@@ -48,13 +47,11 @@ def month_name(year: int, month: int) -> str:
 
 
 def weekday_initials() -> tuple[str, ...]:
-    return _weekday_initials(locale())
+    """Monday to Sunday in two letters, no two alike.
 
-
-@lru_cache(maxsize=8)  # Babel looks its locale data up anew on every call: a calendar row each time
-def _weekday_initials(lang: str) -> tuple[str, ...]:
-    names = get_day_names("short", locale=lang)
-    return tuple(str(names[i])[:2] for i in range(7))
+    Written out rather than cut from Babel's short names: "Sen", "Sel" cut to two are both "Se".
+    """
+    return (_("Mo"), _("Tu"), _("We"), _("Th"), _("Fr"), _("Sa"), _("Su"))
 
 
 def short_datetime(moment: datetime) -> str:

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from core.crypto import Vault
 from core.documents.signing import verify_proof
 from core.domain.booking import format_booking_code
+from core.services import accounts
 from tests.bot.conftest import BotWorld
 from tests.conftest import NEXT_MONDAY, SECRET
 from tests.factories import add_office, register, release_days, sample_office
@@ -194,3 +195,20 @@ async def test_the_calendar_leaves_out_the_weeks_already_gone(world: BotWorld) -
     assert rows[2] == ["·", "·", "·", "·", "·", "28⛔", "29⛔"]
     assert rows[3] == ["30✅", " ", " ", " ", " ", " ", " "]
     assert len(rows) == 5
+
+
+async def test_the_calendar_names_every_weekday_apart_in_both_languages(world: BotWorld) -> None:
+    office = await add_office(world.runtime, sample_office())
+    await release_days(world.runtime, office, [NEXT_MONDAY])
+    account = await register(world.runtime, Vault(SECRET), USER)
+    for language, book, header in (
+        ("id", "📅 Pesan antrean", ["Sn", "Sl", "Rb", "Km", "Jm", "Sb", "Mg"]),
+        ("en", "📅 Book a queue slot", ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]),
+    ):
+        await accounts.set_language(world.runtime.uow(), account.id, language)
+        await world.text(USER, "/menu")
+        await world.tap(USER, book, calls=2)
+        await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
+        message = await world.telegram.last_bot_message(USER)
+        assert message is not None
+        assert [b["text"] for b in message["reply_markup"]["inline_keyboard"][1]] == header
