@@ -8,10 +8,12 @@ import pypdfium2
 import zxingcpp
 from pypdf import PdfReader
 
+from bot.handlers.booking.office import LABEL_MAX, office_label
 from core.crypto import Vault
 from core.documents.signing import verify_proof
 from core.domain.booking import format_booking_code
 from core.services import accounts
+from core.services.offices import parse_offices_csv, shipped_offices_csv
 from tests.bot.conftest import BotWorld
 from tests.conftest import NEXT_MONDAY, SECRET
 from tests.factories import add_office, register, release_days, sample_office
@@ -41,7 +43,7 @@ async def _tap_in_row(world: BotWorld, row_label: str, label: str) -> None:
 async def _to_summary(world: BotWorld) -> None:
     await world.text(USER, "/menu")
     await world.tap(USER, "📅 Pesan antrean", calls=2)  # the offices of the family card's province, at once
-    await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
     await world.tap(USER, "⬜ ANGGOTA KELUARGA A", calls=2)
     await _tap_in_row(world, "ANGGOTA KELUARGA A", "paspor baru")  # the relative replaces an old passport
     await world.tap(USER, "Lanjut ▶", calls=2)
@@ -75,7 +77,7 @@ async def test_places_taken_meanwhile_are_said_plainly_with_the_times_still_free
     await world.text(USER, "/menu")
     await world.tap(USER, "📅 Pesan antrean", calls=2)
     await world.text(USER, "Jakarta Selatan")  # typing a city finds the office too
-    await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
     await world.tap(USER, "⬜ ANGGOTA KELUARGA A", calls=2)
     await world.tap(USER, "Lanjut ▶", calls=2)
     await world.tap(USER, "30✅", calls=2)
@@ -144,7 +146,7 @@ async def test_an_applicant_without_relatives_books_in_at_most_twelve_calls_to_t
     await world.text(USER, "/menu")
     calls_before = len(world.telegram.calls)
     await world.tap(USER, "📅 Pesan antrean", calls=2)
-    await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)  # no party screen: nobody else is saved
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)  # no party screen: nobody else is saved
     assert "PEMOHON LVT (paspor baru)" in await world.last(USER)
     await world.tap(USER, "🔄 Ganti ke: penggantian", calls=2)  # the type, switched on the calendar itself
     assert "PEMOHON LVT (penggantian)" in await world.last(USER)
@@ -163,7 +165,7 @@ async def test_the_same_office_and_family_as_last_time_come_back_in_one_tap(worl
     await world.text(USER, "/cancel")
     await world.text(USER, "/menu")
     await world.tap(USER, "📅 Pesan antrean", calls=2)
-    await world.tap(USER, "🔁 Sama seperti terakhir: Kantor Imigrasi Uji TST (👤 2)", calls=2)
+    await world.tap(USER, "🔁 Sama seperti terakhir: Jakarta Selatan · Kanim Uji TST (👤 2)", calls=2)
     shown = await world.last(USER)
     assert "PEMOHON LVT (paspor baru), ANGGOTA KELUARGA A (penggantian)" in shown
     assert "Pilih tanggal kedatangan." in shown
@@ -173,7 +175,7 @@ async def test_the_party_can_be_changed_from_the_calendar(world: BotWorld) -> No
     await _ready(world)
     await world.text(USER, "/menu")
     await world.tap(USER, "📅 Pesan antrean", calls=2)
-    await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
     await world.tap(USER, "Lanjut ▶", calls=2)
     await world.tap(USER, "👥 Siapa yang datang", calls=2)
     await world.tap(USER, "⬜ ANGGOTA KELUARGA A", calls=2)
@@ -187,7 +189,7 @@ async def test_the_calendar_leaves_out_the_weeks_already_gone(world: BotWorld) -
     await register(world.runtime, Vault(SECRET), USER)
     await world.text(USER, "/menu")
     await world.tap(USER, "📅 Pesan antrean", calls=2)
-    await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
     message = await world.telegram.last_bot_message(USER)
     assert message is not None
     rows = [[b["text"] for b in row] for row in message["reply_markup"]["inline_keyboard"]]
@@ -208,7 +210,29 @@ async def test_the_calendar_names_every_weekday_apart_in_both_languages(world: B
         await accounts.set_language(world.runtime.uow(), account.id, language)
         await world.text(USER, "/menu")
         await world.tap(USER, book, calls=2)
-        await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
+        await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
         message = await world.telegram.last_bot_message(USER)
         assert message is not None
         assert [b["text"] for b in message["reply_markup"]["inline_keyboard"][1]] == header
+
+
+def test_office_buttons_lead_with_the_city_and_what_tells_offices_apart() -> None:
+    shipped = {o.code: o for o in parse_offices_csv(shipped_offices_csv())}
+    labels = {code: office_label(o) for code, o in shipped.items()}
+    assert labels["JKT-SEL"] == "Jakarta Selatan · Kanim Kelas I Khusus"
+    assert labels["JKT-TIM"] == "Jakarta Timur · Kanim Kelas I"
+    assert office_label(next(o for o in shipped.values() if "Surabaya" in o.name and o.city == "Sidoarjo")) == (
+        "Sidoarjo · Kanim Surabaya"  # known by its name's city, standing in another
+    )
+    assert "Batu · ULP Lippo Plaza" in labels.values() and "Bekasi · MPP" in labels.values()
+    assert all(len(label) <= LABEL_MAX for label in labels.values()), max(labels.values(), key=len)
+    assert all(label.startswith(shipped[code].city + " · ") for code, label in labels.items())
+    assert len(set(labels.values())) == len(labels)  # no two alike
+
+
+async def test_the_full_office_name_is_shown_once_its_short_button_is_tapped(world: BotWorld) -> None:
+    await _ready(world)
+    await world.text(USER, "/menu")
+    await world.tap(USER, "📅 Pesan antrean", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
+    assert (await world.last(USER)).startswith("Kantor Imigrasi Uji TST\n")

@@ -79,7 +79,7 @@ async def _office(world: BotWorld) -> None:
 
 async def _party(world: BotWorld) -> None:
     await _office(world)
-    await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
 
 
 async def _calendar(world: BotWorld) -> None:
@@ -127,7 +127,7 @@ STEPS = [
         "Menurut NIK, ia lahir pada Selasa, 9 Agustus 2016",
         "✅ Ya, Selasa, 9 Agustus 2016",
     ),
-    Step(Booking.office, _office, "Pilih kantor.", "Kantor Imigrasi Uji TST (WIB)"),
+    Step(Booking.office, _office, "Pilih kantor.", "Jakarta Selatan · Kanim Uji TST"),
     Step(Booking.party, _party, "Siapa saja yang datang?", "Lanjut ▶"),
     Step(Booking.calendar, _calendar, "Pilih tanggal kedatangan.", "30✅"),
     Step(Booking.slot, _slot, "Senin, 30 November 2026: pilih jam kedatangan.", "08:00–09:00 · sisa 10"),

@@ -35,7 +35,7 @@ async def test_a_member_added_during_a_booking_joins_the_party(world: BotWorld) 
     await _ready(world)  # the owner and one saved relative
     await world.text(USER, "/menu")
     await world.tap(USER, "📅 Pesan antrean", calls=2)
-    await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
     await world.tap(USER, "➕ Tambah anggota keluarga", calls=2)
     await world.text(USER, "Putri Ayu Lestari")
     await world.text(USER, CHILD_NIK, calls=2)  # the NIK's message deleted, the date asked

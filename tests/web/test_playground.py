@@ -80,7 +80,7 @@ async def test_an_applicant_registers_books_and_downloads_the_proof_through_the_
     await register_through_page(page, "Siti Rahmawati", NIK, "Kamis, 14 Maret 1985", screenshot)
 
     await tap(page, "📅 Pesan antrean")
-    await tap(page, "Kantor Imigrasi Uji TST (WIB)")
+    await tap(page, "Jakarta Selatan · Kanim Uji TST")
     await expect(said(page, "SITI RAHMAWATI (paspor baru)")).to_be_visible()
     await screenshot(page, "05-calendar")
     await tap(page, "30✅")

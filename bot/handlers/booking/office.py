@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -15,13 +17,23 @@ from bot.handlers.booking.shared import office_data, office_of, owner_id
 from bot.handlers.parts import Screen, forget, message_of
 from bot.states import Booking
 from core.domain.booking import ApplicationType
-from core.domain.offices import Office
+from core.domain.offices import Office, OfficeKind
 from core.runtime import Runtime
 from core.services.accounts import AccountView
 from core.services.my_bookings import LastChoice, last_choice
 
 MAX_RESULTS = 8
 MIN_QUERY = 3
+LABEL_MAX = 40  # what a narrow phone shows of a full-width button before it cuts the end off
+
+# The official name's opening words of each kind, and the short form people use for it.
+_KINDS = {
+    OfficeKind.KANIM: ("Kantor Imigrasi", "Kanim"),
+    OfficeKind.ULP: ("Unit Layanan Paspor", "ULP"),
+    OfficeKind.MPP: ("Mal Pelayanan Publik", "MPP"),
+}
+# "Kelas I Khusus Non TPI Jakarta Selatan": the office's grade, whether it has a border checkpoint, its place.
+_KANIM_REST = re.compile(r"^(Kelas [IV]+(?: Khusus)?)(?: Non)?(?: TPI)?(?: (.+))?$")
 
 
 class OfficePick(CallbackData, prefix="office"):
@@ -40,16 +52,34 @@ class Rebook(CallbackData, prefix="again"):
     pass
 
 
+def office_label(office: Office) -> str:
+    """An office's button: the city first, then the kind and what tells it apart from the city's others.
+
+    Official names start alike ("Kantor Imigrasi Kelas I Khusus Non TPI …") and a narrow screen cuts the
+    end off, where the difference is; the full name is on the screens after the tap.
+    """
+    opening, short = _KINDS[office.kind]
+    rest = office.name.removeprefix(opening).strip()
+    if office.kind is OfficeKind.KANIM and (m := _KANIM_REST.match(rest)):
+        grade, place = m[1], m[2] or ""
+        detail = place if place and place.lower() != office.city.lower() else grade  # Kanim Surabaya is in Sidoarjo
+    else:  # "Lippo Plaza Batu" in Batu is "Lippo Plaza"; "Kota Bekasi" in Bekasi says nothing more
+        without_city = re.sub(re.escape(office.city), " ", rest, flags=re.IGNORECASE)
+        detail = " ".join(w for w in without_city.split() if w.lower() not in ("kota", "kabupaten"))
+    words = detail.split()
+    label = f"{office.city} · {short} {' '.join(words)}".rstrip()
+    while len(label) > LABEL_MAX and len(words) > 1:  # whole words off the end
+        words.pop()
+        label = f"{office.city} · {short} {' '.join(words)}"
+    return label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1] + "…"
+
+
 def office_buttons(found: list[Office], top: list[list[InlineKeyboardButton]] | None = None) -> InlineKeyboardMarkup:
     """Up to eight offices, under any buttons given first; browsing by province last."""
     buttons = [
         *(top or []),
         *[
-            [
-                InlineKeyboardButton(
-                    text=f"{o.name} ({o.zone_label})", callback_data=OfficePick(office_id=o.id or 0).pack()
-                )
-            ]
+            [InlineKeyboardButton(text=office_label(o), callback_data=OfficePick(office_id=o.id or 0).pack())]
             for o in found[:MAX_RESULTS]
         ],
         [InlineKeyboardButton(text=_("Browse by province"), callback_data=Browse().pack())],
@@ -70,8 +100,10 @@ async def office_screen(account: AccountView, runtime: Runtime) -> Screen:
     nearby = await runtime.directory.in_province(home) if home else []
     again = await same_again(runtime, account)
     top: list[list[InlineKeyboardButton]] = []
-    if again is not None:
-        label = _("🔁 Same as last time: {office} (👤 {n})").format(office=again.office_name, n=len(again.party))
+    last_office = None if again is None else await office_of(runtime, again.office_id)
+    if again is not None and last_office is not None:
+        label = _("🔁 Same as last time: {office} (👤 {n})")
+        label = label.format(office=office_label(last_office), n=len(again.party))
         top.append([InlineKeyboardButton(text=label, callback_data=Rebook().pack())])
     if nearby:
         text = _("Choose the office. These are in {province}; for another place type a city or province name.")
