@@ -95,6 +95,9 @@ def proof_labels() -> ProofLabels:
         bring_all=(_("e-KTP (original)"), _("Family card (Kartu Keluarga, original)")),
         bring_replacement=(_("The old passport, for a replacement"),),
         cancel_until=_("You can cancel until {date}."),
+        not_cancellable=_(
+            "This booking cannot be cancelled: it was made after the last day to cancel, two days before arrival."
+        ),
         footer=_(
             "Arrive within your time. Staff turn away applicants who are not on the day's list or whose data "
             "differs from their documents."

@@ -74,7 +74,10 @@ def _details(b: BookingSummary) -> str:
     if b.cancellable:
         text += "\n" + _("You can cancel until {day}.").format(day=texts.long_date(b.last_cancel_day))
     elif b.status is BookingStatus.CONFIRMED and b.upcoming:
-        text += "\n" + _("The last day to cancel was {day}.").format(day=texts.long_date(b.last_cancel_day))
+        text += "\n" + _(
+            "This booking can no longer be cancelled: cancelling closes two days before the arrival date "
+            "(the last day was {day})."
+        ).format(day=texts.long_date(b.last_cancel_day))
     return text
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
+
+from pypdf import PdfReader
 
 from tests.bot.conftest import BotWorld
 from tests.bot.test_booking import USER, _ready, _to_summary
@@ -47,6 +50,25 @@ async def test_after_the_deadline_the_booking_shows_the_last_day_and_no_cancel_b
     await world.tap(USER, "30-11-2026 08:00 WIB · Kantor Imigrasi Uji TST · terjadwal", calls=2)
     message = await world.telegram.last_bot_message(USER)
     assert message is not None
-    assert "Batas terakhir pembatalan adalah Sabtu, 28 November 2026." in message["text"]
+    assert "Pesanan ini tidak bisa dibatalkan lagi" in message["text"]
+    assert "(batas terakhirnya Sabtu, 28 November 2026)" in message["text"]
     labels = [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
     assert "✖ Batalkan pesanan ini" not in labels
+
+
+async def test_a_booking_made_after_its_last_day_to_cancel_says_so_before_the_tap_and_after(world: BotWorld) -> None:
+    await _ready(world)
+    world.clock.advance(timedelta(days=1, hours=19))  # Sunday 29 November, 10:00 WIB: the window still open
+    await _to_summary(world)  # for Monday 30 November, whose last day to cancel was Saturday
+    summary = await world.last(USER)
+    assert "Pesanan ini tidak bisa dibatalkan" in summary and "Pembatalan bisa dilakukan" not in summary
+    assert "mulai Rabu, 30 Desember 2026" in summary  # the 30-day wait starts anyway
+    await world.tap(USER, "✅ Konfirmasi pesanan", calls=3)
+    proof = (await world.telegram.chat(USER))[-1]
+    pdf = await world.telegram.document_bytes(proof["document"]["file_id"])
+    text = " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    assert "tidak bisa dibatalkan" in text and "Pembatalan bisa dilakukan" not in text
+    await world.text(USER, "/menu")
+    await world.tap(USER, "🧾 Pesanan saya", calls=2)
+    await world.tap(USER, "30-11-2026 08:00 WIB · Kantor Imigrasi Uji TST · terjadwal", calls=2)
+    assert "Pesanan ini tidak bisa dibatalkan lagi" in await world.last(USER)

@@ -141,7 +141,7 @@ async def slot(
         await query.answer(texts.explain(err), show_alert=True)
         return
     await query.answer()
-    await confirm.show(message, state, account, hold)
+    await confirm.show(message, state, account, hold, runtime.clock.now())
 
 
 async def other_times(query: CallbackQuery, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
