@@ -54,6 +54,11 @@ def weekday_initials() -> tuple[str, ...]:
     return (_("Mo"), _("Tu"), _("We"), _("Th"), _("Fr"), _("Sa"), _("Su"))
 
 
+def stale_button() -> str:
+    """A button of an old message, when nothing more precise can be said of it."""
+    return _("This button is no longer active. Please use the latest message.")
+
+
 def short_datetime(moment: datetime) -> str:
     """'Jum 27 Nov 14.00' in the moment's own zone (the office's)."""
     return format_datetime(moment, "EEE d MMM HH:mm", tzinfo=moment.tzinfo, locale=locale())
@@ -75,6 +80,8 @@ def day_refusal(info: DayInfo, party: int) -> str:
         return _("The office is closed that day: {reason}.").format(reason=info.closure.name)
     if info.state is DayState.FREE:
         return _("New bookings are taken only while the weekly quota window is open.")
+    if info.state is DayState.PAST:  # a date of a calendar shown days ago
+        return _("That date has passed. Please choose a later one.")
     return _("That date cannot be chosen.")
 
 

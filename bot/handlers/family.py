@@ -42,9 +42,10 @@ def family_screen(account: AccountView) -> Screen:
 
 async def show(query: CallbackQuery, account: AccountView | None) -> None:
     """Menu → family members: who is saved, and a way to add one."""
-    await query.answer()
     if account is None:
+        await query.answer(_("Send /start to begin."), show_alert=True)
         return
+    await query.answer()
     await family_screen(account).edit(message_of(query))
 
 

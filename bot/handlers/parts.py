@@ -111,12 +111,16 @@ async def forget(state: FSMContext) -> None:
         await state.update_data(language=language)
 
 
-async def on_tap(query: CallbackQuery, work: Awaitable[T]) -> T | None:
-    """A use case run for a tap: its result, the tap answered; or None, the engine's refusal as the tap's alert."""
+async def on_tap(query: CallbackQuery, work: Awaitable[T], *, quiet: bool = False) -> T | None:
+    """A use case run for a tap: its result, the tap answered; or None, the engine's refusal as the tap's alert.
+
+    `quiet`: the tap is left for the caller to answer, who has more to say about the result.
+    """
     try:
         result = await work
     except DomainError as err:
         await query.answer(texts.explain(err), show_alert=True)
         return None
-    await query.answer()
+    if not quiet:
+        await query.answer()
     return result

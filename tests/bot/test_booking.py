@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pypdfium2
 import zxingcpp
@@ -236,3 +237,62 @@ async def test_the_full_office_name_is_shown_once_its_short_button_is_tapped(wor
     await world.tap(USER, "📅 Pesan antrean", calls=2)
     await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
     assert (await world.last(USER)).startswith("Kantor Imigrasi Uji TST\n")
+
+
+async def _data_of(world: BotWorld, label: str) -> tuple[int, str]:
+    message = await world.telegram.last_bot_message(USER)
+    assert message is not None
+    (data,) = [
+        b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row if b["text"] == label
+    ]
+    return message["message_id"], data
+
+
+async def test_an_old_other_dates_button_after_the_booking_is_confirmed_says_the_booking_is_over(
+    world: BotWorld,
+) -> None:
+    await _ready(world)
+    await world.text(USER, "/menu")
+    await world.tap(USER, "📅 Pesan antrean", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
+    await world.tap(USER, "Lanjut ▶", calls=2)
+    await world.tap(USER, "30✅", calls=2)
+    message_id, other_dates = await _data_of(world, "◀ Tanggal lain")
+    await world.tap(USER, "08:00–09:00 · sisa 10", calls=2)
+    await world.tap(USER, "✅ Konfirmasi pesanan", calls=3)
+    query = await world.telegram.user_taps(USER, message_id, other_dates)
+    await world.telegram.wait_for_bot(USER)
+    answer = await world.telegram.answered(query)
+    assert answer is not None and answer.get("show_alert")
+    assert "Pemesanan itu sudah tidak berjalan lagi" in answer["text"]
+
+
+async def test_a_date_gone_by_on_an_old_calendar_is_called_past_and_the_calendar_shown_anew(world: BotWorld) -> None:
+    await _ready(world)
+    await world.text(USER, "/menu")
+    await world.tap(USER, "📅 Pesan antrean", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
+    await world.tap(USER, "Lanjut ▶", calls=2)
+    world.clock.advance(timedelta(days=4))  # Tuesday 1 December: the calendar on the screen is old
+    query = await world.telegram.user_taps_button(USER, "30✅")
+    await world.telegram.wait_for_bot(USER, calls=2)  # the alert, and today's calendar in its place
+    answer = await world.telegram.answered(query)
+    assert (
+        answer is not None and answer["text"] == "Tanggal itu sudah lewat. Silakan pilih tanggal lain yang belum lewat."
+    )
+    message = await world.telegram.last_bot_message(USER)
+    assert message is not None and message["reply_markup"]["inline_keyboard"][0][1]["text"] == "Desember 2026"
+
+
+async def test_an_old_copy_of_the_summary_says_the_booking_is_confirmed_already(world: BotWorld) -> None:
+    await _ready(world)
+    await _to_summary(world)
+    message_id, confirm = await _data_of(world, "✅ Konfirmasi pesanan")
+    await world.telegram.user_sends_sticker(USER)  # the summary again, as a new message
+    await world.telegram.wait_for_bot(USER, calls=2)
+    await world.tap(USER, "✅ Konfirmasi pesanan", calls=3)
+    query = await world.telegram.user_taps(USER, message_id, confirm)
+    await world.telegram.wait_for_bot(USER)
+    answer = await world.telegram.answered(query)
+    assert answer is not None and answer["text"].startswith("Pesanan ini sudah dikonfirmasi: kode ")
+    assert len([m for m in await world.telegram.chat(USER) if m.get("document")]) == 1

@@ -110,16 +110,25 @@ async def ask(message: Message, state: FSMContext, account: AccountView | None, 
 async def confirm(
     query: CallbackQuery, callback_data: Confirm, state: FSMContext, account: AccountView | None, runtime: Runtime
 ) -> None:
-    """Books: the code in the chat, and the proof as a PDF document."""
+    """Books: the code in the chat, and the proof as a PDF document.
+
+    Taken in any state: an old summary's button, after the flow moved on, is told what became of its booking.
+    """
     if account is None:
         await query.answer()
         return
-    booked = await on_tap(query, runtime.desk.confirm(account.id, callback_data.booking_id))
+    booked = await on_tap(query, runtime.desk.confirm(account.id, callback_data.booking_id), quiet=True)
     if booked is None:
         return
-    await forget(state)
-    if booked.replayed:
-        return  # a double tap: the first tap already said everything
+    if booked.replayed:  # a double tap, or another copy of the summary: the first tap said everything
+        code = format_booking_code(booked.code)
+        await query.answer(_("This booking is confirmed already: code {code}.").format(code=code), show_alert=True)
+        if (await state.get_data()).get("booking_id") == booked.booking_id:
+            await forget(state)
+        return
+    await query.answer()
+    if (await state.get_data()).get("booking_id") == booked.booking_id:
+        await forget(state)  # a summary of another flow may be open since: left alone
     message = message_of(query)
     await message.edit_text(
         _("Booked ✅\nBooking code: {code}\nShow the proof below (printed or on your phone) at the office.").format(
@@ -144,5 +153,5 @@ async def send_proof(message: Message, account: AccountView, runtime: Runtime, b
 def router() -> Router:
     """A fresh router of this step (a router belongs to one dispatcher)."""
     r = Router(name="booking.confirm")
-    r.callback_query.register(confirm, Booking.summary, Confirm.filter())
+    r.callback_query.register(confirm, Confirm.filter())
     return r

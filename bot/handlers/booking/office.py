@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -14,6 +15,7 @@ from bot import keyboards as kb
 from bot import texts
 from bot.handlers.booking import calendar, party
 from bot.handlers.booking.shared import office_data, office_of, owner_id
+from bot.handlers.booking.slot import release_held
 from bot.handlers.parts import Screen, forget, message_of
 from bot.states import Booking
 from core.domain.booking import ApplicationType
@@ -161,19 +163,26 @@ async def search(message: Message, runtime: Runtime) -> None:
 async def browse(query: CallbackQuery, runtime: Runtime) -> None:
     """Lists the provinces that have offices."""
     await query.answer()
+    await browse_screen(message_of(query), runtime)
+
+
+async def browse_screen(message: Message, runtime: Runtime) -> None:
+    """The provinces that have offices, in place of the message tapped."""
     names = await runtime.directory.provinces()
     buttons = [InlineKeyboardButton(text=p, callback_data=Province(index=i).pack()) for i, p in enumerate(names)]
-    await message_of(query).edit_text(
+    await message.edit_text(
         _("Choose your province:"), reply_markup=InlineKeyboardMarkup(inline_keyboard=kb.rows(buttons, 2))
     )
 
 
 async def province(query: CallbackQuery, callback_data: Province, runtime: Runtime) -> None:
     """Lists the offices of one province."""
-    await query.answer()
     names = await runtime.directory.provinces()
-    if not 0 <= callback_data.index < len(names):
+    if not 0 <= callback_data.index < len(names):  # the list of provinces changed since: here it is again
+        await query.answer(_("That list has changed; please choose your province again."), show_alert=True)
+        await browse_screen(message_of(query), runtime)
         return
+    await query.answer()
     found = await runtime.directory.in_province(names[callback_data.index])
     await message_of(query).edit_text(_("Choose the office:"), reply_markup=office_buttons(found))
 
@@ -189,6 +198,7 @@ async def office_chosen(
     await query.answer()
     if account is None:
         return
+    await release_held(state, account, runtime)  # from the summary: the places held there go back
     owner = owner_id(account)
     await state.update_data(**office_data(office), party=[owner], kinds={str(owner): ApplicationType.NEW.value})
     if len(account.applicants) > 1:
@@ -218,8 +228,10 @@ def router() -> Router:
     r = Router(name="booking.office")
     r.callback_query.register(begin, kb.Menu.filter(F.item == "book"))
     r.message.register(search, Booking.office, F.text)
-    r.callback_query.register(browse, Browse.filter())
-    r.callback_query.register(province, Province.filter())
-    r.callback_query.register(office_chosen, OfficePick.filter())
+    # Within any step of a booking, another office may be chosen; an old list from a booking that ended is
+    # answered by the fallbacks, which say so.
+    r.callback_query.register(browse, StateFilter(Booking), Browse.filter())
+    r.callback_query.register(province, StateFilter(Booking), Province.filter())
+    r.callback_query.register(office_chosen, StateFilter(Booking), OfficePick.filter())
     r.callback_query.register(rebook, Booking.office, Rebook.filter())
     return r
