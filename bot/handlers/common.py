@@ -54,7 +54,7 @@ async def stale_button(query: CallbackQuery, state: FSMContext, account: Account
             show_alert=True,
         )
         return
-    await query.answer(texts.stale_button(), show_alert=True)
+    await query.answer(texts.stale_button())
 
 
 def fallbacks() -> Router:
