@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from babel.dates import format_date, format_datetime, get_day_names
+from babel.dates import format_date, format_datetime
 
 from core.documents import signing
 from core.documents.pdf_text import format_day
@@ -48,13 +47,16 @@ def month_name(year: int, month: int) -> str:
 
 
 def weekday_initials() -> tuple[str, ...]:
-    return _weekday_initials(locale())
+    """Monday to Sunday in two letters, no two alike.
+
+    Written out rather than cut from Babel's short names: "Sen", "Sel" cut to two are both "Se".
+    """
+    return (_("Mo"), _("Tu"), _("We"), _("Th"), _("Fr"), _("Sa"), _("Su"))
 
 
-@lru_cache(maxsize=8)  # Babel looks its locale data up anew on every call: a calendar row each time
-def _weekday_initials(lang: str) -> tuple[str, ...]:
-    names = get_day_names("short", locale=lang)
-    return tuple(str(names[i])[:2] for i in range(7))
+def stale_button() -> str:
+    """A button of an old message, when nothing more precise can be said of it."""
+    return _("This button is no longer active. Please use the latest message.")
 
 
 def short_datetime(moment: datetime) -> str:
@@ -80,6 +82,8 @@ def day_refusal(info: DayInfo, party: int) -> str:
         return _("The office is closed that day: {reason}.").format(reason=info.closure.name)
     if info.state is DayState.FREE:
         return _("New bookings are taken only while the weekly quota window is open.")
+    if info.state is DayState.PAST:  # a date of a calendar shown days ago
+        return _("That date has passed. Please choose a later one.")
     return _("That date cannot be chosen.")
 
 
@@ -100,6 +104,9 @@ def proof_labels() -> ProofLabels:
         bring_all=(_("e-KTP (original)"), _("Family card (Kartu Keluarga, original)")),
         bring_replacement=(_("The old passport, for a replacement"),),
         cancel_until=_("You can cancel until {date}."),
+        not_cancellable=_(
+            "This booking cannot be cancelled: it was made after the last day to cancel, two days before arrival."
+        ),
         footer=_(
             "Arrive within your time. Staff turn away applicants who are not on the day's list or whose data "
             "differs from their documents."
@@ -194,8 +201,10 @@ REFUSALS: dict[type[DomainError], Refusal] = {
     accounts.AlreadyRegistered: Refusal(__("This Telegram account is already registered.")),
     accounts.NikOwnsAnotherAccount: Refusal(
         __(
-            "This NIK already owns another account. One NIK owns one account; "
-            "if that account is not yours, please ask for help at the office."
+            "This NIK already owns another Antrean account, and one NIK can own only one. Book from the "
+            "Telegram account it was registered with; or a relative on the same family card who has an "
+            "account of their own can add you as one of their applicants. If that account is not yours, "
+            "please ask for help at the office."
         )
     ),
     accounts.ApplicantAlreadySaved: Refusal(

@@ -7,10 +7,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot import keyboards
+from bot import keyboards, texts
 from bot.handlers.booking.slot import release_held
 from bot.handlers.parts import forget
-from bot.handlers.prompts import reprompt
+from bot.handlers.prompts import PROMPTS, ask, reprompt
 from core.runtime import Runtime
 from core.services.accounts import AccountView
 
@@ -31,9 +31,30 @@ async def unexpected(message: Message, state: FSMContext, account: AccountView |
         await message.answer(_("Choose from the menu:"), reply_markup=keyboards.main_menu())
 
 
-async def stale_button(query: CallbackQuery) -> None:
-    """A button of an old message: answer it, so no spinner is left turning."""
-    await query.answer(_("This button is no longer active. Please use the latest message."))
+# Buttons of the booking's steps (their CallbackData prefixes): with no booking open, the booking is over.
+_BOOKING_PREFIXES = frozenset(
+    {"office", "prov", "browse", "again", "member", "party", "kind", "who", "month", "day", "dates", "slot", "times"}
+)
+
+
+async def stale_button(query: CallbackQuery, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
+    """A button of an old message: says what became of it, and shows where the applicant is now."""
+    current = await state.get_state()
+    if current in PROMPTS and isinstance(query.message, Message):
+        await query.answer(_("That button belongs to an earlier step; here is where you are now."), show_alert=True)
+        await ask(query.message, state, account, runtime)
+        return
+    prefix = (query.data or "").partition(":")[0]
+    if current is None and prefix in _BOOKING_PREFIXES:
+        await query.answer(
+            _(
+                "That booking is no longer open: it was confirmed, stopped or left. "
+                "To book, open the menu and tap 📅 Book a queue slot."
+            ),
+            show_alert=True,
+        )
+        return
+    await query.answer(texts.stale_button())
 
 
 def fallbacks() -> Router:

@@ -42,9 +42,10 @@ def family_screen(account: AccountView) -> Screen:
 
 async def show(query: CallbackQuery, account: AccountView | None) -> None:
     """Menu → family members: who is saved, and a way to add one."""
-    await query.answer()
     if account is None:
+        await query.answer(_("Send /start to begin."), show_alert=True)
         return
+    await query.answer()
     await family_screen(account).edit(message_of(query))
 
 
@@ -102,6 +103,7 @@ MEMBER = IdentitySteps(
         birth_date=lambda day: _(
             "Their NIK says they were born on {day}. Tap to confirm, or send the date of birth as DD-MM-YYYY."
         ).format(day=day),
+        nik_removed=lambda: _("I have deleted the message with their NIK from this chat."),
     ),
     done=identified,
 )

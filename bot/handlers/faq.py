@@ -91,9 +91,11 @@ async def show_questions(query: CallbackQuery) -> None:
 
 async def show_answer(query: CallbackQuery, callback_data: Faq) -> None:
     """One answer, with the way back to the questions or the menu."""
-    await query.answer()
-    if not 0 <= callback_data.index < len(FAQ):
+    if not 0 <= callback_data.index < len(FAQ):  # an old list, from before the questions changed
+        await query.answer(_("That question is no longer in the list; here it is as it stands."), show_alert=True)
+        await questions_screen().edit(message_of(query))
         return
+    await query.answer()
     question, answer = FAQ[callback_data.index]
     back = InlineKeyboardMarkup(
         inline_keyboard=[

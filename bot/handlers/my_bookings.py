@@ -74,20 +74,15 @@ def _details(b: BookingSummary) -> str:
     if b.cancellable:
         text += "\n" + _("You can cancel until {day}.").format(day=texts.long_date(b.last_cancel_day))
     elif b.status is BookingStatus.CONFIRMED and b.upcoming:
-        text += "\n" + _("The last day to cancel was {day}.").format(day=texts.long_date(b.last_cancel_day))
+        text += "\n" + _(
+            "This booking can no longer be cancelled: cancelling closes two days before the arrival date "
+            "(the last day was {day})."
+        ).format(day=texts.long_date(b.last_cancel_day))
     return text
 
 
-async def open_booking(
-    query: CallbackQuery, callback_data: BookingOpen, account: AccountView | None, runtime: Runtime
-) -> None:
-    """One booking: details, the proof again, and cancelling while that is still allowed."""
-    if account is None:
-        await query.answer()
-        return
-    b = await on_tap(query, my_booking(runtime.reader(), account.id, callback_data.booking_id, runtime.clock.now()))
-    if b is None:
-        return
+def _details_markup(b: BookingSummary) -> InlineKeyboardMarkup:
+    """The proof again while confirmed, cancelling while still allowed, and the way back to the list."""
     rows = []
     if b.status is BookingStatus.CONFIRMED:
         rows.append(
@@ -108,7 +103,33 @@ async def open_booking(
             ]
         )
     rows.append([InlineKeyboardButton(text=_("◀ My bookings"), callback_data=kb.Menu(item="bookings").pack())])
-    await message_of(query).edit_text(_details(b), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _why_not_cancellable(b: BookingSummary) -> str:
+    """What became of a booking an old cancel button points at."""
+    if b.status is BookingStatus.CANCELLED:
+        return _("This booking was cancelled already.")
+    if b.status is BookingStatus.HELD:
+        return _("This booking was never confirmed, so there is nothing to cancel.")
+    if not b.upcoming:
+        return _("This booking's day is over; it can no longer be cancelled.")
+    return _("This booking can no longer be cancelled: the last day to cancel was {day}.").format(
+        day=texts.long_date(b.last_cancel_day)
+    )
+
+
+async def open_booking(
+    query: CallbackQuery, callback_data: BookingOpen, account: AccountView | None, runtime: Runtime
+) -> None:
+    """One booking: details, the proof again, and cancelling while that is still allowed."""
+    if account is None:
+        await query.answer()
+        return
+    b = await on_tap(query, my_booking(runtime.reader(), account.id, callback_data.booking_id, runtime.clock.now()))
+    if b is None:
+        return
+    await message_of(query).edit_text(_details(b), reply_markup=_details_markup(b))
 
 
 async def act(query: CallbackQuery, callback_data: BookingAct, account: AccountView | None, runtime: Runtime) -> None:
@@ -117,14 +138,27 @@ async def act(query: CallbackQuery, callback_data: BookingAct, account: AccountV
         await query.answer()
         return
     message = message_of(query)
+    now = runtime.clock.now()
     if callback_data.act == "pdf":
+        b = await on_tap(query, my_booking(runtime.reader(), account.id, callback_data.booking_id, now), quiet=True)
+        if b is None:
+            return
+        if b.status is not BookingStatus.CONFIRMED:  # an old details message of a booking cancelled since
+            await query.answer(_("This booking was cancelled, so it has no proof any more."), show_alert=True)
+            await message.edit_text(_details(b), reply_markup=_details_markup(b))
+            return
         await query.answer()
         await send_proof(message, account, runtime, callback_data.booking_id)
         return
     if callback_data.act == "cancel":
-        b = await on_tap(query, my_booking(runtime.reader(), account.id, callback_data.booking_id, runtime.clock.now()))
+        b = await on_tap(query, my_booking(runtime.reader(), account.id, callback_data.booking_id, now), quiet=True)
         if b is None:
             return
+        if not b.cancellable:  # an old button: say so now, not after "Yes, cancel it"
+            await query.answer(_why_not_cancellable(b), show_alert=True)
+            await message.edit_text(_details(b), reply_markup=_details_markup(b))
+            return
+        await query.answer()
         await message.edit_text(
             _(
                 "Cancel booking {code} on {day}? The places go back to others at once. Your account still "
@@ -154,12 +188,12 @@ async def act(query: CallbackQuery, callback_data: BookingAct, account: AccountV
     done = await on_tap(query, runtime.desk.cancel(account.id, callback_data.booking_id))
     if done is None:
         return
-    await message.edit_text(
-        _("Cancelled. Your account can book again from {day}.").format(
-            day=texts.long_date(texts.deadline_date(done.frozen_until))
-        ),
-        reply_markup=kb.main_menu(),
-    )
+    day = texts.long_date(texts.deadline_date(done.frozen_until))
+    if done.replayed:  # an old "Yes, cancel it", or a double tap
+        text = _("This booking was cancelled already. Your account can book again from {day}.").format(day=day)
+    else:
+        text = _("Cancelled. Your account can book again from {day}.").format(day=day)
+    await message.edit_text(text, reply_markup=kb.main_menu())
 
 
 def router() -> Router:

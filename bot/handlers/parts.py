@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from aiogram.exceptions import TelegramBadRequest, TelegramNotFound
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
@@ -88,6 +89,16 @@ async def parse_or_explain(message: Message, parse: Callable[[str], T]) -> T | N
         return None
 
 
+async def remove_typed(message: Message) -> bool:
+    """Deletes the applicant's message that holds a NIK or family-card number; False when Telegram will not."""
+    # A phone left on a table, or a chat scrolled through over a shoulder, should not show the number.
+    try:
+        await message.delete()
+    except (TelegramBadRequest, TelegramNotFound):  # too old to delete (48 hours), or gone already
+        return False
+    return True
+
+
 Ask = Callable[[Message, FSMContext, AccountView | None, Runtime], Awaitable[None]]
 """How a step asks its question as a new message: on entering it, and again after input it cannot use."""
 
@@ -100,12 +111,16 @@ async def forget(state: FSMContext) -> None:
         await state.update_data(language=language)
 
 
-async def on_tap(query: CallbackQuery, work: Awaitable[T]) -> T | None:
-    """A use case run for a tap: its result, the tap answered; or None, the engine's refusal as the tap's alert."""
+async def on_tap(query: CallbackQuery, work: Awaitable[T], *, quiet: bool = False) -> T | None:
+    """A use case run for a tap: its result, the tap answered; or None, the engine's refusal as the tap's alert.
+
+    `quiet`: the tap is left for the caller to answer, who has more to say about the result.
+    """
     try:
         result = await work
     except DomainError as err:
         await query.answer(texts.explain(err), show_alert=True)
         return None
-    await query.answer()
+    if not quiet:
+        await query.answer()
     return result

@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
 from bot.handlers.identity import IdentitySteps, IdentityWords
-from bot.handlers.parts import Ask, forget, message_of, parse_or_explain, seal, unseal
+from bot.handlers.parts import Ask, forget, message_of, parse_or_explain, remove_typed, seal, unseal
 from bot.states import Registration
 from bot.texts import explain
 from core.domain.errors import DomainError
@@ -38,17 +38,23 @@ async def ask_family_card(message: Message, state: FSMContext, account: AccountV
     await message.answer(_("Your family-card (Kartu Keluarga) number, 16 digits:"))
 
 
-async def ask_phone(message: Message, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
-    await message.answer(
-        _("Last step: tap the button below to share your phone number with us."),
-        reply_markup=keyboards.share_contact(),
-    )
+async def ask_phone(
+    message: Message, state: FSMContext, account: AccountView | None, runtime: Runtime, note: str = ""
+) -> None:
+    """`note`: a sentence said first (that the family card's message was deleted)."""
+    question = _("Last step: tap the button below to share your phone number with us.")
+    await message.answer(f"{note} {question}" if note else question, reply_markup=keyboards.share_contact())
 
 
 async def identified(message: Message, state: FSMContext, runtime: Runtime, account: AccountView | None) -> None:
     """Name, NIK and date of birth are in: asks for the family card."""
     await state.set_state(Registration.family_card)
     await ask_family_card(message, state, account, runtime)
+
+
+async def owner_nik_free(runtime: Runtime, nik: str) -> None:
+    """A NIK that owns an account already is refused now, not after the family card and phone are typed."""
+    await accounts.check_owner_nik_free(runtime.reader(), runtime.vault, nik)
 
 
 OWNER = IdentitySteps(
@@ -62,8 +68,10 @@ OWNER = IdentitySteps(
             "Your NIK says you were born on {day}. Tap to confirm, or send your date of birth as "
             "DD-MM-YYYY (for example 14-03-1985)."
         ).format(day=day),
+        nik_removed=lambda: _("I have deleted your message with the NIK from this chat."),
     ),
     done=identified,
+    check_nik=owner_nik_free,
 )
 
 PROMPTS: dict[str | None, Ask] = {
@@ -101,13 +109,15 @@ async def consent(query: CallbackQuery, callback_data: keyboards.Consent, state:
 
 
 async def family_card(message: Message, state: FSMContext, runtime: Runtime, account: AccountView | None) -> None:
-    """Checks the family-card number; stores it sealed; asks for the phone number."""
+    """Checks the family-card number; deletes it from the chat; stores it sealed; asks for the phone number."""
     card = await parse_or_explain(message, parse_kk)
     if card is None:
         return
+    removed = await remove_typed(message)
+    note = _("I have deleted your message with the family-card number from this chat.") if removed else ""
     await state.update_data(kk=seal(runtime, card.value))
     await state.set_state(Registration.phone)
-    await ask_phone(message, state, account, runtime)
+    await ask_phone(message, state, account, runtime, note)
 
 
 async def phone(message: Message, state: FSMContext, runtime: Runtime, account: AccountView | None) -> None:

@@ -66,6 +66,7 @@ class ProofData:
     applicants: tuple[ProofApplicant, ...]
     last_cancel_day: date
     locale: str  # "id" or "en"
+    cancellable: bool = True  # False when the booking was made after its last day to cancel
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,7 @@ class ProofLabels:
     bring_all: tuple[str, ...]  # for every applicant: e-KTP, family card
     bring_replacement: tuple[str, ...]  # listed only when someone replaces a passport: the old passport
     cancel_until: str  # "Batas pembatalan: {date}"
+    not_cancellable: str  # in place of cancel_until, for a booking made after its last day to cancel
     footer: str
 
 
@@ -226,7 +228,11 @@ class _Page:
             self._wrapped(item, REGULAR, 10.5, width - 16, x=left + 16, bullet=True)
 
         self.y -= 14
-        cancel = labels.cancel_until.format(date=format_day(proof.last_cancel_day, proof.locale))
+        cancel = (
+            labels.cancel_until.format(date=format_day(proof.last_cancel_day, proof.locale))
+            if proof.cancellable
+            else labels.not_cancellable
+        )
         self._wrapped(cancel, BOLD, 11, width)
 
         self._footer(width)

@@ -143,6 +143,13 @@ async def register_owner(
     return _view(account, [saved])
 
 
+async def check_owner_nik_free(uow: UnitOfWork, vault: Vault, nik: str) -> None:
+    """Refuses, before the other questions, a NIK that already owns an account; `register_owner` checks again."""
+    async with uow:
+        if await uow.accounts.owner_hash_taken(vault.lookup_hash(nik)):
+            raise NikOwnsAnotherAccount()
+
+
 async def add_family_member(
     uow: UnitOfWork,
     vault: Vault,

@@ -30,4 +30,5 @@ async def proof_data(uow: UnitOfWork, account_id: int, booking_id: int, locale: 
         applicants=tuple(ProofApplicant(p.full_name, p.nik_masked, p.application_type, _queue_no(p)) for p in party),
         last_cancel_day=last_cancel_day(booking.day),
         locale=locale,
+        cancellable=(booking.confirmed_at or booking.created_at) < booking.cancel_until,
     )

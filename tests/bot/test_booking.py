@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pypdfium2
 import zxingcpp
 from pypdf import PdfReader
 
+from bot.handlers.booking.office import LABEL_MAX, office_label
 from core.crypto import Vault
 from core.documents.signing import verify_proof
 from core.domain.booking import format_booking_code
+from core.services import accounts
+from core.services.offices import parse_offices_csv, shipped_offices_csv
 from tests.bot.conftest import BotWorld
 from tests.conftest import NEXT_MONDAY, SECRET
 from tests.factories import add_office, register, release_days, sample_office
@@ -40,7 +44,7 @@ async def _tap_in_row(world: BotWorld, row_label: str, label: str) -> None:
 async def _to_summary(world: BotWorld) -> None:
     await world.text(USER, "/menu")
     await world.tap(USER, "📅 Pesan antrean", calls=2)  # the offices of the family card's province, at once
-    await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
     await world.tap(USER, "⬜ ANGGOTA KELUARGA A", calls=2)
     await _tap_in_row(world, "ANGGOTA KELUARGA A", "paspor baru")  # the relative replaces an old passport
     await world.tap(USER, "Lanjut ▶", calls=2)
@@ -74,7 +78,7 @@ async def test_places_taken_meanwhile_are_said_plainly_with_the_times_still_free
     await world.text(USER, "/menu")
     await world.tap(USER, "📅 Pesan antrean", calls=2)
     await world.text(USER, "Jakarta Selatan")  # typing a city finds the office too
-    await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
     await world.tap(USER, "⬜ ANGGOTA KELUARGA A", calls=2)
     await world.tap(USER, "Lanjut ▶", calls=2)
     await world.tap(USER, "30✅", calls=2)
@@ -157,7 +161,7 @@ async def test_an_applicant_without_relatives_books_in_at_most_twelve_calls_to_t
     await world.text(USER, "/menu")
     calls_before = len(world.telegram.calls)
     await world.tap(USER, "📅 Pesan antrean", calls=2)
-    await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)  # no party screen: nobody else is saved
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)  # no party screen: nobody else is saved
     assert "PEMOHON LVT (paspor baru)" in await world.last(USER)
     await world.tap(USER, "🔄 Ganti ke: penggantian", calls=2)  # the type, switched on the calendar itself
     assert "PEMOHON LVT (penggantian)" in await world.last(USER)
@@ -176,7 +180,7 @@ async def test_the_same_office_and_family_as_last_time_come_back_in_one_tap(worl
     await world.text(USER, "/cancel")
     await world.text(USER, "/menu")
     await world.tap(USER, "📅 Pesan antrean", calls=2)
-    await world.tap(USER, "🔁 Sama seperti terakhir: Kantor Imigrasi Uji TST (👤 2)", calls=2)
+    await world.tap(USER, "🔁 Sama seperti terakhir: Jakarta Selatan · Kanim Uji TST (👤 2)", calls=2)
     shown = await world.last(USER)
     assert "PEMOHON LVT (paspor baru), ANGGOTA KELUARGA A (penggantian)" in shown
     assert "Pilih tanggal kedatangan." in shown
@@ -186,7 +190,7 @@ async def test_the_party_can_be_changed_from_the_calendar(world: BotWorld) -> No
     await _ready(world)
     await world.text(USER, "/menu")
     await world.tap(USER, "📅 Pesan antrean", calls=2)
-    await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
     await world.tap(USER, "Lanjut ▶", calls=2)
     await world.tap(USER, "👥 Siapa yang datang", calls=2)
     await world.tap(USER, "⬜ ANGGOTA KELUARGA A", calls=2)
@@ -200,7 +204,7 @@ async def test_the_calendar_leaves_out_the_weeks_already_gone(world: BotWorld) -
     await register(world.runtime, Vault(SECRET), USER)
     await world.text(USER, "/menu")
     await world.tap(USER, "📅 Pesan antrean", calls=2)
-    await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
     message = await world.telegram.last_bot_message(USER)
     assert message is not None
     rows = [[b["text"] for b in row] for row in message["reply_markup"]["inline_keyboard"]]
@@ -208,3 +212,101 @@ async def test_the_calendar_leaves_out_the_weeks_already_gone(world: BotWorld) -
     assert rows[2] == ["·", "·", "·", "·", "·", "28⛔", "29⛔"]
     assert rows[3] == ["30✅", " ", " ", " ", " ", " ", " "]
     assert len(rows) == 5
+
+
+async def test_the_calendar_names_every_weekday_apart_in_both_languages(world: BotWorld) -> None:
+    office = await add_office(world.runtime, sample_office())
+    await release_days(world.runtime, office, [NEXT_MONDAY])
+    account = await register(world.runtime, Vault(SECRET), USER)
+    for language, book, header in (
+        ("id", "📅 Pesan antrean", ["Sn", "Sl", "Rb", "Km", "Jm", "Sb", "Mg"]),
+        ("en", "📅 Book a queue slot", ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]),
+    ):
+        await accounts.set_language(world.runtime.uow(), account.id, language)
+        await world.text(USER, "/menu")
+        await world.tap(USER, book, calls=2)
+        await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
+        message = await world.telegram.last_bot_message(USER)
+        assert message is not None
+        assert [b["text"] for b in message["reply_markup"]["inline_keyboard"][1]] == header
+
+
+def test_office_buttons_lead_with_the_city_and_what_tells_offices_apart() -> None:
+    shipped = {o.code: o for o in parse_offices_csv(shipped_offices_csv())}
+    labels = {code: office_label(o) for code, o in shipped.items()}
+    assert labels["JKT-SEL"] == "Jakarta Selatan · Kanim Kelas I Khusus"
+    assert labels["JKT-TIM"] == "Jakarta Timur · Kanim Kelas I"
+    assert office_label(next(o for o in shipped.values() if "Surabaya" in o.name and o.city == "Sidoarjo")) == (
+        "Sidoarjo · Kanim Surabaya"  # known by its name's city, standing in another
+    )
+    assert "Batu · ULP Lippo Plaza" in labels.values() and "Bekasi · MPP" in labels.values()
+    assert all(len(label) <= LABEL_MAX for label in labels.values()), max(labels.values(), key=len)
+    assert all(label.startswith(shipped[code].city + " · ") for code, label in labels.items())
+    assert len(set(labels.values())) == len(labels)  # no two alike
+
+
+async def test_the_full_office_name_is_shown_once_its_short_button_is_tapped(world: BotWorld) -> None:
+    await _ready(world)
+    await world.text(USER, "/menu")
+    await world.tap(USER, "📅 Pesan antrean", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
+    assert (await world.last(USER)).startswith("Kantor Imigrasi Uji TST\n")
+
+
+async def _data_of(world: BotWorld, label: str) -> tuple[int, str]:
+    message = await world.telegram.last_bot_message(USER)
+    assert message is not None
+    (data,) = [
+        b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row if b["text"] == label
+    ]
+    return message["message_id"], data
+
+
+async def test_an_old_other_dates_button_after_the_booking_is_confirmed_says_the_booking_is_over(
+    world: BotWorld,
+) -> None:
+    await _ready(world)
+    await world.text(USER, "/menu")
+    await world.tap(USER, "📅 Pesan antrean", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
+    await world.tap(USER, "Lanjut ▶", calls=2)
+    await world.tap(USER, "30✅", calls=2)
+    message_id, other_dates = await _data_of(world, "◀ Tanggal lain")
+    await world.tap(USER, "08:00–09:00 · sisa 10", calls=2)
+    await world.tap(USER, "✅ Konfirmasi pesanan", calls=3)
+    query = await world.telegram.user_taps(USER, message_id, other_dates)
+    await world.telegram.wait_for_bot(USER)
+    answer = await world.telegram.answered(query)
+    assert answer is not None and answer.get("show_alert")
+    assert "Pemesanan itu sudah tidak berjalan lagi" in answer["text"]
+
+
+async def test_a_date_gone_by_on_an_old_calendar_is_called_past_and_the_calendar_shown_anew(world: BotWorld) -> None:
+    await _ready(world)
+    await world.text(USER, "/menu")
+    await world.tap(USER, "📅 Pesan antrean", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
+    await world.tap(USER, "Lanjut ▶", calls=2)
+    world.clock.advance(timedelta(days=4))  # Tuesday 1 December: the calendar on the screen is old
+    query = await world.telegram.user_taps_button(USER, "30✅")
+    await world.telegram.wait_for_bot(USER, calls=2)  # the alert, and today's calendar in its place
+    answer = await world.telegram.answered(query)
+    assert (
+        answer is not None and answer["text"] == "Tanggal itu sudah lewat. Silakan pilih tanggal lain yang belum lewat."
+    )
+    message = await world.telegram.last_bot_message(USER)
+    assert message is not None and message["reply_markup"]["inline_keyboard"][0][1]["text"] == "Desember 2026"
+
+
+async def test_an_old_copy_of_the_summary_says_the_booking_is_confirmed_already(world: BotWorld) -> None:
+    await _ready(world)
+    await _to_summary(world)
+    message_id, confirm = await _data_of(world, "✅ Konfirmasi pesanan")
+    await world.telegram.user_sends_sticker(USER)  # the summary again, as a new message
+    await world.telegram.wait_for_bot(USER, calls=2)
+    await world.tap(USER, "✅ Konfirmasi pesanan", calls=3)
+    query = await world.telegram.user_taps(USER, message_id, confirm)
+    await world.telegram.wait_for_bot(USER)
+    answer = await world.telegram.answered(query)
+    assert answer is not None and answer["text"].startswith("Pesanan ini sudah dikonfirmasi: kode ")
+    assert len([m for m in await world.telegram.chat(USER) if m.get("document")]) == 1

@@ -39,7 +39,7 @@ async def _nik(world: BotWorld) -> None:
 
 async def _birth_date(world: BotWorld) -> None:
     await _nik(world)
-    await world.text(USER, OWNER_NIK)
+    await world.text(USER, OWNER_NIK, calls=2)  # the NIK's message deleted, the date asked
 
 
 async def _family_card(world: BotWorld) -> None:
@@ -49,7 +49,7 @@ async def _family_card(world: BotWorld) -> None:
 
 async def _phone(world: BotWorld) -> None:
     await _family_card(world)
-    await world.text(USER, "3174 0101 0120 0001")
+    await world.text(USER, "3174 0101 0120 0001", calls=2)
 
 
 async def _member_name(world: BotWorld) -> None:
@@ -66,7 +66,7 @@ async def _member_nik(world: BotWorld) -> None:
 
 async def _member_birth_date(world: BotWorld) -> None:
     await _member_nik(world)
-    await world.text(USER, CHILD_NIK)
+    await world.text(USER, CHILD_NIK, calls=2)
 
 
 async def _office(world: BotWorld) -> None:
@@ -79,7 +79,7 @@ async def _office(world: BotWorld) -> None:
 
 async def _party(world: BotWorld) -> None:
     await _office(world)
-    await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
 
 
 async def _calendar(world: BotWorld) -> None:
@@ -127,7 +127,7 @@ STEPS = [
         "Menurut NIK, ia lahir pada Selasa, 9 Agustus 2016",
         "✅ Ya, Selasa, 9 Agustus 2016",
     ),
-    Step(Booking.office, _office, "Pilih kantor.", "Kantor Imigrasi Uji TST (WIB)"),
+    Step(Booking.office, _office, "Pilih kantor.", "Jakarta Selatan · Kanim Uji TST"),
     Step(Booking.party, _party, "Siapa saja yang datang?", "Lanjut ▶"),
     Step(Booking.calendar, _calendar, "Pilih tanggal kedatangan.", "30✅"),
     Step(Booking.slot, _slot, "Senin, 30 November 2026: pilih jam kedatangan.", "08:00–09:00 · sisa 10"),

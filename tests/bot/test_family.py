@@ -20,8 +20,10 @@ async def test_a_member_is_saved_from_the_menu_and_listed_masked(world: BotWorld
     await world.tap(USER, "👨‍👩‍👧 Anggota keluarga", calls=2)
     await world.tap(USER, "➕ Tambah anggota keluarga", calls=2)
     await world.text(USER, "Putri Ayu Lestari")
-    await world.text(USER, CHILD_NIK)
+    await world.text(USER, CHILD_NIK, calls=2)  # the NIK's message deleted, the date asked
     assert "Menurut NIK, ia lahir pada Selasa, 9 Agustus 2016" in await world.last(USER)
+    assert (await world.last(USER)).startswith("Pesan berisi NIK-nya sudah saya hapus dari obrolan ini.")
+    assert CHILD_NIK not in [m.get("text") for m in await world.telegram.chat(USER)]
     await world.tap(USER, "✅ Ya, Selasa, 9 Agustus 2016", calls=4)
     listing = await world.last(USER)
     assert "PUTRI AYU LESTARI (" + CHILD_NIK[:4] + "********" + CHILD_NIK[-4:] + ")" in listing
@@ -33,10 +35,10 @@ async def test_a_member_added_during_a_booking_joins_the_party(world: BotWorld) 
     await _ready(world)  # the owner and one saved relative
     await world.text(USER, "/menu")
     await world.tap(USER, "📅 Pesan antrean", calls=2)
-    await world.tap(USER, "Kantor Imigrasi Uji TST (WIB)", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
     await world.tap(USER, "➕ Tambah anggota keluarga", calls=2)
     await world.text(USER, "Putri Ayu Lestari")
-    await world.text(USER, CHILD_NIK)
+    await world.text(USER, CHILD_NIK, calls=2)  # the NIK's message deleted, the date asked
     await world.tap(USER, "✅ Ya, Selasa, 9 Agustus 2016", calls=4)
     party = await world.telegram.last_bot_message(USER)
     assert party is not None
@@ -63,7 +65,7 @@ async def test_a_member_saved_twice_is_told_so_in_a_sentence_and_sees_the_list(w
         await world.tap(USER, "👨‍👩‍👧 Anggota keluarga", calls=2)
         await world.tap(USER, "➕ Tambah anggota keluarga", calls=2)
         await world.text(USER, "Putri Ayu Lestari")
-        await world.text(USER, CHILD_NIK)
+        await world.text(USER, CHILD_NIK, calls=2)  # the NIK's message deleted, the date asked
         await world.tap(USER, "✅ Ya, Selasa, 9 Agustus 2016", calls=4)
     chat = await world.telegram.chat(USER)
     assert chat[-2]["text"] == "Orang ini sudah tersimpan di akun Anda; Anda bisa memilihnya saat memesan."

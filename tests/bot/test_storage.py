@@ -58,7 +58,7 @@ async def test_an_applicant_half_way_resumes_after_the_bot_restarts(
             await world.tap(user, "✅ Saya setuju", calls=3)
             await world.text(user, "Budi Santoso")
         else:
-            await world.text(user, "3174010107850001")  # the NIK step, where the first process left off
+            await world.text(user, "3174010107850001", calls=2)  # the NIK step, where the first process left off
             assert "Menurut NIK, Anda lahir pada Senin, 1 Juli 1985" in await world.last(user)
         await dp.stop_polling()
         await polling

@@ -39,6 +39,7 @@ LABELS_ID = ProofLabels(
     bring_all=("e-KTP asli setiap pemohon", "Kartu Keluarga (KK) asli"),
     bring_replacement=("Paspor lama bagi pemohon penggantian",),
     cancel_until="Pembatalan paling lambat {date}",
+    not_cancellable="Pesanan ini tidak bisa dibatalkan.",
     footer="Tunjukkan bukti ini di loket. Petugas memeriksa kode QR; bukti yang diubah tidak berlaku.",
 )
 LABELS_EN = ProofLabels(
@@ -57,6 +58,7 @@ LABELS_EN = ProofLabels(
     bring_all=("Original e-KTP of each applicant", "Original family card (KK)"),
     bring_replacement=("Old passport, for a replacement",),
     cancel_until="Cancel by {date} at the latest",
+    not_cancellable="This booking cannot be cancelled.",
     footer="Show this proof at the counter. Staff check the QR code; an edited proof is not valid.",
 )
 
@@ -169,6 +171,12 @@ def test_what_to_bring_leaves_out_the_old_passport_when_everyone_applies_for_a_n
 
 def test_the_proof_shows_the_last_day_to_cancel(text: str) -> None:
     assert "Pembatalan paling lambat Rabu, 25 November 2026" in text
+
+
+def test_a_proof_of_a_booking_made_after_its_last_day_to_cancel_says_it_cannot_be_cancelled() -> None:
+    text = _text(render_proof(replace(PROOF, cancellable=False), LABELS_ID, signing_key=KEY))
+    assert "Pesanan ini tidak bisa dibatalkan." in text
+    assert "Pembatalan paling lambat" not in text
 
 
 def test_an_english_proof_names_the_day_in_english() -> None:

@@ -693,6 +693,14 @@ async def test_a_nik_may_own_only_one_account(uow: FakeUnitOfWork, vault: Vault)
     assert len(uow.store.accounts) == 1
 
 
+async def test_a_nik_owning_an_account_is_refused_before_the_rest_is_asked(uow: FakeUnitOfWork, vault: Vault) -> None:
+    await register(uow, vault)
+
+    with pytest.raises(NikOwnsAnotherAccount):
+        await accounts.check_owner_nik_free(uow, vault, OWNER_NIK)
+    await accounts.check_owner_nik_free(uow, vault, make_nik(date(1990, 5, 6), serial=2))  # a free one passes
+
+
 class RacingAccountRepository(FakeAccountRepository):
     """Another registration of the same NIK commits between this one's check and its insert."""
 

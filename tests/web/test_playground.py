@@ -30,10 +30,17 @@ async def tap(page: Page, label: str) -> None:
     await page.locator("button.inline", has_text=label).last.click()
 
 
-async def write(page: Page, text: str) -> None:
-    """Types into the composer and sends with Enter, as a person would."""
+async def write(page: Page, text: str, *, deleted: str = "") -> None:
+    """Types into the composer and sends with Enter, as a person would.
+
+    `deleted`: the bot deletes this message once read (a NIK, a family-card number) and says so in these words.
+    """
     await page.locator("#composer").fill(text)
     await page.locator("#composer").press("Enter")
+    if deleted:
+        await expect(said(page, deleted)).to_be_visible()
+        await expect(page.locator(".message.user", has_text=text)).to_have_count(0)
+        return
     await expect(page.locator(".message.user").last).to_contain_text(text)
 
 
@@ -57,10 +64,10 @@ async def register_through_page(page: Page, name: str, nik: str, born: str, shoo
 
     await write(page, name)
     await expect(said(page, "NIK Anda")).to_be_visible()
-    await write(page, nik)
+    await write(page, nik, deleted="Pesan berisi NIK Anda sudah saya hapus")
     await tap(page, f"✅ Ya, {born}")
     await expect(said(page, "Nomor Kartu Keluarga")).to_be_visible()
-    await write(page, "3174 0101 0120 0001")
+    await write(page, "3174 0101 0120 0001", deleted="Pesan berisi nomor KK Anda sudah saya hapus")
     share = page.get_by_test_id("share-contact")
     await expect(share).to_have_text("📱 Bagikan nomor telepon saya")
     await look("03-share-contact")
@@ -80,7 +87,7 @@ async def test_an_applicant_registers_books_and_downloads_the_proof_through_the_
     await register_through_page(page, "Siti Rahmawati", NIK, "Kamis, 14 Maret 1985", screenshot)
 
     await tap(page, "📅 Pesan antrean")
-    await tap(page, "Kantor Imigrasi Uji TST (WIB)")
+    await tap(page, "Jakarta Selatan · Kanim Uji TST")
     await expect(said(page, "SITI RAHMAWATI (paspor baru)")).to_be_visible()
     await screenshot(page, "05-calendar")
     await tap(page, "30✅")

@@ -66,7 +66,7 @@ async def book_in_playground(page: Page, demo: RunningDemo, shoot: Shoot) -> tup
         page, "Dewi Lestari", make_nik(date(1991, 5, 2), female=True, serial=77), "Kamis, 2 Mei 1991"
     )
     await tap(page, "📅 Pesan antrean")
-    await tap(page, "Non TPI Jakarta Selatan")
+    await tap(page, "Jakarta Selatan · Kanim")
     await tap(page, "▶")
     await page.locator("button.inline").filter(has_text=re.compile(r"^7✅$")).last.click()
     await tap(page, "08:00–09:00")

@@ -46,6 +46,14 @@ def day_of(code: int) -> date:
     return date(code // 10000, code // 100 % 100, code % 100)
 
 
+def valid_day(code: int) -> date | None:
+    """The date a day button carries; None for data no calendar of ours made."""
+    try:
+        return day_of(code)
+    except ValueError:
+        return None
+
+
 def calendar_markup(days: tuple[DayInfo, ...], year: int, month: int) -> InlineKeyboardMarkup:
     """The month as a grid of weeks; weeks already gone are left out.
 
@@ -144,10 +152,15 @@ async def solo_kind(
     query: CallbackQuery, callback_data: Kind, state: FSMContext, account: AccountView | None, runtime: Runtime
 ) -> None:
     """One applicant switches between a new passport and a replacement, on the calendar."""
-    await query.answer()
     data = await state.get_data()
-    if account is None or data.get("party") != [callback_data.applicant_id]:
+    if account is None:
+        await query.answer()
         return
+    if data.get("party") != [callback_data.applicant_id]:  # a calendar shown before who comes changed
+        await query.answer(_("Who comes has changed since; here is the calendar for them."), show_alert=True)
+        await show(message_of(query), state, account, runtime, data["year"], data["month"])
+        return
+    await query.answer()
     kinds: dict[str, str] = data["kinds"]
     key = str(callback_data.applicant_id)
     kinds[key] = switched(kinds.get(key, ApplicationType.NEW))
@@ -159,6 +172,9 @@ async def month(
     query: CallbackQuery, callback_data: Month, state: FSMContext, account: AccountView | None, runtime: Runtime
 ) -> None:
     """Another month."""
+    if not 1 <= callback_data.month <= 12 or not 2000 <= callback_data.year <= 9999:
+        await query.answer(texts.stale_button(), show_alert=True)  # data no calendar of ours made
+        return
     await query.answer()
     if account is not None:
         await show(message_of(query), state, account, runtime, callback_data.year, callback_data.month)

@@ -45,7 +45,7 @@ def held(hold: Hold) -> dict[str, Any]:
     }
 
 
-async def summary_screen(state: FSMContext, account: AccountView) -> Screen:
+async def summary_screen(state: FSMContext, account: AccountView, now: datetime) -> Screen:
     """What confirming means, before the tap: where, when, who, the cancellation deadline and the freeze."""
     data = await state.get_data()
     zone = ZoneInfo(data["tz"])
@@ -55,10 +55,21 @@ async def summary_screen(state: FSMContext, account: AccountView) -> Screen:
     people = "\n".join(
         f"{i}. {names.get(a, '?')} — {kind_label(k)}" for i, (a, k) in enumerate(zip(party, kinds, strict=True), 1)
     )
+    last_cancel = date.fromisoformat(data["last_cancel"])
+    frozen = texts.long_date(datetime.fromisoformat(data["frozen_until"]).astimezone(zone).date())
+    if now.astimezone(zone).date() <= last_cancel:
+        terms = _(
+            "You can cancel until {last_cancel}. After this booking your account can book again from {frozen}, "
+            "whether you come, miss it or cancel."
+        ).format(last_cancel=texts.long_date(last_cancel), frozen=frozen)
+    else:  # an arrival within two days: the deadline passed before the booking is made
+        terms = _(
+            "⚠️ This booking cannot be cancelled: cancelling closes two days before the arrival date. "
+            "Even so, after this booking your account can book again only from {frozen}, whether you come or not."
+        ).format(frozen=frozen)
     text = _(
         "Please check, then confirm:\n\n{office}\n{address}\n{day}, {start}–{end} {zone}\n\n{people}\n\n"
-        "You can cancel until {last_cancel}. After this booking your account can book again from {frozen}, "
-        "whether you come, miss it or cancel.\nThe places are held for you until {held} {zone}."
+        "{terms}\nThe places are held for you until {held} {zone}."
     ).format(
         office=data["office_name"],
         address=data["office_address"],
@@ -67,8 +78,7 @@ async def summary_screen(state: FSMContext, account: AccountView) -> Screen:
         end=data["held_end"],
         zone=data["zone"],
         people=people,
-        last_cancel=texts.long_date(date.fromisoformat(data["last_cancel"])),
-        frozen=texts.long_date(datetime.fromisoformat(data["frozen_until"]).astimezone(zone).date()),
+        terms=terms,
         held=f"{datetime.fromisoformat(data['held_until']).astimezone(zone):%H:%M}",
     )
     markup = InlineKeyboardMarkup(
@@ -84,32 +94,41 @@ async def summary_screen(state: FSMContext, account: AccountView) -> Screen:
     return Screen(text, markup)
 
 
-async def show(message: Message, state: FSMContext, account: AccountView, hold: Hold) -> None:
+async def show(message: Message, state: FSMContext, account: AccountView, hold: Hold, now: datetime) -> None:
     """Enters the summary step with the places just held, in place of the message tapped."""
     await state.set_state(Booking.summary)
     await state.update_data(**held(hold))
-    await (await summary_screen(state, account)).edit(message)
+    await (await summary_screen(state, account, now)).edit(message)
 
 
 async def ask(message: Message, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
     """The summary again as a new message (its confirm button still holds the same places)."""
     if account is not None:
-        await (await summary_screen(state, account)).send(message)
+        await (await summary_screen(state, account, runtime.clock.now())).send(message)
 
 
 async def confirm(
     query: CallbackQuery, callback_data: Confirm, state: FSMContext, account: AccountView | None, runtime: Runtime
 ) -> None:
-    """Books: the code in the chat, and the proof as a PDF document."""
+    """Books: the code in the chat, and the proof as a PDF document.
+
+    Taken in any state: an old summary's button, after the flow moved on, is told what became of its booking.
+    """
     if account is None:
         await query.answer()
         return
-    booked = await on_tap(query, runtime.desk.confirm(account.id, callback_data.booking_id))
+    booked = await on_tap(query, runtime.desk.confirm(account.id, callback_data.booking_id), quiet=True)
     if booked is None:
         return
-    await forget(state)
-    if booked.replayed:
-        return  # a double tap: the first tap already said everything
+    if booked.replayed:  # a double tap, or another copy of the summary: the first tap said everything
+        code = format_booking_code(booked.code)
+        await query.answer(_("This booking is confirmed already: code {code}.").format(code=code), show_alert=True)
+        if (await state.get_data()).get("booking_id") == booked.booking_id:
+            await forget(state)
+        return
+    await query.answer()
+    if (await state.get_data()).get("booking_id") == booked.booking_id:
+        await forget(state)  # a summary of another flow may be open since: left alone
     message = message_of(query)
     await message.edit_text(
         _("Booked ✅\nBooking code: {code}\nShow the proof below (printed or on your phone) at the office.").format(
@@ -134,5 +153,5 @@ async def send_proof(message: Message, account: AccountView, runtime: Runtime, b
 def router() -> Router:
     """A fresh router of this step (a router belongs to one dispatcher)."""
     r = Router(name="booking.confirm")
-    r.callback_query.register(confirm, Booking.summary, Confirm.filter())
+    r.callback_query.register(confirm, Confirm.filter())
     return r

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -12,16 +15,27 @@ from bot import keyboards as kb
 from bot import texts
 from bot.handlers.booking import calendar, party
 from bot.handlers.booking.shared import office_data, office_of, owner_id
+from bot.handlers.booking.slot import release_held
 from bot.handlers.parts import Screen, forget, message_of
 from bot.states import Booking
 from core.domain.booking import ApplicationType
-from core.domain.offices import Office
+from core.domain.offices import Office, OfficeKind
 from core.runtime import Runtime
 from core.services.accounts import AccountView
 from core.services.my_bookings import LastChoice, last_choice
 
 MAX_RESULTS = 8
 MIN_QUERY = 3
+LABEL_MAX = 40  # what a narrow phone shows of a full-width button before it cuts the end off
+
+# The official name's opening words of each kind, and the short form people use for it.
+_KINDS = {
+    OfficeKind.KANIM: ("Kantor Imigrasi", "Kanim"),
+    OfficeKind.ULP: ("Unit Layanan Paspor", "ULP"),
+    OfficeKind.MPP: ("Mal Pelayanan Publik", "MPP"),
+}
+# "Kelas I Khusus Non TPI Jakarta Selatan": the office's grade, whether it has a border checkpoint, its place.
+_KANIM_REST = re.compile(r"^(Kelas [IV]+(?: Khusus)?)(?: Non)?(?: TPI)?(?: (.+))?$")
 
 
 class OfficePick(CallbackData, prefix="office"):
@@ -40,16 +54,34 @@ class Rebook(CallbackData, prefix="again"):
     pass
 
 
+def office_label(office: Office) -> str:
+    """An office's button: the city first, then the kind and what tells it apart from the city's others.
+
+    Official names start alike ("Kantor Imigrasi Kelas I Khusus Non TPI …") and a narrow screen cuts the
+    end off, where the difference is; the full name is on the screens after the tap.
+    """
+    opening, short = _KINDS[office.kind]
+    rest = office.name.removeprefix(opening).strip()
+    if office.kind is OfficeKind.KANIM and (m := _KANIM_REST.match(rest)):
+        grade, place = m[1], m[2] or ""
+        detail = place if place and place.lower() != office.city.lower() else grade  # Kanim Surabaya is in Sidoarjo
+    else:  # "Lippo Plaza Batu" in Batu is "Lippo Plaza"; "Kota Bekasi" in Bekasi says nothing more
+        without_city = re.sub(re.escape(office.city), " ", rest, flags=re.IGNORECASE)
+        detail = " ".join(w for w in without_city.split() if w.lower() not in ("kota", "kabupaten"))
+    words = detail.split()
+    label = f"{office.city} · {short} {' '.join(words)}".rstrip()
+    while len(label) > LABEL_MAX and len(words) > 1:  # whole words off the end
+        words.pop()
+        label = f"{office.city} · {short} {' '.join(words)}"
+    return label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1] + "…"
+
+
 def office_buttons(found: list[Office], top: list[list[InlineKeyboardButton]] | None = None) -> InlineKeyboardMarkup:
     """Up to eight offices, under any buttons given first; browsing by province last."""
     buttons = [
         *(top or []),
         *[
-            [
-                InlineKeyboardButton(
-                    text=f"{o.name} ({o.zone_label})", callback_data=OfficePick(office_id=o.id or 0).pack()
-                )
-            ]
+            [InlineKeyboardButton(text=office_label(o), callback_data=OfficePick(office_id=o.id or 0).pack())]
             for o in found[:MAX_RESULTS]
         ],
         [InlineKeyboardButton(text=_("Browse by province"), callback_data=Browse().pack())],
@@ -71,7 +103,8 @@ async def office_screen(account: AccountView, runtime: Runtime) -> Screen:
     again = await same_again(runtime, account)
     top: list[list[InlineKeyboardButton]] = []
     if again is not None:
-        label = _("🔁 Same as last time: {office} (👤 {n})").format(office=again.office.name, n=len(again.party))
+        label = _("🔁 Same as last time: {office} (👤 {n})")
+        label = label.format(office=office_label(again.office), n=len(again.party))
         top.append([InlineKeyboardButton(text=label, callback_data=Rebook().pack())])
     if nearby:
         text = _("Choose the office. These are in {province}; for another place type a city or province name.")
@@ -129,19 +162,26 @@ async def search(message: Message, runtime: Runtime) -> None:
 async def browse(query: CallbackQuery, runtime: Runtime) -> None:
     """Lists the provinces that have offices."""
     await query.answer()
+    await browse_screen(message_of(query), runtime)
+
+
+async def browse_screen(message: Message, runtime: Runtime) -> None:
+    """The provinces that have offices, in place of the message tapped."""
     names = await runtime.directory.provinces()
     buttons = [InlineKeyboardButton(text=p, callback_data=Province(index=i).pack()) for i, p in enumerate(names)]
-    await message_of(query).edit_text(
+    await message.edit_text(
         _("Choose your province:"), reply_markup=InlineKeyboardMarkup(inline_keyboard=kb.rows(buttons, 2))
     )
 
 
 async def province(query: CallbackQuery, callback_data: Province, runtime: Runtime) -> None:
     """Lists the offices of one province."""
-    await query.answer()
     names = await runtime.directory.provinces()
-    if not 0 <= callback_data.index < len(names):
+    if not 0 <= callback_data.index < len(names):  # the list of provinces changed since: here it is again
+        await query.answer(_("That list has changed; please choose your province again."), show_alert=True)
+        await browse_screen(message_of(query), runtime)
         return
+    await query.answer()
     found = await runtime.directory.in_province(names[callback_data.index])
     await message_of(query).edit_text(_("Choose the office:"), reply_markup=office_buttons(found))
 
@@ -157,6 +197,7 @@ async def office_chosen(
     await query.answer()
     if account is None:
         return
+    await release_held(state, account, runtime)  # from the summary: the places held there go back
     owner = owner_id(account)
     await state.update_data(**office_data(office), party=[owner], kinds={str(owner): ApplicationType.NEW.value})
     if len(account.applicants) > 1:
@@ -186,8 +227,10 @@ def router() -> Router:
     r = Router(name="booking.office")
     r.callback_query.register(begin, kb.Menu.filter(F.item == "book"))
     r.message.register(search, Booking.office, F.text)
-    r.callback_query.register(browse, Browse.filter())
-    r.callback_query.register(province, Province.filter())
-    r.callback_query.register(office_chosen, OfficePick.filter())
+    # Within any step of a booking, another office may be chosen; an old list from a booking that ended is
+    # answered by the fallbacks, which say so.
+    r.callback_query.register(browse, StateFilter(Booking), Browse.filter())
+    r.callback_query.register(province, StateFilter(Booking), Province.filter())
+    r.callback_query.register(office_chosen, StateFilter(Booking), OfficePick.filter())
     r.callback_query.register(rebook, Booking.office, Rebook.filter())
     return r

@@ -99,10 +99,15 @@ async def day(
     query: CallbackQuery, callback_data: calendar.Day, state: FSMContext, account: AccountView | None, runtime: Runtime
 ) -> None:
     """A date of the calendar: its free times, or why it cannot be chosen."""
-    chosen = calendar.day_of(callback_data.yyyymmdd)
+    chosen = calendar.valid_day(callback_data.yyyymmdd)
+    if chosen is None:
+        await query.answer(texts.stale_button(), show_alert=True)
+        return
     info = await _day_view(state, runtime, chosen)
     if not (info.state is DayState.FREE and info.open_now):
         await query.answer(texts.day_refusal(info, len((await state.get_data())["party"])), show_alert=True)
+        if info.state is DayState.PAST and account is not None:  # the calendar is old: today's, in its place
+            await calendar.show_now(message_of(query), state, account, runtime)
         return
     await query.answer()
     screen = await slots_screen(state, runtime, chosen, info=info)
@@ -141,7 +146,7 @@ async def slot(
         await query.answer(texts.explain(err), show_alert=True)
         return
     await query.answer()
-    await confirm.show(message, state, account, hold)
+    await confirm.show(message, state, account, hold, runtime.clock.now())
 
 
 async def other_times(query: CallbackQuery, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
