@@ -112,7 +112,7 @@ async def test_the_same_as_last_time_button_names_the_office_and_goes_straight_t
     await world.tap(USER, "◀ Jam lain", calls=2)  # the hold given back: the attempt is still the last one
     await world.text(USER, "/menu")
     await world.tap(USER, "📅 Pesan antrean", calls=2)
-    await world.tap(USER, "🔁 Sama seperti terakhir: Kantor Imigrasi Uji TST (👤 2)", calls=2)
+    await world.tap(USER, "🔁 Sama seperti terakhir: Jakarta Selatan · Kanim Uji TST (👤 2)", calls=2)
     calendar = await world.last(USER)
     assert calendar.startswith("Kantor Imigrasi Uji TST\n")
     assert "30✅" in str(await world.telegram.last_bot_message(USER))
