@@ -19,6 +19,7 @@ from core.clock import Clock, SystemClock
 from core.config import Settings
 from core.crypto import Passwords
 from core.runtime import Runtime, open_runtime
+from core.services.jobs import Job, engine_jobs
 from core.services.messaging import Messenger
 from web.app import create_app
 from web.staff_app import mount_staff, staff_attached
@@ -26,6 +27,11 @@ from web.webhook import WEBHOOK_PATH, webhook_router
 
 # Where a web app gets its runtime: its own, opened when the app starts, or one the caller already runs.
 RuntimeSource = Callable[[FastAPI], AbstractAsyncContextManager[Runtime]]
+
+
+def worker_jobs(runtime: Runtime) -> list[Job]:
+    """Every background job the deployment needs running (`antrean worker`, or the demo's single process)."""
+    return engine_jobs(runtime.desk, runtime.uow, runtime.clock)
 
 
 async def run_bot(settings: Settings, clock: Clock | None = None) -> None:

@@ -225,7 +225,13 @@ def demo(port: int, standin_port: int, database: str) -> None:
         raise click.UsageError(f"the demo needs the development tools of a source checkout ({err.name})") from None
     # Nothing of a real deployment's configuration: its own database, no Redis, no webhook, no real token.
     own = settings.model_copy(
-        update={"database_url": database, "redis_url": None, "webhook_url": None, "webhook_secret": None}
+        update={
+            "database_url": database,
+            "redis_url": None,
+            "webhook_url": None,
+            "webhook_secret": None,
+            "bot_token": None,  # the demo's bot talks to its own stand-in, never with a real token
+        }
     )
     logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
     asyncio.run(run_demo(own, web_port=port, standin_port=standin_port))

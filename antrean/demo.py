@@ -18,8 +18,7 @@ import uvicorn
 from aiogram import Bot
 from fastapi import FastAPI
 
-from antrean.bootstrap import web_app_with
-from antrean.worker import worker_jobs
+from antrean.bootstrap import web_app_with, worker_jobs
 from bot.factory import bot_parts, poll, set_commands
 from core.clock import Clock, FixedClock, SystemClock
 from core.config import Settings
@@ -222,7 +221,9 @@ async def running_demo(
         async def attached(app: FastAPI) -> AsyncIterator[Runtime]:
             yield runtime
 
-        app = web_app_with(settings, attached, playground_router(standin_url, locales=LOCALES), passwords=passwords)
+        # The web side gets the stand-in's bot too, so what staff send an applicant lands in the playground.
+        playground = playground_router(standin_url, locales=LOCALES)
+        app = web_app_with(bot_settings, attached, playground, passwords=passwords)
         server = uvicorn.Server(uvicorn.Config(app, host=host, port=web_port, log_level="warning", lifespan="on"))
         serving = asyncio.create_task(server.serve())
         await set_commands(bot)
@@ -250,11 +251,14 @@ async def running_demo(
             say("Stop with Ctrl-C.")
             yield demo
         finally:
-            await dp.stop_polling()
+            # Each part stops on its own, so that one that never started does not hide why the demo stopped.
+            with contextlib.suppress(RuntimeError):  # polling had not started yet
+                await dp.stop_polling()
             with contextlib.suppress(Exception):
                 await polling
             server.should_exit = True
-            await serving
+            with contextlib.suppress(Exception):
+                await serving
             jobs_stop.set()
             await jobs
 

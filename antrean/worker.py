@@ -10,18 +10,14 @@ import asyncio
 import contextlib
 import logging
 
+from antrean.bootstrap import worker_jobs
 from core.clock import Clock
 from core.config import Settings
 from core.persistence.leadership import RETRY_SECONDS, Leadership, leadership_for, wait_to_lead
-from core.runtime import Runtime, open_runtime
-from core.services.jobs import Job, engine_jobs, run_jobs
+from core.runtime import open_runtime
+from core.services.jobs import Job, run_jobs
 
 log = logging.getLogger(__name__)
-
-
-def worker_jobs(runtime: Runtime) -> list[Job]:
-    """Every job the deployment needs running; the next issues add the outbox sender and reminders here."""
-    return engine_jobs(runtime.desk, runtime.uow, runtime.clock)
 
 
 async def lead(leadership: Leadership, jobs: list[Job], stop: asyncio.Event, *, check_every: float) -> None:

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     def _refuse_default_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
             raise ValueError("ANTREAN_SECRET_KEY must be set to a real secret in production")
+        if self.webhook_url and not self.bot_token:
+            raise ValueError("ANTREAN_BOT_TOKEN must be set with ANTREAN_WEBHOOK_URL: the webhook feeds that bot")
         if self.webhook_url and not self.webhook_secret:
             raise ValueError(
                 "ANTREAN_WEBHOOK_SECRET must be set with ANTREAN_WEBHOOK_URL: it proves a POST is Telegram's"
