@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Set
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from core.domain.errors import DomainError
@@ -44,6 +45,7 @@ _EVERY_OFFICE = frozenset({Role.ADMIN, Role.SUPPORT})
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 MIN_PASSWORD = 10
+SESSION_LENGTH = timedelta(hours=12)  # one working day and a bit: the counter signs in each morning
 
 
 class NotAllowed(DomainError):
@@ -115,13 +117,34 @@ class StaffRecord:
         return StaffMember(self.id, self.username, self.display_name, self.role, frozenset(office_ids), self.active)
 
 
+def check_password(password: str) -> None:
+    """InvalidStaffAccount("password") for a password a staff account may not have."""
+    if len(password) < MIN_PASSWORD or password.strip() != password:
+        raise InvalidStaffAccount("password")
+
+
 def check_new_account(username: str, password: str, role: Role, office_count: int) -> str:
     """The username as stored (lower-case) if the account may be made; InvalidStaffAccount says what is wrong."""
     name = username.strip().lower()
     if not USERNAME.fullmatch(name):
         raise InvalidStaffAccount("username")
-    if len(password) < MIN_PASSWORD or password.strip() != password:
-        raise InvalidStaffAccount("password")
+    check_password(password)
     if role not in _EVERY_OFFICE and office_count == 0:
         raise InvalidStaffAccount("offices")
     return name
+
+
+@dataclass(frozen=True, slots=True)
+class StaffSession:
+    """A signed-in browser or API client; the token itself is never stored, only its hash."""
+
+    token_hash: str
+    staff_id: int
+    created_at: datetime
+    expires_at: datetime
+
+
+def session_token_hash(token: str) -> str:
+    """What is stored for a session token: a copy of the table gives nobody a way in."""
+    # The token is 256 random bits, so a plain fast hash suffices (no password to guess).
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -35,7 +35,7 @@ from core.domain.offices import (
     format_working_days,
     parse_working_days,
 )
-from core.domain.staff import InvalidStaffAccount, NewStaff, Role, StaffRecord
+from core.domain.staff import InvalidStaffAccount, NewStaff, Role, StaffRecord, StaffSession
 from core.persistence.database import LoopConnection
 from core.persistence.tables import (
     accounts,
@@ -50,6 +50,7 @@ from core.persistence.tables import (
     slots,
     staff,
     staff_offices,
+    staff_sessions,
 )
 
 # Rows of any shape: each mapping function below reads the columns its statement selected.
@@ -468,6 +469,26 @@ class StaffRepository:
 
     async def set_active(self, staff_id: int, active: bool) -> None:
         await self._conn.execute(update(staff).where(staff.c.id == staff_id).values(active=active))
+
+    async def set_password_hash(self, staff_id: int, password_hash: str) -> None:
+        await self._conn.execute(update(staff).where(staff.c.id == staff_id).values(password_hash=password_hash))
+
+    async def add_session(self, session: StaffSession) -> None:
+        await self._conn.execute(insert(staff_sessions).values(**asdict(session)))
+
+    async def session(self, token_hash: str) -> StaffSession | None:
+        r = (await self._conn.execute(select(staff_sessions).where(staff_sessions.c.token_hash == token_hash))).first()
+        return None if r is None else StaffSession(r.token_hash, r.staff_id, r.created_at, r.expires_at)
+
+    async def end_session(self, token_hash: str) -> None:
+        await self._conn.execute(delete(staff_sessions).where(staff_sessions.c.token_hash == token_hash))
+
+    async def end_sessions(self, staff_id: int, *, expired_by: datetime | None = None) -> int:
+        """Ends the member's sessions (only those expired by then, if given); how many there were."""
+        stmt = delete(staff_sessions).where(staff_sessions.c.staff_id == staff_id)
+        if expired_by is not None:
+            stmt = stmt.where(staff_sessions.c.expires_at <= expired_by)
+        return int((await self._conn.execute(stmt)).rowcount or 0)
 
 
 def _json(values: dict[str, Any]) -> str:

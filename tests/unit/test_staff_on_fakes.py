@@ -8,7 +8,7 @@ import pytest
 
 from core.crypto import Passwords, Vault
 from core.domain.accounts import ApplicantAlreadySaved, SavedApplicant
-from core.domain.staff import InvalidStaffAccount, Role, StaffMember, StaffRecord
+from core.domain.staff import SESSION_LENGTH, InvalidStaffAccount, Role, StaffMember, StaffRecord
 from core.services import accounts, audit, offices, staff
 from tests.conftest import FRIDAY_AFTERNOON
 from tests.factories import make_nik, sample_office
@@ -151,3 +151,23 @@ async def test_a_family_member_saved_concurrently_loses_to_the_unique_index_clea
 
     assert not uow.committed
     assert len(uow.store.applicants) == 2
+
+
+async def test_a_session_lasts_until_it_is_signed_out_expires_or_the_password_changes(
+    uow: FakeUnitOfWork, passwords: Passwords
+) -> None:
+    made = await _create(uow, passwords)
+    token = await staff.start_session(uow, made.id, FRIDAY_AFTERNOON)
+    assert token not in uow.store.staff_sessions and len(uow.store.staff_sessions) == 1  # only its hash is kept
+    assert await staff.session_member(uow, token, FRIDAY_AFTERNOON) == made
+    assert await staff.session_member(uow, token, FRIDAY_AFTERNOON + SESSION_LENGTH) is None
+    await staff.end_session(uow, token)
+    assert await staff.session_member(uow, token, FRIDAY_AFTERNOON) is None
+
+    again = await staff.start_session(uow, made.id, FRIDAY_AFTERNOON)
+    await staff.change_password(uow, passwords, made.id, "kata-sandi-yang-baru-9", FRIDAY_AFTERNOON, None)
+    assert uow.committed
+    assert await staff.session_member(uow, again, FRIDAY_AFTERNOON) is None
+    assert await staff.authenticate(uow, passwords, "petugas", "kata-sandi-yang-baru-9") is not None
+    entry = (await audit.recent(uow))[0]
+    assert (entry.action, entry.after) == ("staff_password_changed", {"sessions": 1})

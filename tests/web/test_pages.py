@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ from core.domain.staff import Role
 from core.services import staff
 from tests.conftest import NEXT_MONDAY, SECRET
 from tests.factories import add_office, release_days, sample_office
+from web.security import SESSION_COOKIE
 from web.staff_app import staff_app
 
 PASSWORD = "kata-sandi-panjang"
@@ -262,3 +264,72 @@ async def test_an_unknown_page_is_a_page_and_an_unknown_api_path_is_json(client:
     assert wrong_method.status_code == 405 and "<html" in wrong_method.text
     api = await client.get("/api/no-such-thing")
     assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+
+
+async def _staff_id(client: httpx.AsyncClient, username: str) -> int:
+    """The id of an account, read from the Staff page's row for it (the admin must be signed in)."""
+    page = (await client.get("/staff")).text
+    row = page[page.index(f'data-username="{username}"') :]
+    found = re.search(r'action="/staff/(\d+)/active"', row)
+    assert found is not None
+    return int(found.group(1))
+
+
+async def test_a_copied_session_cookie_is_refused_right_after_signing_out(client: httpx.AsyncClient) -> None:
+    await sign_in(client)
+    copied = client.cookies.get(SESSION_COOKIE)
+    assert copied and (await client.get("/api/me")).status_code == 200
+    out = await client.post("/logout")
+    assert out.status_code == 303
+    client.cookies.set(SESSION_COOKIE, copied)
+    assert (await client.get("/api/me")).status_code == 401
+    assert (await client.get("/")).status_code == 303  # back to /login
+
+
+async def test_a_copied_session_cookie_is_refused_once_the_account_is_turned_off(client: httpx.AsyncClient) -> None:
+    await sign_in(client, "kantor")
+    copied = client.cookies.get(SESSION_COOKIE)
+    assert copied
+    client.cookies.clear()
+    csrf = await sign_in(client, "admin")
+    kantor = await _staff_id(client, "kantor")
+    off = await client.post(f"/staff/{kantor}/active", data={"csrf": csrf, "active": "false"})
+    assert off.status_code == 303
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, copied)
+    assert (await client.get("/api/me")).status_code == 401
+
+
+async def test_signing_a_member_out_everywhere_ends_their_cookies_and_tokens_and_is_audited(
+    client: httpx.AsyncClient,
+) -> None:
+    await sign_in(client, "kantor")
+    copied = client.cookies.get(SESSION_COOKIE)
+    assert copied
+    client.cookies.clear()
+    token = await client.post("/api/token", data={"username": "kantor", "password": PASSWORD})
+    bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    assert (await client.get("/api/me", headers=bearer)).status_code == 200
+    csrf = await sign_in(client, "admin")
+    kantor = await _staff_id(client, "kantor")
+    done = await client.post(f"/staff/{kantor}/sessions/end", data={"csrf": csrf})
+    assert done.status_code == 303
+    assert "Keluar di semua perangkat" in (await client.get(done.headers["location"])).text
+    log = (await client.get("/audit")).text
+    assert "staff_signed_out" in log and "staff kantor" in log
+    client.cookies.clear()
+    assert (await client.get("/api/me", headers=bearer)).status_code == 401
+    client.cookies.set(SESSION_COOKIE, copied)
+    assert (await client.get("/api/me")).status_code == 401
+    assert (await client.post("/api/token", data={"username": "kantor", "password": PASSWORD})).status_code == 200
+
+
+async def test_the_database_keeps_only_a_hash_of_each_session_token(client: httpx.AsyncClient, tmp_path: Path) -> None:
+    await sign_in(client)
+    token = client.cookies.get(SESSION_COOKIE)
+    assert token
+    # The WAL file too: a fresh write may not have reached the main file yet.
+    files = sorted(tmp_path.glob("pages.sqlite3*"))  # noqa: ASYNC240 - a test reading its own small files
+    stored = b"".join(p.read_bytes() for p in files)
+    assert token.encode() not in stored
+    assert hashlib.sha256(token.encode()).hexdigest().encode() in stored

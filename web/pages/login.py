@@ -8,11 +8,12 @@ from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from core.services import staff
 from web.auth import client_address, issue_token, safe_next, sign_in
 from web.deps import Ctx
 from web.i18n import translator
 from web.pages.common import render
-from web.security import SESSION_COOKIE, SESSION_HOURS
+from web.security import SESSION_COOKIE, SESSION_SECONDS
 
 router = APIRouter()
 
@@ -59,7 +60,7 @@ async def login(request: Request, ctx: Ctx, form: Annotated[Credentials, Form()]
     redirect.set_cookie(
         SESSION_COOKIE,
         await issue_token(ctx, member),
-        max_age=SESSION_HOURS * 3600,
+        max_age=SESSION_SECONDS,
         httponly=True,
         samesite="lax",
         secure=ctx.secure_cookies,
@@ -68,8 +69,12 @@ async def login(request: Request, ctx: Ctx, form: Annotated[Credentials, Form()]
 
 
 @router.post("/logout")
-async def logout() -> Response:
+async def logout(request: Request, ctx: Ctx) -> Response:
+    """Ends the session on the server, so a copy of the cookie stops working too."""
     # No CSRF check needed: the worst a forged sign-out does is ask the officer to sign in again.
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await staff.end_session(ctx.uow(), token)
     redirect = RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
     redirect.delete_cookie(SESSION_COOKIE)
     return redirect

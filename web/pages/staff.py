@@ -89,6 +89,14 @@ async def staff_active(
     return back("/staff", done="staff")
 
 
+@router.post("/staff/{staff_id}/sessions/end")
+async def staff_sign_out(desk: DeskDep, member: FormStaff, staff_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response:
+    """Signs the member out on every browser and API client (a lost phone, a password seen by someone)."""
+    member.require(Permission.MANAGE_STAFF)
+    await staff.end_sessions(desk.uow, staff_id, desk.now, member)
+    return back("/staff", done="signed_out")
+
+
 @router.get("/audit")
 async def audit_page(
     request: Request,
