@@ -171,3 +171,35 @@ async def test_a_session_lasts_until_it_is_signed_out_expires_or_the_password_ch
     assert await staff.authenticate(uow, passwords, "petugas", "kata-sandi-yang-baru-9") is not None
     entry = (await audit.recent(uow))[0]
     assert (entry.action, entry.after) == ("staff_password_changed", {"sessions": 1})
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("aaaaaaaaaa", "password_repeats"),
+        ("ababababab12", "password_repeats"),
+        ("1234567890", "password_variety"),
+        ("abcdefghijkl", "password_variety"),
+        ("petugas2026!", "password_name"),
+        ("kantor-petugas-1", None),
+        ("Password123!", "password_common"),
+        ("k4ta-s4ndi", None),
+        ("kata sandi yang panjang", None),
+    ],
+)
+async def test_weak_passwords_are_refused_by_the_use_case_with_their_reason(
+    uow: FakeUnitOfWork, passwords: Passwords, password: str, reason: str | None
+) -> None:
+    made = staff.create_staff(
+        uow, passwords, username="petugas", display_name="", password=password, role=Role.ADMIN,
+        office_codes=[], now=FRIDAY_AFTERNOON,
+    )  # fmt: skip
+    if reason is None:
+        assert (await made).username == "petugas"
+        return
+    with pytest.raises(InvalidStaffAccount) as err:
+        await made
+    assert err.value.reason == reason and not uow.store.staff
+    member = await _create(uow, passwords)
+    with pytest.raises(InvalidStaffAccount):  # a new password meets the same rules
+        await staff.change_password(uow, passwords, member.id, password, FRIDAY_AFTERNOON, None)

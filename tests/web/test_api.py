@@ -41,6 +41,7 @@ from tests.web.api_support import (
     bearer,
     confirmed_booking,
     joined_units,
+    login_form,
     release_days,
 )
 from web.deps import WebContext
@@ -165,7 +166,8 @@ async def test_a_username_no_account_can_have_is_refused_like_a_wrong_password(d
 
 
 async def test_a_cookie_session_needs_the_csrf_header_for_a_change_and_works_with_it(desk: Desk) -> None:
-    login = await desk.client.post("/login", data={"username": "kantor", "password": PASSWORD})
+    form = await login_form(desk.client)
+    login = await desk.client.post("/login", data={"username": "kantor", "password": PASSWORD, **form})
     assert login.status_code == 303 and desk.client.cookies.get(SESSION_COOKIE)
     me = await desk.client.get("/api/me")
     assert me.status_code == 200

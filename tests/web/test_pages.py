@@ -18,6 +18,7 @@ from core.domain.staff import Role
 from core.services import staff
 from tests.conftest import NEXT_MONDAY, SECRET
 from tests.factories import add_office, release_days, sample_office
+from tests.web.api_support import login_form
 from web.security import SESSION_COOKIE
 from web.staff_app import staff_app
 
@@ -46,7 +47,9 @@ async def client(sqlite_template: Path, tmp_path: Path, clock: FixedClock) -> As
 
 async def sign_in(client: httpx.AsyncClient, username: str = "kantor") -> str:
     """Signs in; returns the session's CSRF token as the pages carry it."""
-    response = await client.post("/login", data={"username": username, "password": PASSWORD})
+    response = await client.post(
+        "/login", data={"username": username, "password": PASSWORD, **await login_form(client)}
+    )
     assert response.status_code == 303
     page = (await client.get("/")).text
     found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
@@ -58,15 +61,17 @@ async def test_a_page_asked_for_before_signing_in_leads_back_to_it_afterwards(cl
     response = await client.get("/offices/TST", params={"day": NEXT_MONDAY.isoformat(), "x": "1"})
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=/offices/TST%3Fday%3D2026-11-30%26x%3D1"
+    form = await login_form(client)
     login = await client.post(
-        "/login", data={"username": "kantor", "password": PASSWORD, "next": "/offices/TST?day=2026-11-30&x=1"}
+        "/login", data={"username": "kantor", "password": PASSWORD, "next": "/offices/TST?day=2026-11-30&x=1", **form}
     )
     assert login.status_code == 303 and login.headers["location"] == "/offices/TST?day=2026-11-30&x=1"
 
 
 @pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "https://evil.example/", "evil"])
 async def test_signing_in_never_sends_the_officer_to_another_site(client: httpx.AsyncClient, target: str) -> None:
-    response = await client.post("/login", data={"username": "kantor", "password": PASSWORD, "next": target})
+    form = await login_form(client)
+    response = await client.post("/login", data={"username": "kantor", "password": PASSWORD, "next": target, **form})
     assert response.headers["location"] == "/"
 
 
@@ -172,7 +177,9 @@ async def test_a_staff_account_made_on_the_page_is_listed_and_a_refused_one_keep
 
 
 async def test_a_username_no_account_can_have_is_a_wrong_password_not_a_failure(client: httpx.AsyncClient) -> None:
-    response = await client.post("/login", data={"username": "kan\x00tor", "password": PASSWORD})
+    response = await client.post(
+        "/login", data={"username": "kan\x00tor", "password": PASSWORD, **await login_form(client)}
+    )
     assert response.status_code == 401
 
 
@@ -333,3 +340,34 @@ async def test_the_database_keeps_only_a_hash_of_each_session_token(client: http
     stored = b"".join(p.read_bytes() for p in files)
     assert token.encode() not in stored
     assert hashlib.sha256(token.encode()).hexdigest().encode() in stored
+
+
+async def test_a_login_form_without_its_csrf_token_signs_nobody_in(client: httpx.AsyncClient) -> None:
+    bare = await client.post("/login", data={"username": "kantor", "password": PASSWORD})
+    assert bare.status_code == 403 and SESSION_COOKIE not in client.cookies
+    assert "Formulir masuk ini sudah kedaluwarsa" in bare.text
+    form = await login_form(client)
+    client.cookies.clear()  # the form's token without this browser's cookie: a page another site copied
+    copied = await client.post("/login", data={"username": "kantor", "password": PASSWORD, **form})
+    assert copied.status_code == 403 and SESSION_COOKIE not in client.cookies
+    again = await client.post("/login", data={"username": "kantor", "password": PASSWORD, **await login_form(client)})
+    assert again.status_code == 303 and client.cookies.get(SESSION_COOKIE)
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("aaaaaaaaaa", "gunakan paling sedikit 5 karakter yang berbeda"),
+        ("abcdefghijkl", "hanya satu jenis karakter"),
+        ("penjaga7-2026", "memuat nama pengguna"),
+        ("Password123!", "kata yang sering dipilih"),
+    ],
+)
+async def test_a_weak_password_for_a_new_account_is_refused_saying_why(
+    client: httpx.AsyncClient, password: str, why: str
+) -> None:
+    csrf = await sign_in(client, "admin")
+    form = {"csrf": csrf, "username": "penjaga7", "password": password, "role": "admin"}
+    refused = await client.post("/staff", data=form)
+    assert refused.status_code == 422 and why in refused.text
+    assert 'data-username="penjaga7"' not in (await client.get("/staff")).text

@@ -25,6 +25,7 @@ from core.crypto import Passwords
 from devtools.demo_data import DEMO_PASSWORD
 from tests.conftest import JAKARTA, SECRET
 from tests.factories import make_nik
+from tests.web.api_support import login_form
 from tests.web.conftest import Shoot
 from tests.web.test_playground import register_through_page, said, tap
 
@@ -182,7 +183,8 @@ async def test_the_demo_pages_refuse_everyone_who_has_not_signed_in(demo: Runnin
         for path in ("/", "/offices/JKT-SEL", "/checkin", "/staff", "/audit"):
             response = await client.get(path)
             assert response.status_code == 303 and response.headers["location"].startswith("/login?next=")
-        response = await client.post("/login", data={"username": "kantor", "password": "salah-sekali"})
+        form = await login_form(client)
+        response = await client.post("/login", data={"username": "kantor", "password": "salah-sekali", **form})
         assert response.status_code == 401 and "Nama pengguna atau kata sandi salah." in response.text
 
 
