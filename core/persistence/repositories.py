@@ -555,6 +555,20 @@ class OfficeDayRepository:
         )
         return {(r.slot_id, BookingStatus(r.status)): int(r.n) for r in await self._conn.execute(stmt)}
 
+    async def arrival_counts(self, office_id: int, day: date) -> dict[int, int]:
+        """Slot id → applicants marked as arrived."""
+        stmt = (
+            select(bookings.c.slot_id, func.count().label("n"))
+            .join(booking_applicants, booking_applicants.c.booking_id == bookings.c.id)
+            .where(
+                bookings.c.office_id == office_id,
+                bookings.c.day == day,
+                booking_applicants.c.checked_in_at.is_not(None),
+            )
+            .group_by(bookings.c.slot_id)
+        )
+        return {int(r.slot_id): int(r.n) for r in await self._conn.execute(stmt)}
+
     async def listed(self, office_id: int, day: date, now: datetime) -> list[ExpectedApplicant]:
         """Every applicant of the day's confirmed bookings and live holds, in slot and queue order."""
         stmt = (

@@ -223,8 +223,9 @@ async def test_the_live_view_counts_booked_and_free_places_per_slot(desk: Desk) 
     first = board["slots"][0]
     assert first == {
         "start": "08:00", "end": "09:00", "capacity": 10, "held": 0, "booked": 3, "free": 7, "released": True,
+        "arrived": 0,
     }  # fmt: skip
-    assert board["totals"] == {"capacity": 20, "held": 0, "booked": 3, "free": 17}
+    assert board["totals"] == {"capacity": 20, "held": 0, "booked": 3, "free": 17, "arrived": 0}
     # Instants in the office's zone, with the offset.
     assert board["bookable_from"] == "2026-11-27T15:00:00+07:00"
     assert board["bookable_until"] == "2026-11-30T00:00:00+07:00"

@@ -371,3 +371,18 @@ async def test_a_weak_password_for_a_new_account_is_refused_saying_why(
     refused = await client.post("/staff", data=form)
     assert refused.status_code == 422 and why in refused.text
     assert 'data-username="penjaga7"' not in (await client.get("/staff")).text
+
+
+async def test_today_and_past_days_say_what_was_booked_never_that_the_quota_will_open(
+    client: httpx.AsyncClient,
+) -> None:
+    await sign_in(client)
+    today = (await client.get("/offices/TST", params={"day": "2026-11-27"})).text  # the clock's Friday
+    assert "Hari ini: kuota tidak dibuka lagi" in today
+    assert "Belum dibuka" not in today and "Belum dirilis" not in today and "pill free" not in today
+    assert ">Hadir<" in today
+    past = (await client.get("/offices/TST", params={"day": "2026-11-26"})).text
+    assert "Tanggal ini sudah lewat: inilah yang dipesan dan siapa yang datang." in past
+    assert "Belum dibuka" not in past and "Belum dirilis" not in past and "pill free" not in past
+    future = (await client.get("/offices/TST", params={"day": "2026-12-01"})).text
+    assert "Belum" in future and "pill free" in future  # a later date still says what it will open with
