@@ -97,7 +97,10 @@ REFUSALS: dict[tuple[type[DomainError], str | None], Refusal] = {
     ),
     (DateHasBookings, None): Refusal(
         _CONFLICT,
-        N_("{n} places are booked on this date: move or cancel those bookings before closing it."),
+        N_(
+            "{n} places are booked on this date. Closing it, with a message to each applicant, comes with "
+            "announcements; until then, contact the applicants using the daily list."
+        ),
         lambda err: {"n": err.taken},
     ),
     (NoSuchSlot, None): Refusal(

@@ -357,6 +357,22 @@ async def test_refusals_say_why_in_the_requests_language(desk: Desk) -> None:
     assert "2026-11-27 is today or already past" in english.json()["detail"]
 
 
+async def test_a_booked_date_shows_its_bookings_instead_of_the_close_form_and_what_to_do(desk: Desk) -> None:
+    form = await login_form(desk.client)
+    await desk.client.post("/login", data={"username": "kantor", "password": PASSWORD, **form})
+    empty = (await desk.client.get("/offices/TST", params={"day": TUESDAY})).text
+    assert 'action="/offices/TST/close"' in empty  # nobody booked: the form is offered
+    await desk.booking(family=1)
+    page = (await desk.client.get("/offices/TST", params={"day": MONDAY})).text
+    assert 'action="/offices/TST/close"' not in page
+    assert "Pemohon yang memesan tanggal ini: 2." in page
+    assert "hubungi mereka lewat daftar harian" in page
+    refused = await desk.client.post(
+        f"/api/offices/TST/days/{MONDAY}/close", json={"reason": "rapat"}, headers=await desk.as_("kantor")
+    )
+    assert refused.status_code == 409 and "pindahkan" not in refused.json()["detail"]
+
+
 async def test_a_released_slot_cannot_shrink_below_its_booked_places(desk: Desk) -> None:
     await desk.booking(family=2)
     response = await desk.client.put(
