@@ -19,6 +19,7 @@ from core.services import staff
 from tests.conftest import NEXT_MONDAY, SECRET
 from tests.factories import add_office, release_days, sample_office
 from tests.web.api_support import login_form
+from web.audit_view import ACTIONS
 from web.security import SESSION_COOKIE
 from web.staff_app import staff_app
 
@@ -386,3 +387,43 @@ async def test_today_and_past_days_say_what_was_booked_never_that_the_quota_will
     assert "Belum dibuka" not in past and "Belum dirilis" not in past and "pill free" not in past
     future = (await client.get("/offices/TST", params={"day": "2026-12-01"})).text
     assert "Belum" in future and "pill free" in future  # a later date still says what it will open with
+
+
+async def test_staff_pages_name_roles_actions_and_values_in_indonesian_with_local_times(
+    client: httpx.AsyncClient,
+) -> None:
+    await sign_in(client, "bantuan")
+    assert "Masuk sebagai bantuan (layanan bantuan)." in (await client.get("/")).text
+    client.cookies.clear()
+    csrf = await sign_in(client, "admin")
+    staff_page = (await client.get("/staff")).text
+    assert ">loket<" not in staff_page and ">layanan bantuan<" in staff_page and ">office<" not in staff_page
+    kantor = await _staff_id(client, "kantor")
+    await client.post(f"/staff/{kantor}/active", data={"csrf": csrf, "active": "false"})
+    log = (await client.get("/audit")).text
+    assert "Akun petugas dinonaktifkan" in log and "staff_deactivated<" not in log
+    assert "aktif: ya" in log and "aktif: tidak" in log and "True" not in log
+    assert "kantor: TST" in log and "['TST']" not in log and "peran: kantor" in log
+    assert "UTC" not in log and re.search(r"27 Nov 2026 \d\d:\d\d WIB", log)
+
+
+def test_the_audit_page_has_words_for_every_action_a_use_case_records() -> None:
+    services = Path(__file__).resolve().parents[2] / "core" / "services"
+    source = "\n".join(p.read_text() for p in sorted(services.glob("*.py")))
+    recorded = set(re.findall(r'audit\.record\(\s*uow,\s*\w+,\s*"(\w+)"(?: if \w+ else "(\w+)")?', source))
+    actions = {a for pair in recorded for a in pair if a}
+    assert len(actions) >= 10 and actions <= ACTIONS.keys(), actions - ACTIONS.keys()
+
+
+async def test_placeholder_pages_are_not_in_the_menu_but_still_answer(client: httpx.AsyncClient) -> None:
+    await sign_in(client, "admin")
+    home = (await client.get("/")).text
+    assert 'href="/support"' not in home and 'href="/announcements"' not in home
+    assert (await client.get("/support")).status_code == 200
+    assert (await client.get("/announcements")).status_code == 200
+
+
+async def test_a_released_date_is_called_open_as_the_bot_says_it(client: httpx.AsyncClient) -> None:
+    await sign_in(client)
+    page = (await client.get("/offices/TST", params={"day": NEXT_MONDAY.isoformat()})).text
+    assert "Dibuka" in page and "irilis" not in page

@@ -93,9 +93,9 @@ async def test_an_officer_releases_a_date_an_applicant_books_it_and_the_officer_
     await screenshot(page, "01-offices")
 
     await page.goto(f"{demo.web}/offices/JKT-SEL?day={RELEASED_BY_HAND.isoformat()}")
-    await expect(page.locator(".state")).to_contain_text("Belum dirilis")
+    await expect(page.locator(".state")).to_contain_text("Belum dibuka")
     await page.locator("#release").click()
-    await expect(page.locator(".notice")).to_contain_text("Dirilis: pemohon sudah dapat memesan tanggal ini.")
+    await expect(page.locator(".notice")).to_contain_text("Dibuka: pemohon sudah dapat memesan tanggal ini.")
     await expect(page.locator(".state")).to_contain_text("Dapat dipesan dari")
     await screenshot(page, "02-released")
 
@@ -163,7 +163,7 @@ async def test_every_staff_page_opens_for_an_administrator_in_indonesian_and_in_
     await expect(page.locator("h1")).to_have_text("Staff accounts")
     await page.goto(f"{demo.web}/audit")  # the choice sticks: a cookie
     await expect(page.locator("h1")).to_have_text("Audit log")
-    await expect(page.locator("table")).to_contain_text("staff_created")
+    await expect(page.locator("table")).to_contain_text("Staff account created")
     await screenshot(page, "admin-audit-english")
 
 
