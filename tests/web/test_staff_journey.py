@@ -26,7 +26,7 @@ from devtools.demo_data import DEMO_PASSWORD
 from tests.conftest import JAKARTA, SECRET
 from tests.factories import make_nik
 from tests.web.api_support import login_form
-from tests.web.conftest import Shoot
+from tests.web.conftest import Screen, Shoot
 from tests.web.test_playground import register_through_page, said, tap
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -139,8 +139,26 @@ async def test_an_officer_releases_a_date_an_applicant_books_it_and_the_officer_
     await screenshot(page, "08-second-checkin-refused")
 
 
+# What a narrow screen cuts off: the page wider than the window, a table scrolled sideways, a field too narrow
+# for the value it holds ('2' shown of 20).
+CLIPPED = """() => {
+  const out = [];
+  const width = document.documentElement.scrollWidth;
+  if (width > window.innerWidth) out.push("page " + width);
+  for (const el of document.querySelectorAll(".table-wrap")) {
+    if (el.scrollWidth > el.clientWidth + 1) out.push("table " + el.scrollWidth + " > " + el.clientWidth);
+  }
+  for (const el of document.querySelectorAll("input[type=number], input[type=time]")) {
+    const r = el.getBoundingClientRect();
+    const cut = r.right > window.innerWidth || el.scrollWidth > el.clientWidth + 1;
+    if (cut) out.push("field " + el.name + " " + el.value);
+  }
+  return out;
+}"""
+
+
 async def test_every_staff_page_opens_for_an_administrator_in_indonesian_and_in_english(
-    demo: RunningDemo, page: Page, screenshot: Shoot
+    demo: RunningDemo, page: Page, screenshot: Shoot, screen: Screen
 ) -> None:
     await sign_in(page, demo, "admin")
     pages = {
@@ -159,6 +177,7 @@ async def test_every_staff_page_opens_for_an_administrator_in_indonesian_and_in_
         assert response is not None and response.status == 200, (path, response and response.status)
         await expect(page.locator("h1")).to_be_visible()
         await screenshot(page, f"admin-{name}")
+        assert await page.evaluate(CLIPPED) == [], (path, screen.name)
     await page.goto(f"{demo.web}/staff?lang=en")
     await expect(page.locator("h1")).to_have_text("Staff accounts")
     await page.goto(f"{demo.web}/audit")  # the choice sticks: a cookie
