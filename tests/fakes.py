@@ -26,7 +26,7 @@ from core.domain.accounts import (
 from core.domain.audit import AuditEntry, NewAuditEntry
 from core.domain.calendar import NewSlot, ReleasedSlot, SlotState
 from core.domain.offices import Office, format_working_days, parse_working_days
-from core.domain.staff import InvalidStaffAccount, NewStaff, StaffRecord
+from core.domain.staff import InvalidStaffAccount, NewStaff, StaffRecord, StaffSession
 from core.persistence.repositories import (
     AccountRepository,
     AuditRepository,
@@ -58,6 +58,7 @@ class FakeStore:
     staff: dict[int, StaffRecord] = field(default_factory=dict)
     staff_offices: dict[int, frozenset[int]] = field(default_factory=dict)
     audit: dict[int, AuditEntry] = field(default_factory=dict)
+    staff_sessions: dict[str, StaffSession] = field(default_factory=dict)
     last_ids: dict[str, int] = field(default_factory=dict)
 
     def next_id(self, kind: str) -> int:
@@ -289,6 +290,34 @@ class FakeStaffRepository(StaffRepository):
 
     async def set_active(self, staff_id: int, active: bool) -> None:
         self._store.staff[staff_id] = replace(self._store.staff[staff_id], active=active)
+
+    async def set_password_hash(self, staff_id: int, password_hash: str) -> None:
+        self._store.staff[staff_id] = replace(self._store.staff[staff_id], password_hash=password_hash)
+
+    async def add_session(self, session: StaffSession) -> None:
+        if session.token_hash in self._store.staff_sessions:
+            raise ConstraintViolation("UNIQUE constraint failed: staff_sessions.token_hash")
+        if session.staff_id not in self._store.staff:
+            raise ConstraintViolation("FOREIGN KEY constraint failed: staff_sessions.staff_id")
+        kept = replace(session, created_at=_utc(session.created_at), expires_at=_utc(session.expires_at))
+        self._store.staff_sessions[session.token_hash] = kept
+
+    async def session(self, token_hash: str) -> StaffSession | None:
+        return self._store.staff_sessions.get(token_hash)
+
+    async def end_session(self, token_hash: str) -> None:
+        self._store.staff_sessions.pop(token_hash, None)
+
+    async def end_sessions(self, staff_id: int, *, expired_by: datetime | None = None) -> int:
+        """Ends the member's sessions (only those expired by then, if given); how many there were."""
+        ending = [
+            k
+            for k, s in self._store.staff_sessions.items()
+            if s.staff_id == staff_id and (expired_by is None or s.expires_at <= expired_by)
+        ]
+        for k in ending:
+            del self._store.staff_sessions[k]
+        return len(ending)
 
 
 class FakeAuditRepository(AuditRepository):

@@ -41,7 +41,5 @@ async def sign_in(ctx: WebContext, username: str, password: str, address: str) -
 
 
 async def issue_token(ctx: WebContext, member: StaffMember) -> str:
-    """A session token for the cookie or the Authorization header, bound to the member's current password."""
-    found = await staff.get_member(ctx.reader(), member.id)
-    assert found is not None
-    return ctx.sessions.issue(member.id, found[1])
+    """A new session's token, for the cookie or the Authorization header: it lasts until signed out or expired."""
+    return await staff.start_session(ctx.uow(), member.id, ctx.now())

@@ -97,7 +97,10 @@ REFUSALS: dict[tuple[type[DomainError], str | None], Refusal] = {
     ),
     (DateHasBookings, None): Refusal(
         _CONFLICT,
-        N_("{n} places are booked on this date: move or cancel those bookings before closing it."),
+        N_(
+            "{n} places are booked on this date. Closing it, with a message to each applicant, comes with "
+            "announcements; until then, contact the applicants using the daily list."
+        ),
         lambda err: {"n": err.taken},
     ),
     (NoSuchSlot, None): Refusal(
@@ -109,6 +112,22 @@ REFUSALS: dict[tuple[type[DomainError], str | None], Refusal] = {
     ),
     (InvalidStaffAccount, "password"): Refusal(
         UNPROCESSABLE, N_("A password has at least 10 characters, with no spaces at either end.")
+    ),
+    (InvalidStaffAccount, "password_repeats"): Refusal(
+        UNPROCESSABLE, N_("This password repeats a few characters: use at least 5 different ones.")
+    ),
+    (InvalidStaffAccount, "password_variety"): Refusal(
+        UNPROCESSABLE,
+        N_(
+            "This password has one kind of character only: mix in capitals, digits or signs, "
+            "or make it at least 16 characters long."
+        ),
+    ),
+    (InvalidStaffAccount, "password_name"): Refusal(
+        UNPROCESSABLE, N_("This password contains the username: it is among the first guesses.")
+    ),
+    (InvalidStaffAccount, "password_common"): Refusal(
+        UNPROCESSABLE, N_("This password is a word people often choose: it is among the first guesses.")
     ),
     (InvalidStaffAccount, "offices"): Refusal(
         UNPROCESSABLE, N_("Office and counter accounts need at least one office.")

@@ -1,52 +1,34 @@
-"""Staff sign-in: signed session cookies or bearer tokens, CSRF tokens for forms, and login throttling."""
+"""Staff sign-in: CSRF tokens for forms (the login form's before any session) and login throttling."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import math
+import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from core.domain.staff import SESSION_LENGTH
+
 SESSION_COOKIE = "antrean_staff"
-SESSION_HOURS = 12  # one working day and a bit: the counter signs in each morning
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    staff_id: int
-    password_mark: str  # a token is valid only for the password it was issued with
-
-
-def password_mark(password_hash: str) -> str:
-    """Changes when the password changes: a new password ends every older session."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+LOGIN_COOKIE = "antrean_login"  # the login form's CSRF token, before there is a session
+SESSION_SECONDS = int(SESSION_LENGTH.total_seconds())
+LOGIN_FORM_SECONDS = 2 * 3600  # a login form left open longer is shown again with a new token
 
 
 class Sessions:
-    """Signs the staff id into a cookie or a bearer token; the same token serves both."""
+    """CSRF tokens: one bound to each session, and one for the login form before any session exists.
+
+    The session token itself is random and kept on the server (core.services.staff.start_session).
+    """
 
     def __init__(self, key: bytes) -> None:
-        self._signer = URLSafeTimedSerializer(key, salt="antrean-staff-session")
         self._csrf_key = hashlib.sha256(key + b"csrf").digest()
-
-    def issue(self, staff_id: int, password_hash: str) -> str:
-        return str(self._signer.dumps({"sid": staff_id, "pw": password_mark(password_hash)}))
-
-    def read(self, token: str | None) -> Session | None:
-        if not token:
-            return None
-        try:
-            data: Any = self._signer.loads(token, max_age=SESSION_HOURS * 3600)
-        except (BadSignature, SignatureExpired):
-            return None
-        if not isinstance(data, dict) or not isinstance(data.get("sid"), int) or not isinstance(data.get("pw"), str):
-            return None
-        return Session(data["sid"], data["pw"])
+        self._login = URLSafeTimedSerializer(key, salt="antrean-login-form")
 
     def csrf(self, token: str) -> str:
         """The form token of a session: bound to it, so a page from one session cannot post for another."""
@@ -54,6 +36,20 @@ class Sessions:
 
     def csrf_ok(self, token: str, presented: str | None) -> bool:
         return presented is not None and hmac.compare_digest(self.csrf(token), presented)
+
+    def login_cookie(self) -> str:
+        """A signed random value for the login form's cookie; its form field is `csrf` of it."""
+        return str(self._login.dumps(secrets.token_urlsafe(16)))
+
+    def login_ok(self, cookie: str | None, presented: str | None) -> bool:
+        """Whether the login form came from a page this browser was given (signed double-submit)."""
+        if not cookie:
+            return False
+        try:
+            self._login.loads(cookie, max_age=LOGIN_FORM_SECONDS)
+        except (BadSignature, SignatureExpired):
+            return False
+        return self.csrf_ok(cookie, presented)
 
 
 class Counter(Protocol):

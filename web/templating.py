@@ -16,6 +16,7 @@ from core.domain.booking import format_booking_code
 from core.domain.staff import Permission, StaffMember
 from core.languages import LANGUAGES
 from web import i18n
+from web.audit_view import role_name
 from web.security import SESSION_COOKIE
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -42,6 +43,7 @@ class Pages:
             env.filters["local_time"] = lambda t, zone, lang=lang: i18n.local_time(t, zone, lang)
             env.filters["local_datetime"] = lambda t, zone, lang=lang: i18n.local_datetime(t, zone, lang)
             env.globals["Permission"] = Permission
+            env.globals["role_name"] = lambda role, catalog=catalog: role_name(str(role), catalog.gettext)
             self._envs[lang] = env
 
     def render(

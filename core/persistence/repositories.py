@@ -35,7 +35,7 @@ from core.domain.offices import (
     format_working_days,
     parse_working_days,
 )
-from core.domain.staff import InvalidStaffAccount, NewStaff, Role, StaffRecord
+from core.domain.staff import InvalidStaffAccount, NewStaff, Role, StaffRecord, StaffSession
 from core.persistence.database import LoopConnection
 from core.persistence.tables import (
     accounts,
@@ -50,6 +50,7 @@ from core.persistence.tables import (
     slots,
     staff,
     staff_offices,
+    staff_sessions,
 )
 
 # Rows of any shape: each mapping function below reads the columns its statement selected.
@@ -469,6 +470,26 @@ class StaffRepository:
     async def set_active(self, staff_id: int, active: bool) -> None:
         await self._conn.execute(update(staff).where(staff.c.id == staff_id).values(active=active))
 
+    async def set_password_hash(self, staff_id: int, password_hash: str) -> None:
+        await self._conn.execute(update(staff).where(staff.c.id == staff_id).values(password_hash=password_hash))
+
+    async def add_session(self, session: StaffSession) -> None:
+        await self._conn.execute(insert(staff_sessions).values(**asdict(session)))
+
+    async def session(self, token_hash: str) -> StaffSession | None:
+        r = (await self._conn.execute(select(staff_sessions).where(staff_sessions.c.token_hash == token_hash))).first()
+        return None if r is None else StaffSession(r.token_hash, r.staff_id, r.created_at, r.expires_at)
+
+    async def end_session(self, token_hash: str) -> None:
+        await self._conn.execute(delete(staff_sessions).where(staff_sessions.c.token_hash == token_hash))
+
+    async def end_sessions(self, staff_id: int, *, expired_by: datetime | None = None) -> int:
+        """Ends the member's sessions (only those expired by then, if given); how many there were."""
+        stmt = delete(staff_sessions).where(staff_sessions.c.staff_id == staff_id)
+        if expired_by is not None:
+            stmt = stmt.where(staff_sessions.c.expires_at <= expired_by)
+        return int((await self._conn.execute(stmt)).rowcount or 0)
+
 
 def _json(values: dict[str, Any]) -> str:
     # Dates and times are kept as their ISO text: the log is read by people, and never computed on.
@@ -533,6 +554,20 @@ class OfficeDayRepository:
             .group_by(bookings.c.slot_id, bookings.c.status)
         )
         return {(r.slot_id, BookingStatus(r.status)): int(r.n) for r in await self._conn.execute(stmt)}
+
+    async def arrival_counts(self, office_id: int, day: date) -> dict[int, int]:
+        """Slot id → applicants marked as arrived."""
+        stmt = (
+            select(bookings.c.slot_id, func.count().label("n"))
+            .join(booking_applicants, booking_applicants.c.booking_id == bookings.c.id)
+            .where(
+                bookings.c.office_id == office_id,
+                bookings.c.day == day,
+                booking_applicants.c.checked_in_at.is_not(None),
+            )
+            .group_by(bookings.c.slot_id)
+        )
+        return {int(r.slot_id): int(r.n) for r in await self._conn.execute(stmt)}
 
     async def listed(self, office_id: int, day: date, now: datetime) -> list[ExpectedApplicant]:
         """Every applicant of the day's confirmed bookings and live holds, in slot and queue order."""

@@ -262,6 +262,18 @@ staff_offices = Table(
     Column("office_id", ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True),
 )
 
+# Who is signed in: one row per session cookie or bearer token, keyed by the token's SHA-256 (never the token),
+# so that signing out, a new password or turning the account off end it at once on every web worker.
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("staff_id", ForeignKey("staff.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+Index("ix_staff_sessions_staff_id", staff_sessions.c.staff_id)
+
 # What staff changed and why: written in the same transaction as the change. Never holds a whole NIK.
 audit_log = Table(
     "audit_log",

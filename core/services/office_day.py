@@ -25,6 +25,7 @@ class BoardSlot:
     booked: int  # applicants in confirmed bookings
     free: int  # what an applicant can still take
     released: bool  # False: the capacity the date will get when it is released
+    arrived: int = 0  # applicants marked as arrived at the counter
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class DayBoard:
             sum(x.booked for x in s),
             sum(x.free for x in s),
             released,
+            sum(x.arrived for x in s),
         )
 
 
@@ -74,6 +76,7 @@ async def day_board(uow: UnitOfWork, member: StaffMember, office_code: str, day:
         assert office.id is not None
         released = (await uow.slots.in_range(office.id, day, day)).get(day, [])
         counts = await uow.office_day.party_counts(office.id, day, now)
+        arrived = await uow.office_day.arrival_counts(office.id, day) if day <= office.today(now) else {}
         overrides = await uow.offices.capacity_overrides(office.id, day, day)
         own = await uow.offices.closures(office.id, day, day)
     reason = closures_between(day, day, own).get(day)
@@ -89,6 +92,7 @@ async def day_board(uow: UnitOfWork, member: StaffMember, office_code: str, day:
                 counts.get((s.slot_id, BookingStatus.CONFIRMED), 0),
                 max(s.capacity - s.taken, 0),
                 True,
+                arrived.get(s.slot_id, 0),
             )
             for s in released
         )

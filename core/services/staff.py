@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
 from core.crypto import Passwords
-from core.domain.staff import USERNAME, InvalidStaffAccount, NewStaff, Role, StaffMember, StaffRecord, check_new_account
+from core.domain.staff import (
+    SESSION_LENGTH,
+    USERNAME,
+    InvalidStaffAccount,
+    NewStaff,
+    Role,
+    StaffMember,
+    StaffRecord,
+    StaffSession,
+    check_new_account,
+    check_password,
+    session_token_hash,
+)
 from core.services import audit
 from core.services.errors import OfficeNotFound, StaffNotFound
 from core.services.uow import UnitOfWork
@@ -70,14 +83,65 @@ async def authenticate(uow: UnitOfWork, passwords: Passwords, username: str, pas
     return found.member(office_ids)
 
 
-async def get_member(uow: UnitOfWork, staff_id: int) -> tuple[StaffMember, str] | None:
-    """The member and their password hash (a session is only valid for the hash it was issued with)."""
+async def start_session(uow: UnitOfWork, staff_id: int, now: datetime) -> str:
+    """A new session token for the member (cookie or bearer token); only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    async with uow:
+        await uow.staff.end_sessions(staff_id, expired_by=now)  # the member's old, expired rows go as they sign in
+        await uow.staff.add_session(StaffSession(session_token_hash(token), staff_id, now, now + SESSION_LENGTH))
+        await uow.commit()
+    return token
+
+
+async def session_member(uow: UnitOfWork, token: str, now: datetime) -> StaffMember | None:
+    """The active member whose session this token is, or None: unknown, ended, expired, or account turned off."""
+    async with uow:
+        session = await uow.staff.session(session_token_hash(token))
+        if session is None or session.expires_at <= now:
+            return None
+        found = await uow.staff.get(session.staff_id)
+        if found is None or not found.active:
+            return None
+        office_ids = (await uow.staff.office_ids([found.id]))[found.id]
+    return found.member(office_ids)
+
+
+async def end_session(uow: UnitOfWork, token: str) -> None:
+    """Signs this one session out (a token that is no session is no error: signing out twice is fine)."""
+    async with uow:
+        await uow.staff.end_session(session_token_hash(token))
+        await uow.commit()
+
+
+async def end_sessions(uow: UnitOfWork, staff_id: int, now: datetime, actor: StaffMember) -> int:
+    """Signs the member out everywhere (an administrator's act, audited); how many sessions ended."""
     async with uow:
         found = await uow.staff.get(staff_id)
         if found is None:
-            return None
-        office_ids = (await uow.staff.office_ids([found.id]))[found.id]
-    return found.member(office_ids), found.password_hash
+            raise StaffNotFound(staff_id)
+        ended = await uow.staff.end_sessions(staff_id)
+        await audit.record(uow, actor, "staff_signed_out", f"staff {found.username}", now, after={"sessions": ended})
+        await uow.commit()
+    return ended
+
+
+async def change_password(
+    uow: UnitOfWork, passwords: Passwords, staff_id: int, password: str, now: datetime, actor: StaffMember | None
+) -> None:
+    """Gives the account a new password and ends every session it has (audited, without the password)."""
+    check_password(password)  # before the ~0.1 s hash; the account's own name is checked once it is read
+    hashed = await asyncio.to_thread(passwords.hash, password)
+    async with uow:
+        found = await uow.staff.get(staff_id)
+        if found is None:
+            raise StaffNotFound(staff_id)
+        check_password(password, found.username)
+        await uow.staff.set_password_hash(staff_id, hashed)
+        ended = await uow.staff.end_sessions(staff_id)
+        await audit.record(
+            uow, actor, "staff_password_changed", f"staff {found.username}", now, after={"sessions": ended}
+        )
+        await uow.commit()
 
 
 async def list_staff(uow: UnitOfWork) -> list[StaffMember]:
@@ -88,7 +152,7 @@ async def list_staff(uow: UnitOfWork) -> list[StaffMember]:
 
 
 async def set_active(uow: UnitOfWork, staff_id: int, active: bool, now: datetime, actor: StaffMember) -> None:
-    """Turns an account off (its sessions end at their next request) or back on."""
+    """Turns an account off (every session it has ends at once) or back on."""
     async with uow:
         found = await uow.staff.get(staff_id)
         if found is None:
@@ -96,6 +160,8 @@ async def set_active(uow: UnitOfWork, staff_id: int, active: bool, now: datetime
         if found.id == actor.id and not active:
             raise InvalidStaffAccount("self")  # an administrator cannot lock themselves out
         await uow.staff.set_active(staff_id, active)
+        if not active:
+            await uow.staff.end_sessions(staff_id)
         await audit.record(
             uow,
             actor,

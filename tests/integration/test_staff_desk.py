@@ -244,3 +244,15 @@ async def test_quota_changes_by_staff_and_by_the_command_line_are_audited(
     entries = await audit.recent(runtime.reader())
     assert [(e.action, e.actor) for e in entries[:2]] == [("date_closed", "command-line"), ("capacity_set", "petugas")]
     assert entries[1].before == {"capacity": 10} and entries[1].after == {"capacity": 12}
+
+
+async def test_the_live_view_of_today_counts_who_has_come(
+    runtime: Runtime, vault: Vault, passwords: Passwords, tst: None, clock: FixedClock
+) -> None:
+    code, _ = await _booked(runtime, vault, 1, family=2)
+    counter = await _member(runtime, passwords, Role.COUNTER, "TST")
+    clock.set(MONDAY_MORNING)
+    await checkin.mark_arrived(runtime.uow(), vault, counter, "TST", code, [1], MONDAY_MORNING)
+    board = await office_day.day_board(runtime.reader(), counter, "TST", NEXT_MONDAY, MONDAY_MORNING)
+    assert [(s.booked, s.arrived) for s in board.slots] == [(3, 1), (0, 0)]
+    assert board.totals.arrived == 1

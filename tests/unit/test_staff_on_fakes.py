@@ -8,7 +8,7 @@ import pytest
 
 from core.crypto import Passwords, Vault
 from core.domain.accounts import ApplicantAlreadySaved, SavedApplicant
-from core.domain.staff import InvalidStaffAccount, Role, StaffMember, StaffRecord
+from core.domain.staff import SESSION_LENGTH, InvalidStaffAccount, Role, StaffMember, StaffRecord
 from core.services import accounts, audit, offices, staff
 from tests.conftest import FRIDAY_AFTERNOON
 from tests.factories import make_nik, sample_office
@@ -151,3 +151,55 @@ async def test_a_family_member_saved_concurrently_loses_to_the_unique_index_clea
 
     assert not uow.committed
     assert len(uow.store.applicants) == 2
+
+
+async def test_a_session_lasts_until_it_is_signed_out_expires_or_the_password_changes(
+    uow: FakeUnitOfWork, passwords: Passwords
+) -> None:
+    made = await _create(uow, passwords)
+    token = await staff.start_session(uow, made.id, FRIDAY_AFTERNOON)
+    assert token not in uow.store.staff_sessions and len(uow.store.staff_sessions) == 1  # only its hash is kept
+    assert await staff.session_member(uow, token, FRIDAY_AFTERNOON) == made
+    assert await staff.session_member(uow, token, FRIDAY_AFTERNOON + SESSION_LENGTH) is None
+    await staff.end_session(uow, token)
+    assert await staff.session_member(uow, token, FRIDAY_AFTERNOON) is None
+
+    again = await staff.start_session(uow, made.id, FRIDAY_AFTERNOON)
+    await staff.change_password(uow, passwords, made.id, "kata-sandi-yang-baru-9", FRIDAY_AFTERNOON, None)
+    assert uow.committed
+    assert await staff.session_member(uow, again, FRIDAY_AFTERNOON) is None
+    assert await staff.authenticate(uow, passwords, "petugas", "kata-sandi-yang-baru-9") is not None
+    entry = (await audit.recent(uow))[0]
+    assert (entry.action, entry.after) == ("staff_password_changed", {"sessions": 1})
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("aaaaaaaaaa", "password_repeats"),
+        ("ababababab12", "password_repeats"),
+        ("1234567890", "password_variety"),
+        ("abcdefghijkl", "password_variety"),
+        ("petugas2026!", "password_name"),
+        ("kantor-petugas-1", None),
+        ("Password123!", "password_common"),
+        ("k4ta-s4ndi", None),
+        ("kata sandi yang panjang", None),
+    ],
+)
+async def test_weak_passwords_are_refused_by_the_use_case_with_their_reason(
+    uow: FakeUnitOfWork, passwords: Passwords, password: str, reason: str | None
+) -> None:
+    made = staff.create_staff(
+        uow, passwords, username="petugas", display_name="", password=password, role=Role.ADMIN,
+        office_codes=[], now=FRIDAY_AFTERNOON,
+    )  # fmt: skip
+    if reason is None:
+        assert (await made).username == "petugas"
+        return
+    with pytest.raises(InvalidStaffAccount) as err:
+        await made
+    assert err.value.reason == reason and not uow.store.staff
+    member = await _create(uow, passwords)
+    with pytest.raises(InvalidStaffAccount):  # a new password meets the same rules
+        await staff.change_password(uow, passwords, member.id, password, FRIDAY_AFTERNOON, None)

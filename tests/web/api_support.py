@@ -8,6 +8,7 @@ neither see the test's uncommitted slots nor be rolled back with them.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -142,6 +143,14 @@ async def confirmed_booking(
         ],
     )
     return Booked(code, booking_id, n)
+
+
+async def login_form(client: httpx.AsyncClient) -> dict[str, str]:
+    """Opens the login page as a browser does (its cookie stays in the client); the form's CSRF field."""
+    page = (await client.get("/login")).text
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found is not None
+    return {"csrf": found.group(1)}
 
 
 async def bearer(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> dict[str, str]:

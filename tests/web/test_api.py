@@ -41,6 +41,7 @@ from tests.web.api_support import (
     bearer,
     confirmed_booking,
     joined_units,
+    login_form,
     release_days,
 )
 from web.deps import WebContext
@@ -165,7 +166,8 @@ async def test_a_username_no_account_can_have_is_refused_like_a_wrong_password(d
 
 
 async def test_a_cookie_session_needs_the_csrf_header_for_a_change_and_works_with_it(desk: Desk) -> None:
-    login = await desk.client.post("/login", data={"username": "kantor", "password": PASSWORD})
+    form = await login_form(desk.client)
+    login = await desk.client.post("/login", data={"username": "kantor", "password": PASSWORD, **form})
     assert login.status_code == 303 and desk.client.cookies.get(SESSION_COOKIE)
     me = await desk.client.get("/api/me")
     assert me.status_code == 200
@@ -221,8 +223,9 @@ async def test_the_live_view_counts_booked_and_free_places_per_slot(desk: Desk) 
     first = board["slots"][0]
     assert first == {
         "start": "08:00", "end": "09:00", "capacity": 10, "held": 0, "booked": 3, "free": 7, "released": True,
+        "arrived": 0,
     }  # fmt: skip
-    assert board["totals"] == {"capacity": 20, "held": 0, "booked": 3, "free": 17}
+    assert board["totals"] == {"capacity": 20, "held": 0, "booked": 3, "free": 17, "arrived": 0}
     # Instants in the office's zone, with the offset.
     assert board["bookable_from"] == "2026-11-27T15:00:00+07:00"
     assert board["bookable_until"] == "2026-11-30T00:00:00+07:00"
@@ -354,6 +357,22 @@ async def test_refusals_say_why_in_the_requests_language(desk: Desk) -> None:
     assert "2026-11-27 is today or already past" in english.json()["detail"]
 
 
+async def test_a_booked_date_shows_its_bookings_instead_of_the_close_form_and_what_to_do(desk: Desk) -> None:
+    form = await login_form(desk.client)
+    await desk.client.post("/login", data={"username": "kantor", "password": PASSWORD, **form})
+    empty = (await desk.client.get("/offices/TST", params={"day": TUESDAY})).text
+    assert 'action="/offices/TST/close"' in empty  # nobody booked: the form is offered
+    await desk.booking(family=1)
+    page = (await desk.client.get("/offices/TST", params={"day": MONDAY})).text
+    assert 'action="/offices/TST/close"' not in page
+    assert "Pemohon yang memesan tanggal ini: 2." in page
+    assert "hubungi mereka lewat daftar harian" in page
+    refused = await desk.client.post(
+        f"/api/offices/TST/days/{MONDAY}/close", json={"reason": "rapat"}, headers=await desk.as_("kantor")
+    )
+    assert refused.status_code == 409 and "pindahkan" not in refused.json()["detail"]
+
+
 async def test_a_released_slot_cannot_shrink_below_its_booked_places(desk: Desk) -> None:
     await desk.booking(family=2)
     response = await desk.client.put(
@@ -406,6 +425,7 @@ async def test_a_signed_proof_checks_in_on_its_day_once_and_the_second_time_is_r
     assert early["problems"] == [{"code": "not_today", "detail": "This booking is not for today."}]
 
     desk.clock.set(MONDAY_MORNING)
+    counter = await desk.as_("loket")  # three days on by the app's clock: Friday's session has expired
     verdict = (await desk.client.post("/api/offices/TST/checkins/inspect", json={"text": payload.lower()},
                                       headers=counter)).json()  # fmt: skip
     assert verdict["valid"] and verdict["code"] == booked.code and verdict["problems"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from collections.abc import AsyncIterator
@@ -17,6 +18,9 @@ from core.domain.staff import Role
 from core.services import staff
 from tests.conftest import NEXT_MONDAY, SECRET
 from tests.factories import add_office, release_days, sample_office
+from tests.web.api_support import login_form
+from web.audit_view import ACTIONS
+from web.security import SESSION_COOKIE
 from web.staff_app import staff_app
 
 PASSWORD = "kata-sandi-panjang"
@@ -44,7 +48,9 @@ async def client(sqlite_template: Path, tmp_path: Path, clock: FixedClock) -> As
 
 async def sign_in(client: httpx.AsyncClient, username: str = "kantor") -> str:
     """Signs in; returns the session's CSRF token as the pages carry it."""
-    response = await client.post("/login", data={"username": username, "password": PASSWORD})
+    response = await client.post(
+        "/login", data={"username": username, "password": PASSWORD, **await login_form(client)}
+    )
     assert response.status_code == 303
     page = (await client.get("/")).text
     found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
@@ -56,15 +62,17 @@ async def test_a_page_asked_for_before_signing_in_leads_back_to_it_afterwards(cl
     response = await client.get("/offices/TST", params={"day": NEXT_MONDAY.isoformat(), "x": "1"})
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=/offices/TST%3Fday%3D2026-11-30%26x%3D1"
+    form = await login_form(client)
     login = await client.post(
-        "/login", data={"username": "kantor", "password": PASSWORD, "next": "/offices/TST?day=2026-11-30&x=1"}
+        "/login", data={"username": "kantor", "password": PASSWORD, "next": "/offices/TST?day=2026-11-30&x=1", **form}
     )
     assert login.status_code == 303 and login.headers["location"] == "/offices/TST?day=2026-11-30&x=1"
 
 
 @pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "https://evil.example/", "evil"])
 async def test_signing_in_never_sends_the_officer_to_another_site(client: httpx.AsyncClient, target: str) -> None:
-    response = await client.post("/login", data={"username": "kantor", "password": PASSWORD, "next": target})
+    form = await login_form(client)
+    response = await client.post("/login", data={"username": "kantor", "password": PASSWORD, "next": target, **form})
     assert response.headers["location"] == "/"
 
 
@@ -170,7 +178,9 @@ async def test_a_staff_account_made_on_the_page_is_listed_and_a_refused_one_keep
 
 
 async def test_a_username_no_account_can_have_is_a_wrong_password_not_a_failure(client: httpx.AsyncClient) -> None:
-    response = await client.post("/login", data={"username": "kan\x00tor", "password": PASSWORD})
+    response = await client.post(
+        "/login", data={"username": "kan\x00tor", "password": PASSWORD, **await login_form(client)}
+    )
     assert response.status_code == 401
 
 
@@ -262,3 +272,158 @@ async def test_an_unknown_page_is_a_page_and_an_unknown_api_path_is_json(client:
     assert wrong_method.status_code == 405 and "<html" in wrong_method.text
     api = await client.get("/api/no-such-thing")
     assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+
+
+async def _staff_id(client: httpx.AsyncClient, username: str) -> int:
+    """The id of an account, read from the Staff page's row for it (the admin must be signed in)."""
+    page = (await client.get("/staff")).text
+    row = page[page.index(f'data-username="{username}"') :]
+    found = re.search(r'action="/staff/(\d+)/active"', row)
+    assert found is not None
+    return int(found.group(1))
+
+
+async def test_a_copied_session_cookie_is_refused_right_after_signing_out(client: httpx.AsyncClient) -> None:
+    await sign_in(client)
+    copied = client.cookies.get(SESSION_COOKIE)
+    assert copied and (await client.get("/api/me")).status_code == 200
+    out = await client.post("/logout")
+    assert out.status_code == 303
+    client.cookies.set(SESSION_COOKIE, copied)
+    assert (await client.get("/api/me")).status_code == 401
+    assert (await client.get("/")).status_code == 303  # back to /login
+
+
+async def test_a_copied_session_cookie_is_refused_once_the_account_is_turned_off(client: httpx.AsyncClient) -> None:
+    await sign_in(client, "kantor")
+    copied = client.cookies.get(SESSION_COOKIE)
+    assert copied
+    client.cookies.clear()
+    csrf = await sign_in(client, "admin")
+    kantor = await _staff_id(client, "kantor")
+    off = await client.post(f"/staff/{kantor}/active", data={"csrf": csrf, "active": "false"})
+    assert off.status_code == 303
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, copied)
+    assert (await client.get("/api/me")).status_code == 401
+
+
+async def test_signing_a_member_out_everywhere_ends_their_cookies_and_tokens_and_is_audited(
+    client: httpx.AsyncClient,
+) -> None:
+    await sign_in(client, "kantor")
+    copied = client.cookies.get(SESSION_COOKIE)
+    assert copied
+    client.cookies.clear()
+    token = await client.post("/api/token", data={"username": "kantor", "password": PASSWORD})
+    bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    assert (await client.get("/api/me", headers=bearer)).status_code == 200
+    csrf = await sign_in(client, "admin")
+    kantor = await _staff_id(client, "kantor")
+    done = await client.post(f"/staff/{kantor}/sessions/end", data={"csrf": csrf})
+    assert done.status_code == 303
+    assert "Keluar di semua perangkat" in (await client.get(done.headers["location"])).text
+    log = (await client.get("/audit")).text
+    assert "staff_signed_out" in log and "staff kantor" in log
+    client.cookies.clear()
+    assert (await client.get("/api/me", headers=bearer)).status_code == 401
+    client.cookies.set(SESSION_COOKIE, copied)
+    assert (await client.get("/api/me")).status_code == 401
+    assert (await client.post("/api/token", data={"username": "kantor", "password": PASSWORD})).status_code == 200
+
+
+async def test_the_database_keeps_only_a_hash_of_each_session_token(client: httpx.AsyncClient, tmp_path: Path) -> None:
+    await sign_in(client)
+    token = client.cookies.get(SESSION_COOKIE)
+    assert token
+    # The WAL file too: a fresh write may not have reached the main file yet.
+    files = sorted(tmp_path.glob("pages.sqlite3*"))  # noqa: ASYNC240 - a test reading its own small files
+    stored = b"".join(p.read_bytes() for p in files)
+    assert token.encode() not in stored
+    assert hashlib.sha256(token.encode()).hexdigest().encode() in stored
+
+
+async def test_a_login_form_without_its_csrf_token_signs_nobody_in(client: httpx.AsyncClient) -> None:
+    bare = await client.post("/login", data={"username": "kantor", "password": PASSWORD})
+    assert bare.status_code == 403 and SESSION_COOKIE not in client.cookies
+    assert "Formulir masuk ini sudah kedaluwarsa" in bare.text
+    form = await login_form(client)
+    client.cookies.clear()  # the form's token without this browser's cookie: a page another site copied
+    copied = await client.post("/login", data={"username": "kantor", "password": PASSWORD, **form})
+    assert copied.status_code == 403 and SESSION_COOKIE not in client.cookies
+    again = await client.post("/login", data={"username": "kantor", "password": PASSWORD, **await login_form(client)})
+    assert again.status_code == 303 and client.cookies.get(SESSION_COOKIE)
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("aaaaaaaaaa", "gunakan paling sedikit 5 karakter yang berbeda"),
+        ("abcdefghijkl", "hanya satu jenis karakter"),
+        ("penjaga7-2026", "memuat nama pengguna"),
+        ("Password123!", "kata yang sering dipilih"),
+    ],
+)
+async def test_a_weak_password_for_a_new_account_is_refused_saying_why(
+    client: httpx.AsyncClient, password: str, why: str
+) -> None:
+    csrf = await sign_in(client, "admin")
+    form = {"csrf": csrf, "username": "penjaga7", "password": password, "role": "admin"}
+    refused = await client.post("/staff", data=form)
+    assert refused.status_code == 422 and why in refused.text
+    assert 'data-username="penjaga7"' not in (await client.get("/staff")).text
+
+
+async def test_today_and_past_days_say_what_was_booked_never_that_the_quota_will_open(
+    client: httpx.AsyncClient,
+) -> None:
+    await sign_in(client)
+    today = (await client.get("/offices/TST", params={"day": "2026-11-27"})).text  # the clock's Friday
+    assert "Hari ini: kuota tidak dibuka lagi" in today
+    assert "Belum dibuka" not in today and "Belum dirilis" not in today and "pill free" not in today
+    assert ">Hadir<" in today
+    past = (await client.get("/offices/TST", params={"day": "2026-11-26"})).text
+    assert "Tanggal ini sudah lewat: inilah yang dipesan dan siapa yang datang." in past
+    assert "Belum dibuka" not in past and "Belum dirilis" not in past and "pill free" not in past
+    future = (await client.get("/offices/TST", params={"day": "2026-12-01"})).text
+    assert "Belum" in future and "pill free" in future  # a later date still says what it will open with
+
+
+async def test_staff_pages_name_roles_actions_and_values_in_indonesian_with_local_times(
+    client: httpx.AsyncClient,
+) -> None:
+    await sign_in(client, "bantuan")
+    assert "Masuk sebagai bantuan (layanan bantuan)." in (await client.get("/")).text
+    client.cookies.clear()
+    csrf = await sign_in(client, "admin")
+    staff_page = (await client.get("/staff")).text
+    assert ">loket<" not in staff_page and ">layanan bantuan<" in staff_page and ">office<" not in staff_page
+    kantor = await _staff_id(client, "kantor")
+    await client.post(f"/staff/{kantor}/active", data={"csrf": csrf, "active": "false"})
+    log = (await client.get("/audit")).text
+    assert "Akun petugas dinonaktifkan" in log and "staff_deactivated<" not in log
+    assert "aktif: ya" in log and "aktif: tidak" in log and "True" not in log
+    assert "kantor: TST" in log and "['TST']" not in log and "peran: kantor" in log
+    assert "UTC" not in log and re.search(r"27 Nov 2026 \d\d:\d\d WIB", log)
+
+
+def test_the_audit_page_has_words_for_every_action_a_use_case_records() -> None:
+    services = Path(__file__).resolve().parents[2] / "core" / "services"
+    source = "\n".join(p.read_text() for p in sorted(services.glob("*.py")))
+    recorded = set(re.findall(r'audit\.record\(\s*uow,\s*\w+,\s*"(\w+)"(?: if \w+ else "(\w+)")?', source))
+    actions = {a for pair in recorded for a in pair if a}
+    assert len(actions) >= 10 and actions <= ACTIONS.keys(), actions - ACTIONS.keys()
+
+
+async def test_placeholder_pages_are_not_in_the_menu_but_still_answer(client: httpx.AsyncClient) -> None:
+    await sign_in(client, "admin")
+    home = (await client.get("/")).text
+    assert 'href="/support"' not in home and 'href="/announcements"' not in home
+    assert (await client.get("/support")).status_code == 200
+    assert (await client.get("/announcements")).status_code == 200
+
+
+async def test_a_released_date_is_called_open_as_the_bot_says_it(client: httpx.AsyncClient) -> None:
+    await sign_in(client)
+    page = (await client.get("/offices/TST", params={"day": NEXT_MONDAY.isoformat()})).text
+    assert "Dibuka" in page and "irilis" not in page

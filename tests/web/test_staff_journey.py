@@ -25,7 +25,8 @@ from core.crypto import Passwords
 from devtools.demo_data import DEMO_PASSWORD
 from tests.conftest import JAKARTA, SECRET
 from tests.factories import make_nik
-from tests.web.conftest import Shoot
+from tests.web.api_support import login_form
+from tests.web.conftest import Screen, Shoot
 from tests.web.test_playground import register_through_page, said, tap
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -92,9 +93,9 @@ async def test_an_officer_releases_a_date_an_applicant_books_it_and_the_officer_
     await screenshot(page, "01-offices")
 
     await page.goto(f"{demo.web}/offices/JKT-SEL?day={RELEASED_BY_HAND.isoformat()}")
-    await expect(page.locator(".state")).to_contain_text("Belum dirilis")
+    await expect(page.locator(".state")).to_contain_text("Belum dibuka")
     await page.locator("#release").click()
-    await expect(page.locator(".notice")).to_contain_text("Dirilis: pemohon sudah dapat memesan tanggal ini.")
+    await expect(page.locator(".notice")).to_contain_text("Dibuka: pemohon sudah dapat memesan tanggal ini.")
     await expect(page.locator(".state")).to_contain_text("Dapat dipesan dari")
     await screenshot(page, "02-released")
 
@@ -118,6 +119,7 @@ async def test_an_officer_releases_a_date_an_applicant_books_it_and_the_officer_
     assert listed.headers["content-type"] == "application/pdf" and (await listed.body()).startswith(b"%PDF-")
 
     clock.set(ARRIVAL_MORNING)
+    await sign_in(page, demo, "kantor")  # a week on by the app's clock: yesterday's session has expired
     await page.goto(f"{demo.web}/checkin")
     await page.locator("#proof-text").fill(payload.lower())  # a scanner may type it in any case
     await page.get_by_role("button", name="Periksa").click()
@@ -137,8 +139,26 @@ async def test_an_officer_releases_a_date_an_applicant_books_it_and_the_officer_
     await screenshot(page, "08-second-checkin-refused")
 
 
+# What a narrow screen cuts off: the page wider than the window, a table scrolled sideways, a field too narrow
+# for the value it holds ('2' shown of 20).
+CLIPPED = """() => {
+  const out = [];
+  const width = document.documentElement.scrollWidth;
+  if (width > window.innerWidth) out.push("page " + width);
+  for (const el of document.querySelectorAll(".table-wrap")) {
+    if (el.scrollWidth > el.clientWidth + 1) out.push("table " + el.scrollWidth + " > " + el.clientWidth);
+  }
+  for (const el of document.querySelectorAll("input[type=number], input[type=time]")) {
+    const r = el.getBoundingClientRect();
+    const cut = r.right > window.innerWidth || el.scrollWidth > el.clientWidth + 1;
+    if (cut) out.push("field " + el.name + " " + el.value);
+  }
+  return out;
+}"""
+
+
 async def test_every_staff_page_opens_for_an_administrator_in_indonesian_and_in_english(
-    demo: RunningDemo, page: Page, screenshot: Shoot
+    demo: RunningDemo, page: Page, screenshot: Shoot, screen: Screen
 ) -> None:
     await sign_in(page, demo, "admin")
     pages = {
@@ -157,11 +177,12 @@ async def test_every_staff_page_opens_for_an_administrator_in_indonesian_and_in_
         assert response is not None and response.status == 200, (path, response and response.status)
         await expect(page.locator("h1")).to_be_visible()
         await screenshot(page, f"admin-{name}")
+        assert await page.evaluate(CLIPPED) == [], (path, screen.name)
     await page.goto(f"{demo.web}/staff?lang=en")
     await expect(page.locator("h1")).to_have_text("Staff accounts")
     await page.goto(f"{demo.web}/audit")  # the choice sticks: a cookie
     await expect(page.locator("h1")).to_have_text("Audit log")
-    await expect(page.locator("table")).to_contain_text("staff_created")
+    await expect(page.locator("table")).to_contain_text("Staff account created")
     await screenshot(page, "admin-audit-english")
 
 
@@ -181,7 +202,8 @@ async def test_the_demo_pages_refuse_everyone_who_has_not_signed_in(demo: Runnin
         for path in ("/", "/offices/JKT-SEL", "/checkin", "/staff", "/audit"):
             response = await client.get(path)
             assert response.status_code == 303 and response.headers["location"].startswith("/login?next=")
-        response = await client.post("/login", data={"username": "kantor", "password": "salah-sekali"})
+        form = await login_form(client)
+        response = await client.post("/login", data={"username": "kantor", "password": "salah-sekali", **form})
         assert response.status_code == 401 and "Nama pengguna atau kata sandi salah." in response.text
 
 

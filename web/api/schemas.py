@@ -96,6 +96,7 @@ class BoardSlotOut(Out):
     booked: int = Field(description="applicants in confirmed bookings")
     free: int = Field(description="places an applicant can still take")
     released: bool = Field(description="false: what the slot will open with when the date is released")
+    arrived: int = Field(description="applicants marked as arrived at the counter (today and past days)")
 
 
 class TotalsOut(Out):
@@ -103,6 +104,7 @@ class TotalsOut(Out):
     held: int
     booked: int
     free: int
+    arrived: int
 
 
 class DayBoardOut(Out):

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from web.auth import client_address, issue_token, sign_in
 from web.deps import Ctx
-from web.security import SESSION_HOURS
+from web.security import SESSION_SECONDS
 
 router = APIRouter(tags=["auth"])
 
@@ -18,7 +18,7 @@ router = APIRouter(tags=["auth"])
 class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"
-    expires_in: int = SESSION_HOURS * 3600
+    expires_in: int = SESSION_SECONDS
 
 
 class TokenRefused(BaseModel):

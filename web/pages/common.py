@@ -57,5 +57,6 @@ def notice(request: Request) -> str | None:
         "closed": _("The date is closed."),
         "template": _("Slot template saved: releases from now on use it."),
         "staff": _("Staff account saved."),
+        "signed_out": _("Signed out everywhere: that account must sign in again on every device."),
     }
     return texts.get(request.query_params.get("done", ""))

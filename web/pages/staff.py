@@ -13,9 +13,10 @@ from core.domain.errors import DomainError
 from core.domain.staff import InvalidStaffAccount, Permission, Role, StaffMember
 from core.services import audit, office_day, staff
 from web.api.fields import MAX_ID
+from web.audit_view import audit_lines
 from web.deps import Desk, DeskDep, FormStaff, PageStaff, ReaderDep
 from web.errors import explain
-from web.i18n import translator
+from web.i18n import language_of, translator
 from web.pages.common import back, notice, render
 
 router = APIRouter()
@@ -89,6 +90,14 @@ async def staff_active(
     return back("/staff", done="staff")
 
 
+@router.post("/staff/{staff_id}/sessions/end")
+async def staff_sign_out(desk: DeskDep, member: FormStaff, staff_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response:
+    """Signs the member out on every browser and API client (a lost phone, a password seen by someone)."""
+    member.require(Permission.MANAGE_STAFF)
+    await staff.end_sessions(desk.uow, staff_id, desk.now, member)
+    return back("/staff", done="signed_out")
+
+
 @router.get("/audit")
 async def audit_page(
     request: Request,
@@ -101,4 +110,6 @@ async def audit_page(
     wanted = normalize_booking_code(code) or None
     entries = await audit.recent(reader, limit=AUDIT_PAGE, before_id=before, booking_code=wanted)
     older = entries[-1].id if len(entries) == AUDIT_PAGE else None
-    return render(request, "audit.html", member, nav="audit", entries=entries, code=code, older=older)
+    offices = await office_day.offices_of(reader, member)
+    lines = audit_lines(entries, offices, language_of(request), translator(request))
+    return render(request, "audit.html", member, nav="audit", lines=lines, code=code, older=older)
