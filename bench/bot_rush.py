@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 from bench.engine_rush import DAY, NOW, SECRET, drop_postgres, fresh_postgres, oversold, query, seed_accounts
+from bot.handlers.booking.office import office_label
 from core.clock import FixedClock
 from core.config import Settings
 from core.domain.offices import Office, OfficeKind, SlotTime
@@ -48,7 +49,6 @@ from devtools.standin import BotApiStandin
 
 DAY_LABEL = f"{DAY.day}✅"
 BOOK = "📅 Pesan antrean"
-OFFICE = "Kantor Imigrasi Uji Beban (WIB)"
 CONFIRM = "✅ Konfirmasi pesanan"
 SLOTS = 10
 TOKEN = "123456:BENCH-antrean"
@@ -61,6 +61,10 @@ def _office(capacity: int) -> Office:
         province="DKI Jakarta", city="Uji Beban", address="Jalan Uji No. 1", timezone="Asia/Jakarta",
         slots=tuple(SlotTime(dtime(7 + i), dtime(8 + i), per) for i in range(SLOTS)),
     )  # fmt: skip
+
+
+# The office's button as the bot labels it (city first, then the kind): the bot's own function, not a copy.
+OFFICE = office_label(_office(SLOTS))
 
 
 def _settings(url: str, api: str) -> Settings:

@@ -42,6 +42,8 @@ def test_the_benchmark_runs_with_tiny_arguments_and_ends_with_a_json_line_of_its
     assert done.returncode == 0, done.stdout + done.stderr
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert isinstance(figures, dict) and figures
+    # A benchmark that still prints figures while its simulated users fail measures nothing: none may fail.
+    assert figures.get("failed", 0) == 0 and figures.get("oversold", 0) == 0, done.stdout[-2000:]
 
 
 def test_the_engine_rush_default_of_twenty_thousand_places_fits_the_slot_capacity_rule() -> None:

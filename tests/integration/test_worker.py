@@ -33,6 +33,8 @@ from tests.factories import add_office, register, release_days, sample_office, s
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTIVE = "worker active"
+# Advisory locks are per database but pg_locks shows the whole server's: other test runs hold the same key.
+THIS_DATABASE = "objid = :low AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 
 
 class Process:
@@ -101,7 +103,7 @@ def _lock_holders(database_url: str) -> int:
     engine = create_engine(make_url(database_url).set(drivername="postgresql+psycopg"))
     with engine.connect() as conn:
         count = conn.execute(
-            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = :low"),
+            text(f"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND {THIS_DATABASE}"),
             {"low": LOCK_KEY & 0xFFFFFFFF},
         ).scalar_one()
     engine.dispose()
@@ -200,7 +202,7 @@ async def test_a_worker_whose_database_session_ends_stops_its_jobs_and_takes_the
         engine = create_engine(make_url(postgres_url).set(drivername="postgresql+psycopg"))
         with engine.connect() as conn:
             conn.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = :low"),
+                text(f"SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND {THIS_DATABASE}"),
                 {"low": LOCK_KEY & 0xFFFFFFFF},
             )
         engine.dispose()
