@@ -6,6 +6,7 @@ import asyncio
 import shutil
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,15 +36,14 @@ class Served:
     url: str
 
 
-@pytest.fixture
-async def served(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[Served]:
-    path = tmp_path / "web.sqlite3"
-    shutil.copy(sqlite_template, path)
+@asynccontextmanager
+async def serving_webhook(database: Path, *, delay: float = 0.0) -> AsyncIterator[tuple[Served, uvicorn.Server]]:
+    """A stand-in Telegram (answering after `delay`) and the web app taking its updates by webhook."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    async with BotApiStandin() as telegram:
+    async with BotApiStandin(delay=delay) as telegram:
         settings = Settings(
-            database_url=f"sqlite:///{path}", environment="test", secret_key=SECRET, bot_token=TOKEN,
+            database_url=f"sqlite:///{database}", environment="test", secret_key=SECRET, bot_token=TOKEN,
             telegram_api_url=telegram.base_url, webhook_url=url, webhook_secret=HOOK_SECRET,
         )  # fmt: skip
         server = uvicorn.Server(uvicorn.Config(web_app(settings), host="127.0.0.1", port=port, log_level="warning"))
@@ -52,10 +52,18 @@ async def served(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[Served]
             assert not serving.done(), "the web app did not start"
             await asyncio.sleep(0.02)
         try:
-            yield Served(telegram, url)
+            yield Served(telegram, url), server
         finally:
             server.should_exit = True
             await serving
+
+
+@pytest.fixture
+async def served(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[Served]:
+    path = tmp_path / "web.sqlite3"
+    shutil.copy(sqlite_template, path)
+    async with serving_webhook(path) as (served, _):
+        yield served
 
 
 async def test_an_update_posted_by_telegram_is_answered_by_the_bot(served: Served) -> None:
@@ -146,23 +154,13 @@ async def test_an_update_taken_in_is_answered_even_when_the_worker_stops_right_a
 ) -> None:
     path = tmp_path / "web.sqlite3"
     shutil.copy(sqlite_template, path)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    async with BotApiStandin(delay=0.3) as telegram:  # every Bot API call takes a while: the answer is late
-        settings = Settings(
-            database_url=f"sqlite:///{path}", environment="test", secret_key=SECRET, bot_token=TOKEN,
-            telegram_api_url=telegram.base_url, webhook_url=url, webhook_secret=HOOK_SECRET,
-        )  # fmt: skip
-        server = uvicorn.Server(uvicorn.Config(web_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-        serving = asyncio.create_task(server.serve())
-        while not server.started:
-            assert not serving.done(), "the web app did not start"
-            await asyncio.sleep(0.02)
+    # Every Bot API call takes a while: the answer comes after the worker was told to stop.
+    async with serving_webhook(path, delay=0.3) as (served, server):
+        telegram = served.telegram
         await telegram.user_sends_text(7010, "/start")
         for _ in range(500):  # until delivered: Telegram counts it done and will not send it again
             if not await telegram.updates_pending():
                 break
             await asyncio.sleep(0.01)
         server.should_exit = True  # a deploy stops the worker now
-        await serving
-        assert any(method == "sendMessage" and params["chat_id"] == 7010 for method, params in telegram.calls)
+    assert any(method == "sendMessage" and params["chat_id"] == 7010 for method, params in telegram.calls)
