@@ -78,16 +78,21 @@ def truncate_postgres(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each test that asks for it runs twice: on a SQLite file, and on PostgreSQL."""
-    if request.param == "sqlite":
+def empty_database(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database of `kind` ("sqlite": a fresh file; "postgres": the session's, emptied)."""
+    if kind == "sqlite":
         path = tmp_path / "antrean.sqlite3"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("postgres_url")
     truncate_postgres(url)
     return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test that asks for it runs twice: on a SQLite file, and on PostgreSQL."""
+    return empty_database(request.param, request, tmp_path)
 
 
 @pytest.fixture

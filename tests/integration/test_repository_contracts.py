@@ -6,7 +6,6 @@ refused with the domain error the use case passes on (a race between check and w
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -23,7 +22,7 @@ from core.domain.identity import Gender
 from core.domain.staff import InvalidStaffAccount, NewStaff, Role
 from core.runtime import open_runtime
 from core.services.uow import UnitOfWork
-from tests.conftest import FRIDAY_AFTERNOON, JAKARTA, SECRET, truncate_postgres
+from tests.conftest import FRIDAY_AFTERNOON, JAKARTA, SECRET, empty_database
 from tests.factories import sample_office
 from tests.fakes import ConstraintViolation, FakeStore, FakeUnitOfWork
 
@@ -35,13 +34,7 @@ def where(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
     """The database URL to check on, or None for the fakes."""
     if request.param == "fake":
         return None
-    if request.param == "sqlite":
-        path = tmp_path / "antrean.sqlite3"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
-    url: str = request.getfixturevalue("postgres_url")
-    truncate_postgres(url)
-    return url
+    return empty_database(request.param, request, tmp_path)
 
 
 @pytest.fixture
