@@ -3,6 +3,7 @@
 from aiogram import F, Router
 from aiogram.enums import ChatType
 
+from bot.filters import Magic
 from bot.handlers import booking, chats, commands, common, family, faq, menu, my_bookings, registration
 
 
@@ -13,8 +14,8 @@ def routers() -> list[Router]:
     again for anything no step took).
     """
     private = Router(name="private")
-    private.message.filter(F.chat.type == ChatType.PRIVATE)
-    private.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+    private.message.filter(Magic(F.chat.type == ChatType.PRIVATE))
+    private.callback_query.filter(Magic(F.message.chat.type == ChatType.PRIVATE))
     private.include_routers(
         commands.router(),
         registration.router(),

@@ -12,6 +12,8 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.filters import Magic
+
 
 class AddressedToBot(Filter):
     """A command without a mention or with ours, a mention of us, or a reply to one of our messages."""
@@ -51,8 +53,8 @@ async def button_elsewhere(query: CallbackQuery, bot: Bot) -> None:
 def router() -> Router:
     """A fresh router for every chat that is not private; it must come first."""
     r = Router(name="elsewhere")
-    r.message.filter(F.chat.type != ChatType.PRIVATE)
-    r.callback_query.filter(~(F.message.chat.type == ChatType.PRIVATE))
+    r.message.filter(Magic(F.chat.type != ChatType.PRIVATE))
+    r.callback_query.filter(Magic(~(F.message.chat.type == ChatType.PRIVATE)))
     r.message.register(talk_privately, AddressedToBot())
     r.channel_post.register(talk_privately, AddressedToBot())
     r.callback_query.register(button_elsewhere)

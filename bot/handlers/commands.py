@@ -13,6 +13,7 @@ from aiogram.types import Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
+from bot.filters import Magic
 from bot.handlers import faq, menu, registration
 from bot.handlers.common import leave, unexpected
 from core.runtime import Runtime
@@ -54,5 +55,5 @@ def router() -> Router:
     r.message.register(menu.offer_languages, Command("language"))
     r.message.register(show_help, Command("help"))
     # Any other command is no step's answer (not a name, a NIK nor a place): the step's question again.
-    r.message.register(unexpected, F.text.regexp(r"^/[A-Za-z0-9_]{1,32}(@\w+)?(\s|$)"))
+    r.message.register(unexpected, Magic(F.text.regexp(r"^/[A-Za-z0-9_]{1,32}(@\w+)?(\s|$)")))
     return r

@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards, texts
+from bot.filters import Magic
 from bot.handlers.booking.slot import release_held
 from bot.handlers.parts import forget
 from bot.handlers.prompts import PROMPTS, ask, reprompt
@@ -61,5 +62,5 @@ def fallbacks() -> Router:
     """A fresh router for what no other router took; it must come last."""
     r = Router(name="fallbacks")
     r.message.register(unexpected)
-    r.callback_query.register(stale_button, F.data)
+    r.callback_query.register(stale_button, Magic(F.data))
     return r

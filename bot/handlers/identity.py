@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards, texts
+from bot.filters import Magic
 from bot.handlers.parts import Ask, message_of, parse_or_explain, remove_typed, seal, unseal
 from core.domain.errors import DomainError
 from core.domain.identity import parse_nik
@@ -185,7 +187,9 @@ class IdentitySteps:
 
     def register(self, r: Router) -> None:
         """Puts the three steps' handlers on the flow's router."""
-        r.message.register(self.name, self.full_name_state, F.text)
-        r.message.register(self.nik, self.nik_state, F.text)
-        r.callback_query.register(self.birth_date_confirmed, self.birth_date_state, keyboards.BirthDate.filter())
-        r.message.register(self.birth_date_typed, self.birth_date_state, F.text)
+        r.message.register(self.name, StateFilter(self.full_name_state), Magic(F.text))
+        r.message.register(self.nik, StateFilter(self.nik_state), Magic(F.text))
+        r.callback_query.register(
+            self.birth_date_confirmed, StateFilter(self.birth_date_state), keyboards.BirthDate.filter()
+        )
+        r.message.register(self.birth_date_typed, StateFilter(self.birth_date_state), Magic(F.text))

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
+from bot.filters import Magic
 from bot.handlers.identity import IdentitySteps, IdentityWords
 from bot.handlers.parts import Ask, forget, message_of, parse_or_explain, remove_typed, seal, unseal
 from bot.states import Registration
@@ -153,8 +155,8 @@ async def phone(message: Message, state: FSMContext, runtime: Runtime, account: 
 def router() -> Router:
     """A fresh router of this feature (a router belongs to one dispatcher); /start is with the commands."""
     r = Router(name="registration")
-    r.callback_query.register(consent, Registration.consent, keyboards.Consent.filter())
+    r.callback_query.register(consent, StateFilter(Registration.consent), keyboards.Consent.filter())
     OWNER.register(r)
-    r.message.register(family_card, Registration.family_card, F.text)
-    r.message.register(phone, Registration.phone, F.contact)
+    r.message.register(family_card, StateFilter(Registration.family_card), Magic(F.text))
+    r.message.register(phone, StateFilter(Registration.phone), Magic(F.contact))
     return r

@@ -6,6 +6,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from aiogram import Router
+from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -199,8 +200,8 @@ async def noop(query: CallbackQuery) -> None:
 def router() -> Router:
     """A fresh router of this step (a router belongs to one dispatcher)."""
     r = Router(name="booking.calendar")
-    r.callback_query.register(solo_kind, Booking.calendar, Kind.filter())
-    r.callback_query.register(month, Booking.calendar, Month.filter())
-    r.callback_query.register(other_dates, Booking.slot, OtherDates.filter())
+    r.callback_query.register(solo_kind, StateFilter(Booking.calendar), Kind.filter())
+    r.callback_query.register(month, StateFilter(Booking.calendar), Month.filter())
+    r.callback_query.register(other_dates, StateFilter(Booking.slot), OtherDates.filter())
     r.callback_query.register(noop, Noop.filter())
     return r

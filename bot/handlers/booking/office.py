@@ -13,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards as kb
 from bot import texts
+from bot.filters import Magic
 from bot.handlers.booking import calendar, party
 from bot.handlers.booking.shared import office_data, office_of, owner_id
 from bot.handlers.booking.slot import release_held
@@ -226,11 +227,11 @@ def router() -> Router:
     """A fresh router of this step (a router belongs to one dispatcher)."""
     r = Router(name="booking.office")
     r.callback_query.register(begin, kb.Menu.filter(F.item == "book"))
-    r.message.register(search, Booking.office, F.text)
+    r.message.register(search, StateFilter(Booking.office), Magic(F.text))
     # Within any step of a booking, another office may be chosen; an old list from a booking that ended is
     # answered by the fallbacks, which say so.
     r.callback_query.register(browse, StateFilter(Booking), Browse.filter())
     r.callback_query.register(province, StateFilter(Booking), Province.filter())
     r.callback_query.register(office_chosen, StateFilter(Booking), OfficePick.filter())
-    r.callback_query.register(rebook, Booking.office, Rebook.filter())
+    r.callback_query.register(rebook, StateFilter(Booking.office), Rebook.filter())
     return r

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Router
+from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -130,8 +131,8 @@ async def who_comes(query: CallbackQuery, state: FSMContext, account: AccountVie
 def router() -> Router:
     """A fresh router of this step (a router belongs to one dispatcher)."""
     r = Router(name="booking.party")
-    r.callback_query.register(toggle_member, Booking.party, Member.filter())
-    r.callback_query.register(toggle_kind, Booking.party, Kind.filter())
-    r.callback_query.register(party_done, Booking.party, PartyDone.filter())
-    r.callback_query.register(who_comes, Booking.calendar, WhoComes.filter())
+    r.callback_query.register(toggle_member, StateFilter(Booking.party), Member.filter())
+    r.callback_query.register(toggle_kind, StateFilter(Booking.party), Kind.filter())
+    r.callback_query.register(party_done, StateFilter(Booking.party), PartyDone.filter())
+    r.callback_query.register(who_comes, StateFilter(Booking.calendar), WhoComes.filter())
     return r

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from aiogram import Router
+from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -162,7 +163,7 @@ async def other_times(query: CallbackQuery, state: FSMContext, account: AccountV
 def router() -> Router:
     """A fresh router of this step (a router belongs to one dispatcher)."""
     r = Router(name="booking.slot")
-    r.callback_query.register(day, Booking.calendar, calendar.Day.filter())
-    r.callback_query.register(slot, Booking.slot, SlotPick.filter())
-    r.callback_query.register(other_times, Booking.summary, confirm.OtherTimes.filter())
+    r.callback_query.register(day, StateFilter(Booking.calendar), calendar.Day.filter())
+    r.callback_query.register(slot, StateFilter(Booking.slot), SlotPick.filter())
+    r.callback_query.register(other_times, StateFilter(Booking.summary), confirm.OtherTimes.filter())
     return r
