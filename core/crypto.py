@@ -1,4 +1,4 @@
-"""Keys derived from the server secret: NIK encryption, NIK lookup hashes, and signatures."""
+"""Keys derived from the server secret (NIK encryption, lookup hashes, signatures) and staff passwords."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from zxcvbn import zxcvbn
+
+from core.domain.staff import InvalidStaffAccount
 
 
 def _derive(secret: bytes, purpose: bytes) -> bytes:
@@ -57,3 +60,47 @@ class Passwords:
             return bool(self._hasher.verify(stored, password))
         except (VerifyMismatchError, InvalidHashError):
             return False
+
+
+MIN_PASSWORD = 10
+MIN_SCORE = 3  # zxcvbn's "safely unguessable": about 10^8 guesses or more (argon2id and a throttle do the rest)
+ESTIMATED = 100  # zxcvbn's time grows fast with length; what lies beyond this only makes a password stronger
+# What Indonesian staff pick first that zxcvbn's English lists do not know: guessed as early as "password".
+LOCAL_GUESSES = (
+    "katasandi", "sandi", "rahasia", "bismillah", "indonesia", "jakarta", "petugas", "imigrasi", "paspor", "antrean",
+)  # fmt: skip
+
+
+def password_weakness(password: str, username: str = "") -> str | None:
+    """Why a strength estimator (zxcvbn) would find this password early, as an InvalidStaffAccount reason; or None.
+
+    "password" (too short, or spaces at an end), "password_name" (built on the username), "password_repeats"
+    ("aaaa", "abab"), "password_pattern" (a run such as "12345" or a keyboard row), "password_common" (a word or
+    password people pick), "password_guessable" (none of these alone, but still found quickly).
+    """
+    if len(password) < MIN_PASSWORD or password.strip() != password:
+        return "password"
+    name = username.strip().lower()
+    estimate = zxcvbn(password[:ESTIMATED], user_inputs=[name, *LOCAL_GUESSES] if name else list(LOCAL_GUESSES))
+    if estimate["score"] >= MIN_SCORE:
+        return None
+    matches = estimate["sequence"]
+    if name and any(m.get("dictionary_name") == "user_inputs" and m.get("matched_word") == name for m in matches):
+        return "password_name"
+    patterns = {m["pattern"] for m in matches}
+    for pattern, reason in (
+        ("repeat", "password_repeats"),
+        ("sequence", "password_pattern"),
+        ("spatial", "password_pattern"),
+        ("dictionary", "password_common"),
+    ):
+        if pattern in patterns:
+            return reason
+    return "password_guessable"
+
+
+def check_password(password: str, username: str = "") -> None:
+    """InvalidStaffAccount with the reason when a staff account may not have this password."""
+    weakness = password_weakness(password, username)
+    if weakness is not None:
+        raise InvalidStaffAccount(weakness)

@@ -114,20 +114,23 @@ REFUSALS: dict[tuple[type[DomainError], str | None], Refusal] = {
         UNPROCESSABLE, N_("A password has at least 10 characters, with no spaces at either end.")
     ),
     (InvalidStaffAccount, "password_repeats"): Refusal(
-        UNPROCESSABLE, N_("This password repeats a few characters: use at least 5 different ones.")
-    ),
-    (InvalidStaffAccount, "password_variety"): Refusal(
-        UNPROCESSABLE,
-        N_(
-            "This password has one kind of character only: mix in capitals, digits or signs, "
-            "or make it at least 16 characters long."
-        ),
+        UNPROCESSABLE, N_("This password repeats a character or a short group of them (aaaa, abab): easy to guess.")
     ),
     (InvalidStaffAccount, "password_name"): Refusal(
         UNPROCESSABLE, N_("This password contains the username: it is among the first guesses.")
     ),
+    (InvalidStaffAccount, "password_pattern"): Refusal(
+        UNPROCESSABLE, N_("This password is a run such as 12345 or abcde, or a row of the keyboard: easy to guess.")
+    ),
     (InvalidStaffAccount, "password_common"): Refusal(
         UNPROCESSABLE, N_("This password is a word people often choose: it is among the first guesses.")
+    ),
+    (InvalidStaffAccount, "password_guessable"): Refusal(
+        UNPROCESSABLE,
+        N_(
+            "This password could be guessed quickly. Make it longer: three or four unrelated words "
+            "with a digit or a sign between them are easy to remember and hard to guess."
+        ),
     ),
     (InvalidStaffAccount, "offices"): Refusal(
         UNPROCESSABLE, N_("Office and counter accounts need at least one office.")

@@ -44,7 +44,6 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
 _EVERY_OFFICE = frozenset({Role.ADMIN, Role.SUPPORT})
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
-MIN_PASSWORD = 10
 SESSION_LENGTH = timedelta(hours=12)  # one working day and a bit: the counter signs in each morning
 
 
@@ -62,7 +61,9 @@ class InvalidStaffAccount(DomainError):
     code = "invalid_staff_account"
 
     def __init__(self, reason: str) -> None:
-        self.reason = reason  # "username", "password…" (see password_weakness), "offices", "taken" or "self"
+        self.reason = (
+            reason  # "username", "password…" (see core.crypto.password_weakness), "offices", "taken" or "self"
+        )
         super().__init__(reason)
 
 
@@ -117,51 +118,14 @@ class StaffRecord:
         return StaffMember(self.id, self.username, self.display_name, self.role, frozenset(office_ids), self.active)
 
 
-# --- Password strength: a stop-gap -------------------------------------------------------------------------------
-# A length-and-variety check until a maintained strength estimator (zxcvbn) is a dependency; `password_weakness`
-# is the one place it would replace. It refuses what guessing finds first: a repeated character, one kind of
-# character only, the account's own name, and the words people pick for a password.
-_GUESSED_FIRST = frozenset(
-    {"password", "passw", "qwerty", "qwertyuiop", "asdfghjkl", "admin", "administrator", "letmein", "welcome",
-     "katasandi", "sandi", "rahasia", "bismillah", "indonesia", "jakarta", "petugas", "iloveyou", "abc", "abcdef"}
-)  # fmt: skip
-MIN_DISTINCT = 5  # 'aaaaaaaaaa' and 'abababababab' are ten characters, not ten guesses
-LONG_ENOUGH_ALONE = 16  # a passphrase this long may be all small letters
+def check_new_account(username: str, role: Role, office_count: int) -> str:
+    """The username as stored (lower-case) if the account may be made; InvalidStaffAccount says what is wrong.
 
-
-def password_weakness(password: str, username: str = "") -> str | None:
-    """Why this password is too easy to guess (an InvalidStaffAccount reason), or None if it will do."""
-    if len(password) < MIN_PASSWORD or password.strip() != password:
-        return "password"
-    if len(set(password.lower())) < MIN_DISTINCT:
-        return "password_repeats"
-    kinds = sum(
-        any(test(c) for c in password) for test in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum())
-    )
-    if kinds < 2 and len(password) < LONG_ENOUGH_ALONE:
-        return "password_variety"
-    name = username.strip().lower()
-    if len(name) >= 3 and len(password.lower().replace(name, "")) < 6:  # the name and a year, say
-        return "password_name"
-    letters = "".join(c for c in password.lower() if c.isalpha())
-    if letters in _GUESSED_FIRST or password.lower() in _GUESSED_FIRST:
-        return "password_common"
-    return None
-
-
-def check_password(password: str, username: str = "") -> None:
-    """InvalidStaffAccount with the reason when a staff account may not have this password."""
-    weakness = password_weakness(password, username)
-    if weakness is not None:
-        raise InvalidStaffAccount(weakness)
-
-
-def check_new_account(username: str, password: str, role: Role, office_count: int) -> str:
-    """The username as stored (lower-case) if the account may be made; InvalidStaffAccount says what is wrong."""
+    Its password is judged by `core.crypto.check_password`, a strength estimator's work.
+    """
     name = username.strip().lower()
     if not USERNAME.fullmatch(name):
         raise InvalidStaffAccount("username")
-    check_password(password, name)
     if role not in _EVERY_OFFICE and office_count == 0:
         raise InvalidStaffAccount("offices")
     return name

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from core.crypto import Passwords
+from core.crypto import Passwords, check_password
 from core.domain.staff import (
     SESSION_LENGTH,
     USERNAME,
@@ -18,7 +18,6 @@ from core.domain.staff import (
     StaffRecord,
     StaffSession,
     check_new_account,
-    check_password,
     session_token_hash,
 )
 from core.services import audit
@@ -39,7 +38,8 @@ async def create_staff(
     actor: StaffMember | None = None,
 ) -> StaffMember:
     """Makes a staff account (an administrator's act, or the command line's for the first one)."""
-    name = check_new_account(username, password, role, len(office_codes))
+    name = check_new_account(username, role, len(office_codes))
+    check_password(password, name)
     hashed = await asyncio.to_thread(passwords.hash, password)  # ~0.1 s of CPU: not on the event loop
     shown = display_name.strip() or name
     async with uow:

@@ -178,12 +178,17 @@ async def test_a_session_lasts_until_it_is_signed_out_expires_or_the_password_ch
     [
         ("aaaaaaaaaa", "password_repeats"),
         ("ababababab12", "password_repeats"),
-        ("1234567890", "password_variety"),
-        ("abcdefghijkl", "password_variety"),
+        ("1234567890", "password_common"),
+        ("abcdefghijkl", "password_pattern"),
+        ("qwertyuiop[]", "password_pattern"),
+        ("Jakarta2026!", "password_common"),
+        ("01-01-2000-01", "password_guessable"),
+        ("Bismillah2026", "password_common"),
         ("petugas2026!", "password_name"),
         ("kantor-petugas-1", None),
         ("Password123!", "password_common"),
-        ("k4ta-s4ndi", None),
+        ("k4ta-s4ndi", "password_common"),  # "kata sandi" is Indonesian for "password"
+        ("kopi-hujan-zebra-7", None),
         ("kata sandi yang panjang", None),
     ],
 )

@@ -358,8 +358,9 @@ async def test_a_login_form_without_its_csrf_token_signs_nobody_in(client: httpx
 @pytest.mark.parametrize(
     ("password", "why"),
     [
-        ("aaaaaaaaaa", "gunakan paling sedikit 5 karakter yang berbeda"),
-        ("abcdefghijkl", "hanya satu jenis karakter"),
+        ("aaaaaaaaaa", "mengulang satu karakter atau sekelompok kecil karakter"),
+        ("abcdefghijkl", "berupa deret seperti 12345"),
+        ("01-01-2000-01", "bisa ditebak dengan cepat"),
         ("penjaga7-2026", "memuat nama pengguna"),
         ("Password123!", "kata yang sering dipilih"),
     ],
