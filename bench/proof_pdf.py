@@ -46,6 +46,7 @@ from core.documents.proof import (
 )
 from core.documents.signing import ProofClaim, sign_proof, verify_proof
 from core.domain.booking import ApplicationType, new_booking_code
+from core.domain.requirements import documents_to_bring, is_child
 
 TARGET_MEDIAN_MS = 15.0
 
@@ -59,16 +60,23 @@ def _labels() -> ProofLabels:
 
 LABELS = _labels()
 
+DAY = date(2026, 11, 27)
+
+
+def _applicant(name: str, nik: str, kind: ApplicationType, queue_no: int, born: date) -> ProofApplicant:
+    return ProofApplicant(name, nik, kind, queue_no, documents_to_bring(born, kind, DAY), is_child(born, DAY))
+
+
 PROOF = ProofData(
     code="K7PMQ3XA",
     office=shipped_office("JKT-SEL"),
-    day=date(2026, 11, 27),
+    day=DAY,
     start=dtime(9),
     end=dtime(10),
     applicants=(
-        ProofApplicant("Budi Santoso", "3174********0001", ApplicationType.REPLACEMENT, 12),
-        ProofApplicant("Sri Wahyuni", "3174********0002", ApplicationType.NEW, 13),
-        ProofApplicant("Putri Ayu Lestari", "3174********0003", ApplicationType.NEW, 14),
+        _applicant("Budi Santoso", "3174********0001", ApplicationType.REPLACEMENT, 12, date(1988, 4, 2)),
+        _applicant("Sri Wahyuni", "3174********0002", ApplicationType.NEW, 13, date(1990, 7, 1)),
+        _applicant("Putri Ayu Lestari", "3174********0003", ApplicationType.NEW, 14, date(2015, 3, 9)),  # a child
     ),
     last_cancel_day=date(2026, 11, 25),
     locale="id",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,6 +21,7 @@ from core.domain import identity as idn
 from core.domain import offices, staff
 from core.domain.calendar import ClosureKind, DayInfo, DayState
 from core.domain.errors import DomainError
+from core.domain.requirements import Document
 from core.services import accounts, booking, checkin, errors, quota
 
 
@@ -87,6 +88,43 @@ def day_refusal(info: DayInfo, party: int) -> str:
     return _("That date cannot be chosen.")
 
 
+def document_words() -> dict[Document, str]:
+    """Each paper an applicant may have to bring, as the proof and the summary name it."""
+    return {
+        Document.E_KTP: _("e-KTP"),
+        Document.FAMILY_CARD: _("family card (KK)"),
+        Document.BIRTH_CERTIFICATE: _("birth certificate (or baptism certificate)"),
+        Document.PARENTS_E_KTP: _("both parents' e-KTP"),
+        Document.PARENTS_MARRIAGE_CERTIFICATE: _("the parents' marriage certificate"),
+        Document.PARENTS_PASSPORTS: _("the parents' passports"),
+        Document.OLD_PASSPORT: _("the old passport"),
+    }
+
+
+def parents_come() -> str:
+    return _(
+        "A child under 17 comes with both parents (or with one, carrying the other's signed consent, or with "
+        "the guardian a court named)."
+    )
+
+
+def name_change() -> str:
+    return _("Anyone whose name has changed also brings the official decision on the name change.")
+
+
+def to_bring(people: Iterable[tuple[str, Iterable[Document]]], child: bool) -> str:
+    """What to bring, a line per applicant, for a chat message: the same words as the proof."""
+    words = document_words()
+    lines = [_("Bring with you (originals):")]
+    lines += [
+        "• {name}: {papers}".format(name=name, papers=", ".join(words[d] for d in papers)) for name, papers in people
+    ]
+    if child:
+        lines.append("• " + parents_come())
+    lines.append("• " + name_change())
+    return "\n".join(lines)
+
+
 def proof_labels() -> ProofLabels:
     return ProofLabels(
         title=_("Passport queue booking proof"),
@@ -100,9 +138,10 @@ def proof_labels() -> ProofLabels:
         queue=_("Queue no."),
         type_new=_("New passport"),
         type_replacement=_("Replacement"),
-        bring_heading=_("Bring with you"),
-        bring_all=(_("e-KTP (original)"), _("Family card (Kartu Keluarga, original)")),
-        bring_replacement=(_("The old passport, for a replacement"),),
+        bring_heading=_("Bring with you (originals)"),
+        documents=document_words(),
+        parents_come=parents_come(),
+        name_change=name_change(),
         cancel_until=_("You can cancel until {date}."),
         not_cancellable=_(
             "This booking cannot be cancelled: it was made after the last day to cancel, two days before arrival."

@@ -65,9 +65,12 @@ FAQ: tuple[tuple[Any, Any], ...] = (
     (
         __("What should I bring?"),
         __(
-            "The proof (printed or on your phone), and for each applicant the original e-KTP and family card; a "
-            "child brings the birth certificate, and whoever replaces a passport brings the old one. Staff turn "
-            "away anyone whose papers differ from the booking."
+            "The proof (printed or on your phone), and originals. An adult (17 or older, or married): the e-KTP "
+            "and the family card. A child under 17: the birth certificate (or baptism certificate), the family "
+            "card, both parents' e-KTP, the parents' marriage certificate and passports; both parents come along "
+            "(or one, with the other's signed consent, or the guardian a court named). A replacement also brings "
+            "the old passport, and anyone whose name has changed the official decision. The summary and the proof "
+            "list each applicant's papers. Staff turn away anyone whose papers differ from the booking."
         ),
     ),
 )

@@ -9,7 +9,7 @@ Texts arrive already translated in ProofLabels: the engine has no user-facing wo
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, time
 from typing import NamedTuple
@@ -35,6 +35,7 @@ from core.documents.pdf_text import (
 from core.documents.signing import ProofClaim, sign_proof
 from core.domain.booking import ApplicationType, format_booking_code
 from core.domain.offices import Office
+from core.domain.requirements import Document
 
 QUIET_ZONE = 4  # modules of white around the code, as ISO/IEC 18004 asks; scanners lose codes without it
 QR_ERROR = "m"  # 15 % recovery: a folded or smudged print still reads, and the payload still fits version 3
@@ -46,12 +47,14 @@ _GAP = 18.0
 
 
 class ProofApplicant(NamedTuple):
-    """One row of the applicants table."""
+    """One row of the applicants table, and what that applicant brings."""
 
     full_name: str
     nik_masked: str
     application_type: ApplicationType
     queue_no: int
+    to_bring: tuple[Document, ...]  # core.domain.requirements.documents_to_bring
+    child: bool  # under 17 on the day: the parents come along
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +87,10 @@ class ProofLabels:
     queue: str  # table column: "No. antrean"
     type_new: str  # "Paspor baru"
     type_replacement: str  # "Penggantian"
-    bring_heading: str  # "Yang harus dibawa"
-    bring_all: tuple[str, ...]  # for every applicant: e-KTP, family card
-    bring_replacement: tuple[str, ...]  # listed only when someone replaces a passport: the old passport
+    bring_heading: str  # "Yang harus dibawa (asli)"
+    documents: Mapping[Document, str]  # each paper's words: "e-KTP", "akta kelahiran", ...
+    parents_come: str  # shown when a child is among the applicants: both parents come along
+    name_change: str  # for anyone whose name was changed: the official decision
     cancel_until: str  # "Batas pembatalan: {date}"
     not_cancellable: str  # in place of cancel_until, for a booking made after its last day to cancel
     footer: str
@@ -221,11 +225,12 @@ class _Page:
 
         self.y -= 12
         self._line(labels.bring_heading, BOLD, 12)
-        items = list(labels.bring_all)
-        if any(ApplicationType(a[2]) is ApplicationType.REPLACEMENT for a in proof.applicants):
-            items += labels.bring_replacement
-        for item in items:
-            self._wrapped(item, REGULAR, 10.5, width - 16, x=left + 16, bullet=True)
+        for a in proof.applicants:
+            papers = ", ".join(labels.documents[d] for d in a.to_bring)
+            self._wrapped(f"{a.full_name}: {papers}", REGULAR, 10.5, width - 16, x=left + 16, bullet=True)
+        if any(a.child for a in proof.applicants):
+            self._wrapped(labels.parents_come, BOLD, 10.5, width - 16, x=left + 16, bullet=True)
+        self._wrapped(labels.name_change, REGULAR, 10.5, width - 16, x=left + 16, bullet=True)
 
         self.y -= 14
         cancel = (
@@ -295,9 +300,14 @@ class _Page:
         c.line(_MARGIN, self.y, _MARGIN + width, self.y)
         row((labels.queue, labels.name, labels.nik, labels.application_type), BOLD)
         type_labels = {ApplicationType.NEW: labels.type_new, ApplicationType.REPLACEMENT: labels.type_replacement}
-        for full_name, nik_masked, application_type, queue_no in self.proof.applicants:
+        for a in self.proof.applicants:
             row(
-                (str(queue_no), full_name, masked_nik(nik_masked), type_labels[ApplicationType(application_type)]),
+                (
+                    str(a.queue_no),
+                    a.full_name,
+                    masked_nik(a.nik_masked),
+                    type_labels[ApplicationType(a.application_type)],
+                ),
                 REGULAR,
             )
         c.setStrokeColorRGB(0, 0, 0)

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from core.documents.proof import ProofApplicant, ProofData
 from core.domain.booking import BookingNotFound, BookingStatus, PartyMember, last_cancel_day
+from core.domain.requirements import documents_to_bring, is_child
 from core.services.uow import UnitOfWork
 
 
 def _queue_no(p: PartyMember) -> int:
     assert p.queue_no is not None  # numbered when the places were taken, before the booking was confirmed
     return p.queue_no
+
+
+def _applicant(p: PartyMember, day: date) -> ProofApplicant:
+    to_bring = documents_to_bring(p.birth_date, p.application_type, day)
+    return ProofApplicant(
+        p.full_name, p.nik_masked, p.application_type, _queue_no(p), to_bring, is_child(p.birth_date, day)
+    )
 
 
 async def proof_data(uow: UnitOfWork, account_id: int, booking_id: int, locale: str) -> ProofData:
@@ -27,7 +37,7 @@ async def proof_data(uow: UnitOfWork, account_id: int, booking_id: int, locale: 
         day=booking.day,
         start=booking.start,
         end=booking.end,
-        applicants=tuple(ProofApplicant(p.full_name, p.nik_masked, p.application_type, _queue_no(p)) for p in party),
+        applicants=tuple(_applicant(p, booking.day) for p in party),
         last_cancel_day=last_cancel_day(booking.day),
         locale=locale,
         cancellable=(booking.confirmed_at or booking.created_at) < booking.cancel_until,

@@ -60,6 +60,13 @@ async def test_a_family_books_and_gets_the_code_and_the_proof_in_the_chat(world:
     assert "Pembatalan bisa dilakukan sampai Sabtu, 28 November 2026" in summary
     assert "mulai Rabu, 30 Desember 2026" in summary  # the freeze, shown before the tap
     assert "2. ANGGOTA KELUARGA A — penggantian" in summary
+    # What to bring, per applicant: the owner is an adult; the relative, born 2010, is 16 on the day.
+    assert ": e-KTP, Kartu Keluarga (KK)\n" in summary
+    assert (
+        "• ANGGOTA KELUARGA A: akta kelahiran (atau surat baptis), Kartu Keluarga (KK), e-KTP kedua orang tua, "
+        "buku nikah atau akta perkawinan orang tua, paspor orang tua, paspor lama" in summary
+    )
+    assert "Anak di bawah 17 tahun datang bersama kedua orang tua" in summary
     calls_before = len(world.telegram.calls)
     await world.tap(USER, "✅ Konfirmasi pesanan", calls=3)
     chat = await world.telegram.chat(USER)
@@ -67,7 +74,9 @@ async def test_a_family_books_and_gets_the_code_and_the_proof_in_the_chat(world:
     code = booked_text.split("Kode booking: ")[1].split("\n")[0]
     pdf = await world.telegram.document_bytes(proof["document"]["file_id"])
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
-    assert code in text and "Senin, 30 November 2026" in text and "Paspor lama" in text
+    flat = " ".join(text.split())
+    assert code in text and "Senin, 30 November 2026" in text and "paspor orang tua, paspor lama" in flat
+    assert "ANGGOTA KELUARGA A: akta kelahiran" in flat and "datang bersama kedua orang tua" in flat
     assert len(world.telegram.calls) - calls_before == 3  # answer, edit, document
     assert code == format_booking_code(code.replace("-", ""))
     assert await world.telegram.unanswered() == []

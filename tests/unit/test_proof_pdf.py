@@ -17,6 +17,7 @@ from core.documents.proof import ProofApplicant, ProofData, ProofLabels, render_
 from core.documents.signing import ProofClaim, verify_proof
 from core.domain.booking import ApplicationType
 from core.domain.identity import mask_number
+from core.domain.requirements import Document, documents_to_bring, is_child
 from tests.factories import shipped_office
 
 KEY = Vault("test-secret-0123456789abcdef").signing_key
@@ -35,9 +36,18 @@ LABELS_ID = ProofLabels(
     queue="No. antrean",
     type_new="Paspor baru",
     type_replacement="Penggantian paspor",
-    bring_heading="Yang harus dibawa",
-    bring_all=("e-KTP asli setiap pemohon", "Kartu Keluarga (KK) asli"),
-    bring_replacement=("Paspor lama bagi pemohon penggantian",),
+    bring_heading="Yang harus dibawa (asli)",
+    documents={
+        Document.E_KTP: "e-KTP",
+        Document.FAMILY_CARD: "Kartu Keluarga (KK)",
+        Document.BIRTH_CERTIFICATE: "akta kelahiran",
+        Document.PARENTS_E_KTP: "e-KTP kedua orang tua",
+        Document.PARENTS_MARRIAGE_CERTIFICATE: "buku nikah orang tua",
+        Document.PARENTS_PASSPORTS: "paspor kedua orang tua",
+        Document.OLD_PASSPORT: "paspor lama",
+    },
+    parents_come="Anak di bawah 17 tahun datang bersama kedua orang tua.",
+    name_change="Yang pernah berganti nama membawa penetapan perubahan nama.",
     cancel_until="Pembatalan paling lambat {date}",
     not_cancellable="Pesanan ini tidak bisa dibatalkan.",
     footer="Tunjukkan bukti ini di loket. Petugas memeriksa kode QR; bukti yang diubah tidak berlaku.",
@@ -54,23 +64,32 @@ LABELS_EN = ProofLabels(
     queue="Queue no.",
     type_new="New passport",
     type_replacement="Passport replacement",
-    bring_heading="What to bring",
-    bring_all=("Original e-KTP of each applicant", "Original family card (KK)"),
-    bring_replacement=("Old passport, for a replacement",),
+    bring_heading="What to bring (originals)",
+    documents={d: d.value.replace("_", " ") for d in Document},
+    parents_come="A child under 17 comes with both parents.",
+    name_change="A changed name: the decision on it.",
     cancel_until="Cancel by {date} at the latest",
     not_cancellable="This booking cannot be cancelled.",
     footer="Show this proof at the counter. Staff check the QR code; an edited proof is not valid.",
 )
 
+ARRIVAL = date(2026, 11, 27)  # a Friday
+
+
+def _applicant(name: str, nik: str, kind: ApplicationType, queue_no: int, born: date) -> ProofApplicant:
+    """A row as the proof service makes it: what to bring decided by the domain's rule for the arrival date."""
+    return ProofApplicant(name, nik, kind, queue_no, documents_to_bring(born, kind, ARRIVAL), is_child(born, ARRIVAL))
+
+
 PROOF = ProofData(
     code="K7PMQ3XA",
     office=shipped_office("JKT-SEL"),
-    day=date(2026, 11, 27),  # a Friday
+    day=ARRIVAL,
     start=time(9, 0),
     end=time(10, 0),
     applicants=(
-        ProofApplicant("Budi Santoso", mask_number(OWNER_NIK), ApplicationType.REPLACEMENT, 12),
-        ProofApplicant("Putri Ayu Lestari", mask_number(CHILD_NIK), ApplicationType.NEW, 13),
+        _applicant("Budi Santoso", mask_number(OWNER_NIK), ApplicationType.REPLACEMENT, 12, date(1990, 7, 1)),
+        _applicant("Putri Ayu Lestari", mask_number(CHILD_NIK), ApplicationType.NEW, 13, date(2015, 3, 9)),
     ),
     last_cancel_day=date(2026, 11, 25),
     locale="id",
@@ -146,27 +165,39 @@ def test_the_full_nik_never_appears(pdf: bytes, text: str) -> None:
 
 
 def test_a_full_nik_passed_by_mistake_is_masked_on_the_proof() -> None:
-    careless = replace(PROOF, applicants=(ProofApplicant("Budi Santoso", OWNER_NIK, ApplicationType.NEW, 1),))
+    careless = replace(
+        PROOF, applicants=(_applicant("Budi Santoso", OWNER_NIK, ApplicationType.NEW, 1, date(1990, 7, 1)),)
+    )
     text = _text(render_proof(careless, LABELS_ID, signing_key=KEY))
     assert OWNER_NIK not in text
     assert "3174********0001" in text
 
 
-def test_what_to_bring_lists_the_old_passport_when_someone_replaces_one(text: str) -> None:
-    assert "Yang harus dibawa" in text
-    assert "e-KTP asli setiap pemohon" in text
-    assert "Kartu Keluarga (KK) asli" in text
-    assert "Paspor lama bagi pemohon penggantian" in text
+def test_what_to_bring_is_listed_for_each_applicant_with_the_old_passport_for_a_replacement(text: str) -> None:
+    flat = " ".join(text.split())
+    assert "Yang harus dibawa (asli)" in flat
+    assert "Budi Santoso: e-KTP, Kartu Keluarga (KK), paspor lama" in flat
+    assert "Yang pernah berganti nama membawa penetapan perubahan nama." in flat
 
 
-def test_what_to_bring_leaves_out_the_old_passport_when_everyone_applies_for_a_new_one() -> None:
-    all_new = replace(
-        PROOF, applicants=tuple(a._replace(application_type=ApplicationType.NEW) for a in PROOF.applicants)
+def test_a_child_brings_the_birth_certificate_and_the_parents_papers_not_an_e_ktp(text: str) -> None:
+    flat = " ".join(text.split())
+    assert (
+        "Putri Ayu Lestari: akta kelahiran, Kartu Keluarga (KK), e-KTP kedua orang tua, buku nikah orang tua, "
+        "paspor kedua orang tua" in flat
     )
-    text = _text(render_proof(all_new, LABELS_ID, signing_key=KEY))
-    assert "e-KTP asli setiap pemohon" in text
-    assert "Paspor lama" not in text
-    assert "Penggantian paspor" not in text
+    assert "Anak di bawah 17 tahun datang bersama kedua orang tua." in flat
+
+
+def test_what_to_bring_leaves_out_the_old_passport_and_the_parents_when_adults_apply_for_new_ones() -> None:
+    adults = (
+        _applicant("Budi Santoso", mask_number(OWNER_NIK), ApplicationType.NEW, 12, date(1990, 7, 1)),
+        _applicant("Sri Wahyuni", mask_number(OWNER_NIK), ApplicationType.NEW, 13, date(1992, 2, 3)),
+    )
+    flat = " ".join(_text(render_proof(replace(PROOF, applicants=adults), LABELS_ID, signing_key=KEY)).split())
+    assert "Sri Wahyuni: e-KTP, Kartu Keluarga (KK)" in flat
+    assert "paspor lama" not in flat and "Penggantian paspor" not in flat
+    assert "kedua orang tua" not in flat
 
 
 def test_the_proof_shows_the_last_day_to_cancel(text: str) -> None:
@@ -184,7 +215,7 @@ def test_an_english_proof_names_the_day_in_english() -> None:
     assert "Friday, 27 November 2026" in text
     assert "09:00–10:00 WIB" in text
     assert "Cancel by Wednesday, 25 November 2026 at the latest" in text
-    assert "Old passport, for a replacement" in text
+    assert "Budi Santoso: e ktp, family card, old passport" in text
     assert "Jumat" not in text
 
 
@@ -223,16 +254,24 @@ def test_the_same_booking_gives_the_same_bytes() -> None:
     ],
 )
 def test_a_name_outside_latin_1_renders_without_error(name: str, shown: str) -> None:
-    proof = replace(PROOF, applicants=(ProofApplicant(name, mask_number(OWNER_NIK), ApplicationType.NEW, 1),))
+    proof = replace(
+        PROOF, applicants=(_applicant(name, mask_number(OWNER_NIK), ApplicationType.NEW, 1, date(1990, 7, 1)),)
+    )
     pdf = render_proof(proof, LABELS_ID, signing_key=KEY)
     assert shown in _text(pdf)
     assert len(_decode_qr(pdf)) == 1
 
 
-def test_five_applicants_with_long_names_fit_on_the_page() -> None:
+def test_five_children_with_long_names_and_every_paper_fit_on_the_page() -> None:
     long_name = "Raden Ajeng Siti Nurhaliza Kusumawardhani Prameswari Putri"
     party = tuple(
-        ProofApplicant(f"{long_name} {suffix}", mask_number(f"317401671190000{n}"), ApplicationType.REPLACEMENT, n)
+        _applicant(
+            f"{long_name} {suffix}",
+            mask_number(f"317401671190000{n}"),
+            ApplicationType.REPLACEMENT,
+            n,
+            date(2012, 1, n),
+        )
         for n, suffix in enumerate(("Satu", "Dua", "Tiga", "Empat", "Lima"), start=1)
     )
     pdf = render_proof(replace(PROOF, applicants=party), LABELS_ID, signing_key=KEY)

@@ -18,6 +18,7 @@ from bot.handlers.parts import Screen, follow_up, forget, message_of, on_tap
 from bot.states import Booking
 from core.documents.rendering import render_proof_off_loop
 from core.domain.booking import ApplicationType, format_booking_code
+from core.domain.requirements import any_child, documents_to_bring
 from core.runtime import Runtime
 from core.services.accounts import AccountView
 from core.services.booking import Hold
@@ -49,11 +50,20 @@ async def summary_screen(state: FSMContext, account: AccountView, now: datetime)
     """What confirming means, before the tap: where, when, who, the cancellation deadline and the freeze."""
     data = await state.get_data()
     zone = ZoneInfo(data["tz"])
-    names = {a.id: a.full_name for a in account.applicants}
+    saved = {a.id: a for a in account.applicants}
     party: list[int] = data["party"]
-    kinds = [data["kinds"].get(str(a), ApplicationType.NEW) for a in party]
+    kinds = [ApplicationType(data["kinds"].get(str(a), ApplicationType.NEW)) for a in party]
     people = "\n".join(
-        f"{i}. {names.get(a, '?')} — {kind_label(k)}" for i, (a, k) in enumerate(zip(party, kinds, strict=True), 1)
+        f"{i}. {saved[a].full_name} — {kind_label(k)}" for i, (a, k) in enumerate(zip(party, kinds, strict=True), 1)
+    )
+    day = date.fromisoformat(data["held_day"])
+    births = [saved[a].birth_date for a in party]
+    bring = texts.to_bring(
+        [
+            (saved[a].full_name, documents_to_bring(born, k, day))
+            for a, k, born in zip(party, kinds, births, strict=True)
+        ],
+        child=any_child(births, day),
     )
     last_cancel = date.fromisoformat(data["last_cancel"])
     frozen = texts.long_date(datetime.fromisoformat(data["frozen_until"]).astimezone(zone).date())
@@ -69,15 +79,16 @@ async def summary_screen(state: FSMContext, account: AccountView, now: datetime)
         ).format(frozen=frozen)
     text = _(
         "Please check, then confirm:\n\n{office}\n{address}\n{day}, {start}–{end} {zone}\n\n{people}\n\n"
-        "{terms}\nThe places are held for you until {held} {zone}."
+        "{bring}\n\n{terms}\nThe places are held for you until {held} {zone}."
     ).format(
         office=data["office_name"],
         address=data["office_address"],
-        day=texts.long_date(date.fromisoformat(data["held_day"])),
+        day=texts.long_date(day),
         start=data["held_start"],
         end=data["held_end"],
         zone=data["zone"],
         people=people,
+        bring=bring,
         terms=terms,
         held=f"{datetime.fromisoformat(data['held_until']).astimezone(zone):%H:%M}",
     )
