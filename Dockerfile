@@ -3,15 +3,15 @@
 FROM python:3.11-slim
 WORKDIR /app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ANTREAN_ENVIRONMENT=production
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml requirements.lock README.md alembic.ini ./
 COPY core core
 COPY bot bot
 COPY web web
 COPY antrean antrean
 COPY migrations migrations
 COPY locales locales
-# Editable, so the package finds migrations/ beside it.
-RUN pip install --no-cache-dir -e . && pybabel compile -d locales -D messages
+# Editable, so the package finds migrations/ beside it; the lock gives the versions the tests passed with.
+RUN pip install --no-cache-dir -c requirements.lock -e . && pybabel compile -d locales -D messages
 # Not root: the processes need to write nothing but what a volume gives them.
 RUN useradd --system --uid 10001 --home-dir /app antrean
 USER antrean
