@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -31,7 +32,8 @@ RuntimeSource = Callable[[FastAPI], AbstractAsyncContextManager[Runtime]]
 
 def worker_jobs(runtime: Runtime) -> list[Job]:
     """Every background job the deployment needs running (`antrean worker`, or the demo's single process)."""
-    return engine_jobs(runtime.desk, runtime.uow, runtime.clock)
+    retention = timedelta(days=runtime.settings.retention_days)
+    return engine_jobs(runtime.desk, runtime.uow, runtime.clock, retention=retention)
 
 
 async def run_bot(settings: Settings, clock: Clock | None = None) -> None:

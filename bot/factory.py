@@ -59,6 +59,7 @@ COMMANDS = {
         ("menu", "Menu utama"),
         ("help", "Bantuan"),
         ("language", "Bahasa"),
+        ("mydata", "Data saya"),
         ("cancel", "Batalkan langkah ini"),
     ],
     "en": [
@@ -66,6 +67,7 @@ COMMANDS = {
         ("menu", "Main menu"),
         ("help", "Help"),
         ("language", "Language"),
+        ("mydata", "My data"),
         ("cancel", "Stop this step"),
     ],
 }

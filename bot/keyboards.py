@@ -23,7 +23,7 @@ class BirthDate(CallbackData, prefix="dob"):
 
 
 class Menu(CallbackData, prefix="menu"):
-    item: str  # book | bookings | family | help | alerts | language
+    item: str  # book | bookings | family | help | alerts | mydata | language
 
 
 class Language(CallbackData, prefix="lang"):
@@ -60,6 +60,7 @@ def main_menu() -> InlineKeyboardMarkup:
         (_("👨‍👩‍👧 Family members"), "family"),
         (_("❓ Help and FAQ"), "help"),
         (_("🔔 Quota-opening alerts"), "alerts"),
+        (_("🔐 My data"), "mydata"),
         (_("🌐 Language"), "language"),
     ]
     return InlineKeyboardMarkup(

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     # Derives the keys that encrypt NIKs, hash them for lookup and sign proofs: keep it out of the database.
     secret_key: str = Field(default=DEVELOPMENT_SECRET, min_length=16)
     hold_minutes: int = Field(default=5, ge=1, le=60)
+    # Days after a booking's day that its people stay named on it; then the worker keeps only what offices count.
+    retention_days: int = Field(default=90, ge=1, le=3650)
     redis_url: str | None = None
     bot_token: str | None = None
     telegram_api_url: str = "https://api.telegram.org"

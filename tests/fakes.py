@@ -59,6 +59,7 @@ class FakeStore:
     staff_offices: dict[int, frozenset[int]] = field(default_factory=dict)
     audit: dict[int, AuditEntry] = field(default_factory=dict)
     staff_sessions: dict[str, StaffSession] = field(default_factory=dict)
+    nik_freezes: dict[str, datetime] = field(default_factory=dict)
     last_ids: dict[str, int] = field(default_factory=dict)
 
     def next_id(self, kind: str) -> int:
@@ -218,7 +219,7 @@ class FakeAccountRepository(AccountRepository):
             if a.owner_nik_hash == new.owner_nik_hash or a.telegram_user_id == new.telegram_user_id:
                 raise NikOwnsAnotherAccount()
         values = {**asdict(new), "consented_at": _utc(new.consented_at), "created_at": _utc(new.created_at)}
-        account = Account(id=self._store.next_id("accounts"), frozen_until=None, **values)
+        account = Account(id=self._store.next_id("accounts"), **values)
         self._store.accounts[account.id] = account
         return account
 
@@ -243,6 +244,20 @@ class FakeAccountRepository(AccountRepository):
         """The owner first, then family members in the order they were saved."""
         mine = (a for a in self._store.applicants.values() if a.account_id == account_id)
         return sorted(mine, key=lambda a: (not a.is_owner, a.id))
+
+    async def keep_freeze(self, nik_hash: str, until: datetime) -> None:
+        """Remembers an erased owner's 30-day wait by the NIK's keyed hash (the later end, if one is kept)."""
+        self._store.nik_freezes[nik_hash] = max(_utc(until), self._store.nik_freezes.get(nik_hash, _utc(until)))
+
+    async def freeze_of(self, nik_hash: str) -> datetime | None:
+        return self._store.nik_freezes.get(nik_hash)
+
+    async def drop_freezes(self, now: datetime) -> int:
+        """Forgets the waits that are over."""
+        over = [h for h, until in self._store.nik_freezes.items() if until <= now]
+        for h in over:
+            del self._store.nik_freezes[h]
+        return len(over)
 
 
 class FakeBookingRepository(BookingRepository):

@@ -1,7 +1,7 @@
 """The commands, which work in every state and come before any step's own handlers.
 
-/start and /menu (and /cancel) leave the open step; /help and /language answer beside it, so the step
-can be taken up again where it was.
+/start and /menu (and /cancel) leave the open step; /help, /language and /mydata answer beside it, so the
+step can be taken up again where it was.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
 from bot.filters import Magic
-from bot.handlers import faq, menu, registration
+from bot.handlers import faq, menu, my_data, registration
 from bot.handlers.common import leave, unexpected
 from core.runtime import Runtime
 from core.services.accounts import AccountView
@@ -54,6 +54,7 @@ def router() -> Router:
     r.message.register(show_menu, Command("menu"))
     r.message.register(menu.offer_languages, Command("language"))
     r.message.register(show_help, Command("help"))
+    r.message.register(my_data.show_command, Command("mydata"))
     # Any other command is no step's answer (not a name, a NIK nor a place): the step's question again.
     r.message.register(unexpected, Magic(F.text.regexp(r"^/[A-Za-z0-9_]{1,32}(@\w+)?(\s|$)")))
     return r

@@ -73,6 +73,16 @@ FAQ: tuple[tuple[Any, Any], ...] = (
             "list each applicant's papers. Staff turn away anyone whose papers differ from the booking."
         ),
     ),
+    (
+        __("What do you keep about me, and can I delete it?"),
+        __(
+            "What the booking needs: the names, NIKs (encrypted), dates of birth, the family card and the phone "
+            "number you gave, and your bookings. Open 🔐 My data in the menu, or send /mydata, to see all of it "
+            "with the numbers masked and to delete your account. A booking still to come keeps its applicants' "
+            "names until its day, for the office's list; past bookings keep them for a set time (My data says "
+            "how long), then only counts remain."
+        ),
+    ),
 )
 
 

@@ -53,6 +53,7 @@ class NewAccount:
     language: str
     consented_at: datetime
     created_at: datetime
+    frozen_until: datetime | None = None  # the 30-day wait of an erased account of the same owner NIK
 
 
 @dataclass(frozen=True, slots=True)

@@ -232,7 +232,7 @@ class BookingRecord:
 
     id: int
     code: str
-    account_id: int
+    account_id: int | None  # None once the booking is anonymised
     office_id: int
     slot_id: int
     day: date

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Row, case, delete, func, insert, or_, select, update
+from sqlalchemy import Row, and_, case, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -45,6 +45,7 @@ from core.persistence.tables import (
     bookings,
     capacity_overrides,
     closures,
+    nik_freezes,
     offices,
     slot_templates,
     slots,
@@ -296,7 +297,9 @@ class AccountRepository:
         return None if r is None else _account(r)
 
     async def get(self, account_id: int) -> Account | None:
-        r = (await self._conn.execute(select(accounts).where(accounts.c.id == account_id))).first()
+        """The account, unless it was erased."""
+        stmt = select(accounts).where(accounts.c.id == account_id, accounts.c.erased_at.is_(None))
+        r = (await self._conn.execute(stmt)).first()
         return None if r is None else _account(r)
 
     async def owner_hash_taken(self, nik_hash: str) -> bool:
@@ -332,6 +335,50 @@ class AccountRepository:
             .order_by(applicants.c.is_owner.desc(), applicants.c.id)
         )
         return [_applicant(r) for r in await self._conn.execute(stmt)]
+
+    async def remove_applicants(self, applicant_ids: Sequence[int]) -> None:
+        """Deletes saved people that no booking refers to any more."""
+        if applicant_ids:
+            await self._conn.execute(delete(applicants).where(applicants.c.id.in_(applicant_ids)))
+
+    async def erase(self, account_id: int, now: datetime) -> None:
+        """Keeps the row for a booking still to come, and nothing that says whose it was."""
+        gone = dict.fromkeys(("telegram_user_id", "owner_nik_hash", "kk_hash", "kk_enc", "kk_masked", "phone"))
+        await self._conn.execute(update(accounts).where(accounts.c.id == account_id).values(**gone, erased_at=now))
+
+    async def delete(self, account_id: int) -> None:
+        """The account and its saved people (no booking may refer to either any more)."""
+        await self._conn.execute(delete(applicants).where(applicants.c.account_id == account_id))
+        await self._conn.execute(delete(accounts).where(accounts.c.id == account_id))
+
+    async def purge_erased(self) -> int:
+        """Deletes what is left of erased accounts once no booking refers to it; how many accounts went."""
+        referred = select(booking_applicants.c.applicant_id).where(booking_applicants.c.applicant_id.is_not(None))
+        erased = select(accounts.c.id).where(accounts.c.erased_at.is_not(None))
+        await self._conn.execute(
+            delete(applicants).where(applicants.c.account_id.in_(erased), applicants.c.id.not_in(referred))
+        )
+        booked = select(bookings.c.account_id).where(bookings.c.account_id.is_not(None))
+        unused = ~exists().where(applicants.c.account_id == accounts.c.id)
+        stmt = delete(accounts).where(accounts.c.erased_at.is_not(None), accounts.c.id.not_in(booked), unused)
+        return (await self._conn.execute(stmt)).rowcount or 0
+
+    async def keep_freeze(self, nik_hash: str, until: datetime) -> None:
+        """Remembers an erased owner's 30-day wait by the NIK's keyed hash (the later end, if one is kept)."""
+        known = await self.freeze_of(nik_hash)
+        if known is None:
+            await self._conn.execute(insert(nik_freezes).values(nik_hash=nik_hash, until=until))
+        elif known < until:
+            await self._conn.execute(update(nik_freezes).where(nik_freezes.c.nik_hash == nik_hash).values(until=until))
+
+    async def freeze_of(self, nik_hash: str) -> datetime | None:
+        stmt = select(nik_freezes.c.until).where(nik_freezes.c.nik_hash == nik_hash)
+        until: datetime | None = (await self._conn.execute(stmt)).scalar()
+        return until
+
+    async def drop_freezes(self, now: datetime) -> int:
+        """Forgets the waits that are over."""
+        return (await self._conn.execute(delete(nik_freezes).where(nik_freezes.c.until <= now))).rowcount or 0
 
 
 # A booking is read with its slot's arrival times: every use case that shows one needs them.
@@ -371,13 +418,45 @@ class BookingRepository:
     async def by_code(self, code: str) -> BookingRecord | None:
         return await self._one(_BOOKINGS.where(bookings.c.code == code))
 
-    async def for_account(self, account_id: int) -> list[BookingRecord]:
-        """The account's bookings that were made (held, confirmed or cancelled), newest arrival first."""
-        made = (BookingStatus.HELD.value, BookingStatus.CONFIRMED.value, BookingStatus.CANCELLED.value)
+    async def for_account(self, account_id: int, *, lapsed: bool = False) -> list[BookingRecord]:
+        """The account's bookings that were made (held, confirmed or cancelled), newest arrival first.
+
+        `lapsed`: holds that ran out (expired) as well, for what must reach every booking of an account.
+        """
+        made = [BookingStatus.HELD.value, BookingStatus.CONFIRMED.value, BookingStatus.CANCELLED.value]
+        if lapsed:
+            made.append(BookingStatus.EXPIRED.value)
         stmt = _BOOKINGS.where(bookings.c.account_id == account_id, bookings.c.status.in_(made)).order_by(
             bookings.c.day.desc(), bookings.c.id.desc()
         )
         return [_booking(r) for r in await self._conn.execute(stmt)]
+
+    async def to_anonymise(self, ended_before: datetime, now: datetime) -> list[int]:
+        """Bookings whose people may go: over before `ended_before`; or of an erased account and over (or ended)."""
+        held = BookingStatus.HELD.value
+        gone = (BookingStatus.CANCELLED.value, BookingStatus.EXPIRED.value)
+        of_erased = bookings.c.account_id.in_(select(accounts.c.id).where(accounts.c.erased_at.is_not(None)))
+        stmt = select(bookings.c.id).where(
+            bookings.c.anonymised_at.is_(None),
+            bookings.c.status != held,
+            or_(
+                bookings.c.ends_at < ended_before,
+                and_(of_erased, or_(bookings.c.ends_at <= now, bookings.c.status.in_(gone))),
+            ),
+        )
+        return list((await self._conn.execute(stmt)).scalars())
+
+    async def anonymise(self, booking_ids: Sequence[int], now: datetime) -> int:
+        """Lets go of the bookings' account and people; their office, day, slot, size, status and arrivals stay."""
+        if not booking_ids:
+            return 0
+        await self._conn.execute(
+            update(booking_applicants)
+            .where(booking_applicants.c.booking_id.in_(booking_ids))
+            .values(applicant_id=None, active_nik=None)
+        )
+        stmt = update(bookings).where(bookings.c.id.in_(booking_ids)).values(account_id=None, anonymised_at=now)
+        return (await self._conn.execute(stmt)).rowcount or 0
 
     async def latest_attempt(self, account_id: int) -> BookingRecord | None:
         """The account's newest booking in any state, a lapsed hold included."""

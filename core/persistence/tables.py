@@ -145,16 +145,18 @@ accounts = Table(
     "accounts",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("telegram_user_id", BigInteger, nullable=False, unique=True),
-    Column("owner_nik_hash", String(64), nullable=False, unique=True),
-    Column("kk_hash", String(64), nullable=False),
-    Column("kk_enc", LargeBinary, nullable=False),
-    Column("kk_masked", String(16), nullable=False),
+    # Empty only once the account is erased (erased_at) while a booking of it is still to come.
+    Column("telegram_user_id", BigInteger, unique=True),
+    Column("owner_nik_hash", String(64), unique=True),
+    Column("kk_hash", String(64)),
+    Column("kk_enc", LargeBinary),
+    Column("kk_masked", String(16)),
     Column("phone", String(32)),
     Column("language", String(8), nullable=False, default="id"),
     Column("frozen_until", UtcDateTime),
     Column("consented_at", UtcDateTime, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("erased_at", UtcDateTime),
 )
 Index("ix_accounts_kk_hash", accounts.c.kk_hash)
 
@@ -180,7 +182,7 @@ bookings = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("code", String(8), nullable=False, unique=True),
-    Column("account_id", ForeignKey("accounts.id"), nullable=False),
+    Column("account_id", ForeignKey("accounts.id")),  # None once anonymised
     Column("office_id", ForeignKey("offices.id"), nullable=False),
     Column("slot_id", ForeignKey("slots.id"), nullable=False),
     Column("day", Date, nullable=False),
@@ -197,6 +199,8 @@ bookings = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("confirmed_at", UtcDateTime),
     Column("ended_at", UtcDateTime),  # cancelled or expired
+    # Its people and account let go (the retention setting after its day, or the account erased): counts remain.
+    Column("anonymised_at", UtcDateTime),
     UniqueConstraint("account_id", "idempotency_key"),
     CheckConstraint("party_size BETWEEN 1 AND 5", name="party_size"),
     CheckConstraint("status IN ('held', 'confirmed', 'cancelled', 'expired')", name="status"),
@@ -219,7 +223,7 @@ booking_applicants = Table(
     Column("id", Integer, primary_key=True),
     Column("booking_id", ForeignKey("bookings.id", ondelete="CASCADE"), nullable=False),
     Column("position", SmallInteger, nullable=False),
-    Column("applicant_id", ForeignKey("applicants.id"), nullable=False),
+    Column("applicant_id", ForeignKey("applicants.id")),  # None once the booking is anonymised
     Column("application_type", String(12), nullable=False),
     Column("active_nik", String(64), unique=True),
     Column("queue_no", Integer),
@@ -227,6 +231,15 @@ booking_applicants = Table(
     UniqueConstraint("booking_id", "position"),
     CheckConstraint("position BETWEEN 1 AND 5", name="position"),
     CheckConstraint("application_type IN ('new', 'replacement')", name="application_type"),
+)
+
+# The 30-day wait of an erased account, kept by its owner NIK's keyed hash alone until it ends: registering the
+# same NIK again inherits it.
+nik_freezes = Table(
+    "nik_freezes",
+    metadata,
+    Column("nik_hash", String(64), primary_key=True),
+    Column("until", UtcDateTime, nullable=False),
 )
 
 # Where a conversation stands (a chat adapter's state machine): one row per conversation key, so an

@@ -124,6 +124,8 @@ async def register_owner(
         owner = _new_applicant(vault, full_name, nik, birth_date, now)
         if await uow.accounts.owner_hash_taken(owner.nik_hash):
             raise NikOwnsAnotherAccount()
+        # An account of this NIK erased before its 30-day wait was over: the wait carries on.
+        kept_freeze = await uow.accounts.freeze_of(owner.nik_hash)
         # A concurrent registration of the same NIK that commits first makes `add` raise NikOwnsAnotherAccount.
         account = await uow.accounts.add(
             NewAccount(
@@ -136,6 +138,7 @@ async def register_owner(
                 language=language,
                 consented_at=now,
                 created_at=now,
+                frozen_until=kept_freeze if kept_freeze is not None and kept_freeze > now else None,
             )
         )
         saved = await uow.accounts.add_applicant(account.id, owner, is_owner=True)

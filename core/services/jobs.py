@@ -11,9 +11,10 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from core.clock import Clock
-from core.services import release
+from core.services import privacy, release
 from core.services.booking import BookingDesk
 from core.services.uow import UnitOfWork
 
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 HOLDS_EVERY = 5.0
 RETIRE_EVERY = 3600.0
 RELEASE_EVERY = 900.0
+ANONYMISE_EVERY = 3600.0  # a retention counted in days loses nothing to an hour's lag; erased accounts neither
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,17 +46,23 @@ def engine_jobs(
     holds_every: float = HOLDS_EVERY,
     retire_every: float = RETIRE_EVERY,
     release_every: float = RELEASE_EVERY,
+    anonymise_every: float = ANONYMISE_EVERY,
+    retention: timedelta = timedelta(days=90),
 ) -> list[Job]:
-    """Lapsed holds back to the quota, NIKs of ended bookings freed, every office's weekly window scheduled."""
+    """Holds back to the quota, ended bookings' NIKs freed, the weekly window, bookings past retention anonymised."""
 
     async def weekly_release() -> int:
         scheduled = await release.schedule_weekly_release(uow(), clock.now())
         return sum(len(r.days) for r in scheduled)
 
+    async def anonymise() -> int:
+        return await privacy.anonymise_ended(uow(), clock.now(), retention)
+
     return [
         Job("expire holds", holds_every, desk.expire_holds, "gave back the places of %d lapsed holds"),
         Job("retire ended", retire_every, desk.retire_ended, "freed %d NIKs of bookings whose day is over"),
         Job("weekly release", release_every, weekly_release, "scheduled %d office days of the weekly release"),
+        Job("anonymise", anonymise_every, anonymise, "anonymised %d bookings past their retention or erased"),
     ]
 
 

@@ -7,6 +7,7 @@ refused with the domain error the use case passes on (a race between check and w
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -178,3 +179,27 @@ async def test_a_second_slot_at_the_same_office_day_and_start_is_refused(units: 
     async with units() as uow:
         with pytest.raises((ConstraintViolation, IntegrityError)):
             await uow.slots.add([slot])
+
+
+async def test_a_kept_freeze_reads_back_keeps_the_later_end_and_goes_once_over(units: Units) -> None:
+    later = FRIDAY_AFTERNOON + timedelta(days=30)
+    async with units() as uow:
+        assert await uow.accounts.freeze_of("owner-1") is None
+        await uow.accounts.keep_freeze("owner-1", later)
+        await uow.accounts.keep_freeze("owner-1", FRIDAY_AFTERNOON + timedelta(days=3))  # an earlier end: kept later
+        await uow.commit()
+    async with units() as uow:
+        assert await uow.accounts.freeze_of("owner-1") == later
+        assert await uow.accounts.drop_freezes(later - timedelta(seconds=1)) == 0
+        assert await uow.accounts.drop_freezes(later) == 1
+        assert await uow.accounts.freeze_of("owner-1") is None
+
+
+async def test_an_account_made_with_a_kept_freeze_reads_it_back(units: Units) -> None:
+    until = FRIDAY_AFTERNOON + timedelta(days=12)
+    async with units() as uow:
+        made = await uow.accounts.add(replace(_account(), frozen_until=until))
+        await uow.commit()
+    async with units() as uow:
+        assert made.frozen_until == until
+        assert await uow.accounts.get(made.id) == made

@@ -1,0 +1,101 @@
+"""The applicant's rights over their data (UU 27/2022): see what is kept, erase it, and its end after a retention.
+
+What a booking still to come needs stays until its day: the office's list and the counter check its people's
+names and NIKs. Everything else goes when asked. A booking whose day is over longer than the retention setting
+keeps only what offices count (office, day, slot, size, status, arrivals), not whose it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from core.domain.booking import BookingStatus
+from core.domain.identity import mask_number
+from core.services.errors import AccountNotFound
+from core.services.uow import UnitOfWork
+
+_STILL_TO_COME = (BookingStatus.HELD, BookingStatus.CONFIRMED)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPerson:
+    full_name: str
+    nik_masked: str
+    birth_date: date
+    is_owner: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MyData:
+    """What is stored about an account, masked where a number is not needed whole."""
+
+    kk_masked: str
+    phone_masked: str | None
+    language: str
+    consented_at: datetime
+    frozen_until: datetime | None
+    people: tuple[StoredPerson, ...]
+    upcoming: tuple[date, ...]  # days of bookings still to come: erasing keeps their people until then
+    past: int  # bookings over whose people are still named (until the retention ends)
+    retention: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Erased:
+    kept_until: date | None  # the last day of a booking still to come, whose people stay until then
+    frozen_until: datetime | None  # the 30-day wait, which registering the same NIK again carries on
+
+
+async def my_data(uow: UnitOfWork, account_id: int, now: datetime, retention: timedelta) -> MyData:
+    async with uow:
+        account = await uow.accounts.get(account_id)
+        if account is None:
+            raise AccountNotFound()
+        saved = await uow.accounts.applicants(account_id)
+        made = await uow.bookings.for_account(account_id, lapsed=True)
+    coming = sorted({b.day for b in made if b.status in _STILL_TO_COME and b.ends_at > now and not b.lapsed(now)})
+    return MyData(
+        kk_masked=account.kk_masked,
+        phone_masked=None if account.phone is None else mask_number(account.phone),
+        language=account.language,
+        consented_at=account.consented_at,
+        frozen_until=account.frozen_until if account.frozen_until and account.frozen_until > now else None,
+        people=tuple(StoredPerson(a.full_name, a.nik_masked, a.birth_date, a.is_owner) for a in saved),
+        upcoming=tuple(coming),
+        past=sum(1 for b in made if b.ends_at <= now or b.status not in _STILL_TO_COME),
+        retention=retention,
+    )
+
+
+async def erase_account(uow: UnitOfWork, account_id: int, now: datetime) -> Erased:
+    """Erases the account now, but for the people of a booking still to come, kept until its day."""
+    async with uow:
+        account = await uow.accounts.get(account_id)
+        if account is None:
+            raise AccountNotFound()
+        made = await uow.bookings.for_account(account_id, lapsed=True)
+        coming = [b for b in made if b.status in _STILL_TO_COME and b.ends_at > now and not b.lapsed(now)]
+        await uow.bookings.anonymise([b.id for b in made if b not in coming], now)
+        needed = {m.applicant_id for b in coming for m in await uow.bookings.party(b.id)}
+        saved = await uow.accounts.applicants(account_id)
+        await uow.accounts.remove_applicants([a.id for a in saved if a.id not in needed])
+        frozen = account.frozen_until if account.frozen_until and account.frozen_until > now else None
+        if frozen is not None:
+            await uow.accounts.keep_freeze(account.owner_nik_hash, frozen)
+        if coming:
+            await uow.accounts.erase(account_id, now)  # the worker finishes once their day is over
+        else:
+            await uow.accounts.delete(account_id)
+        await uow.commit()
+    return Erased(max((b.day for b in coming), default=None), frozen)
+
+
+async def anonymise_ended(uow: UnitOfWork, now: datetime, retention: timedelta) -> int:
+    """The worker's round: bookings over for longer than the retention, and erased accounts' past bookings."""
+    async with uow:
+        done = await uow.bookings.anonymise(await uow.bookings.to_anonymise(now - retention, now), now)
+        await uow.accounts.purge_erased()
+        await uow.accounts.drop_freezes(now)
+        await uow.commit()
+    return done
