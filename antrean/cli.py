@@ -33,6 +33,7 @@ from core.domain.offices import SlotTime
 from core.domain.staff import Role
 from core.runtime import Runtime, open_runtime, upgrade_database
 from core.services import calendar, offices, quota, release, staff
+from web import errors as web_errors
 
 T = TypeVar("T")
 
@@ -124,7 +125,9 @@ def _engine(work: Callable[[Runtime], Awaitable[T]]) -> T:
     try:
         return asyncio.run(run())
     except DomainError as err:
-        raise Refused(f"refused: {err.code}: {err}") from None
+        # The staff pages' sentence for it (English: the operator's terminal has no language of its own), after
+        # the code that scripts match on.
+        raise Refused(f"refused: {err.code}: {web_errors.explain(err, str)}") from None
     except (OperationalError, ProgrammingError) as err:
         # A database without our tables answers "no such table" (SQLite) or "relation does not exist".
         text = str(err.orig if err.orig is not None else err).lower()

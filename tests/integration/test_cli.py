@@ -75,7 +75,11 @@ def test_the_first_administrator_is_made_on_the_command_line_with_a_password_fro
     assert "staff account admin (admin) created" in capsys.readouterr().out
     monkeypatch.setattr("sys.stdin", io.StringIO("pendek\n"))
     assert main(["staff", "create", "loket1", "--role", "counter", "--office", "JKT-SEL", "--password-stdin"]) == 1
-    assert "invalid_staff_account" in capsys.readouterr().err
+    refused = capsys.readouterr().err
+    assert "invalid_staff_account: A password has at least 10 characters, with no spaces at either end." in refused
+    monkeypatch.setattr("sys.stdin", io.StringIO("Bismillah2026\n"))
+    assert main(["staff", "create", "loket1", "--role", "counter", "--office", "JKT-SEL", "--password-stdin"]) == 1
+    assert "a word people often choose" in capsys.readouterr().err
     assert main(["staff", "list"]) == 0
     assert "Kepala Seksi" in capsys.readouterr().out
 
