@@ -87,8 +87,7 @@ async def prepare_demo(rt: Runtime, clock: Clock, passwords: Passwords) -> DemoF
         days = [d for d in candidates if office.is_working_day(d) and d not in closed][:5]
         await release.release_by_hand(rt.uow(), code, days, now)
     for username, name, role, codes in DEMO_STAFF:
-        # Made already when the demo ran before on the same file.
-        with contextlib.suppress(InvalidStaffAccount):
+        try:
             await staff.create_staff(
                 rt.uow(),
                 passwords,
@@ -99,6 +98,9 @@ async def prepare_demo(rt: Runtime, clock: Clock, passwords: Passwords) -> DemoF
                 office_codes=codes,
                 now=now,
             )
+        except InvalidStaffAccount as err:
+            if err.reason != "taken":  # taken: made when the demo ran before on the same file
+                raise
     facts.lines.append(f"{added} offices imported; weekly release scheduled for {len(scheduled)} offices")
     for code in DEMO_OFFICES:
         office = await _office(rt, code)

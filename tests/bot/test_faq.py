@@ -32,4 +32,6 @@ async def test_the_answers_follow_the_applicants_language(world: BotWorld) -> No
     await world.text(USER, "/menu")
     await world.tap(USER, "❓ Help and FAQ", calls=2)
     await world.tap(USER, "What should I bring?", calls=2)
-    assert "the original e-KTP and family card" in await world.last(USER)
+    answer = await world.last(USER)
+    assert "An adult (17 or older, or married): the e-KTP and the family card." in answer
+    assert "A child under 17: the birth certificate (or baptism certificate)" in answer

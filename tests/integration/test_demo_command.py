@@ -49,7 +49,7 @@ def test_the_demo_starts_everything_prints_its_addresses_and_logins_and_stops_on
         text = "".join(printed)
         playground = re.search(r"(http://127\.0\.0\.1:\d+/playground)", text)
         assert playground is not None, text
-        assert "login admin / antrean-demo" in text and "login loket / antrean-demo" in text
+        assert "login admin / coba-antrean-demo" in text and "login loket / coba-antrean-demo" in text
         assert "JKT-SEL" in text and "DPS" in text and "JYP" in text
         page = httpx.get(playground.group(1), timeout=10)
         assert page.status_code == 200 and "<html" in page.text
