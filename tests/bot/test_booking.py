@@ -319,3 +319,24 @@ async def test_an_old_copy_of_the_summary_says_the_booking_is_confirmed_already(
     answer = await world.telegram.answered(query)
     assert answer is not None and answer["text"].startswith("Pesanan ini sudah dikonfirmasi: kode ")
     assert len([m for m in await world.telegram.chat(USER) if m.get("document")]) == 1
+
+
+async def test_a_province_with_more_than_eight_offices_lists_every_one_and_a_wide_search_says_how_to_narrow_it(
+    world: BotWorld,
+) -> None:
+    shipped = parse_offices_csv(shipped_offices_csv())
+    for office in shipped:
+        await add_office(world.runtime, office)
+    east_java = sorted(office_label(o) for o in shipped if o.province == "Jawa Timur")
+    assert len(east_java) > 8
+    await register(world.runtime, Vault(SECRET), USER)  # a Jakarta family card: its province comes first
+    await world.text(USER, "/menu")
+    await world.tap(USER, "📅 Pesan antrean", calls=2)
+    await world.tap(USER, "Pilih dari daftar provinsi", calls=2)
+    await world.tap(USER, "Jawa Timur", calls=2)
+    listed = await world.telegram.last_bot_message(USER)
+    assert listed is not None
+    labels = [b["text"] for row in listed["reply_markup"]["inline_keyboard"] for b in row]
+    assert sorted(label for label in labels if " · " in label) == east_java
+    await world.text(USER, "Jawa")
+    assert (await world.last(USER)).startswith("Pilih kantor (8 pertama dari ")

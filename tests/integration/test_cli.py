@@ -41,7 +41,7 @@ def test_staff_import_offices_release_a_date_and_see_it_free(
     database: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["offices", "import"]) == 0
-    assert "78 offices added" in capsys.readouterr().out
+    assert "137 offices added" in capsys.readouterr().out
     assert main(["offices", "list", "-q", "denpasar"]) == 0
     assert "DPS" in capsys.readouterr().out
     assert main(["quota", "template", "DPS", "08:00-09:00=4", "09:00-10:00=6"]) == 0

@@ -25,7 +25,7 @@ from core.runtime import Runtime
 from core.services.accounts import AccountView
 from core.services.my_bookings import LastChoice, last_choice
 
-MAX_RESULTS = 8
+MAX_RESULTS = 8  # a typed search; a province is listed whole (Jawa Timur has 12 offices, Telegram allows 100 buttons)
 MIN_QUERY = 3
 LABEL_MAX = 40  # what a narrow phone shows of a full-width button before it cuts the end off
 
@@ -77,13 +77,15 @@ def office_label(office: Office) -> str:
     return label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1] + "…"
 
 
-def office_buttons(found: list[Office], top: list[list[InlineKeyboardButton]] | None = None) -> InlineKeyboardMarkup:
-    """Up to eight offices, under any buttons given first; browsing by province last."""
+def office_buttons(
+    found: list[Office], top: list[list[InlineKeyboardButton]] | None = None, *, limit: int | None = None
+) -> InlineKeyboardMarkup:
+    """The offices (the first `limit` of them), under any buttons given first; browsing by province last."""
     buttons = [
         *(top or []),
         *[
             [InlineKeyboardButton(text=office_label(o), callback_data=OfficePick(office_id=o.id or 0).pack())]
-            for o in found[:MAX_RESULTS]
+            for o in found[:limit]
         ],
         [InlineKeyboardButton(text=_("Browse by province"), callback_data=Browse().pack())],
     ]
@@ -157,7 +159,13 @@ async def search(message: Message, runtime: Runtime) -> None:
             reply_markup=office_buttons([]),
         )
         return
-    await message.answer(_("Choose the office:"), reply_markup=office_buttons(found))
+    if len(found) > MAX_RESULTS:  # "jawa" finds two provinces' offices: the first few, and how to narrow it
+        text = _("Choose the office (the first {shown} of {n} found; type a city's name for the others):").format(
+            shown=MAX_RESULTS, n=len(found)
+        )
+    else:
+        text = _("Choose the office:")
+    await message.answer(text, reply_markup=office_buttons(found, limit=MAX_RESULTS))
 
 
 async def browse(query: CallbackQuery, runtime: Runtime) -> None:
