@@ -271,9 +271,9 @@ async def test_an_exported_catalogue_imports_into_an_empty_system_unchanged(uow:
     [
         ("denpasar", {"DPS", "MPP-DPS"}),
         ("Surabaya", {"SBY", "TPK", "ULP-ATOM"}),
-        ("  BATAM ", {"BTM", "ULP-HBY", "MPP-BTM"}),
-        ("kalimantan timur", {"BPN", "MPP-BPN", "SRI"}),
-        ("Papua", {"JYP", "MKQ", "MKW", "TIM"}),
+        ("  BATAM ", {"BTM", "ULP-HBY", "MPP-BTM", "BPD"}),  # Belakang Padang is an island of Batam
+        ("kalimantan timur", {"BPN", "MPP-BPN", "SRI", "BEJ"}),
+        ("Papua", {"JYP", "MKQ", "MKW", "TIM", "BIK", "SOQ"}),  # Sorong is in Papua Barat Daya
         ("jyp", {"JYP"}),
         ("atlantis", set()),
     ],
