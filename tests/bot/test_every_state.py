@@ -130,7 +130,7 @@ STEPS = [
     Step(Booking.office, _office, "Pilih kantor.", "Jakarta Selatan · Kanim Uji TST"),
     Step(Booking.party, _party, "Siapa saja yang datang?", "Lanjut ▶"),
     Step(Booking.calendar, _calendar, "Pilih tanggal kedatangan.", "30✅"),
-    Step(Booking.slot, _slot, "Senin, 30 November 2026: pilih jam kedatangan.", "08:00–09:00 · sisa 10"),
+    Step(Booking.slot, _slot, "Senin, 30 November 2026: pilih jam kedatangan (WIB).", "08:00–09:00 · sisa 10"),
     Step(
         Booking.summary, _summary, "Pembatalan bisa dilakukan sampai Sabtu, 28 November 2026", "✅ Konfirmasi pesanan"
     ),

@@ -64,7 +64,9 @@ async def slots_screen(
     buttons.append([InlineKeyboardButton(text=_("◀ Other dates"), callback_data=calendar.OtherDates().pack())])
     await state.set_state(Booking.slot)
     await state.update_data(day=day.isoformat())
-    text = _("{day}: choose your arrival time.").format(day=texts.long_date(day))
+    # Every time shown carries its zone: an applicant in Bali booking an office in Jakarta reads WIB, not WITA.
+    zone = (await state.get_data())["zone"]
+    text = _("{day}: choose your arrival time ({zone}).").format(day=texts.long_date(day), zone=zone)
     return Screen((note + "\n\n" + text) if note else text, InlineKeyboardMarkup(inline_keyboard=buttons))
 
 
