@@ -6,6 +6,7 @@ import asyncio
 import copy
 import itertools
 import json
+import math
 import mimetypes
 import re
 import secrets
@@ -120,6 +121,11 @@ MAX_INLINE_BUTTONS = 100
 MAX_UPLOAD = 50 * 1024 * 1024
 MAX_ALERT = 200
 MAX_COMMAND_DESCRIPTION = 256
+# Telegram's limits on new messages (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
+# about 30 a second to different chats, and about one a second in one chat, where short bursts pass.
+MESSAGES_PER_SECOND = 30.0
+CHAT_MESSAGES_PER_SECOND = 1.0  # BotApiStandin(chat_messages_per_second=...) turns it on
+CHAT_BURST = 3
 
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are exactly the same "
@@ -436,6 +442,26 @@ class _Document:
         }
 
 
+class _Bucket:
+    """A token bucket: `rate` a second, up to `burst` at once."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = float(burst)
+        self.tokens = float(burst)
+        self.stamp = time.monotonic()
+
+    def take(self) -> float:
+        """0 when a token was taken; else the seconds until one will be there."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
 @dataclass
 class _Flood:
     """How many more calls of which method answer 429, and with what retry_after."""
@@ -481,11 +507,23 @@ class BotApiStandin:
         first_name: str = "Antrean",
         token: str | None = None,
         delay: float = 0.0,
+        messages_per_second: float | None = MESSAGES_PER_SECOND,
+        chat_messages_per_second: float | None = None,
+        chat_burst: int = CHAT_BURST,
     ) -> None:
+        # New messages beyond `messages_per_second` (all chats together), or beyond `chat_messages_per_second` in
+        # one chat after a burst of `chat_burst`, are answered 429 as Telegram does; None turns a limit off. The
+        # limit in one chat is off by default until the bot paces each chat itself: a test that types faster than
+        # any person makes the bot's own replies (a notice and the next question) overrun it.
         self.username = username
         self.first_name = first_name
         self.token = token
         self.delay = delay
+        self._all_chats = (
+            None if messages_per_second is None else _Bucket(messages_per_second, max(1, int(messages_per_second)))
+        )
+        self._chat_pace = None if chat_messages_per_second is None else (chat_messages_per_second, chat_burst)
+        self._chat_buckets: dict[int, _Bucket] = {}
         self._chats: dict[int, _Chat] = {}
         self._updates: deque[Json] = deque()
         self._last_update_id = 0
@@ -1019,6 +1057,23 @@ class BotApiStandin:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         return chat
 
+    def _keep_pace(self, chat: _Chat) -> None:
+        """A new message that passed every check, within Telegram's limits: about 30 a second, 1 a second a chat.
+
+        Edits and answers to taps are not counted, as Telegram does not count them. A bot over a limit gets 429
+        with retry_after, in whole seconds (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
+        """
+        waits = [] if self._all_chats is None else [self._all_chats.take()]
+        if self._chat_pace is not None:
+            bucket = self._chat_buckets.get(chat.user["id"])
+            if bucket is None:
+                bucket = self._chat_buckets[chat.user["id"]] = _Bucket(*self._chat_pace)
+            waits.append(bucket.take())
+        wait = max(waits, default=0.0)
+        if wait > 0:
+            retry_after = max(1, math.ceil(wait))
+            raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+
     def _post(self, chat: _Chat, message: _Message) -> Json:
         chat.messages[message.message_id] = message
         markup = message.reply_markup
@@ -1033,6 +1088,7 @@ class BotApiStandin:
         chat = self._reachable_chat(params)
         text, parse_mode, plain = _text_of(params)
         markup = _check_markup(params.get("reply_markup"), inline_only=False)
+        self._keep_pace(chat)
         return self._post(
             chat, self._from_bot(chat, request, text=text, parse_mode=parse_mode, plain=plain, reply_markup=markup)
         )
@@ -1104,6 +1160,7 @@ class BotApiStandin:
         if caption_plain is not None and _utf16_len(caption_plain) > MAX_CAPTION:
             raise _bad("message caption is too long")
         markup = _check_markup(params.get("reply_markup"), inline_only=False)
+        self._keep_pace(chat)
         message = self._from_bot(
             chat,
             request,

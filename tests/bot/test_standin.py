@@ -26,7 +26,7 @@ from aiogram.types import (
 )
 from aiohttp import ClientSession
 
-from devtools.standin import BotApiStandin
+from devtools.standin import CHAT_MESSAGES_PER_SECOND, BotApiStandin
 
 TOKEN = "123456789:AAEhBP0av28dHUcCn2K1q8s0jcO7jUjHnHQ"
 BUDI = 5001
@@ -233,6 +233,41 @@ async def test_a_document_keeps_its_bytes_name_and_type_and_can_be_downloaded(st
     assert resent.document.file_id == document.file_id
     chat = await standin.chat(BUDI)
     assert chat[-1]["document"]["file_name"] == "ANT-7K3Q.pdf"
+
+
+async def test_more_than_a_short_burst_in_one_chat_is_answered_429_and_edits_are_not_counted(client: Bot) -> None:
+    async with BotApiStandin(chat_messages_per_second=CHAT_MESSAGES_PER_SECOND) as paced:
+        client.session.api = TelegramAPIServer.from_base(paced.base_url)
+        for user in (BUDI, SITI):
+            await paced.user_sends_text(user, "/start")
+        sent = [await client.send_message(BUDI, f"pesan {i}") for i in range(3)]  # a short burst passes
+        with pytest.raises(TelegramRetryAfter) as refused:
+            await client.send_message(BUDI, "satu lagi")
+        assert refused.value.retry_after >= 1
+        await client.edit_message_text("diubah", chat_id=BUDI, message_id=sent[0].message_id)  # no new message
+        await client.send_message(SITI, "chat lain")  # another chat has its own pace
+        await asyncio.sleep(1.05)
+        await client.send_message(BUDI, "sedetik kemudian")
+
+
+async def test_more_than_about_30_new_messages_a_second_to_different_chats_are_answered_429(
+    standin: BotApiStandin, bot: Bot
+) -> None:
+    users = range(6000, 6040)
+    for user in users:
+        await standin.user_sends_text(user, "/start")
+    results = await asyncio.gather(*(bot.send_message(u, "kuota dibuka") for u in users), return_exceptions=True)
+    refused = [r for r in results if isinstance(r, TelegramRetryAfter)]
+    assert 5 <= len(refused) <= 10 and all(r.retry_after >= 1 for r in refused)
+    assert all(isinstance(r, Message) for r in results if r not in refused)
+
+
+async def test_the_limits_can_be_turned_off_for_a_test_that_measures_something_else(client: Bot) -> None:
+    async with BotApiStandin(messages_per_second=None) as unlimited:
+        client.session.api = TelegramAPIServer.from_base(unlimited.base_url)
+        await unlimited.user_sends_text(BUDI, "/start")
+        for i in range(10):
+            await client.send_message(BUDI, f"pesan {i}")
 
 
 async def test_flood_makes_aiogram_raise_retry_after_then_lets_calls_through(standin: BotApiStandin, bot: Bot) -> None:
