@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -32,8 +31,7 @@ RuntimeSource = Callable[[FastAPI], AbstractAsyncContextManager[Runtime]]
 
 def worker_jobs(runtime: Runtime) -> list[Job]:
     """Every background job the deployment needs running (`antrean worker`, or the demo's single process)."""
-    retention = timedelta(days=runtime.settings.retention_days)
-    return engine_jobs(runtime.desk, runtime.uow, runtime.clock, retention=retention)
+    return engine_jobs(runtime.desk, runtime.uow, runtime.clock, retention=runtime.settings.retention)
 
 
 async def run_bot(settings: Settings, clock: Clock | None = None) -> None:

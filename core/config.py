@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -44,6 +45,10 @@ class Settings(BaseSettings):
     # "*" behind a proxy that strips the headers clients send). None: the client's own address counts, so nobody
     # can pick the address the sign-in throttle sees by sending the header.
     forwarded_allow_ips: str | None = None
+
+    @property
+    def retention(self) -> timedelta:
+        return timedelta(days=self.retention_days)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

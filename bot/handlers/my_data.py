@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
@@ -23,8 +23,7 @@ class Erase(CallbackData, prefix="erase"):
     confirmed: bool  # False: the question with what it means; True: do it
 
 
-def _retention(runtime: Runtime) -> timedelta:
-    return timedelta(days=runtime.settings.retention_days)
+JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 def _days(mine: privacy.MyData) -> str:
@@ -46,7 +45,11 @@ def data_screen(mine: privacy.MyData) -> Screen:
         _("Family card: {kk}").format(kk=mine.kk_masked),
         _("Phone: {phone}").format(phone=mine.phone_masked or _("not given")),
         _("Language: {language}").format(language="Bahasa Indonesia" if mine.language == "id" else "English"),
-        _("Consent given: {day}").format(day=texts.long_date(texts.deadline_date(mine.consented_at))),
+        # An account has no zone of its own: the moment in Jakarta time, labelled, as every time the bot shows.
+        _("Consent given: {day}, {time} WIB").format(
+            day=texts.long_date(mine.consented_at.astimezone(JAKARTA).date()),
+            time=f"{mine.consented_at.astimezone(JAKARTA):%H:%M}",
+        ),
         "",
         _("People saved:"),
         people,
@@ -103,7 +106,7 @@ def erase_question(mine: privacy.MyData) -> Screen:
 
 
 async def _mine(account: AccountView, runtime: Runtime) -> privacy.MyData:
-    return await privacy.my_data(runtime.uow(), account.id, runtime.clock.now(), _retention(runtime))
+    return await privacy.my_data(runtime.uow(), account.id, runtime.clock.now(), runtime.settings.retention)
 
 
 async def show_command(message: Message, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:

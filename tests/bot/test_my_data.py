@@ -32,6 +32,7 @@ async def test_my_data_shows_what_is_stored_with_every_number_masked(world: BotW
     assert "Kartu Keluarga: 3174********0001" in shown and "Telepon: 0812****7890" in shown
     assert OWNER_NIK not in shown and "081234567890" not in shown and "3174010101200001" not in shown
     assert "selama 90 hari setelah tanggal kedatangannya" in shown
+    assert "Persetujuan diberikan: Jumat, 27 November 2026, pukul 15:00 WIB" in shown
 
 
 async def test_the_menu_leads_to_my_data_and_deleting_asks_first_then_erases_everything(world: BotWorld) -> None:
