@@ -63,6 +63,7 @@ DOCS_POLICY = (
     + "; worker-src 'self' blob:"
 )
 DOCS_PATHS = ("/docs", "/redoc")
+HSTS = "max-age=31536000; includeSubDomains"
 # Files that hold nobody's data may be kept by the browser; everything else (pages, JSON, PDFs, which carry
 # names and NIKs) must never be stored by it or by a proxy in between.
 CACHEABLE = ("/static/", "/static-offline-docs/")
@@ -78,6 +79,11 @@ async def _guard_headers(request: Request, call_next: Any) -> Response:
     response.headers.setdefault("Content-Security-Policy", DOCS_POLICY if path in DOCS_PATHS else STAFF_POLICY)
     if not path.startswith(CACHEABLE):
         response.headers["Cache-Control"] = "no-store"
+    ctx: WebContext | None = getattr(request.app.state, "staff", None)
+    if ctx is not None and ctx.secure_cookies:
+        # Production is served over HTTPS only: a browser that has seen this never tries plain HTTP again (for a
+        # year), so a network in between cannot take the first request, the sign-in form, in clear.
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 

@@ -428,3 +428,20 @@ async def test_a_released_date_is_called_open_as_the_bot_says_it(client: httpx.A
     await sign_in(client)
     page = (await client.get("/offices/TST", params={"day": NEXT_MONDAY.isoformat()})).text
     assert "Dibuka" in page and "irilis" not in page
+
+
+async def test_production_tells_browsers_to_use_https_only_and_development_does_not(
+    sqlite_template: Path, tmp_path: Path, client: httpx.AsyncClient
+) -> None:
+    assert "strict-transport-security" not in (await client.get("/login")).headers  # the test app: plain HTTP
+    path = tmp_path / "production.sqlite3"
+    shutil.copy(sqlite_template, path)
+    settings = Settings(database_url=f"sqlite:///{path}", environment="production", secret_key="a-real-secret-" * 3)
+    app = staff_app(settings, passwords=Passwords(time_cost=1, memory_kib=8192))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="https://staff.test") as production,
+    ):
+        for path_ in ("/login", "/static/staff.css", "/api/me"):
+            response = await production.get(path_)
+            assert response.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains", path_
