@@ -116,9 +116,13 @@ async def _bad_request(request: Request, exc: Exception) -> Response:
     _ = translator(request)
     # Which fields, by name only: what was typed is not repeated (it may be a pasted NIK, or 5,000 characters).
     fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
-    error = _("Something sent with this page is not valid ({fields}). Go back and check it.").format(
-        fields=", ".join(fields) or "?"
-    )
+    if fields == ["day"] and exc.errors()[0]["loc"][0] == "query":  # a typed or edited address
+        error = _("“{day}” is not a day this page can show. Write it as year-month-day, for example 2026-12-07.")
+        error = error.format(day=str(exc.errors()[0].get("input", ""))[:40])
+    else:
+        error = _("Something sent with this page is not valid ({fields}). Go back and check it.").format(
+            fields=", ".join(fields) or "?"
+        )
     pages: Pages = request.app.state.pages
     return pages.render(request, "refused.html", None, status_code=422, error=error)
 

@@ -117,11 +117,19 @@ async def test_staff_pages_cannot_be_framed_by_another_site(client: httpx.AsyncC
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
-async def test_a_wrong_date_in_the_address_shows_today_instead_of_failing(client: httpx.AsyncClient) -> None:
+async def test_a_day_in_the_address_that_is_no_date_is_refused_saying_so_never_shown_as_today_nor_a_500(
+    client: httpx.AsyncClient,
+) -> None:
+    # It showed today's page before: an officer who asked for another day could print today's list unawares.
     await sign_in(client)
-    for wrong in ("2026-13-45", "0001-01-01", "9999-12-31"):
-        response = await client.get("/offices/TST", params={"day": wrong})
-        assert response.status_code == 200 and "Jumat, 27 November 2026" in response.text, wrong
+    for wrong in ("2026-13-45", "0001-01-01", "9999-12-31", "besok"):
+        for path in ("/offices/TST", "/offices/TST/list", "/offices/TST/list.pdf"):
+            response = await client.get(path, params={"day": wrong})
+            assert response.status_code == 422, (path, wrong)
+            assert "bukan tanggal yang bisa ditampilkan" in response.text and "2026-12-07" in response.text
+            assert f"“{wrong}”" in response.text
+    emptied = await client.get("/offices/TST/list?day=")  # the date field cleared, then Show: today
+    assert emptied.status_code == 200 and "Jumat, 27 November 2026" in emptied.text
 
 
 async def test_a_slot_template_with_an_impossible_capacity_says_so_and_keeps_the_rows(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import Form, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BeforeValidator, Field
 
 from core.domain.calendar import FIRST_DAY, LAST_DAY
 from core.domain.offices import Office
@@ -16,6 +17,12 @@ from web.templating import Pages
 
 # A date posted by a form: inside the dates the engine plans for, like the API's.
 FormDay = Annotated[date, Form(ge=FIRST_DAY, le=LAST_DAY)]
+# The day a page shows (`?day=2026-12-07`); absent or emptied in the date field: the office's today. A day that is
+# no date is refused with a page saying so: showing today instead would put today's list in the hands of an
+# officer who asked for another.
+QueryDay = Annotated[
+    Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)] | None, BeforeValidator(lambda typed: typed or None), Query()
+]
 
 
 def N_(text: str) -> str:
@@ -29,17 +36,9 @@ def render(request: Request, template: str, member: StaffMember | None, **values
     return pages.render(request, template, member, **values)
 
 
-def day_or_today(raw: str | None, office: Office, now: datetime) -> date:
-    """The day asked for, or the office's today; a malformed date falls back to today, never a 500."""
-    if raw:
-        try:
-            day = date.fromisoformat(raw)
-        except ValueError:
-            pass
-        else:
-            if FIRST_DAY <= day <= LAST_DAY:
-                return day
-    return office.today(now)
+def day_or_today(day: date | None, office: Office, now: datetime) -> date:
+    """The day asked for, or the office's today."""
+    return day if day is not None else office.today(now)
 
 
 def back(path: str, **query: str) -> RedirectResponse:

@@ -12,7 +12,7 @@ from core.domain.staff import Permission
 from core.services import office_day
 from web.daily_list import daily_list_pdf
 from web.deps import DeskDep, PageStaff
-from web.pages.common import day_or_today, render
+from web.pages.common import QueryDay, day_or_today, render
 
 router = APIRouter()
 
@@ -24,7 +24,7 @@ def _tally(listing: DailyList) -> tuple[int, int]:
 
 
 @router.get("/offices/{code}/list")
-async def list_page(desk: DeskDep, member: PageStaff, code: str, day: str | None = None) -> Response:
+async def list_page(desk: DeskDep, member: PageStaff, code: str, day: QueryDay = None) -> Response:
     office = await office_day.find_office(desk.reader, member, code)
     chosen = day_or_today(day, office, desk.now)
     listing = await office_day.daily_list(desk.reader, desk.vault, member, office.code, chosen, desk.now)
@@ -46,7 +46,7 @@ async def list_page(desk: DeskDep, member: PageStaff, code: str, day: str | None
 
 
 @router.get("/offices/{code}/list.pdf")
-async def list_pdf(desk: DeskDep, member: PageStaff, code: str, day: str | None = None) -> Response:
+async def list_pdf(desk: DeskDep, member: PageStaff, code: str, day: QueryDay = None) -> Response:
     office = await office_day.find_office(desk.reader, member, code)
     chosen = day_or_today(day, office, desk.now)
     listing = await office_day.daily_list(desk.reader, desk.vault, member, office.code, chosen, desk.now)

@@ -16,7 +16,7 @@ from core.services import office_day, quota, release
 from web.deps import Desk, DeskDep, FormStaff, PageStaff, ReaderDep
 from web.errors import explain, status_of
 from web.i18n import translator
-from web.pages.common import FormDay, back, day_or_today, notice, render
+from web.pages.common import FormDay, QueryDay, back, day_or_today, notice, render
 
 router = APIRouter()
 
@@ -51,7 +51,7 @@ async def _board_page(desk: Desk, member: StaffMember, code: str, day: date, **e
 
 
 @router.get("/offices/{code}")
-async def office_page(desk: DeskDep, member: PageStaff, code: str, day: str | None = None) -> Response:
+async def office_page(desk: DeskDep, member: PageStaff, code: str, day: QueryDay = None) -> Response:
     office = await office_day.find_office(desk.reader, member, code)
     return await _board_page(desk, member, office.code, day_or_today(day, office, desk.now))
 
