@@ -249,6 +249,14 @@ REFUSALS: dict[type[DomainError], Refusal] = {
     accounts.ApplicantAlreadySaved: Refusal(
         __("This person is already saved on your account; you can choose them when you book.")
     ),
+    accounts.NotAFamilyMember: Refusal(__("That person is not a family member saved on your account.")),
+    accounts.MemberBookedAhead: Refusal(
+        __(
+            "They are in your booking on {day}, and the office's list names them until then. Cancel that booking "
+            "first, or remove them after that day."
+        ),
+        lambda err: {"day": long_date(err.day)},
+    ),
     accounts.TooManyApplicants: Refusal(
         __(
             "One account can keep at most {n} people. A relative on the same family card with an account of "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -13,7 +14,7 @@ from bot import keyboards as kb
 from bot import texts
 from bot.handlers.booking import party
 from bot.handlers.identity import IdentitySteps, IdentityWords
-from bot.handlers.parts import Ask, Screen, forget, message_of, unseal
+from bot.handlers.parts import Ask, Screen, forget, message_of, on_tap, unseal
 from bot.states import Booking, Family
 from core.domain.errors import DomainError
 from core.runtime import Runtime
@@ -23,10 +24,25 @@ from core.services.accounts import AccountView, account_by_telegram_user
 _IDENTITY_KEYS = ("full_name", "nik", "encoded_birth_date", "birth_date")
 
 
+class RemoveMember(CallbackData, prefix="rmm"):
+    applicant_id: int
+    confirmed: bool  # False: the question; True: remove
+
+
 def family_screen(account: AccountView) -> Screen:
-    """Who is saved on the account, and a way to add one."""
+    """Who is saved on the account, a way to add one, and to remove one (a wrong name is fixed by adding again)."""
     lines = [f"• {a.full_name} ({a.nik_masked})" for a in account.applicants]
     text = _("Saved on your account (all on family card {kk}):").format(kk=account.kk_masked)
+    removable = [
+        [
+            InlineKeyboardButton(
+                text=_("🗑 Remove {name}").format(name=a.full_name),
+                callback_data=RemoveMember(applicant_id=a.id, confirmed=False).pack(),
+            )
+        ]
+        for a in account.applicants
+        if not a.is_owner
+    ]
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
             [
@@ -34,6 +50,7 @@ def family_screen(account: AccountView) -> Screen:
                     text=_("➕ Add a family member"), callback_data=kb.AddMember(back_to="family").pack()
                 )
             ],
+            *removable,
             [InlineKeyboardButton(text=_("◀ Menu"), callback_data=kb.Menu(item="menu").pack())],
         ]
     )
@@ -47,6 +64,45 @@ async def show(query: CallbackQuery, account: AccountView | None) -> None:
         return
     await query.answer()
     await family_screen(account).edit(message_of(query))
+
+
+async def remove(
+    query: CallbackQuery, callback_data: RemoveMember, account: AccountView | None, runtime: Runtime
+) -> None:
+    """Asks first; on the second tap removes the member and shows the list again."""
+    if account is None:
+        await query.answer(_("Send /start to begin."), show_alert=True)
+        return
+    member = next((a for a in account.applicants if a.id == callback_data.applicant_id and not a.is_owner), None)
+    if member is None:  # removed already, from an older copy of the list
+        await query.answer(texts.explain(accounts.NotAFamilyMember()), show_alert=True)
+        await family_screen(account).edit(message_of(query))
+        return
+    if not callback_data.confirmed:
+        await query.answer()
+        question = _(
+            "Remove {name} from your account? Past bookings no longer name them. To fix a wrong name or date of "
+            "birth, remove them and add them again."
+        ).format(name=member.full_name)
+        yes = RemoveMember(applicant_id=member.id, confirmed=True).pack()
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [InlineKeyboardButton(text=_("🗑 Yes, remove"), callback_data=yes)],
+                [InlineKeyboardButton(text=_("◀ No, keep them"), callback_data=kb.Menu(item="family").pack())],
+            ]
+        )
+        await message_of(query).edit_text(question, reply_markup=markup)
+        return
+    removed = await on_tap(
+        query, accounts.remove_family_member(runtime.uow(), account.id, member.id, runtime.clock.now())
+    )
+    if removed is None:
+        return
+    refreshed = await account_by_telegram_user(runtime.reader(), account.telegram_user_id)
+    if refreshed is not None:
+        screen = family_screen(refreshed)
+        text = _("{name} is removed from your account.").format(name=removed.full_name) + "\n\n" + screen.text
+        await Screen(text, screen.markup).edit(message_of(query))
 
 
 async def add(query: CallbackQuery, callback_data: kb.AddMember, state: FSMContext) -> None:
@@ -116,5 +172,6 @@ def router() -> Router:
     r = Router(name="family")
     r.callback_query.register(show, kb.Menu.filter(F.item == "family"))
     r.callback_query.register(add, kb.AddMember.filter())
+    r.callback_query.register(remove, RemoveMember.filter())
     MEMBER.register(r)
     return r

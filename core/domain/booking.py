@@ -258,6 +258,10 @@ class BookingRecord:
         """Confirmed, or held and not lapsed: what a repeated request may hand back."""
         return self.status is BookingStatus.CONFIRMED or (self.status is BookingStatus.HELD and not self.lapsed(now))
 
+    def to_come(self, now: datetime) -> bool:
+        """Standing and its day not over: its people are on (or about to join) the office's list."""
+        return self.stands(now) and self.ends_at > now
+
 
 @dataclass(frozen=True, slots=True)
 class PartyMember:

@@ -446,6 +446,14 @@ class BookingRepository:
         )
         return list((await self._conn.execute(stmt)).scalars())
 
+    async def let_go_of(self, applicant_id: int) -> None:
+        """A person removed from an account leaves the bookings they were in; each keeps its size and arrivals."""
+        await self._conn.execute(
+            update(booking_applicants)
+            .where(booking_applicants.c.applicant_id == applicant_id)
+            .values(applicant_id=None, active_nik=None)
+        )
+
     async def anonymise(self, booking_ids: Sequence[int], now: datetime) -> int:
         """Lets go of the bookings' account and people; their office, day, slot, size, status and arrivals stay."""
         if not booking_ids:

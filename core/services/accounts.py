@@ -37,6 +37,22 @@ class TooManyApplicants(DomainError):
     code = "too_many_applicants"
 
 
+class NotAFamilyMember(DomainError):
+    """The person is not a family member saved on this account (the owner is the account, not a member)."""
+
+    code = "not_a_family_member"
+
+
+class MemberBookedAhead(DomainError):
+    """The family member stands in a booking still to come: the office's list names them until that day."""
+
+    code = "member_booked_ahead"
+
+    def __init__(self, day: date) -> None:
+        super().__init__(day.isoformat())
+        self.day = day
+
+
 @dataclass(frozen=True, slots=True)
 class ApplicantView:
     id: int
@@ -176,6 +192,23 @@ async def add_family_member(
         added = await uow.accounts.add_applicant(account_id, person, is_owner=False)
         await uow.commit()
     return _applicant_view(added)
+
+
+async def remove_family_member(uow: UnitOfWork, account_id: int, applicant_id: int, now: datetime) -> ApplicantView:
+    """Removes a saved relative (a typo in a name is fixed by removing and adding again); past bookings keep counts."""
+    async with uow:
+        member = next((a for a in await uow.accounts.applicants(account_id) if a.id == applicant_id), None)
+        if member is None or member.is_owner:
+            raise NotAFamilyMember()
+        for booking in await uow.bookings.for_account(account_id):
+            if booking.to_come(now) and any(
+                m.applicant_id == applicant_id for m in await uow.bookings.party(booking.id)
+            ):
+                raise MemberBookedAhead(booking.day)
+        await uow.bookings.let_go_of(applicant_id)
+        await uow.accounts.remove_applicants([applicant_id])
+        await uow.commit()
+    return _applicant_view(member)
 
 
 async def account_by_telegram_user(uow: UnitOfWork, telegram_user_id: int) -> AccountView | None:

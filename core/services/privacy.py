@@ -10,17 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from core.domain.booking import BookingRecord, BookingStatus
+from core.domain.booking import BookingStatus
 from core.domain.identity import mask_number
 from core.services.errors import AccountNotFound
 from core.services.uow import UnitOfWork
 
 _MADE = (BookingStatus.CONFIRMED, BookingStatus.CANCELLED)  # what the applicant knows as their bookings
-
-
-def _to_come(b: BookingRecord, now: datetime) -> bool:
-    """Held or confirmed, and its day not over: its people are on (or may join) the office's list."""
-    return b.status in (BookingStatus.HELD, BookingStatus.CONFIRMED) and b.ends_at > now and not b.lapsed(now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +54,7 @@ async def my_data(uow: UnitOfWork, account_id: int, now: datetime, retention: ti
             raise AccountNotFound()
         saved = await uow.accounts.applicants(account_id)
         made = await uow.bookings.for_account(account_id, lapsed=True)
-    coming = sorted({b.day for b in made if _to_come(b, now) and b.status is BookingStatus.CONFIRMED})
+    coming = sorted({b.day for b in made if b.to_come(now) and b.status is BookingStatus.CONFIRMED})
     return MyData(
         kk_masked=account.kk_masked,
         phone_masked=None if account.phone is None else mask_number(account.phone),
@@ -68,7 +63,7 @@ async def my_data(uow: UnitOfWork, account_id: int, now: datetime, retention: ti
         frozen_until=account.frozen_until if account.frozen_until and account.frozen_until > now else None,
         people=tuple(StoredPerson(a.full_name, a.nik_masked, a.birth_date, a.is_owner) for a in saved),
         upcoming=tuple(coming),
-        past=sum(1 for b in made if b.status in _MADE and not _to_come(b, now)),
+        past=sum(1 for b in made if b.status in _MADE and not b.to_come(now)),
         retention=retention,
     )
 
@@ -80,7 +75,7 @@ async def erase_account(uow: UnitOfWork, account_id: int, now: datetime) -> Eras
         if account is None:
             raise AccountNotFound()
         made = await uow.bookings.for_account(account_id, lapsed=True)
-        coming = [b for b in made if _to_come(b, now)]
+        coming = [b for b in made if b.to_come(now)]
         await uow.bookings.anonymise([b.id for b in made if b not in coming], now)
         needed = {m.applicant_id for b in coming for m in await uow.bookings.party(b.id)}
         saved = await uow.accounts.applicants(account_id)

@@ -7,7 +7,7 @@ from datetime import date
 from core.crypto import Vault
 from core.services.accounts import account_by_telegram_user
 from tests.bot.conftest import BotWorld
-from tests.bot.test_booking import USER, _ready
+from tests.bot.test_booking import USER, _ready, _to_summary
 from tests.conftest import SECRET
 from tests.factories import make_nik, register
 
@@ -70,5 +70,44 @@ async def test_a_member_saved_twice_is_told_so_in_a_sentence_and_sees_the_list(w
     chat = await world.telegram.chat(USER)
     assert chat[-2]["text"] == "Orang ini sudah tersimpan di akun Anda; Anda bisa memilihnya saat memesan."
     assert "PUTRI AYU LESTARI" in chat[-1]["text"] and await world.state_of(USER) is None
+    account = await account_by_telegram_user(world.runtime.reader(), USER)
+    assert account is not None and len(account.applicants) == 2
+
+
+async def test_a_member_is_removed_after_a_question_and_the_list_shows_the_rest(world: BotWorld) -> None:
+    await register(world.runtime, Vault(SECRET), USER, family=2)
+    await world.text(USER, "/menu")
+    await world.tap(USER, "👨‍👩‍👧 Anggota keluarga", calls=2)
+    await world.tap(USER, "🗑 Hapus ANGGOTA KELUARGA B", calls=2)
+    assert (await world.last(USER)).startswith("Hapus ANGGOTA KELUARGA B dari akun Anda?")
+    await world.tap(USER, "◀ Tidak, jangan dihapus", calls=2)  # back to the list, nothing removed
+    assert "ANGGOTA KELUARGA B" in await world.last(USER)
+    await world.tap(USER, "🗑 Hapus ANGGOTA KELUARGA B", calls=2)
+    await world.tap(USER, "🗑 Ya, hapus", calls=2)
+    listing = await world.last(USER)
+    assert listing.startswith("ANGGOTA KELUARGA B sudah dihapus dari akun Anda.")
+    assert "• ANGGOTA KELUARGA A" in listing and "• ANGGOTA KELUARGA B" not in listing
+    account = await account_by_telegram_user(world.runtime.reader(), USER)
+    assert account is not None and [a.full_name for a in account.applicants][1:] == ["ANGGOTA KELUARGA A"]
+    message = await world.telegram.last_bot_message(USER)
+    assert message is not None  # the owner has no remove button: the account is theirs
+    assert not any("Hapus PEMOHON" in b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row)
+
+
+async def test_a_member_in_a_booking_still_to_come_is_not_removed_and_told_until_when(world: BotWorld) -> None:
+    await _ready(world)
+    await _to_summary(world)  # the owner and ANGGOTA KELUARGA A, on Monday 30 November
+    await world.tap(USER, "✅ Konfirmasi pesanan", calls=3)
+    await world.text(USER, "/menu")
+    await world.tap(USER, "👨‍👩‍👧 Anggota keluarga", calls=2)
+    await world.tap(USER, "🗑 Hapus ANGGOTA KELUARGA A", calls=2)
+    message = await world.telegram.last_bot_message(USER)
+    assert message is not None
+    (yes,) = [b for row in message["reply_markup"]["inline_keyboard"] for b in row if b["text"] == "🗑 Ya, hapus"]
+    query = await world.telegram.user_taps(USER, message["message_id"], yes["callback_data"])
+    await world.telegram.wait_for_bot(USER, calls=1)  # the alert alone: the question stays for another choice
+    answer = await world.telegram.answered(query)
+    assert answer is not None and answer.get("show_alert")
+    assert answer["text"].startswith("Ia ada dalam pesanan Anda pada Senin, 30 November 2026")
     account = await account_by_telegram_user(world.runtime.reader(), USER)
     assert account is not None and len(account.applicants) == 2

@@ -115,3 +115,22 @@ async def test_the_worker_anonymises_bookings_over_for_longer_than_the_retention
     view = await accounts.account_by_telegram_user(runtime.reader(), 1)
     assert view is not None and len(view.applicants) == 2
     assert await privacy.anonymise_ended(runtime.uow(), clock.now(), RETENTION) == 0  # once
+
+
+async def test_a_removed_family_member_leaves_their_past_bookings_which_keep_their_size(
+    runtime: Runtime, vault: Vault, clock: FixedClock
+) -> None:
+    account, booking_id = await _booked(runtime, vault, 1, family=1)
+    relative = account.applicants[1]
+    with pytest.raises(accounts.MemberBookedAhead):  # Monday's list still names them
+        await accounts.remove_family_member(runtime.uow(), account.id, relative.id, clock.now())
+    with pytest.raises(accounts.NotAFamilyMember):  # the owner is the account, not a member
+        await accounts.remove_family_member(runtime.uow(), account.id, account.applicants[0].id, clock.now())
+    clock.set(clock.now() + timedelta(days=4))  # Monday is over
+    removed = await accounts.remove_family_member(runtime.uow(), account.id, relative.id, clock.now())
+    assert removed.id == relative.id
+    view = await accounts.account_by_telegram_user(runtime.reader(), 1)
+    assert view is not None and [a.id for a in view.applicants] == [account.applicants[0].id]
+    async with runtime.reader() as uow:
+        assert [m.applicant_id for m in await uow.bookings.party(booking_id)] == [account.applicants[0].id]
+    assert (await office_day_counts(runtime, booking_id))["party_size"] == 2
