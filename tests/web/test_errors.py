@@ -62,6 +62,8 @@ NOT_FROM_THE_WEB: dict[type[DomainError], str] = {
     accounts.NikOwnsAnotherAccount: "registration: the bot",
     accounts.ApplicantAlreadySaved: "adding a family member: the bot",
     accounts.TooManyApplicants: "adding a family member: the bot",
+    accounts.NotAFamilyMember: "removing a family member: the bot",
+    accounts.MemberBookedAhead: "removing a family member: the bot",
     AccountNotFound: "an applicant's account: the bot",
     ApplicantNotOnAccount: "holding places for an account's applicants: the bot",
     SlotNotFound: "holding a slot the applicant chose: the bot",
