@@ -115,7 +115,7 @@ def name_change() -> str:
 def to_bring(people: Iterable[tuple[str, Iterable[Document]]], child: bool) -> str:
     """What to bring, a line per applicant, for a chat message: the same words as the proof."""
     words = document_words()
-    lines = [_("Bring with you (originals):")]
+    lines = [_("Bring with you (originals)") + ":"]
     lines += [
         "• {name}: {papers}".format(name=name, papers=", ".join(words[d] for d in papers)) for name, papers in people
     ]

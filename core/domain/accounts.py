@@ -25,6 +25,11 @@ class ApplicantAlreadySaved(DomainError):
 # encrypted (`*_enc`), masked, or as a keyed hash that finds equal numbers (`*_hash`).
 
 
+def wait_in_force(until: datetime | None, now: datetime) -> datetime | None:
+    """The end of a 30-day wait while it still runs; None once it is over (or there never was one)."""
+    return until if until is not None and until > now else None
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     id: int

@@ -446,23 +446,19 @@ class BookingRepository:
         )
         return list((await self._conn.execute(stmt)).scalars())
 
+    async def _forget_people(self, which: Any) -> None:
+        """The rows `which` picks stop saying who they were; position, type and arrival stay for the counts."""
+        await self._conn.execute(update(booking_applicants).where(which).values(applicant_id=None, active_nik=None))
+
     async def let_go_of(self, applicant_id: int) -> None:
         """A person removed from an account leaves the bookings they were in; each keeps its size and arrivals."""
-        await self._conn.execute(
-            update(booking_applicants)
-            .where(booking_applicants.c.applicant_id == applicant_id)
-            .values(applicant_id=None, active_nik=None)
-        )
+        await self._forget_people(booking_applicants.c.applicant_id == applicant_id)
 
     async def anonymise(self, booking_ids: Sequence[int], now: datetime) -> int:
         """Lets go of the bookings' account and people; their office, day, slot, size, status and arrivals stay."""
         if not booking_ids:
             return 0
-        await self._conn.execute(
-            update(booking_applicants)
-            .where(booking_applicants.c.booking_id.in_(booking_ids))
-            .values(applicant_id=None, active_nik=None)
-        )
+        await self._forget_people(booking_applicants.c.booking_id.in_(booking_ids))
         stmt = update(bookings).where(bookings.c.id.in_(booking_ids)).values(account_id=None, anonymised_at=now)
         return (await self._conn.execute(stmt)).rowcount or 0
 

@@ -12,7 +12,7 @@ from core.crypto import Vault
 
 # The two refusals the repositories raise themselves, when a unique index decides a race, live in the domain;
 # named here as well, where the adapters have always found them.
-from core.domain.accounts import Account, NewAccount, NewApplicant, SavedApplicant
+from core.domain.accounts import Account, NewAccount, NewApplicant, SavedApplicant, wait_in_force
 from core.domain.accounts import ApplicantAlreadySaved as ApplicantAlreadySaved
 from core.domain.accounts import NikOwnsAnotherAccount as NikOwnsAnotherAccount
 from core.domain.errors import DomainError
@@ -141,7 +141,7 @@ async def register_owner(
         if await uow.accounts.owner_hash_taken(owner.nik_hash):
             raise NikOwnsAnotherAccount()
         # An account of this NIK erased before its 30-day wait was over: the wait carries on.
-        kept_freeze = await uow.accounts.freeze_of(owner.nik_hash)
+        kept_freeze = wait_in_force(await uow.accounts.freeze_of(owner.nik_hash), now)
         # A concurrent registration of the same NIK that commits first makes `add` raise NikOwnsAnotherAccount.
         account = await uow.accounts.add(
             NewAccount(
@@ -154,7 +154,7 @@ async def register_owner(
                 language=language,
                 consented_at=now,
                 created_at=now,
-                frozen_until=kept_freeze if kept_freeze is not None and kept_freeze > now else None,
+                frozen_until=kept_freeze,
             )
         )
         saved = await uow.accounts.add_applicant(account.id, owner, is_owner=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from core.domain.accounts import wait_in_force
 from core.domain.booking import BookingStatus
 from core.domain.identity import mask_number
 from core.services.errors import AccountNotFound
@@ -60,7 +61,7 @@ async def my_data(uow: UnitOfWork, account_id: int, now: datetime, retention: ti
         phone_masked=None if account.phone is None else mask_number(account.phone),
         language=account.language,
         consented_at=account.consented_at,
-        frozen_until=account.frozen_until if account.frozen_until and account.frozen_until > now else None,
+        frozen_until=wait_in_force(account.frozen_until, now),
         people=tuple(StoredPerson(a.full_name, a.nik_masked, a.birth_date, a.is_owner) for a in saved),
         upcoming=tuple(coming),
         past=sum(1 for b in made if b.status in _MADE and not b.to_come(now)),
@@ -80,7 +81,7 @@ async def erase_account(uow: UnitOfWork, account_id: int, now: datetime) -> Eras
         needed = {m.applicant_id for b in coming for m in await uow.bookings.party(b.id)}
         saved = await uow.accounts.applicants(account_id)
         await uow.accounts.remove_applicants([a.id for a in saved if a.id not in needed])
-        frozen = account.frozen_until if account.frozen_until and account.frozen_until > now else None
+        frozen = wait_in_force(account.frozen_until, now)
         if frozen is not None:
             await uow.accounts.keep_freeze(account.owner_nik_hash, frozen)
         if coming:
