@@ -1,7 +1,7 @@
 """The composition root: settings -> runtime -> the bot's parts -> the web app. Every entry point starts here.
 
-Nothing else imports core, bot and web together; `bot` and `web` never import each other. A web worker reaches
-an applicant's chat through the engine's messaging port, implemented here by the bot's side.
+Nothing else imports core, bot and web together; `bot` and `web` never import each other. Whatever is not a reply
+to a tap reaches an applicant's chat through the outbox, sent by the worker with the bot's courier.
 """
 
 from __future__ import annotations
@@ -13,14 +13,17 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
+from bot.courier import TelegramCourier
 from bot.factory import Feeder, bot_parts, make_bot, poll, set_commands, settle_heap
-from bot.messenger import TelegramMessenger
+from bot.i18n import make_i18n
 from core.clock import Clock, SystemClock
 from core.config import Settings
 from core.crypto import Passwords
+from core.pacing import RateGate
 from core.runtime import Runtime, open_runtime
+from core.services import outbox
 from core.services.jobs import Job, engine_jobs
-from core.services.messaging import Messenger
+from core.services.outbox import Courier, OutboxSender
 from web.app import create_app
 from web.staff_app import mount_staff, staff_attached
 from web.webhook import WEBHOOK_PATH, webhook_router
@@ -29,9 +32,38 @@ from web.webhook import WEBHOOK_PATH, webhook_router
 RuntimeSource = Callable[[FastAPI], AbstractAsyncContextManager[Runtime]]
 
 
-def worker_jobs(runtime: Runtime) -> list[Job]:
+def worker_jobs(runtime: Runtime, sender: OutboxSender | None = None) -> list[Job]:
     """Every background job the deployment needs running (`antrean worker`, or the demo's single process)."""
-    return engine_jobs(runtime.desk, runtime.uow, runtime.clock, retention=runtime.settings.retention)
+    jobs = engine_jobs(runtime.desk, runtime.uow, runtime.clock, retention=runtime.settings.retention)
+    if sender is not None:
+        jobs.append(
+            Job("send the outbox", outbox.IDLE_EVERY, sender.run, "sent %d messages", interrupt=sender.interrupt)
+        )
+    return jobs
+
+
+@asynccontextmanager
+async def outbox_courier(runtime: Runtime) -> AsyncIterator[TelegramCourier]:
+    """The outbox's way into Telegram: a bot of its own, unpaced (the sender keeps the pace)."""
+    bot = make_bot(runtime.settings, paced=False)
+    try:
+        yield TelegramCourier(bot, runtime, make_i18n())
+    finally:
+        await bot.session.close()
+
+
+def outbox_sender(runtime: Runtime, courier: Courier, *, gate: RateGate | None = None) -> OutboxSender:
+    """A sender at the settings' pace; `gate`: the bot's own, when it runs in the bot's process."""
+    s = runtime.settings
+    return OutboxSender(
+        runtime.uow,
+        courier,
+        runtime.clock,
+        per_second=s.outbox_messages_per_second,
+        paid_per_second=s.outbox_paid_messages_per_second,
+        chat_interval=s.outbox_chat_interval,
+        gate=gate,
+    )
 
 
 async def run_bot(settings: Settings, clock: Clock | None = None) -> None:
@@ -60,7 +92,7 @@ def web_app_with(
 ) -> FastAPI:
     """The staff pages and API, plus the bot fed by Telegram's webhook when ANTREAN_WEBHOOK_URL is set.
 
-    With a bot token, staff actions reach applicants' chats through a messenger on the bot's side.
+    Staff actions reach applicants' chats through the outbox, which `antrean worker` sends.
     """
     feed_to: dict[str, Any] = {}
 
@@ -68,24 +100,18 @@ def web_app_with(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
             rt = await stack.enter_async_context(runtime(app))
-            messenger: Messenger | None = None
             if settings.bot_token and settings.webhook_url:
                 bot, dp = await stack.enter_async_context(bot_parts(rt, settings))
                 feeder = Feeder(dp, bot, settings.updates_in_flight)
                 feed_to["feed"] = feeder
                 stack.push_async_callback(feeder.drain)  # before the bot's parts close: updates taken in finish
-                messenger = TelegramMessenger(bot)
                 await bot.set_webhook(
                     settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
                     secret_token=settings.webhook_secret,
                     allowed_updates=dp.resolve_used_update_types(),
                 )
                 await set_commands(bot)
-            elif settings.bot_token:
-                bot = make_bot(settings)
-                stack.push_async_callback(bot.session.close)
-                messenger = TelegramMessenger(bot)
-            await stack.enter_async_context(staff_attached(app, rt, settings, passwords=passwords, messenger=messenger))
+            await stack.enter_async_context(staff_attached(app, rt, settings, passwords=passwords))
             settle_heap()  # as long polling does: a web worker is as long-lived
             yield
 

@@ -18,8 +18,9 @@ import uvicorn
 from aiogram import Bot
 from fastapi import FastAPI
 
-from antrean.bootstrap import web_app_with, worker_jobs
+from antrean.bootstrap import outbox_courier, outbox_sender, web_app_with, worker_jobs
 from bot.factory import bot_parts, poll, set_commands
+from bot.limiter import gate_of
 from core.clock import Clock, FixedClock, SystemClock
 from core.config import Settings
 from core.crypto import Passwords
@@ -217,7 +218,9 @@ async def running_demo(
         bot, dp = await stack.enter_async_context(bot_parts(runtime, bot_settings))
         # One process is the whole deployment here, so it is its own (only) worker.
         jobs_stop = asyncio.Event()
-        jobs = asyncio.create_task(run_jobs(worker_jobs(runtime), jobs_stop))
+        courier = await stack.enter_async_context(outbox_courier(runtime))
+        sender = outbox_sender(runtime, courier, gate=gate_of(bot))  # behind the bot's replies, in one process
+        jobs = asyncio.create_task(run_jobs(worker_jobs(runtime, sender), jobs_stop))
 
         @asynccontextmanager
         async def attached(app: FastAPI) -> AsyncIterator[Runtime]:

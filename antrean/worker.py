@@ -10,9 +10,10 @@ import asyncio
 import contextlib
 import logging
 
-from antrean.bootstrap import worker_jobs
+from antrean.bootstrap import outbox_courier, outbox_sender, worker_jobs
 from core.clock import Clock
 from core.config import Settings
+from core.documents import rendering
 from core.persistence.leadership import RETRY_SECONDS, Leadership, leadership_for, wait_to_lead
 from core.runtime import open_runtime
 from core.services.jobs import Job, run_jobs
@@ -49,11 +50,19 @@ async def lead(leadership: Leadership, jobs: list[Job], stop: asyncio.Event, *, 
 
 async def run_worker(settings: Settings, clock: Clock, stop: asyncio.Event, *, retry: float = RETRY_SECONDS) -> None:
     """Waits to become the active worker, runs the jobs while it is, and waits again if it stops being so."""
-    async with open_runtime(settings, clock, pool_size=5) as runtime:
+    async with contextlib.AsyncExitStack() as stack:
+        runtime = await stack.enter_async_context(open_runtime(settings, clock, pool_size=5))
+        courier = None
+        if settings.bot_token:
+            courier = await stack.enter_async_context(outbox_courier(runtime))
+            stack.callback(rendering.shut_down)
+        else:
+            log.warning("ANTREAN_BOT_TOKEN is not set: proofs, alerts and notices wait in the outbox unsent")
         leadership = leadership_for(settings.database_url, runtime.engine)
         log.info("worker started; waiting to become the active one")
         while await wait_to_lead(leadership, stop, retry):
-            jobs = worker_jobs(runtime)
+            # A new sender for each term: it first sends again what a sender that died left in flight.
+            jobs = worker_jobs(runtime, outbox_sender(runtime, courier) if courier is not None else None)
             log.info("worker active: running %s", ", ".join(job.name for job in jobs))
             await lead(leadership, jobs, stop, check_every=retry)
         log.info("worker stopped")

@@ -101,7 +101,6 @@ def bot_process(
     import cProfile
 
     from bot.factory import build_dispatcher, make_bot, poll
-    from bot.handlers.parts import drain_follow_ups
     from core.documents import rendering
 
     collector = GcPauses()
@@ -122,7 +121,6 @@ def bot_process(
             memory.value = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             await dp.stop_polling()
             await polling
-            await drain_follow_ups()
             rendering.shut_down()
             await dp.storage.close()
             await bot.session.close()

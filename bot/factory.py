@@ -17,26 +17,32 @@ from aiogram.types import BotCommand
 
 from bot import limiter
 from bot.handlers import routers
-from bot.handlers.parts import drain_follow_ups
 from bot.i18n import LocaleMiddleware, make_i18n
 from bot.middlewares import AccountMiddleware
 from bot.storage import make_storage
 from core.config import Settings
 from core.documents import rendering
+from core.pacing import RateGate
 from core.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
-def make_bot(settings: Settings) -> Bot:
-    """A Bot talking to Telegram, or to the Bot API server the settings name (self-hosted, or our stand-in)."""
+def make_bot(settings: Settings, *, paced: bool = True) -> Bot:
+    """A Bot talking to Telegram, or to the Bot API server the settings name (self-hosted, or our stand-in).
+
+    `paced` False: no gate and no waiting out 429s, for the outbox's sender, which does both itself.
+    """
     if not settings.bot_token:
         raise ValueError("ANTREAN_BOT_TOKEN is not set")
     api = TelegramAPIServer.from_base(settings.telegram_api_url)
     bot = Bot(settings.bot_token, session=AiohttpSession(api=api))
+    if not paced:
+        limiter.install_unpaced(bot)
+        return bot
     # One gate per process: with several workers, each gets its share of Telegram's rate through the setting.
     rate = settings.telegram_messages_per_second
-    limiter.install(bot, limiter.TelegramLimiter(limiter.RateGate(rate=rate, burst=max(int(rate), 1))))
+    limiter.install(bot, limiter.TelegramLimiter(RateGate(rate=rate, burst=max(int(rate), 1))))
     return bot
 
 
@@ -111,7 +117,6 @@ async def bot_parts(runtime: Runtime, settings: Settings) -> AsyncIterator[tuple
         rendering.warm_up(settings.proof_workers)
         yield bot, dp
     finally:
-        await drain_follow_ups()  # proofs still on their way to applicants
         rendering.shut_down()
         await dp.storage.close()  # writes the conversations still held in memory
         await bot.session.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -27,6 +27,8 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.methods.base import Response, TelegramType
+
+from core.pacing import RateGate
 
 log = logging.getLogger(__name__)
 
@@ -50,49 +52,11 @@ def background() -> Iterator[None]:
         _background.reset(token)
 
 
-class RateGate:
-    """A token bucket with two classes of callers: interactive ones take the next token first."""
-
-    def __init__(self, rate: float = MESSAGES_PER_SECOND, burst: int = 30) -> None:
-        self._rate = rate
-        self._burst = float(burst)
-        self._tokens = float(burst)
-        self._stamp = time.monotonic()
-        self._paused_until = 0.0
-        self._interactive_waiting = 0
-
-    def _refill(self, now: float) -> None:
-        self._tokens = min(self._burst, self._tokens + (now - self._stamp) * self._rate)
-        self._stamp = now
-
-    def pause(self, seconds: float) -> None:
-        """Telegram said to wait: nobody sends before then."""
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-
-    async def acquire(self, *, interactive: bool) -> None:
-        if interactive:
-            self._interactive_waiting += 1
-        try:
-            while True:
-                now = time.monotonic()
-                if now < self._paused_until:
-                    await asyncio.sleep(self._paused_until - now)
-                    continue
-                self._refill(now)
-                if self._tokens >= 1 and (interactive or self._interactive_waiting == 0):
-                    self._tokens -= 1
-                    return
-                await asyncio.sleep(max((1 - self._tokens) / self._rate, 0.001))
-        finally:
-            if interactive:
-                self._interactive_waiting -= 1
-
-
 class TelegramLimiter(BaseRequestMiddleware):
     """A session middleware: new messages pass the gate; any call Telegram answers with 429 is waited out."""
 
     def __init__(self, gate: RateGate | None = None) -> None:
-        self.gate = gate or RateGate()
+        self.gate = gate or RateGate(MESSAGES_PER_SECOND, burst=int(MESSAGES_PER_SECOND))
 
     async def __call__(
         self,
@@ -187,9 +151,23 @@ class FetchAtMost(BaseRequestMiddleware):
         return await make_request(bot, method)
 
 
+# Each bot's gate, for a sender in the same process to queue behind its replies (the demo, the tests).
+_GATES: weakref.WeakKeyDictionary[Bot, RateGate] = weakref.WeakKeyDictionary()
+
+
 def install(bot: Bot, limiter: TelegramLimiter | None = None) -> TelegramLimiter:
     limiter = limiter or TelegramLimiter()
+    install_unpaced(bot)
+    bot.session.middleware(limiter)
+    _GATES[bot] = limiter.gate
+    return limiter
+
+
+def install_unpaced(bot: Bot) -> None:
+    """For the outbox's sender, which keeps its own pace and must see Telegram's 429s itself."""
     bot.session.middleware(KeepResponseModels())
     bot.session.middleware(SameContentIsDone())
-    bot.session.middleware(limiter)
-    return limiter
+
+
+def gate_of(bot: Bot) -> RateGate | None:
+    return _GATES.get(bot)

@@ -24,3 +24,7 @@ class Family(StatesGroup):
     full_name = State()  # as on the e-KTP, or the birth certificate for a child
     nik = State()
     birth_date = State()  # confirm the date the NIK encodes, or type another
+
+
+class Alerts(StatesGroup):
+    office = State()  # type a city or province: the office whose openings to follow

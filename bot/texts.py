@@ -19,6 +19,7 @@ from core.documents.proof import ProofLabels
 from core.domain import booking as bk
 from core.domain import identity as idn
 from core.domain import offices, staff
+from core.domain.announcements import TooManySubscriptions
 from core.domain.calendar import ClosureKind, DayInfo, DayState
 from core.domain.errors import DomainError
 from core.domain.requirements import Document
@@ -71,10 +72,14 @@ def day_refusal(info: DayInfo, party: int) -> str:
         return _("No arrival time on that date has room for {n} applicant(s) any more.").format(n=party)
     if info.state is DayState.NOT_RELEASED:
         if info.opens_at is not None:
-            return _("Quota for that date is not released yet. It opens {when}.").format(
-                when=short_datetime(info.opens_at)
-            )
-        return _("The office has not released quota for that date yet.")
+            return _(
+                "Quota for that date is not released yet. It opens {when}. Tap 🔔 below the calendar to get a "
+                "message when it does."
+            ).format(when=short_datetime(info.opens_at))
+        return _(
+            "The office has not released quota for that date yet. Tap 🔔 below the calendar to get a message when it "
+            "does."
+        )
     if info.state is DayState.CLOSED and info.closure is not None:
         if info.closure.kind is ClosureKind.WEEKEND:
             return _("The office does not serve applicants on that day of the week.")
@@ -263,6 +268,10 @@ REFUSALS: dict[type[DomainError], Refusal] = {
             "their own can book the others."
         ),
         lambda err: {"n": accounts.MAX_SAVED_APPLICANTS},
+    ),
+    TooManySubscriptions: Refusal(
+        __("You follow {n} offices already, the most there can be. Stop one first (🔕) to follow another."),
+        lambda err: {"n": TooManySubscriptions.LIMIT},
     ),
     errors.AccountNotFound: Refusal(__("Your account was not found. Send /start to register.")),
     errors.OfficeNotFound: _OFFICE_GONE,

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     # Telegram allows a bot about 30 messages a second; with several bot workers, give each its share.
     telegram_messages_per_second: float = Field(default=30.0, gt=0, le=30)
+    # The outbox's sender (`antrean worker`): new messages a second to different chats, the same with Telegram's
+    # paid broadcasts (an office option for opening alerts), and the least time between two messages in one chat.
+    outbox_messages_per_second: float = Field(default=30.0, gt=0, le=30)
+    outbox_paid_messages_per_second: float = Field(default=1000.0, gt=0, le=1000)
+    outbox_chat_interval: float = Field(default=1.0, ge=0, le=60)
     # Updates handled at once by one process; more wait in Telegram's queue (polling) or for a turn (webhook).
     # Bounded so that a rush never asks the database pool for more connections than it has. 16 answered a rush
     # sooner than 32 and handled as many updates a second, on SQLite and PostgreSQL (bench/bot_rush.py).

@@ -14,7 +14,6 @@ from core.crypto import Passwords, Vault
 from core.domain.staff import StaffMember
 from core.runtime import Runtime
 from core.services import staff
-from core.services.messaging import Messenger
 from core.services.uow import UnitOfWork
 from web.security import SESSION_COOKIE, LoginThrottle, Sessions
 
@@ -28,9 +27,6 @@ class WebContext:
     sessions: Sessions
     throttle: LoginThrottle
     secure_cookies: bool  # production serves HTTPS only: cookies never travel in clear
-    # How a staff action reaches an applicant's chat (the bot's side of the port, from the composition root);
-    # None where no bot is configured.
-    messenger: Messenger | None = None
     # Where units of work come from: the runtime's engine, or a test's one transaction that it rolls back.
     units: Callable[[bool], UnitOfWork] | None = None
 

@@ -20,7 +20,6 @@ from core.config import Settings
 from core.crypto import Passwords
 from core.domain.errors import DomainError
 from core.runtime import Runtime, open_runtime
-from core.services.messaging import Messenger
 from web.api import api_router
 from web.app import create_app
 from web.deps import SignInRequired, StaleForm, WebContext
@@ -163,9 +162,8 @@ async def staff_attached(
     settings: Settings,
     *,
     passwords: Passwords | None = None,
-    messenger: Messenger | None = None,
 ) -> AsyncIterator[WebContext]:
-    """Gives the staff routes their runtime (and a way into applicants' chats) for as long as the app runs."""
+    """Gives the staff routes their runtime for as long as the app runs."""
     redis = None
     if settings.redis_url:
         from redis.asyncio import Redis
@@ -178,7 +176,6 @@ async def staff_attached(
         # Several web workers must count wrong passwords together, or each would allow its own five.
         throttle=LoginThrottle(RedisCounter(redis) if redis is not None else MemoryCounter()),
         secure_cookies=settings.environment == "production",
-        messenger=messenger,
     )
     app.state.staff = ctx
     try:

@@ -4,7 +4,7 @@ from aiogram import F, Router
 from aiogram.enums import ChatType
 
 from bot.filters import Magic
-from bot.handlers import booking, chats, commands, common, family, faq, menu, my_bookings, my_data, registration
+from bot.handlers import alerts, booking, chats, commands, common, family, faq, menu, my_bookings, my_data, registration
 
 
 def routers() -> list[Router]:
@@ -23,6 +23,7 @@ def routers() -> list[Router]:
         my_bookings.router(),
         family.router(),
         my_data.router(),
+        alerts.router(),
         faq.router(),
         menu.router(),
         common.fallbacks(),

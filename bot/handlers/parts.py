@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from aiogram.exceptions import TelegramBadRequest, TelegramNotFound
 from aiogram.fsm.context import FSMContext
@@ -19,33 +17,6 @@ from core.runtime import Runtime
 from core.services.accounts import AccountView
 
 T = TypeVar("T")
-log = logging.getLogger(__name__)
-
-_follow_ups: set[asyncio.Task[Any]] = set()
-
-
-def follow_up(work: Coroutine[Any, Any, Any]) -> None:
-    """Runs what comes after the answer (the proof PDF) outside the update's turn.
-
-    An update holds one of the few turns a process gives at once (ANTREAN_UPDATES_IN_FLIGHT) until its
-    handler returns. A new message waits for Telegram's 30-a-second gate: in a rush, confirmations that
-    waited for it inside their turn would take every turn and leave every other tap waiting too.
-    """
-    task = asyncio.create_task(work)
-    _follow_ups.add(task)
-    task.add_done_callback(_done)
-
-
-def _done(task: asyncio.Task[Any]) -> None:
-    _follow_ups.discard(task)
-    if not task.cancelled() and task.exception() is not None:
-        log.error("a follow-up failed", exc_info=task.exception())
-
-
-async def drain_follow_ups(timeout: float = 30.0) -> None:  # noqa: ASYNC109 - a bound on shutdown, by design
-    """At shutdown: let the follow-ups under way finish (proofs already promised to applicants)."""
-    if _follow_ups:
-        await asyncio.wait(set(_follow_ups), timeout=timeout)
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,6 +106,24 @@ class ReleasePolicy:
         return opens + timedelta(days=7), closes + timedelta(days=7)
 
 
+@dataclass(frozen=True, slots=True)
+class AlertPolicy:
+    """How an office's subscribers hear of its weekly opening."""
+
+    # A notice this long before the opening, then the alert at it: 20,000 alerts at Telegram's 30 a second take
+    # eleven minutes, so the notice is what lets everyone be there at the moment itself.
+    lead_minutes: int = 30
+    paid: bool = False  # opening alerts as Telegram paid broadcasts: up to 1,000 a second instead of 30
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.lead_minutes <= 1440:
+            raise InvalidOffice("alert_lead_minutes", self.lead_minutes)
+
+    @property
+    def lead(self) -> timedelta:
+        return timedelta(minutes=self.lead_minutes)
+
+
 def _delta(t: time) -> timedelta:
     return timedelta(hours=t.hour, minutes=t.minute, seconds=t.second)
 
@@ -125,6 +143,7 @@ class Office:
     working_days: frozenset[int] = frozenset(range(5))  # Monday–Friday
     slots: tuple[SlotTime, ...] = field(default_factory=default_slot_template)
     release: ReleasePolicy = ReleasePolicy()
+    alerts: AlertPolicy = AlertPolicy()
     id: int | None = None
 
     def __post_init__(self) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.domain.announcements import PRIORITY, Kind
 from core.domain.calendar import SlotState
 from core.persistence.ledger import Confirmed, Ended, HoldAttempt, HoldCommand
 
@@ -72,7 +73,8 @@ _DAY = """
 """
 
 # $1 booking, $2 account, $3 now
-_CONFIRM = """
+# The proof goes out through the outbox, written in the confirming transaction: a crash after it loses nothing.
+_CONFIRM = f"""
     WITH b AS (
         UPDATE bookings SET status = 'confirmed', confirmed_at = $3::timestamptz
         WHERE id = $1::int AND account_id = $2::int AND status = 'held' AND held_until > $3::timestamptz
@@ -81,9 +83,22 @@ _CONFIRM = """
     frozen AS (
         UPDATE accounts SET frozen_until = b.frozen_until FROM b WHERE accounts.id = $2::int
         RETURNING 1
+    ),
+    a AS (
+        INSERT INTO announcements (kind, payload, created_at, paid, state)
+        SELECT 'proof', '{{}}', $3::timestamptz, false, 'sending' FROM b
+        RETURNING id
+    ),
+    proof AS (
+        INSERT INTO outbox (announcement_id, chat_id, language, booking_id, priority, paid, position, state,
+                            not_before, attempts)
+        SELECT a.id, accounts.telegram_user_id, accounts.language, $1::int, {PRIORITY[Kind.PROOF]}, false, 0, 'pending',
+               $3::timestamptz, 0
+        FROM a, accounts WHERE accounts.id = $2::int AND accounts.telegram_user_id IS NOT NULL
+        RETURNING 1
     )
     SELECT code, queue_start FROM b
-"""
+"""  # noqa: S608 - the interpolated number is a constant of the domain
 
 
 def _end(status_from: str, status_to: str, *, before_deadline: bool) -> str:

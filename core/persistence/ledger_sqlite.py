@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from core.domain.announcements import PRIORITY, Kind
 from core.domain.booking import MAX_PARTY
 from core.domain.calendar import SlotState
 from core.persistence.database import BUSY_TIMEOUT_MS, ensure_sqlite_dir, sqlite_pragmas
@@ -84,6 +85,16 @@ _CONFIRM = """
     RETURNING frozen_until, code, queue_start
 """
 _FREEZE = "UPDATE accounts SET frozen_until = ? WHERE id = ?"
+# The proof goes out through the outbox, written in the confirming transaction: a crash after it loses nothing.
+_PROOF_ANNOUNCEMENT = (
+    "INSERT INTO announcements (kind, payload, created_at, paid, state) VALUES ('proof', '{}', ?, 0, 'sending')"
+)
+_PROOF_ROW = f"""
+    INSERT INTO outbox (announcement_id, chat_id, language, booking_id, priority, paid, position, state, not_before,
+                        attempts)
+    SELECT ?1, telegram_user_id, language, ?2, {PRIORITY[Kind.PROOF]}, 0, 0, 'pending', ?3, 0
+    FROM accounts WHERE id = ?4 AND telegram_user_id IS NOT NULL
+"""  # noqa: S608 - the interpolated number is a constant of the domain
 _CANCEL = """
     UPDATE bookings SET status = 'cancelled', ended_at = ?
     WHERE id = ? AND account_id = ? AND status = 'confirmed' AND cancel_until > ?
@@ -164,6 +175,9 @@ def apply_confirm(db: sqlite3.Connection, account_id: int, booking_id: int, now:
         return None
     frozen_until, code, first = row
     db.execute(_FREEZE, (frozen_until, account_id))
+    at = _ts(now)
+    announcement = db.execute(_PROOF_ANNOUNCEMENT, (at,)).lastrowid
+    db.execute(_PROOF_ROW, (announcement, booking_id, at, account_id))
     return Confirmed(booking_id, code, first)
 
 

@@ -28,6 +28,7 @@ from core.domain.booking import ApplicationType, BookingRecord, BookingStatus, E
 from core.domain.calendar import NewSlot, ReleasedSlot, SlotState
 from core.domain.identity import Gender
 from core.domain.offices import (
+    AlertPolicy,
     Office,
     OfficeKind,
     ReleasePolicy,
@@ -80,6 +81,7 @@ def _office(row: _Row, template: Sequence[SlotTime]) -> Office:
         release=ReleasePolicy(
             row.release_opens_weekday, row.release_opens_at, row.release_closes_weekday, row.release_closes_at
         ),
+        alerts=AlertPolicy(row.alert_lead_minutes, row.paid_alerts),
     )
 
 
@@ -99,6 +101,8 @@ def _office_values(office: Office) -> dict[str, Any]:
         "release_opens_at": r.opens_at,
         "release_closes_weekday": r.closes_weekday,
         "release_closes_at": r.closes_at,
+        "alert_lead_minutes": office.alerts.lead_minutes,
+        "paid_alerts": office.alerts.paid,
     }
 
 

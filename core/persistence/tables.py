@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 
 # Named constraints, so that migrations and error handling can refer to them on every database.
 metadata = MetaData(
@@ -79,7 +81,12 @@ offices = Table(
     Column("release_closes_weekday", SmallInteger, nullable=False),
     Column("release_closes_at", Time, nullable=False),
     Column("active", Boolean, nullable=False, default=True),
+    # Subscribers hear of each weekly opening this long ahead, then at the opening itself.
+    Column("alert_lead_minutes", SmallInteger, nullable=False, default=30, server_default="30"),
+    # Opening alerts go out with Telegram's paid broadcasts (allow_paid_broadcast: up to 1,000 a second, at a cost).
+    Column("paid_alerts", Boolean, nullable=False, default=False, server_default=sa_false()),
     CheckConstraint("kind IN ('kanim', 'ulp', 'mpp')", name="kind"),
+    CheckConstraint("alert_lead_minutes BETWEEN 0 AND 1440", name="alert_lead_minutes"),
     CheckConstraint("timezone IN ('Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura')", name="timezone"),
 )
 
@@ -305,3 +312,86 @@ audit_log = Table(
 )
 Index("ix_audit_log_at", audit_log.c.at)
 Index("ix_audit_log_booking_code", audit_log.c.booking_code)
+
+# Who wants to hear when an office releases quota: a Telegram chat (a private chat's id is the user's), with the
+# language it subscribed in; an account's own language wins when it has one. A chat that blocked the bot is kept
+# but skipped (blocked_at) until it subscribes again.
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("office_id", ForeignKey("offices.id", ondelete="CASCADE"), nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("blocked_at", UtcDateTime),
+    UniqueConstraint("office_id", "chat_id"),
+)
+Index("ix_subscriptions_chat_id", subscriptions.c.chat_id)
+
+# Something to tell people that is not the reply to their own tap: a proof, an opening, a reminder, a closure, a
+# staff broadcast. Written in the same transaction as the change that causes it. `fan_out_at`: its recipients are
+# added then (an opening's subscribers as they are at that moment), else at once; `dedupe_key` makes writing it
+# again (a job run twice) harmless. `state`: sending, paused or cancelled, for the staff's controls.
+announcements = Table(
+    "announcements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("office_id", ForeignKey("offices.id", ondelete="CASCADE")),
+    Column("payload", Text, nullable=False, default="{}"),  # JSON: what the message says, per kind
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("staff_id", ForeignKey("staff.id")),
+    Column("paid", Boolean, nullable=False, default=False),
+    Column("state", String(12), nullable=False, default="sending"),
+    Column("fan_out_at", UtcDateTime),
+    Column("fanned_out_at", UtcDateTime),
+    Column("dedupe_key", String(100), unique=True),
+    CheckConstraint("kind IN ('proof', 'opening_soon', 'opened', 'reminder', 'closure', 'broadcast')", name="kind"),
+    CheckConstraint("state IN ('sending', 'paused', 'cancelled')", name="state"),
+)
+Index(
+    "ix_announcements_fan_out_at",
+    announcements.c.fan_out_at,
+    sqlite_where=announcements.c.fanned_out_at.is_(None),
+    postgresql_where=announcements.c.fanned_out_at.is_(None),
+)
+
+# The outbox: one row per recipient of an announcement. The sender (one, in `antrean worker`) takes pending rows
+# in order of priority and a random position drawn for each row, marks them `sending` before calling Telegram and
+# `sent` with Telegram's message id after: after a crash only rows left `sending` are uncertain (sent again).
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("announcement_id", ForeignKey("announcements.id", ondelete="CASCADE"), nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("booking_id", ForeignKey("bookings.id", ondelete="SET NULL")),  # a proof's, a reminder's
+    Column("priority", SmallInteger, nullable=False),  # 0 first: a proof before a reminder before a broadcast
+    Column("paid", Boolean, nullable=False, default=False),
+    Column("position", Float, nullable=False),  # random: nobody is first every week
+    Column("state", String(10), nullable=False, default="pending"),
+    Column("not_before", UtcDateTime, nullable=False),
+    Column("attempts", SmallInteger, nullable=False, default=0),
+    Column("message_id", BigInteger),
+    Column("sent_at", UtcDateTime),
+    Column("error", String(200)),
+    UniqueConstraint("announcement_id", "chat_id"),
+    CheckConstraint(
+        "state IN ('pending', 'sending', 'sent', 'failed', 'blocked', 'paused', 'cancelled')", name="state"
+    ),
+)
+Index(
+    "ix_outbox_due",
+    outbox.c.priority,
+    outbox.c.position,
+    sqlite_where=outbox.c.state == "pending",
+    postgresql_where=outbox.c.state == "pending",
+)
+Index(
+    "ix_outbox_sending",
+    outbox.c.id,
+    sqlite_where=outbox.c.state == "sending",
+    postgresql_where=outbox.c.state == "sending",
+)

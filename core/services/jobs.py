@@ -36,6 +36,9 @@ class Job:
     every: float  # seconds between the end of one run and the start of the next
     run: Callable[[], Awaitable[int]]  # how much it did, for the log
     done: str  # the log line when it did something, with %d for the count
+    # Told when the worker stops, for a run that could last minutes (the outbox draining a broadcast): it should
+    # take no new work and return soon. The other jobs' runs are short and simply finish.
+    interrupt: Callable[[], None] | None = None
 
 
 def engine_jobs(
@@ -90,4 +93,15 @@ async def _keep_running(job: Job, stop: asyncio.Event) -> None:
 
 async def run_jobs(jobs: Sequence[Job], stop: asyncio.Event) -> None:
     """Runs every job at once and again after its interval, until `stop` is set; each run finishes first."""
-    await asyncio.gather(*(_keep_running(job, stop) for job in jobs))
+
+    async def interrupt_on_stop() -> None:
+        await stop.wait()
+        for job in jobs:
+            if job.interrupt is not None:
+                job.interrupt()
+
+    interrupting = asyncio.create_task(interrupt_on_stop())
+    try:
+        await asyncio.gather(*(_keep_running(job, stop) for job in jobs))
+    finally:
+        interrupting.cancel()

@@ -22,11 +22,15 @@ def _applicant(p: PartyMember, day: date) -> ProofApplicant:
     )
 
 
-async def proof_data(uow: UnitOfWork, account_id: int, booking_id: int, locale: str) -> ProofData:
-    """The booking as its proof shows it; only the account's own confirmed booking."""
+async def proof_data(uow: UnitOfWork, account_id: int | None, booking_id: int, locale: str) -> ProofData:
+    """The booking as its proof shows it; only a confirmed booking, the account's own unless `account_id` is None."""
     async with uow:
         booking = await uow.bookings.get(booking_id)
-        if booking is None or booking.account_id != account_id or booking.status is not BookingStatus.CONFIRMED:
+        if (
+            booking is None
+            or (account_id is not None and booking.account_id != account_id)
+            or booking.status is not BookingStatus.CONFIRMED
+        ):
             raise BookingNotFound()
         office = await uow.offices.get_by_id(booking.office_id)
         party = await uow.bookings.party(booking_id)

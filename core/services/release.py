@@ -10,7 +10,7 @@ from core.domain.booking import DateNotBookable
 from core.domain.calendar import NewSlot
 from core.domain.offices import Office
 from core.domain.staff import Permission, StaffMember
-from core.services import audit
+from core.services import announcements, audit
 from core.services.closures import closures_between
 from core.services.errors import OfficeNotFound
 from core.services.uow import UnitOfWork
@@ -60,6 +60,7 @@ async def schedule_weekly_release(uow: UnitOfWork, now: datetime) -> list[Releas
             await uow.slots.add(await _new_slots(uow, office, todo, opens, closes))
             if todo:
                 out.append(Released(office.code, tuple(todo), opens, closes))
+                await announcements.announce_window(uow, office, tuple(todo), opens, closes, now)
         await uow.commit()
     return out
 
@@ -100,6 +101,8 @@ async def release_by_hand(
             after={"days": [d.isoformat() for d in ordered]},
             office_id=office.id,
         )
+        last = max(ordered, default=today)
+        if ordered:
+            await announcements.announce_released(uow, office, tuple(ordered), office.at(last, time(0)), now)
         await uow.commit()
-    last = max(ordered, default=today)
     return Released(office.code, tuple(ordered), now, office.at(last, time(0)))

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, RootTransaction
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from core.persistence.database import WRITE, LoopConnection
+from core.persistence.outbox import OutboxRepository, SubscriptionRepository
 from core.persistence.repositories import (
     AccountRepository,
     AuditRepository,
@@ -28,6 +29,8 @@ class UnitOfWork(Protocol):
     staff: StaffRepository
     audit: AuditRepository
     office_day: OfficeDayRepository
+    subscriptions: SubscriptionRepository
+    outbox: OutboxRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -88,6 +91,8 @@ class SqlUnitOfWork:
         self.staff = StaffRepository(conn)
         self.audit = AuditRepository(conn)
         self.office_day = OfficeDayRepository(conn)
+        self.subscriptions = SubscriptionRepository(conn)
+        self.outbox = OutboxRepository(conn)
         return self
 
     async def __aexit__(

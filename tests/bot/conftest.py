@@ -16,11 +16,14 @@ import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.types import ErrorEvent
 
+from antrean.bootstrap import outbox_courier, outbox_sender
 from bot.factory import build_dispatcher, make_bot, poll
-from bot.handlers.parts import drain_follow_ups
+from bot.limiter import gate_of
 from core.clock import FixedClock
 from core.config import Settings
 from core.runtime import Runtime, open_runtime
+from core.services.jobs import Job, run_jobs
+from core.services.outbox import OutboxSender
 from devtools.standin import BotApiStandin
 from tests.conftest import SECRET
 
@@ -38,6 +41,7 @@ class BotWorld:
     dispatcher: Dispatcher
     clock: FixedClock
     polling: asyncio.Task[None] | None = None
+    sender: OutboxSender | None = None  # the outbox's, running beside the bot
     errors: list[BaseException] = field(default_factory=list)  # what any handler raised
 
     async def stop(self) -> None:
@@ -46,7 +50,6 @@ class BotWorld:
             await self.dispatcher.stop_polling()
             await self.polling
             self.polling = None
-            await drain_follow_ups()
 
     async def text(self, user: int, text: str, *, calls: int = 1, language: str = "id") -> list[object]:
         """The user sends text; returns once the bot made `calls` calls about this chat."""
@@ -99,12 +102,20 @@ async def running_world(database: Path, clock: FixedClock) -> AsyncIterator[BotW
 
             dp.errors.register(record)
             world.polling = asyncio.create_task(poll(dp, bot, settings, handle_signals=False, polling_timeout=1))
-            try:
-                yield world
-            finally:
-                await world.stop()
-                await dp.storage.close()
-                await bot.session.close()
+            # The outbox's sender, as the demo runs it: in the bot's process, behind its replies; it looks often.
+            async with outbox_courier(runtime) as courier:
+                world.sender = outbox_sender(runtime, courier, gate=gate_of(bot))
+                stop_sending = asyncio.Event()
+                job = Job("outbox", 0.02, world.sender.run, "sent %d", interrupt=world.sender.interrupt)
+                sending = asyncio.create_task(run_jobs([job], stop_sending))
+                try:
+                    yield world
+                finally:
+                    stop_sending.set()
+                    await sending
+                    await world.stop()
+                    await dp.storage.close()
+                    await bot.session.close()
 
 
 @pytest.fixture

@@ -217,10 +217,10 @@ async def test_the_calendar_leaves_out_the_weeks_already_gone(world: BotWorld) -
     message = await world.telegram.last_bot_message(USER)
     assert message is not None
     rows = [[b["text"] for b in row] for row in message["reply_markup"]["inline_keyboard"]]
-    # Friday 27 November: the week of the 23rd (up to today past) and the 30th; then the party row.
+    # Friday 27 November: the week of the 23rd (up to today past) and the 30th; then the party row, the alerts'.
     assert rows[2] == ["·", "·", "·", "·", "·", "28⛔", "29⛔"]
     assert rows[3] == ["30✅", " ", " ", " ", " ", " ", " "]
-    assert len(rows) == 5
+    assert len(rows) == 6 and rows[5] == ["🔔 Beri tahu saya saat kuota dibuka"]
 
 
 async def test_the_calendar_names_every_weekday_apart_in_both_languages(world: BotWorld) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.limiter import RateGate, background
+from bot.limiter import background
 from core.config import Settings
+from core.pacing import RateGate
 from tests.bot.conftest import BotWorld
 
 

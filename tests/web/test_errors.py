@@ -16,6 +16,7 @@ import core.services
 from core.documents.signing import InvalidProof
 from core.domain import booking as bk
 from core.domain import identity as idn
+from core.domain.announcements import TooManySubscriptions
 from core.domain.errors import DomainError
 from core.domain.offices import InvalidOffice
 from core.domain.staff import InvalidStaffAccount, NotAllowed, Permission
@@ -31,6 +32,7 @@ from web.errors import FALLBACK, REFUSALS, Refusal, explain, status_of
 # reaches a route: the staff use cases (quota, release, office day, check-in, staff, audit, offices) never
 # let these out. An error moved onto a staff path must leave this list for a row in web/errors.py.
 NOT_FROM_THE_WEB: dict[type[DomainError], str] = {
+    TooManySubscriptions: "following an office's openings: the bot",
     bk.PartyEmpty: "booking a party: the bot",
     bk.PartyTooLarge: "booking a party: the bot",
     bk.OwnerNotFirst: "booking a party: the bot",

@@ -123,32 +123,6 @@ async def test_a_body_larger_than_any_update_is_refused_before_it_is_read_whole(
     assert declared.status_code == 413 and streamed.status_code == 413
 
 
-async def test_with_a_bot_token_the_web_app_reaches_an_applicants_chat_through_the_messaging_port(
-    sqlite_template: Path, tmp_path: Path
-) -> None:
-    from core.services.messaging import Delivery, Notice
-    from web.deps import WebContext
-
-    path = tmp_path / "web.sqlite3"
-    shutil.copy(sqlite_template, path)
-    async with BotApiStandin() as telegram:
-        await telegram.user_sends_text(7005, "hai")  # the applicant has written to the bot before
-        base = Settings(database_url=f"sqlite:///{path}", environment="test", secret_key=SECRET)
-        with_bot = base.model_copy(update={"bot_token": TOKEN, "telegram_api_url": telegram.base_url})
-        for settings, expected in ((base, None), (with_bot, Delivery.SENT)):
-            app = web_app(settings)
-            async with app.router.lifespan_context(app):
-                ctx = app.state.staff
-                assert isinstance(ctx, WebContext)
-                if expected is None:
-                    assert ctx.messenger is None
-                else:
-                    assert ctx.messenger is not None
-                    assert await ctx.messenger.send(Notice(7005, "Jawaban petugas")) is expected
-        message = await telegram.last_bot_message(7005)
-        assert message is not None and message["text"] == "Jawaban petugas"
-
-
 async def test_an_update_taken_in_is_answered_even_when_the_worker_stops_right_after(
     sqlite_template: Path, tmp_path: Path
 ) -> None:

@@ -9,8 +9,11 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.handlers.booking import calendar, confirm, office, party, slot
+from bot.handlers.booking.office import start_at
 from bot.handlers.parts import Ask
 from bot.states import Booking
+
+__all__ = ["PROMPTS", "router", "start_at"]
 
 PROMPTS: dict[str | None, Ask] = {
     Booking.office.state: office.ask,

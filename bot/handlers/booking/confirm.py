@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import texts
 from bot.handlers.booking.shared import kind_label
-from bot.handlers.parts import Screen, follow_up, forget, message_of, on_tap
+from bot.handlers.parts import Screen, forget, message_of, on_tap
 from bot.states import Booking
 from core.documents.rendering import render_proof_off_loop
 from core.domain.booking import ApplicationType, format_booking_code
@@ -140,25 +140,28 @@ async def confirm(
     await query.answer()
     if (await state.get_data()).get("booking_id") == booked.booking_id:
         await forget(state)  # a summary of another flow may be open since: left alone
-    message = message_of(query)
-    await message.edit_text(
-        _("Booked ✅\nBooking code: {code}\nShow the proof below (printed or on your phone) at the office.").format(
-            code=format_booking_code(booked.code)
-        ),
+    # The proof follows through the outbox, written with the booking: a crash now delays it, never loses it.
+    await message_of(query).edit_text(
+        _(
+            "Booked ✅\nBooking code: {code}\nThe proof follows in a moment as a PDF: show it (printed or on your "
+            "phone) at the office."
+        ).format(code=format_booking_code(booked.code)),
     )
-    follow_up(send_proof(message, account, runtime, booked.booking_id))
+
+
+async def proof_file(runtime: Runtime, account_id: int | None, booking_id: int) -> BufferedInputFile:
+    """A confirmed booking's proof as a PDF file, in the current language, rendered off the event loop."""
+    lang = texts.locale()
+    data = await proof_data(runtime.reader(), account_id, booking_id, lang)
+    pdf = await render_proof_off_loop(
+        data, texts.proof_labels(), signing_key=runtime.vault.signing_key, workers=runtime.settings.proof_workers
+    )
+    return BufferedInputFile(pdf, filename=f"bukti-{data.code}.pdf" if lang == "id" else f"proof-{data.code}.pdf")
 
 
 async def send_proof(message: Message, account: AccountView, runtime: Runtime, booking_id: int) -> None:
-    """Renders the proof off the event loop and sends it as a document."""
-    lang = texts.locale()
-    data = await proof_data(runtime.reader(), account.id, booking_id, lang)
-    labels = texts.proof_labels()
-    pdf = await render_proof_off_loop(
-        data, labels, signing_key=runtime.vault.signing_key, workers=runtime.settings.proof_workers
-    )
-    name = f"bukti-{data.code}.pdf" if lang == "id" else f"proof-{data.code}.pdf"
-    await message.answer_document(BufferedInputFile(pdf, filename=name))
+    """The proof again, as the reply to a tap (my bookings)."""
+    await message.answer_document(await proof_file(runtime, account.id, booking_id))
 
 
 def router() -> Router:

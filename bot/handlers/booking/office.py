@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
@@ -14,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from bot import keyboards as kb
 from bot import texts
 from bot.filters import Magic
-from bot.handlers.booking import calendar, party
+from bot.handlers.booking import calendar, party, slot
 from bot.handlers.booking.shared import office_data, office_of, owner_id
 from bot.handlers.booking.slot import release_held
 from bot.handlers.parts import Screen, forget, message_of
@@ -129,22 +130,49 @@ async def begin(query: CallbackQuery, state: FSMContext, account: AccountView | 
     offices of the family card's province; a city or province can still be typed, or browsed.
     """
     await query.answer()
-    if account is None:
-        return
-    if account.frozen_until is not None and account.frozen_until > runtime.clock.now():
-        until = texts.deadline_date(account.frozen_until)
-        await message_of(query).edit_text(
-            _(
-                "Your account can make a new booking from {day}: every booking counts, used, missed or "
-                "cancelled. Until then, a relative on the same family card who has an account of their own "
-                "can book and add you as one of their applicants."
-            ).format(day=texts.long_date(until)),
-            reply_markup=kb.main_menu(),
-        )
+    if account is None or await refused_while_frozen(query, account, runtime):
         return
     await forget(state)
     await state.set_state(Booking.office)
     await (await office_screen(account, runtime)).edit(message_of(query))
+
+
+async def refused_while_frozen(query: CallbackQuery, account: AccountView, runtime: Runtime) -> bool:
+    """An account in its 30-day wait is told until when, and the family-card way, in place of the tapped message."""
+    if account.frozen_until is None or account.frozen_until <= runtime.clock.now():
+        return False
+    until = texts.deadline_date(account.frozen_until)
+    await message_of(query).edit_text(
+        _(
+            "Your account can make a new booking from {day}: every booking counts, used, missed or "
+            "cancelled. Until then, a relative on the same family card who has an account of their own "
+            "can book and add you as one of their applicants."
+        ).format(day=texts.long_date(until)),
+        reply_markup=kb.main_menu(),
+    )
+    return True
+
+
+async def start_at(
+    query: CallbackQuery, state: FSMContext, account: AccountView, runtime: Runtime, office_id: int, day: date
+) -> None:
+    """Booking entered at an office and a date (an opening alert's button): who comes, or straight to its times."""
+    office = await office_of(runtime, office_id)
+    if office is None:
+        await query.answer(_("This office no longer takes bookings here. Please choose another."), show_alert=True)
+        return
+    await query.answer()
+    if await refused_while_frozen(query, account, runtime):
+        return
+    await release_held(state, account, runtime)
+    await forget(state)
+    owner = owner_id(account)
+    await state.update_data(**office_data(office), party=[owner], kinds={str(owner): ApplicationType.NEW.value})
+    await state.update_data(year=day.year, month=day.month)
+    if len(account.applicants) > 1:
+        await party.show(message_of(query), state, account)
+        return
+    await slot.show(message_of(query), state, account, runtime, day)
 
 
 async def search(message: Message, runtime: Runtime) -> None:

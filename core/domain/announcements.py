@@ -1,0 +1,125 @@
+"""Announcements: what the product tells people outside the reply to their own tap, and at what pace.
+
+Pure rules: which kinds exist and which goes first, and how fast a sender may go so that no one-second window ever
+holds more messages than Telegram allows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from core.domain.errors import DomainError
+
+
+class Kind(StrEnum):
+    PROOF = "proof"  # a booking's PDF proof, right after confirming
+    CLOSURE = "closure"  # the office closed a booked date: the booking is cancelled
+    REMINDER = "reminder"  # the day before the arrival
+    OPENING_SOON = "opening_soon"  # an office's weekly quota opens soon
+    OPENED = "opened"  # an office released dates: book now
+    BROADCAST = "broadcast"  # staff's own words
+
+
+# Lower goes first. A proof is awaited by someone who just tapped; a closure changes tomorrow's plans; an opening
+# alert is worth most the moment it is sent; a staff notice can wait behind them all.
+PRIORITY = {
+    Kind.PROOF: 0,
+    Kind.CLOSURE: 1,
+    Kind.REMINDER: 2,
+    Kind.OPENED: 3,
+    Kind.OPENING_SOON: 3,
+    Kind.BROADCAST: 4,
+}
+
+
+class RowState(StrEnum):
+    """What became of one outbox row."""
+
+    PENDING = "pending"
+    SENDING = "sending"  # handed to Telegram, answer not yet recorded: after a crash, uncertain
+    SENT = "sent"
+    FAILED = "failed"  # tried MAX_ATTEMPTS times
+    BLOCKED = "blocked"  # the chat blocked the bot, or is gone: never tried again
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message to send: an outbox row with what its announcement says."""
+
+    id: int
+    announcement_id: int
+    kind: Kind
+    chat_id: int
+    language: str
+    office_id: int | None
+    booking_id: int | None
+    paid: bool
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """A leaky bucket that never lets more than `limit` messages into any one-second window.
+
+    A bucket of `burst` draining at `rate` a second lets at most burst + rate pass in any second; keeping that sum
+    at the limit leaves 96 % of it for the steady rate, and the small burst absorbs the event loop's jitter.
+    """
+
+    rate: float
+    burst: int
+
+    @classmethod
+    def within(cls, limit: float) -> Pace:
+        if limit < 2:  # a bucket of one spaces messages 1/rate apart: a second holds at most one
+            return cls(rate=limit, burst=1)
+        burst = max(1, math.floor(limit * 0.04))
+        return cls(rate=limit - burst, burst=burst)
+
+    def chunk(self, seconds: float = 0.05) -> int:
+        """Rows to take from the outbox at a time: about `seconds` of sending, at least one."""
+        return max(1, math.ceil(self.rate * seconds))
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """How far an announcement got: counts of its rows by state."""
+
+    pending: int = 0
+    sending: int = 0
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    paused: int = 0
+    cancelled: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.pending + self.sending + self.sent + self.failed + self.blocked + self.paused + self.cancelled
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.failed + self.blocked + self.cancelled
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.total == 0 else math.floor(100 * self.done / self.total)
+
+
+def opening_payload(days: tuple[date, ...], opens: datetime, closes: datetime) -> dict[str, Any]:
+    return {"days": [d.isoformat() for d in days], "opens": opens.isoformat(), "closes": closes.isoformat()}
+
+
+class TooManySubscriptions(DomainError):
+    """A chat follows at most this many offices: enough for anyone choosing where to apply, and a bound on fan-out."""
+
+    code = "too_many_subscriptions"
+    LIMIT = 10

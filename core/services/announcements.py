@@ -1,0 +1,114 @@
+"""Announcements: subscriptions to offices' openings, and the announcements the engine writes for them.
+
+Every announcement is written in the transaction of the change it tells of; its recipients are added then, or, for
+an opening known a week ahead, at the moment it goes out (`fan_out_at`), so that whoever subscribed meanwhile hears
+of it too.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from core.domain.announcements import Kind, TooManySubscriptions, opening_payload
+from core.domain.offices import Office
+from core.persistence.outbox import Announcement, Subscription
+from core.services.errors import OfficeNotFound
+from core.services.uow import UnitOfWork
+
+
+async def subscribe(uow: UnitOfWork, chat_id: int, office_id: int, language: str, now: datetime) -> Office:
+    """Follow an office's openings (again, after blocking the bot: the chat is reachable once more)."""
+    async with uow:
+        office = await uow.offices.get_by_id(office_id)
+        if office is None:
+            raise OfficeNotFound(str(office_id))
+        mine = await uow.subscriptions.of_chat(chat_id)
+        if len(mine) >= TooManySubscriptions.LIMIT and all(s.office_id != office_id for s in mine):
+            raise TooManySubscriptions()
+        await uow.subscriptions.add(office_id, chat_id, language, now)
+        await uow.commit()
+    return office
+
+
+async def unsubscribe(uow: UnitOfWork, chat_id: int, office_id: int) -> bool:
+    async with uow:
+        removed = await uow.subscriptions.remove(office_id, chat_id)
+        await uow.commit()
+    return removed
+
+
+async def subscriptions_of(uow: UnitOfWork, chat_id: int) -> list[Subscription]:
+    async with uow:
+        return await uow.subscriptions.of_chat(chat_id)
+
+
+async def subscriber_count(uow: UnitOfWork, office_id: int) -> int:
+    async with uow:
+        return await uow.subscriptions.count(office_id)
+
+
+async def announce_window(
+    uow: UnitOfWork, office: Office, days: tuple[date, ...], opens: datetime, closes: datetime, now: datetime
+) -> None:
+    """Inside the release's transaction: a notice `lead` before the weekly window opens, and the alert at it.
+
+    Keyed by office and opening, so a release job run twice writes them once.
+    """
+    assert office.id is not None
+    payload = opening_payload(days, opens, closes)
+    key = f"{office.code}:{opens.isoformat()}"
+    if office.alerts.lead_minutes > 0:
+        await uow.outbox.announce(
+            Kind.OPENING_SOON,
+            now,
+            office_id=office.id,
+            payload=payload,
+            fan_out_at=opens - office.alerts.lead,
+            dedupe_key=f"soon:{key}",
+        )
+    await uow.outbox.announce(
+        Kind.OPENED,
+        now,
+        office_id=office.id,
+        payload=payload,
+        paid=office.alerts.paid,
+        fan_out_at=opens,
+        dedupe_key=f"opened:{key}",
+    )
+
+
+async def announce_released(
+    uow: UnitOfWork, office: Office, days: tuple[date, ...], until: datetime, now: datetime
+) -> None:
+    """Inside a release by hand's transaction: the office's subscribers hear of it at once."""
+    assert office.id is not None
+    new = await uow.outbox.announce(
+        Kind.OPENED, now, office_id=office.id, payload=opening_payload(days, now, until), paid=office.alerts.paid
+    )
+    assert new is not None
+    announcement = await uow.outbox.get(new)
+    assert announcement is not None
+    await uow.outbox.fan_out_to_subscribers(announcement, now)
+    await uow.outbox.fanned_out(new, now)
+
+
+def _stale(announcement: Announcement, now: datetime) -> bool:
+    """A notice of an opening that has come, or an alert of a window that has closed, tells nobody anything."""
+    p = announcement.payload
+    if announcement.kind is Kind.OPENING_SOON:
+        return now >= datetime.fromisoformat(p["opens"])
+    if announcement.kind is Kind.OPENED:
+        return now >= datetime.fromisoformat(p["closes"])
+    return False
+
+
+async def fan_out_due(uow: UnitOfWork, now: datetime) -> int:
+    """Adds the recipients of every announcement whose moment has come; how many rows it added."""
+    added = 0
+    async with uow:
+        for announcement in await uow.outbox.due_fan_outs(now):
+            if not _stale(announcement, now) and announcement.office_id is not None:
+                added += await uow.outbox.fan_out_to_subscribers(announcement, now)
+            await uow.outbox.fanned_out(announcement.id, now)
+        await uow.commit()
+    return added

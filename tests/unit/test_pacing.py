@@ -1,0 +1,39 @@
+"""The outbox's pace: never more than the limit in any one second, and close to it; the bound on rows in flight."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from core.domain.announcements import Pace
+from core.pacing import RateGate
+from core.services.outbox import CHUNKS_IN_FLIGHT, OutboxSender
+
+
+@pytest.mark.parametrize("limit", [1, 30, 1000])
+def test_a_pace_fits_any_second_within_the_limit_and_keeps_at_least_95_percent_of_it(limit: int) -> None:
+    pace = Pace.within(limit)
+    if limit < 2:  # a bucket of one: messages 1/rate apart
+        assert (pace.burst, pace.rate) == (1, limit)
+        return
+    assert pace.burst + pace.rate <= limit
+    assert pace.rate >= 0.95 * limit or limit < 25  # thirty a second: a burst of one, 29 a second (97 %)
+
+
+async def test_the_gate_never_lets_more_than_the_limit_into_any_one_second_window() -> None:
+    gate = RateGate.within(100)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    stamps: list[float] = []
+    while loop.time() - started < 1.6:
+        await gate.acquire(interactive=False)
+        stamps.append(loop.time())
+    busiest = max(sum(1 for t in stamps if s <= t < s + 1.0) for s in stamps)
+    assert busiest <= 100
+    assert len(stamps) >= 0.9 * 1.6 * 96  # and it does go at about its rate
+
+
+def test_a_crash_leaves_at_most_two_chunks_uncertain() -> None:
+    sender = OutboxSender(uow=lambda: None, courier=None, clock=None)  # type: ignore[arg-type,return-value]
+    assert sender.in_flight_bound == CHUNKS_IN_FLIGHT * Pace.within(1000).chunk() == 96
