@@ -27,6 +27,7 @@ from core.domain.audit import AuditEntry, NewAuditEntry
 from core.domain.calendar import NewSlot, ReleasedSlot, SlotState
 from core.domain.offices import Office, format_working_days, parse_working_days
 from core.domain.staff import InvalidStaffAccount, NewStaff, StaffRecord, StaffSession
+from core.persistence.outbox import OutboxRepository, SubscriptionRepository
 from core.persistence.repositories import (
     AccountRepository,
     AuditRepository,
@@ -369,6 +370,22 @@ def _as_json_keeps(values: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
+class FakeOutbox:
+    """Writes nothing: what the engine announces is checked against the database (tests/bot/test_alerts.py)."""
+
+    async def announce(self, *args: object, **kwargs: object) -> int | None:
+        return None
+
+    async def get(self, announcement_id: int) -> None:
+        return None
+
+    async def fan_out_to_subscribers(self, *args: object) -> int:
+        return 0
+
+    async def fanned_out(self, *args: object) -> None:
+        return None
+
+
 class FakeUnitOfWork:
     """Keeps what was committed, rolls back the rest on exit; `committed`: did the last use commit."""
 
@@ -381,6 +398,9 @@ class FakeUnitOfWork:
         self.staff: StaffRepository = FakeStaffRepository(self.store)
         self.audit: AuditRepository = FakeAuditRepository(self.store)
         self.office_day: OfficeDayRepository = OfficeDayRepository(_no_connection("office day"))
+        # Announcements are rows for the sender: the fakes keep none (tests/bot/test_alerts.py runs them for real).
+        self.outbox: OutboxRepository = FakeOutbox()  # type: ignore[assignment]
+        self.subscriptions: SubscriptionRepository = SubscriptionRepository(_no_connection("subscriptions"))
         self.committed = False
         self._last_commit = copy.deepcopy(self.store)
 

@@ -172,10 +172,15 @@ async def test_the_bots_answers_to_a_tap_pop_up_as_telegram_shows_them(
     await page.goto(playground.page_url + f"?user={user}")
     await register_through_page(page, "Dewi Lestari", NIK, "Kamis, 14 Maret 1985")
 
-    await tap(page, "🔔 Pemberitahuan kuota")  # answered with show_alert: a dialog to close
+    from bot.handlers.alerts import Follow
+
+    gone = Follow(office_id=999_999).pack()  # an office that is no more: the refusal is a show_alert
+    follow = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Ikuti", callback_data=gone)]])
+    await playground.world.bot.send_message(user, "Ikuti kantor ini", reply_markup=follow)
+    await tap(page, "Ikuti")  # answered with show_alert: a dialog to close
     dialog = page.get_by_test_id("alert")
     await expect(dialog).to_be_visible()
-    await expect(dialog).to_contain_text("Bagian Antrean ini belum dibuka.")
+    await expect(dialog).to_contain_text("Kantor ini tidak lagi menerima pemesanan di sini.")
     await screenshot(page, "08-alert")
     await page.get_by_test_id("alert-close").click()
     await expect(dialog).to_be_hidden()
