@@ -59,6 +59,7 @@ def outbox_sender(runtime: Runtime, courier: Courier, *, gate: RateGate | None =
         runtime.uow,
         courier,
         runtime.clock,
+        reader=runtime.reader,
         per_second=s.outbox_messages_per_second,
         paid_per_second=s.outbox_paid_messages_per_second,
         chat_interval=s.outbox_chat_interval,

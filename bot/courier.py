@@ -13,11 +13,10 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, Teleg
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from babel.dates import format_date
 
 from bot import texts
-from bot.handlers.alerts import BookAt, Unfollow
 from bot.handlers.booking.confirm import proof_file
+from bot.keyboards import BookAt, Unfollow
 from core.domain.announcements import Kind, Outgoing
 from core.domain.booking import BookingNotFound
 from core.domain.offices import Office
@@ -30,7 +29,7 @@ _GONE = ("chat not found", "user is deactivated", "peer_id_invalid", "bot was bl
 
 
 def _days(days: list[date]) -> str:
-    return ", ".join(format_date(d, "EEE d MMM", locale=texts.locale()) for d in days)
+    return ", ".join(texts.short_date(d) for d in days)
 
 
 def _unfollow(office: Office) -> list[InlineKeyboardButton]:
@@ -81,7 +80,7 @@ class TelegramCourier:
             )
             assert office.id is not None
             book = InlineKeyboardButton(
-                text=_("📅 Book for {day}").format(day=format_date(first, "EEE d MMM", locale=texts.locale())),
+                text=_("📅 Book for {day}").format(day=texts.short_date(first)),
                 callback_data=BookAt(office_id=office.id, yyyymmdd=int(first.strftime("%Y%m%d"))).pack(),
             )
             markup = InlineKeyboardMarkup(inline_keyboard=[[book], _unfollow(office)])

@@ -85,3 +85,27 @@ def rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKey
 
 class AddMember(CallbackData, prefix="addm"):
     back_to: str  # family | party
+
+
+# Quota-opening alerts (bot/handlers/alerts.py): on the calendar, the alerts list and the alerts themselves.
+class Follow(CallbackData, prefix="follow"):
+    """Alerts for this office; from its calendar, or from the list of offices found."""
+
+    office_id: int
+    back: str = "alert"  # alert: say so in the tap's alert | list: show the list of followed offices
+
+
+class Unfollow(CallbackData, prefix="unfollow"):
+    office_id: int
+    back: str = "alert"
+
+
+class AddFollow(CallbackData, prefix="addfollow"):
+    pass
+
+
+class BookAt(CallbackData, prefix="bookat"):
+    """An opening alert's button: book at this office, on this date."""
+
+    office_id: int
+    yyyymmdd: int

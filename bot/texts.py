@@ -61,6 +61,11 @@ def stale_button() -> str:
     return _("This button is no longer active. Please use the latest message.")
 
 
+def short_date(day: date) -> str:
+    """'Sen 7 Des': a date in a list of dates, or on a button."""
+    return format_date(day, "EEE d MMM", locale=locale())
+
+
 def short_datetime(moment: datetime) -> str:
     """'Jum 27 Nov 14.00' in the moment's own zone (the office's)."""
     return format_datetime(moment, "EEE d MMM HH:mm", tzinfo=moment.tzinfo, locale=locale())

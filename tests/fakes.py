@@ -23,11 +23,12 @@ from core.domain.accounts import (
     NikOwnsAnotherAccount,
     SavedApplicant,
 )
+from core.domain.announcements import Kind
 from core.domain.audit import AuditEntry, NewAuditEntry
 from core.domain.calendar import NewSlot, ReleasedSlot, SlotState
 from core.domain.offices import Office, format_working_days, parse_working_days
 from core.domain.staff import InvalidStaffAccount, NewStaff, StaffRecord, StaffSession
-from core.persistence.outbox import OutboxRepository, SubscriptionRepository
+from core.persistence.outbox import Announcement, OutboxRepository, SubscriptionRepository
 from core.persistence.repositories import (
     AccountRepository,
     AuditRepository,
@@ -371,18 +372,37 @@ def _as_json_keeps(values: dict[str, Any]) -> dict[str, Any]:
 
 
 class FakeOutbox:
-    """Writes nothing: what the engine announces is checked against the database (tests/bot/test_alerts.py)."""
+    """Keeps the announcements and no recipients: fan-out and sending are checked on the database
+    (tests/bot/test_alerts.py)."""
 
-    async def announce(self, *args: object, **kwargs: object) -> int | None:
-        return None
+    def __init__(self) -> None:
+        self.announcements: dict[int, Announcement] = {}
 
-    async def get(self, announcement_id: int) -> None:
-        return None
+    async def announce(
+        self,
+        kind: Kind,
+        now: datetime,
+        *,
+        office_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+        paid: bool = False,
+        fan_out_at: datetime | None = None,
+        dedupe_key: str | None = None,
+        staff_id: int | None = None,
+    ) -> int | None:
+        new = len(self.announcements) + 1
+        self.announcements[new] = Announcement(
+            new, kind, office_id, payload or {}, now, "sending", paid, fan_out_at, None
+        )
+        return new
 
-    async def fan_out_to_subscribers(self, *args: object) -> int:
+    async def get(self, announcement_id: int) -> Announcement | None:
+        return self.announcements.get(announcement_id)
+
+    async def fan_out_to_subscribers(self, announcement: Announcement, now: datetime) -> int:
         return 0
 
-    async def fanned_out(self, *args: object) -> None:
+    async def fanned_out(self, announcement_id: int, now: datetime) -> None:
         return None
 
 

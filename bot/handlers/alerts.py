@@ -9,7 +9,6 @@ from datetime import date
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -17,7 +16,10 @@ from aiogram.utils.i18n import gettext as _
 from bot import keyboards as kb
 from bot import texts
 from bot.filters import Magic
+from bot.handlers.booking import start_at
+from bot.handlers.booking.office import office_label
 from bot.handlers.parts import Screen, forget, message_of, on_tap
+from bot.keyboards import AddFollow, BookAt, Follow, Unfollow
 from bot.states import Alerts
 from core.domain.offices import Office
 from core.runtime import Runtime
@@ -26,35 +28,6 @@ from core.services.accounts import AccountView
 
 MAX_RESULTS = 8
 MIN_QUERY = 3
-
-
-class Follow(CallbackData, prefix="follow"):
-    """Alerts for this office; from its calendar, or from the list of offices found."""
-
-    office_id: int
-    back: str = "alert"  # alert: say so in the tap's alert | list: show the list of followed offices
-
-
-class Unfollow(CallbackData, prefix="unfollow"):
-    office_id: int
-    back: str = "alert"
-
-
-class AddFollow(CallbackData, prefix="addfollow"):
-    pass
-
-
-class BookAt(CallbackData, prefix="bookat"):
-    """An opening alert's button: book at this office, on this date."""
-
-    office_id: int
-    yyyymmdd: int
-
-
-def _label(office: Office) -> str:
-    from bot.handlers.booking.office import office_label  # the booking step's label, one way of naming offices
-
-    return office_label(office)
 
 
 async def alerts_screen(chat_id: int, runtime: Runtime) -> Screen:
@@ -88,7 +61,7 @@ async def alerts_screen(chat_id: int, runtime: Runtime) -> Screen:
 
 def _office_choice(found: list[Office]) -> InlineKeyboardMarkup:
     rows = [
-        [InlineKeyboardButton(text=_label(o), callback_data=Follow(office_id=o.id or 0, back="list").pack())]
+        [InlineKeyboardButton(text=office_label(o), callback_data=Follow(office_id=o.id or 0, back="list").pack())]
         for o in found[:MAX_RESULTS]
     ]
     rows.append([InlineKeyboardButton(text=_("◀ Back"), callback_data=kb.Menu(item="alerts").pack())])
@@ -183,8 +156,6 @@ async def book_at(
     query: CallbackQuery, callback_data: BookAt, state: FSMContext, account: AccountView | None, runtime: Runtime
 ) -> None:
     """An opening alert's button: the booking, at its office, on its first date (or who comes first)."""
-    from bot.handlers.booking import start_at  # the booking flow's own entry; alerts only point into it
-
     try:
         day = date(callback_data.yyyymmdd // 10000, callback_data.yyyymmdd // 100 % 100, callback_data.yyyymmdd % 100)
     except ValueError:

@@ -89,31 +89,6 @@ class Pace:
         return max(1, math.ceil(self.rate * seconds))
 
 
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """How far an announcement got: counts of its rows by state."""
-
-    pending: int = 0
-    sending: int = 0
-    sent: int = 0
-    failed: int = 0
-    blocked: int = 0
-    paused: int = 0
-    cancelled: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.pending + self.sending + self.sent + self.failed + self.blocked + self.paused + self.cancelled
-
-    @property
-    def done(self) -> int:
-        return self.sent + self.failed + self.blocked + self.cancelled
-
-    @property
-    def percent(self) -> int:
-        return 100 if self.total == 0 else math.floor(100 * self.done / self.total)
-
-
 def opening_payload(days: tuple[date, ...], opens: datetime, closes: datetime) -> dict[str, Any]:
     return {"days": [d.isoformat() for d in days], "opens": opens.isoformat(), "closes": closes.isoformat()}
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, delete, func, literal, select, update
+from sqlalchemy import Row, Select, bindparam, delete, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.domain.announcements import PRIORITY, Kind, Progress, RowState
+from core.domain.announcements import PRIORITY, Kind, RowState
 from core.persistence.database import LoopConnection
 from core.persistence.tables import accounts, announcements, offices, outbox, subscriptions
 
@@ -71,12 +71,19 @@ def _dialect(conn: AsyncConnection | LoopConnection) -> str:
     return sync.dialect.name
 
 
+def _due(query: Select[Any], now: datetime) -> Select[Any]:
+    """Pending rows whose time has come, first in priority, then in their random position (ix_outbox_due)."""
+    return query.where(outbox.c.state == RowState.PENDING.value, outbox.c.not_before <= now).order_by(
+        outbox.c.priority, outbox.c.position
+    )
+
+
 class SubscriptionRepository:
     def __init__(self, conn: AsyncConnection | LoopConnection) -> None:
         self._conn = conn
 
-    async def add(self, office_id: int, chat_id: int, language: str, now: datetime) -> bool:
-        """True when new; subscribing again after blocking the bot makes the chat reachable again."""
+    async def add(self, office_id: int, chat_id: int, language: str, now: datetime) -> None:
+        """Subscribing again after blocking the bot makes the chat reachable again."""
         stmt = _insert(self._conn, subscriptions).values(
             office_id=office_id, chat_id=chat_id, language=language, created_at=now
         )
@@ -84,9 +91,7 @@ class SubscriptionRepository:
             index_elements=["office_id", "chat_id"],
             set_={"blocked_at": None, "language": language},
         )
-        before = await self.of_chat(chat_id)
         await self._conn.execute(stmt)
-        return all(s.office_id != office_id for s in before)
 
     async def remove(self, office_id: int, chat_id: int) -> bool:
         result = await self._conn.execute(
@@ -243,12 +248,7 @@ class OutboxRepository:
         On PostgreSQL the rows are locked and skipped by any other sender (FOR UPDATE SKIP LOCKED); SQLite has one
         writer at a time anyway.
         """
-        due = (
-            select(outbox.c.id)
-            .where(outbox.c.state == RowState.PENDING.value, outbox.c.not_before <= now)
-            .order_by(outbox.c.priority, outbox.c.position)
-            .limit(limit)
-        )
+        due = _due(select(outbox.c.id), now).limit(limit)
         if paid is not None:
             due = due.where(outbox.c.paid == paid)
         if _dialect(self._conn) == "postgresql":
@@ -271,12 +271,7 @@ class OutboxRepository:
 
     async def next_is_paid(self, now: datetime) -> bool | None:
         """Whether the first due row goes as a paid broadcast; None when nothing is due."""
-        value = await self._conn.execute(
-            select(outbox.c.paid)
-            .where(outbox.c.state == RowState.PENDING.value, outbox.c.not_before <= now)
-            .order_by(outbox.c.priority, outbox.c.position)
-            .limit(1)
-        )
+        value = await self._conn.execute(_due(select(outbox.c.paid), now).limit(1))
         paid = value.scalar_one_or_none()
         return None if paid is None else bool(paid)
 
@@ -317,24 +312,3 @@ class OutboxRepository:
             update(outbox).where(outbox.c.state == RowState.SENDING.value).values(state=RowState.PENDING.value)
         )
         return int(result.rowcount)
-
-    # --- Staff controls and progress ------------------------------------------------------------------------------
-
-    async def set_state(self, announcement_id: int, state: str) -> None:
-        await self._conn.execute(update(announcements).where(announcements.c.id == announcement_id).values(state=state))
-
-    async def move_rows(self, announcement_id: int, from_state: RowState, to_state: RowState) -> int:
-        result = await self._conn.execute(
-            update(outbox)
-            .where(and_(outbox.c.announcement_id == announcement_id, outbox.c.state == from_state.value))
-            .values(state=to_state.value)
-        )
-        return int(result.rowcount)
-
-    async def progress(self, announcement_id: int) -> Progress:
-        rows = await self._conn.execute(
-            select(outbox.c.state, func.count())
-            .where(outbox.c.announcement_id == announcement_id)
-            .group_by(outbox.c.state)
-        )
-        return Progress(**{state: int(n) for state, n in rows})

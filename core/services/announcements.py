@@ -7,6 +7,7 @@ of it too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from core.domain.announcements import Kind, TooManySubscriptions, opening_payload
@@ -85,9 +86,9 @@ async def announce_released(
     new = await uow.outbox.announce(
         Kind.OPENED, now, office_id=office.id, payload=opening_payload(days, now, until), paid=office.alerts.paid
     )
-    announcement = None if new is None else await uow.outbox.get(new)
-    if new is None or announcement is None:  # written by nobody (a store that keeps no announcements)
-        return
+    assert new is not None  # no dedupe key: always new
+    announcement = await uow.outbox.get(new)
+    assert announcement is not None
     await uow.outbox.fan_out_to_subscribers(announcement, now)
     await uow.outbox.fanned_out(new, now)
 
@@ -102,13 +103,19 @@ def _stale(announcement: Announcement, now: datetime) -> bool:
     return False
 
 
-async def fan_out_due(uow: UnitOfWork, now: datetime) -> int:
-    """Adds the recipients of every announcement whose moment has come; how many rows it added."""
+async def fan_out_due(uow: Callable[[], UnitOfWork], now: datetime, *, reader: UnitOfWork) -> int:
+    """Adds the recipients of every announcement whose moment has come; how many rows it added.
+
+    Looked for with `reader` first: most looks find nothing, and need no write transaction.
+    """
+    async with reader:
+        if not await reader.outbox.due_fan_outs(now):
+            return 0
     added = 0
-    async with uow:
-        for announcement in await uow.outbox.due_fan_outs(now):
+    async with uow() as writer:
+        for announcement in await writer.outbox.due_fan_outs(now):
             if not _stale(announcement, now) and announcement.office_id is not None:
-                added += await uow.outbox.fan_out_to_subscribers(announcement, now)
-            await uow.outbox.fanned_out(announcement.id, now)
-        await uow.commit()
+                added += await writer.outbox.fan_out_to_subscribers(announcement, now)
+            await writer.outbox.fanned_out(announcement.id, now)
+        await writer.commit()
     return added

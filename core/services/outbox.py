@@ -83,6 +83,9 @@ class OutboxSender:
     uow: Callable[[], UnitOfWork]
     courier: Courier
     clock: Clock
+    # Where it looks for work: a read-only unit, so an idle outbox, looked at four times a second, never takes
+    # SQLite's write lock from a booking. None: `uow`.
+    reader: Callable[[], UnitOfWork] | None = None
     per_second: float = PER_SECOND
     paid_per_second: float = PAID_PER_SECOND
     chat_interval: float = CHAT_INTERVAL
@@ -119,8 +122,11 @@ class OutboxSender:
                 log.warning("%d messages were being sent when the last sender stopped: sending them again",
                             self.stats.reset)  # fmt: skip
             self._started = True
-        await announcements.fan_out_due(self.uow(), self.clock.now())
+        await announcements.fan_out_due(self.uow, self.clock.now(), reader=self._reader())
         return await self.drain()
+
+    def _reader(self) -> UnitOfWork:
+        return (self.reader or self.uow)()
 
     async def drain(self) -> int:
         """Sends until nothing is due (or interrupted); how many were sent."""
@@ -148,10 +154,11 @@ class OutboxSender:
 
     async def _claim(self) -> list[Claimed]:
         now = self.clock.now()
+        async with self._reader() as reader:
+            paid = await reader.outbox.next_is_paid(now)
+        if paid is None:
+            return []
         async with self.uow() as uow:
-            paid = await uow.outbox.next_is_paid(now)
-            if paid is None:
-                return []
             chunk = await uow.outbox.claim(now, self._chunks[paid], paid=paid)
             missing = {c.announcement_id for c in chunk} - self._announcements.keys()
             if missing:

@@ -14,7 +14,6 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards as kb
 from bot import texts
-from bot.handlers.alerts import Follow
 from bot.handlers.booking.shared import Kind, WhoComes, kind_label, office_of, people_line, switched
 from bot.handlers.parts import Screen, message_of
 from bot.states import Booking
@@ -116,7 +115,7 @@ async def calendar_screen(state: FSMContext, account: AccountView, runtime: Runt
         )
     change.append(InlineKeyboardButton(text=_("👥 Who comes"), callback_data=WhoComes().pack()))
     markup.inline_keyboard.append(change)
-    follow = Follow(office_id=data["office_id"]).pack()
+    follow = kb.Follow(office_id=data["office_id"]).pack()
     markup.inline_keyboard.append([InlineKeyboardButton(text=_("🔔 Tell me when quota opens"), callback_data=follow)])
     text = _(
         "{office}\n{people}\n\nChoose the date of arrival.\n"
