@@ -84,6 +84,7 @@ async def erase_account(uow: UnitOfWork, account_id: int, now: datetime) -> Eras
         frozen = wait_in_force(account.frozen_until, now)
         if frozen is not None:
             await uow.accounts.keep_freeze(account.owner_nik_hash, frozen)
+        await uow.subscriptions.remove_chat(account.telegram_user_id)  # the chat is someone's: no alerts follow
         if coming:
             await uow.accounts.erase(account_id, now)  # the worker finishes once their day is over
         else:

@@ -10,7 +10,7 @@ from core.clock import FixedClock
 from core.crypto import Vault
 from core.domain.booking import AccountFrozen
 from core.runtime import Runtime
-from core.services import accounts, privacy
+from core.services import accounts, announcements, privacy
 from core.services.errors import AccountNotFound
 from tests.conftest import NEXT_MONDAY
 from tests.factories import add_office, make_nik, register, release_days, sample_office, slot_ids
@@ -40,6 +40,14 @@ async def test_my_data_shows_the_account_and_its_people_masked(runtime: Runtime,
     assert "********" in mine.kk_masked
     assert mine.upcoming == (NEXT_MONDAY,) and mine.past == 0
     assert mine.frozen_until is not None and mine.retention == RETENTION
+
+
+async def test_erasing_an_account_stops_the_opening_alerts_its_chat_followed(runtime: Runtime, vault: Vault) -> None:
+    account, _ = await _booked(runtime, vault, 3)
+    office = await add_office(runtime, sample_office(code="ALR"))
+    await announcements.subscribe(runtime.uow(), 3, office.id or 0, "id", runtime.clock.now())
+    await privacy.erase_account(runtime.uow(), account.id, runtime.clock.now())
+    assert await announcements.subscriptions_of(runtime.reader(), 3) == []
 
 
 async def test_erasing_with_a_booking_to_come_keeps_its_people_until_the_day_and_nothing_else(
