@@ -373,10 +373,22 @@ def quota_set(office: str, day: date, start: time, capacity: int) -> None:
 @click.argument("office")
 @click.argument("day", type=IsoDate())
 @click.option("--reason", default="", help="shown to applicants, e.g. 'renovasi gedung'")
-def quota_close(office: str, day: date, reason: str) -> None:
-    """Close a date (refused while bookings stand on it)."""
-    emptied = _engine(lambda rt: quota.close_date(rt.uow(), office, day, reason, rt.clock.now()))
-    click.echo(f"{office} {day}: closed ({emptied} released slots emptied)")
+@click.option(
+    "--cancel-bookings",
+    is_flag=True,
+    help="cancel the bookings on it (needs --reason): each owner is told why and may book again at once",
+)
+def quota_close(office: str, day: date, reason: str, cancel_bookings: bool) -> None:
+    """Close a date (refused while bookings stand on it, unless --cancel-bookings)."""
+    done = _engine(
+        lambda rt: quota.close_date(rt.uow(), office, day, reason, rt.clock.now(), cancel_bookings=cancel_bookings)
+    )
+    click.echo(f"{office} {day}: closed ({done.emptied_slots} released slots emptied)")
+    if done.cancelled:
+        click.echo(
+            f"cancelled {len(done.cancelled)} bookings ({done.applicants} applicants), owners told: "
+            + ", ".join(done.cancelled)
+        )
 
 
 # --- NIK and staff accounts --------------------------------------------------------------------------------------

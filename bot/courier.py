@@ -15,16 +15,18 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot import texts
-from bot.handlers.booking.confirm import proof_file
-from bot.keyboards import BookAt, Unfollow
+from bot.handlers.booking.confirm import proof_file, proof_with_data
+from bot.keyboards import BookAgain, BookAt, Unfollow
 from core.domain.announcements import Kind, Outgoing
-from core.domain.booking import BookingNotFound
+from core.domain.booking import BookingNotFound, format_booking_code
 from core.domain.offices import Office
 from core.runtime import Runtime
+from core.services import my_bookings
 from core.services.outbox import ChatUnreachable, NothingToSay, TryLater
 
 # What Telegram answers for a chat that can never be reached (https://core.telegram.org/bots/api#sendmessage):
 # 403 when the user blocked the bot or deleted the account; 400 for a chat it does not know.
+CAPTION_LIMIT = 1024  # characters of a document's caption (https://core.telegram.org/bots/api#senddocument)
 _GONE = ("chat not found", "user is deactivated", "peer_id_invalid", "bot was blocked")
 
 
@@ -61,9 +63,13 @@ class TelegramCourier:
     async def _send(self, item: Outgoing) -> Message:
         if item.kind is Kind.PROOF:
             return await self._proof(item)
+        if item.kind is Kind.REMINDER:
+            return await self._reminder(item)
         office = await self._runtime.directory.by_id(item.office_id or 0)
         if office is None:
             raise NothingToSay("the office is gone")
+        if item.kind is Kind.CLOSURE:
+            return await self._closure(item, office)
         p = item.payload
         days = [date.fromisoformat(d) for d in p.get("days", [])]
         if item.kind is Kind.OPENING_SOON:
@@ -97,3 +103,59 @@ class TelegramCourier:
         except BookingNotFound as err:  # cancelled before its proof went out: nothing left to prove
             raise NothingToSay("the booking is no longer confirmed") from err
         return await self._bot.send_document(item.chat_id, document)
+
+    async def _closure(self, item: Outgoing, office: Office) -> Message:
+        assert item.booking_id is not None
+        try:
+            booking = await my_bookings.booking_record(self._runtime.reader(), item.booking_id)
+        except BookingNotFound as err:
+            raise NothingToSay("the booking is gone") from err
+        reason = item.payload.get("reason") or _("closed by the office")
+        text = _(
+            "⛔ {office} is closed on {day}: {reason}.\n\n"
+            "Your booking {code} ({start}–{end} {zone}, 👤 {n}) is cancelled by the office. We are sorry.\n"
+            "The 30-day wait does not apply to it: you may book again now, for the same people."
+        ).format(
+            office=office.name,
+            day=texts.long_date(booking.day),
+            reason=reason,
+            code=format_booking_code(booking.code),
+            start=f"{booking.start:%H:%M}",
+            end=f"{booking.end:%H:%M}",
+            zone=office.zone_label,
+            n=booking.party_size,
+        )
+        again = InlineKeyboardButton(
+            text=_("📅 Book again (👤 {n})").format(n=booking.party_size),
+            callback_data=BookAgain(booking_id=booking.id).pack(),
+        )
+        return await self._bot.send_message(
+            item.chat_id, text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[again]])
+        )
+
+    async def _reminder(self, item: Outgoing) -> Message:
+        """Tomorrow's arrival: when, where, what each person brings, and the proof to show, in one message."""
+        assert item.booking_id is not None
+        try:
+            data, document = await proof_with_data(self._runtime, None, item.booking_id)
+        except BookingNotFound as err:  # cancelled since the reminders were fanned out
+            raise NothingToSay("the booking is no longer confirmed") from err
+        head = _(
+            "⏰ Tomorrow, {day}, {start}–{end} {zone}: your passport appointment.\n"
+            "{office}\n{address}\nBooking code: {code}"
+        ).format(
+            day=texts.long_date(data.day),
+            start=f"{data.start:%H:%M}",
+            end=f"{data.end:%H:%M}",
+            zone=data.office.zone_label,
+            office=data.office.name,
+            address=data.office.address,
+            code=format_booking_code(data.code),
+        )
+        bring = texts.to_bring(
+            ((a.full_name, a.to_bring) for a in data.applicants), any(a.child for a in data.applicants)
+        )
+        caption = f"{head}\n\n{bring}\n\n" + _("Show this proof at the counter.")
+        if len(caption) > CAPTION_LIMIT:  # a large family with children: the proof itself lists each one's papers
+            caption = f"{head}\n\n" + _("What each applicant brings is listed in this proof. Show it at the counter.")
+        return await self._bot.send_document(item.chat_id, document, caption=caption)

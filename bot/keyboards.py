@@ -109,3 +109,9 @@ class BookAt(CallbackData, prefix="bookat"):
 
     office_id: int
     yyyymmdd: int
+
+
+class BookAgain(CallbackData, prefix="again"):
+    """A closure notice's button: the same people at the same office, from the calendar."""
+
+    booking_id: int

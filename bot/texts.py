@@ -325,6 +325,7 @@ REFUSALS: dict[type[DomainError], Refusal] = {
     checkin.ReasonRequired: _STAFF_ONLY,
     quota.CapacityBelowTaken: _STAFF_ONLY,
     quota.DateHasBookings: _STAFF_ONLY,
+    quota.ClosureNeedsReason: _STAFF_ONLY,
     quota.NoSuchSlot: _STAFF_ONLY,
 }
 

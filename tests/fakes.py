@@ -25,6 +25,7 @@ from core.domain.accounts import (
 )
 from core.domain.announcements import Kind
 from core.domain.audit import AuditEntry, NewAuditEntry
+from core.domain.booking import BookingRecord
 from core.domain.calendar import NewSlot, ReleasedSlot, SlotState
 from core.domain.offices import Office, format_working_days, parse_working_days
 from core.domain.staff import InvalidStaffAccount, NewStaff, StaffRecord, StaffSession
@@ -263,11 +264,23 @@ class FakeAccountRepository(AccountRepository):
 
 
 class FakeBookingRepository(BookingRepository):
-    """Bookings go through the ledger; none of the use cases faked here reads them."""
+    """Bookings go through the ledger; none of the use cases faked here reads them.
+
+    Closing a date empties its slots as the real one does; having no bookings, it cancels none.
+    """
 
     def __init__(self, store: FakeStore) -> None:
         self._conn = _no_connection("booking")
         self._store = store
+
+    async def cancel_day(self, office_id: int, day: date, now: datetime) -> list[BookingRecord]:
+        for slot_id, s in list(self._store.slots.items()):
+            if s.office_id == office_id and s.day == day:
+                self._store.slots[slot_id] = replace(s, state=replace(s.state, capacity=0, taken=0))
+        return []
+
+    async def waive_freezes(self, account_ids: Sequence[int]) -> None:
+        return None
 
 
 class FakeStaffRepository(StaffRepository):
@@ -400,6 +413,9 @@ class FakeOutbox:
         return self.announcements.get(announcement_id)
 
     async def fan_out_to_subscribers(self, announcement: Announcement, now: datetime) -> int:
+        return 0
+
+    async def fan_out_to_bookings(self, announcement: Announcement, booking_ids: Sequence[int], now: datetime) -> int:
         return 0
 
     async def fanned_out(self, announcement_id: int, now: datetime) -> None:

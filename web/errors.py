@@ -19,7 +19,7 @@ from core.domain.staff import InvalidStaffAccount, NotAllowed
 from core.services.accounts import InvalidName
 from core.services.checkin import CheckInRefused, NotInBooking, Problem, ReasonRequired
 from core.services.errors import OfficeNotFound, StaffNotFound
-from core.services.quota import CapacityBelowTaken, DateHasBookings, NoSuchSlot
+from core.services.quota import CapacityBelowTaken, ClosureNeedsReason, DateHasBookings, NoSuchSlot
 
 Gettext = Callable[[str], str]
 UNPROCESSABLE = 422  # Unprocessable Content (Starlette renamed its constant)
@@ -98,10 +98,13 @@ REFUSALS: dict[tuple[type[DomainError], str | None], Refusal] = {
     (DateHasBookings, None): Refusal(
         _CONFLICT,
         N_(
-            "{n} places are booked on this date. Closing it, with a message to each applicant, comes with "
-            "announcements; until then, contact the applicants using the daily list."
+            "{n} places are booked on this date. To close it, confirm that their bookings are cancelled: each owner "
+            "is told your reason in the chat."
         ),
         lambda err: {"n": err.taken},
+    ),
+    (ClosureNeedsReason, None): Refusal(
+        UNPROCESSABLE, N_("Give a reason: the applicants whose bookings are cancelled are told it.")
     ),
     (NoSuchSlot, None): Refusal(
         UNPROCESSABLE, N_("The office has no slot starting at {start}."), lambda err: {"start": f"{err.start:%H:%M}"}

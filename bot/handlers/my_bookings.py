@@ -28,7 +28,7 @@ class BookingAct(CallbackData, prefix="bka"):
 
 def _status(b: BookingSummary) -> str:
     if b.status is BookingStatus.CANCELLED:
-        return _("cancelled")
+        return _("cancelled by the office") if b.cancelled_by_office else _("cancelled")
     if b.status is BookingStatus.HELD:
         return _("not confirmed yet")
     return _("booked") if b.upcoming else _("past")
@@ -71,6 +71,8 @@ def _details(b: BookingSummary) -> str:
         zone=b.office.zone_label,
         n=b.party_size,
     )
+    if b.cancelled_by_office:
+        text += "\n" + _why_not_cancellable_by_office()
     if b.cancellable:
         text += "\n" + _("You can cancel until {day}.").format(day=texts.long_date(b.last_cancel_day))
     elif b.status is BookingStatus.CONFIRMED and b.upcoming:
@@ -93,6 +95,9 @@ def _details_markup(b: BookingSummary) -> InlineKeyboardMarkup:
                 )
             ]
         )
+    if b.cancelled_by_office and b.upcoming:
+        again = _("📅 Book again (👤 {n})").format(n=b.party_size)
+        rows.append([InlineKeyboardButton(text=again, callback_data=kb.BookAgain(booking_id=b.booking_id).pack())])
     if b.cancellable:
         rows.append(
             [
@@ -106,10 +111,14 @@ def _details_markup(b: BookingSummary) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+def _why_not_cancellable_by_office() -> str:
+    return _("The office closed this date and cancelled this booking. You may book again at once.")
+
+
 def _why_not_cancellable(b: BookingSummary) -> str:
     """What became of a booking an old cancel button points at."""
     if b.status is BookingStatus.CANCELLED:
-        return _("This booking was cancelled already.")
+        return _why_not_cancellable_by_office() if b.cancelled_by_office else _("This booking was cancelled already.")
     if b.status is BookingStatus.HELD:
         return _("This booking was never confirmed, so there is nothing to cancel.")
     if not b.upcoming:
@@ -189,7 +198,9 @@ async def act(query: CallbackQuery, callback_data: BookingAct, account: AccountV
     if done is None:
         return
     day = texts.long_date(texts.deadline_date(done.frozen_until))
-    if done.replayed:  # an old "Yes, cancel it", or a double tap
+    if done.by_office:  # an old "Yes, cancel it" after the office closed the date
+        text = _why_not_cancellable_by_office()
+    elif done.replayed:  # an old "Yes, cancel it", or a double tap
         text = _("This booking was cancelled already. Your account can book again from {day}.").format(day=day)
     else:
         text = _("Cancelled. Your account can book again from {day}.").format(day=day)

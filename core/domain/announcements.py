@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
 from core.domain.errors import DomainError
+from core.domain.offices import Office
 
 
 class Kind(StrEnum):
@@ -87,6 +88,19 @@ class Pace:
     def chunk(self, seconds: float = 0.05) -> int:
         """Rows to take from the outbox at a time: about `seconds` of sending, at least one."""
         return max(1, math.ceil(self.rate * seconds))
+
+
+# The reminder goes out the morning before the arrival: a day to gather the papers, at an hour nobody is woken by.
+REMINDER_AT = time(10, 0)
+
+
+def reminder_payload(office: Office, day: date) -> tuple[datetime, dict[str, Any]]:
+    """When the reminder of the bookings on `day` at `office` goes out, in its zone, and what it carries.
+
+    `until`: the start of the arrival day; a reminder not fanned out by then (the worker was down) is not sent.
+    """
+    at = office.at(day - timedelta(days=1), REMINDER_AT)
+    return at, {"day": day.isoformat(), "until": office.at(day, time(0)).isoformat()}
 
 
 def opening_payload(days: tuple[date, ...], opens: datetime, closes: datetime) -> dict[str, Any]:

@@ -249,6 +249,7 @@ class BookingRecord:
     created_at: datetime
     confirmed_at: datetime | None
     ended_at: datetime | None  # when it was cancelled or expired
+    cancelled_by_office_at: datetime | None = None  # the office closed its date: no 30-day wait counts from it
 
     def lapsed(self, now: datetime) -> bool:
         """A hold whose minutes ran out: it holds nothing any more, even before a sweep marks it expired."""

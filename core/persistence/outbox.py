@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, delete, func, literal, select, update
+from sqlalchemy import Row, Select, and_, bindparam, delete, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.domain.announcements import PRIORITY, Kind, RowState
+from core.domain.booking import BookingStatus
 from core.persistence.database import LoopConnection
-from core.persistence.tables import accounts, announcements, offices, outbox, subscriptions
+from core.persistence.tables import accounts, announcements, bookings, offices, outbox, subscriptions
 
 _Row = Row[*tuple[Any, ...]]
 
@@ -212,8 +213,46 @@ class OutboxRepository:
         )
         return await self._fan_out(chosen)
 
-    async def _fan_out(self, chosen: Any) -> int:
+    async def fan_out_to_bookings(self, announcement: Announcement, booking_ids: Sequence[int], now: datetime) -> int:
+        """One row per booking, to its owner's chat."""
+        return await self._to_owners(announcement, bookings.c.id.in_(list(booking_ids)), now)
+
+    async def fan_out_to_day(self, announcement: Announcement, day: date, now: datetime) -> int:
+        """One row per booking confirmed at the announcement's office on `day`, to its owner's chat."""
+        where = and_(
+            bookings.c.office_id == announcement.office_id,
+            bookings.c.day == day,
+            bookings.c.status == BookingStatus.CONFIRMED.value,
+        )
+        return await self._to_owners(announcement, where, now)
+
+    async def _to_owners(self, announcement: Announcement, where: Any, now: datetime) -> int:
+        """One row per booking that `where` picks, to its owner's chat, in the account's language.
+
+        A booking anonymised, or of an account with no chat, gets none.
+        """
+        chosen = (
+            select(
+                literal(announcement.id),
+                accounts.c.telegram_user_id,
+                accounts.c.language,
+                bookings.c.id,
+                literal(PRIORITY[announcement.kind]),
+                literal(announcement.paid),
+                func.random(),
+                literal(RowState.PENDING.value),
+                literal(now, type_=outbox.c.not_before.type),
+                literal(0),
+            )
+            .select_from(bookings.join(accounts, accounts.c.id == bookings.c.account_id))
+            .where(where, accounts.c.telegram_user_id.is_not(None))
+        )
+        return await self._fan_out(chosen, booking=True)
+
+    async def _fan_out(self, chosen: Any, *, booking: bool = False) -> int:
         columns = ["announcement_id", "chat_id", "language", "priority", "paid", "position", "state", "not_before"]
+        if booking:
+            columns.insert(3, "booking_id")
         stmt = _insert(self._conn, outbox).from_select([*columns, "attempts"], chosen).on_conflict_do_nothing()
         result = await self._conn.execute(stmt)
         return max(int(result.rowcount), 0)

@@ -393,7 +393,7 @@ def _booking(r: _Row) -> BookingRecord:
     return BookingRecord(
         r.id, r.code, r.account_id, r.office_id, r.slot_id, r.day, r.start_time, r.end_time, r.party_size,
         r.queue_start, BookingStatus(r.status), r.idempotency_key, r.held_until, r.cancel_until, r.frozen_until,
-        r.ends_at, r.created_at, r.confirmed_at, r.ended_at,
+        r.ends_at, r.created_at, r.confirmed_at, r.ended_at, r.cancelled_by_office_at,
     )  # fmt: skip
 
 
@@ -494,6 +494,67 @@ class BookingRepository:
             .order_by(booking_applicants.c.position)
         )
         return [_party_member(r) for r in await self._conn.execute(stmt)]
+
+    async def cancel_day(self, office_id: int, day: date, now: datetime) -> list[BookingRecord]:
+        """The office closes the date: every standing booking on it ends, its places go, its NIKs are free.
+
+        Confirmed bookings are cancelled by the office (returned, as they were); holds simply lapse. The slots are
+        emptied first: their rows locked, a hold racing this on PostgreSQL waits and then finds no room, so no
+        booking appears on the date after it is read here. The owners' 30-day waits are worked out again without
+        these bookings (`waive_freezes`).
+        """
+        emptied = (
+            update(slots)
+            .where(slots.c.office_id == office_id, slots.c.day == day)
+            .values(capacity=0, taken=0)
+            .returning(slots.c.id)
+        )
+        slot_ids = list((await self._conn.execute(emptied)).scalars())
+        if not slot_ids:
+            return []
+        on_day = bookings.c.slot_id.in_(slot_ids)
+        lapsed = (
+            update(bookings)
+            .where(on_day, bookings.c.status == BookingStatus.HELD.value)
+            .values(status=BookingStatus.EXPIRED.value, ended_at=now)
+            .returning(bookings.c.id)
+        )
+        let_go = list((await self._conn.execute(lapsed)).scalars())
+        cancelled = (
+            update(bookings)
+            .where(on_day, bookings.c.status == BookingStatus.CONFIRMED.value)
+            .values(status=BookingStatus.CANCELLED.value, ended_at=now, cancelled_by_office_at=now)
+            .returning(bookings.c.id)
+        )
+        ids = list((await self._conn.execute(cancelled)).scalars())
+        if not ids and not let_go:
+            return []
+        await self._conn.execute(
+            update(booking_applicants)
+            .where(booking_applicants.c.booking_id.in_([*ids, *let_go]))
+            .values(active_nik=None)
+        )
+        return [_booking(r) for r in await self._conn.execute(_BOOKINGS.where(bookings.c.id.in_(ids)))]
+
+    async def waive_freezes(self, account_ids: Sequence[int]) -> None:
+        """Each account's wait as its bookings that count make it: confirmed, or cancelled by the owner.
+
+        A booking the office cancelled never counts (DOMAIN: closure by the office); None when nothing counts.
+        """
+        if not account_ids:
+            return
+        counts = or_(
+            bookings.c.status == BookingStatus.CONFIRMED.value,
+            and_(bookings.c.status == BookingStatus.CANCELLED.value, bookings.c.cancelled_by_office_at.is_(None)),
+        )
+        latest = (
+            select(func.max(bookings.c.frozen_until))
+            .where(bookings.c.account_id == accounts.c.id, counts)
+            .scalar_subquery()
+        )
+        await self._conn.execute(
+            update(accounts).where(accounts.c.id.in_(list(account_ids))).values(frozen_until=latest)
+        )
 
     async def active_holders(self, nik_hashes: Sequence[str]) -> list[NikHolder]:
         """Bookings that hold any of these NIKs active right now, with their status and end."""

@@ -206,6 +206,8 @@ bookings = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("confirmed_at", UtcDateTime),
     Column("ended_at", UtcDateTime),  # cancelled or expired
+    # Cancelled because the office closed the date (not by its owner): it does not count for the 30-day wait.
+    Column("cancelled_by_office_at", UtcDateTime),
     # Its people and account let go (the retention setting after its day, or the account erased): counts remain.
     Column("anonymised_at", UtcDateTime),
     UniqueConstraint("account_id", "idempotency_key"),

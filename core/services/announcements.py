@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
-from core.domain.announcements import Kind, TooManySubscriptions, opening_payload
+from core.domain.announcements import Kind, TooManySubscriptions, opening_payload, reminder_payload
 from core.domain.offices import Office
+from core.domain.staff import StaffMember
 from core.persistence.outbox import Announcement, Subscription
 from core.services.errors import OfficeNotFound
 from core.services.uow import UnitOfWork
@@ -93,9 +94,54 @@ async def announce_released(
     await uow.outbox.fanned_out(new, now)
 
 
+async def schedule_reminders(uow: UnitOfWork, office: Office, days: tuple[date, ...], now: datetime) -> None:
+    """Inside a release's transaction: each date's reminder, fanned out the morning before to its bookings.
+
+    Keyed by office and date, so releasing a date again (by hand, after the weekly job) writes it once.
+    """
+    assert office.id is not None
+    for day in days:
+        at, payload = reminder_payload(office, day)
+        await uow.outbox.announce(
+            Kind.REMINDER,
+            now,
+            office_id=office.id,
+            payload=payload,
+            fan_out_at=at,
+            dedupe_key=f"reminder:{office.code}:{day.isoformat()}",
+        )
+
+
+async def announce_closure(
+    uow: UnitOfWork,
+    office: Office,
+    day: date,
+    reason: str,
+    booking_ids: list[int],
+    now: datetime,
+    actor: StaffMember | None,
+) -> None:
+    """Inside the closure's transaction: each cancelled booking's owner is told, before any other news."""
+    new = await uow.outbox.announce(
+        Kind.CLOSURE,
+        now,
+        office_id=office.id,
+        payload={"day": day.isoformat(), "reason": reason},
+        staff_id=None if actor is None else actor.id,
+    )
+    assert new is not None  # no dedupe key: always new
+    announcement = await uow.outbox.get(new)
+    assert announcement is not None
+    await uow.outbox.fan_out_to_bookings(announcement, booking_ids, now)
+    await uow.outbox.fanned_out(new, now)
+
+
 def _stale(announcement: Announcement, now: datetime) -> bool:
-    """A notice of an opening that has come, or an alert of a window that has closed, tells nobody anything."""
+    """A notice of an opening that has come, an alert of a window that has closed, or a reminder on the day itself
+    tells nobody anything."""
     p = announcement.payload
+    if announcement.kind is Kind.REMINDER:
+        return now >= datetime.fromisoformat(p["until"])
     if announcement.kind is Kind.OPENING_SOON:
         return now >= datetime.fromisoformat(p["opens"])
     if announcement.kind is Kind.OPENED:
@@ -114,7 +160,12 @@ async def fan_out_due(uow: Callable[[], UnitOfWork], now: datetime, *, reader: U
     added = 0
     async with uow() as writer:
         for announcement in await writer.outbox.due_fan_outs(now):
-            if not _stale(announcement, now) and announcement.office_id is not None:
+            if _stale(announcement, now) or announcement.office_id is None:
+                pass
+            elif announcement.kind is Kind.REMINDER:
+                day = date.fromisoformat(announcement.payload["day"])
+                added += await writer.outbox.fan_out_to_day(announcement, day, now)
+            else:
                 added += await writer.outbox.fan_out_to_subscribers(announcement, now)
             await writer.outbox.fanned_out(announcement.id, now)
         await writer.commit()

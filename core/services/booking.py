@@ -88,6 +88,7 @@ class Cancelled:
     places_returned: int
     frozen_until: datetime  # cancelling does not lift the freeze
     replayed: bool = False
+    by_office: bool = False  # the office had cancelled it (closing the date): no wait counts from it
 
 
 class BookingDesk:
@@ -271,7 +272,8 @@ class BookingDesk:
         if ended is not None:
             return Cancelled(booking_id, ended.party_size, booking.frozen_until)
         if booking.status is BookingStatus.CANCELLED:
-            return Cancelled(booking_id, 0, booking.frozen_until, replayed=True)
+            by_office = booking.cancelled_by_office_at is not None
+            return Cancelled(booking_id, 0, booking.frozen_until, replayed=True, by_office=by_office)
         if booking.status is BookingStatus.CONFIRMED:
             raise CancellationClosed(last_cancel_day(booking.day))
         raise NotCancellable(booking.status)

@@ -6,7 +6,7 @@ import calendar as _calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from core.domain.calendar import DayInfo, classify_day
+from core.domain.calendar import DayInfo, DayState, classify_day
 from core.domain.offices import Office
 from core.services.closures import closures_between
 from core.services.errors import OfficeNotFound
@@ -68,3 +68,15 @@ async def day_view(
     async with uow:
         office = await _office(uow, office_code, office)
         return (await _days(uow, office, day, day, now, party))[0]
+
+
+async def first_free_day(
+    uow: UnitOfWork, office: Office, after: date, *, party: int, now: datetime, within_days: int = 62
+) -> date | None:
+    """The first date from `after` on with room for the party now, within `within_days`; None when there is none.
+
+    What an applicant whose date was closed wants to see first: the calendar at that date's month.
+    """
+    async with uow:
+        days = await _days(uow, office, after, after + timedelta(days=within_days), now, party)
+    return next((d.day for d in days if d.state is DayState.FREE), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from core.domain.booking import ApplicationType, BookingNotFound, BookingStatus, last_cancel_day
+from core.domain.booking import ApplicationType, BookingNotFound, BookingRecord, BookingStatus, last_cancel_day
 from core.domain.offices import Office
 from core.services.uow import UnitOfWork
 
@@ -25,6 +25,7 @@ class BookingSummary:
     frozen_until: datetime
     upcoming: bool  # its arrival day has not ended
     cancellable: bool  # confirmed, and the last day to cancel has not passed
+    cancelled_by_office: bool = False  # it closed the date: the booking does not count for the 30-day wait
 
 
 async def my_bookings(uow: UnitOfWork, account_id: int, now: datetime) -> list[BookingSummary]:
@@ -53,6 +54,7 @@ async def my_bookings(uow: UnitOfWork, account_id: int, now: datetime) -> list[B
                 frozen_until=b.frozen_until,
                 upcoming=b.ends_at > now,
                 cancellable=b.status is BookingStatus.CONFIRMED and b.cancel_until > now,
+                cancelled_by_office=b.cancelled_by_office_at is not None,
             )
         )
     return out
@@ -65,6 +67,7 @@ class LastChoice:
     office: Office
     party: tuple[int, ...]  # applicant ids, the owner first
     kinds: tuple[ApplicationType, ...]  # application type of each
+    day: date  # the date it was for
 
 
 async def last_choice(uow: UnitOfWork, account_id: int) -> LastChoice | None:
@@ -75,16 +78,37 @@ async def last_choice(uow: UnitOfWork, account_id: int) -> LastChoice | None:
     """
     async with uow:
         latest = await uow.bookings.latest_attempt(account_id)
-        if latest is None:
-            return None
-        office = await uow.offices.get_by_id(latest.office_id)
-        party = await uow.bookings.party(latest.id)
+        return None if latest is None else await _choice(uow, latest)
+
+
+async def choice_of(uow: UnitOfWork, account_id: int, booking_id: int) -> LastChoice:
+    """The office and party of one of the account's bookings (one the office cancelled: book them again)."""
+    async with uow:
+        booking = await uow.bookings.get(booking_id)
+        if booking is None or booking.account_id != account_id:
+            raise BookingNotFound()
+        return await _choice(uow, booking)
+
+
+async def _choice(uow: UnitOfWork, booking: BookingRecord) -> LastChoice:
+    office = await uow.offices.get_by_id(booking.office_id)
+    party = await uow.bookings.party(booking.id)
     assert office is not None
     return LastChoice(
         office=office,
         party=tuple(p.applicant_id for p in party),
         kinds=tuple(p.application_type for p in party),
+        day=booking.day,
     )
+
+
+async def booking_record(uow: UnitOfWork, booking_id: int) -> BookingRecord:
+    """A booking in whatever state, for a message about it (a closure notice)."""
+    async with uow:
+        booking = await uow.bookings.get(booking_id)
+    if booking is None:
+        raise BookingNotFound()
+    return booking
 
 
 async def my_booking(uow: UnitOfWork, account_id: int, booking_id: int, now: datetime) -> BookingSummary:

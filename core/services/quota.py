@@ -10,7 +10,7 @@ from core.domain.booking import DateNotBookable
 from core.domain.errors import DomainError
 from core.domain.offices import Office, SlotTime, check_capacity
 from core.domain.staff import Permission, StaffMember
-from core.services import audit
+from core.services import announcements, audit
 from core.services.errors import OfficeNotFound
 from core.services.uow import UnitOfWork
 
@@ -33,6 +33,12 @@ class DateHasBookings(DomainError):
     def __init__(self, taken: int) -> None:
         self.taken = taken
         super().__init__(f"{taken} places are taken")
+
+
+class ClosureNeedsReason(DomainError):
+    """Closing a booked date tells each owner why: the reason is not optional then."""
+
+    code = "closure_needs_reason"
 
 
 class NoSuchSlot(DomainError):
@@ -126,13 +132,31 @@ async def set_capacity(
     return CapacitySet(day, start, capacity, bool(released))
 
 
-async def close_date(
-    uow: UnitOfWork, office_code: str, day: date, reason: str, now: datetime, actor: StaffMember | None = None
-) -> int:
-    """Close a date at this office (grey in the calendar, nothing bookable); refused while it has bookings.
+@dataclass(frozen=True, slots=True)
+class DateClosed:
+    day: date
+    emptied_slots: int  # released slots whose places were taken away
+    cancelled: tuple[str, ...]  # the codes of the bookings the office cancelled
+    applicants: int  # the people in them
 
-    Returns how many released slots were emptied of their places.
+
+async def close_date(
+    uow: UnitOfWork,
+    office_code: str,
+    day: date,
+    reason: str,
+    now: datetime,
+    actor: StaffMember | None = None,
+    *,
+    cancel_bookings: bool = False,
+) -> DateClosed:
+    """Close a date at this office: grey in the calendar, nothing bookable.
+
+    A date with bookings is closed only when asked to (`cancel_bookings`) and with a reason: every booking on it is
+    cancelled by the office, its places go, its owner's 30-day wait no longer counts it, and the owner is told why
+    through the outbox, written in this same transaction, with a way to book the same people again.
     """
+    reason = reason.strip()
     async with uow:
         office = await _office(uow, office_code, actor)
         assert office.id is not None
@@ -140,20 +164,29 @@ async def close_date(
             raise DateNotBookable(day, "past")
         released = (await uow.slots.in_range(office.id, day, day)).get(day, [])
         taken = sum(s.taken for s in released)
-        if taken:
+        if taken and not cancel_bookings:
             raise DateHasBookings(taken)
-        for s in released:
-            await uow.slots.set_capacity(s.slot_id, 0)  # nothing left to take, even through an old button
+        if taken and not reason:
+            raise ClosureNeedsReason()
+        cancelled = await uow.bookings.cancel_day(office.id, day, now)
+        if cancelled and not cancel_bookings:  # booked between the read above and the slots' lock
+            raise DateHasBookings(sum(b.party_size for b in cancelled))
         # No reason given is stored as none: each adapter says "closed" in the reader's own language.
-        await uow.offices.add_closure(office.id, day, reason.strip())
+        await uow.offices.add_closure(office.id, day, reason)
+        if cancelled:
+            await uow.bookings.waive_freezes(sorted({b.account_id for b in cancelled if b.account_id is not None}))
+            await announcements.announce_closure(uow, office, day, reason, [b.id for b in cancelled], now, actor)
+        codes = tuple(b.code for b in cancelled)
+        applicants = sum(b.party_size for b in cancelled)
         await audit.record(
             uow,
             actor,
             "date_closed",
             f"{office.code} {day.isoformat()}",
             now,
+            after={"cancelled": list(codes), "applicants": applicants} if cancelled else {},
             office_id=office.id,
-            reason=reason.strip() or None,
+            reason=reason or None,
         )
         await uow.commit()
-    return len(released)
+    return DateClosed(day, len(released), codes, applicants)

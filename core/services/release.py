@@ -61,6 +61,7 @@ async def schedule_weekly_release(uow: UnitOfWork, now: datetime) -> list[Releas
             if todo:
                 out.append(Released(office.code, tuple(todo), opens, closes))
                 await announcements.announce_window(uow, office, tuple(todo), opens, closes, now)
+                await announcements.schedule_reminders(uow, office, tuple(todo), now)
         await uow.commit()
     return out
 
@@ -104,5 +105,6 @@ async def release_by_hand(
         last = max(ordered, default=today)
         if ordered:
             await announcements.announce_released(uow, office, tuple(ordered), office.at(last, time(0)), now)
+            await announcements.schedule_reminders(uow, office, tuple(ordered), now)
         await uow.commit()
     return Released(office.code, tuple(ordered), now, office.at(last, time(0)))

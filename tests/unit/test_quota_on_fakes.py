@@ -115,8 +115,8 @@ async def test_a_closed_date_is_grey_and_its_released_slots_take_nobody() -> Non
     uow = FakeUnitOfWork()
     await _office(uow)
     await release.release_by_hand(uow, "TST", [MONDAY], FRIDAY_AFTERNOON)
-    emptied = await quota.close_date(uow, "TST", MONDAY, "renovasi gedung", FRIDAY_AFTERNOON)
-    assert emptied == 2 and uow.committed
+    closed = await quota.close_date(uow, "TST", MONDAY, "renovasi gedung", FRIDAY_AFTERNOON)
+    assert closed.emptied_slots == 2 and closed.cancelled == () and uow.committed
     day = await calendar.day_view(uow, "TST", MONDAY, party=1, now=FRIDAY_AFTERNOON)
     assert day.state is DayState.CLOSED
     assert day.closure is not None and day.closure.kind is ClosureKind.OFFICE
@@ -141,3 +141,14 @@ async def test_a_date_with_bookings_is_not_closed_by_a_click() -> None:
     with pytest.raises(quota.DateHasBookings) as err:
         await quota.close_date(uow, "TST", MONDAY, "banjir", FRIDAY_AFTERNOON)
     assert err.value.taken == 2 and not uow.committed
+
+
+async def test_a_booked_date_is_closed_only_with_a_reason_its_applicants_are_told() -> None:
+    uow = FakeUnitOfWork()
+    await _office(uow)
+    await release.release_by_hand(uow, "TST", [MONDAY], FRIDAY_AFTERNOON)
+    day = await calendar.day_view(uow, "TST", MONDAY, party=1, now=FRIDAY_AFTERNOON)
+    _take(uow, day.slots[1].slot_id, 2)
+    with pytest.raises(quota.ClosureNeedsReason):
+        await quota.close_date(uow, "TST", MONDAY, "  ", FRIDAY_AFTERNOON, cancel_bookings=True)
+    assert not uow.committed

@@ -266,7 +266,9 @@ async def test_office_staff_change_their_offices_quota_and_every_change_is_audit
     assert [(s["start"], s["capacity"], s["released"]) for s in board["slots"]] == [("08:00", 5, True)]
 
     closed = await desk.client.post(f"/api/offices/TST/days/{WEDNESDAY}/close", json={"reason": "rapat"}, headers=clerk)
-    assert closed.json() == {"office_code": "TST", "day": WEDNESDAY, "emptied_slots": 0}
+    assert closed.json() == {
+        "office_code": "TST", "day": WEDNESDAY, "emptied_slots": 0, "cancelled": [], "applicants": 0
+    }  # fmt: skip
     board = (await desk.client.get(f"/api/offices/TST/days/{WEDNESDAY}", headers=clerk)).json()
     assert board["closed"] == {"kind": "office", "name": "rapat"}
 
@@ -357,20 +359,31 @@ async def test_refusals_say_why_in_the_requests_language(desk: Desk) -> None:
     assert "2026-11-27 is today or already past" in english.json()["detail"]
 
 
-async def test_a_booked_date_shows_its_bookings_instead_of_the_close_form_and_what_to_do(desk: Desk) -> None:
+async def test_a_booked_date_is_closed_only_with_consent_and_a_reason_and_its_bookings_are_cancelled(
+    desk: Desk,
+) -> None:
     form = await login_form(desk.client)
     await desk.client.post("/login", data={"username": "kantor", "password": PASSWORD, **form})
     empty = (await desk.client.get("/offices/TST", params={"day": TUESDAY})).text
-    assert 'action="/offices/TST/close"' in empty  # nobody booked: the form is offered
-    await desk.booking(family=1)
+    assert 'name="cancel_bookings"' not in empty  # nobody booked: closing asks only for the reason
+    booked = await desk.booking(family=1)
     page = (await desk.client.get("/offices/TST", params={"day": MONDAY})).text
-    assert 'action="/offices/TST/close"' not in page
     assert "Pemohon yang memesan tanggal ini: 2." in page
-    assert "hubungi mereka lewat daftar harian" in page
-    refused = await desk.client.post(
-        f"/api/offices/TST/days/{MONDAY}/close", json={"reason": "rapat"}, headers=await desk.as_("kantor")
-    )
-    assert refused.status_code == 409 and "pindahkan" not in refused.json()["detail"]
+    assert 'name="cancel_bookings"' in page and "Batalkan pesanan 2 pemohon dan beri tahu pemiliknya" in page
+    clerk = await desk.as_("kantor")
+    path = f"/api/offices/TST/days/{MONDAY}/close"
+    refused = await desk.client.post(path, json={"reason": "rapat"}, headers=clerk)
+    assert refused.status_code == 409 and "pastikan pesanan mereka dibatalkan" in refused.json()["detail"]
+    no_reason = await desk.client.post(path, json={"reason": "", "cancel_bookings": True}, headers=clerk)
+    assert no_reason.status_code == 422 and "Isi alasannya" in no_reason.json()["detail"]
+    closed = await desk.client.post(path, json={"reason": "banjir", "cancel_bookings": True}, headers=clerk)
+    assert closed.status_code == 200
+    assert closed.json() == {
+        "office_code": "TST", "day": MONDAY, "emptied_slots": 2, "cancelled": [booked.code], "applicants": 2
+    }  # fmt: skip
+    board = (await desk.client.get(f"/api/offices/TST/days/{MONDAY}", headers=clerk)).json()
+    assert board["closed"] == {"kind": "office", "name": "banjir"}
+    assert [(s["capacity"], s["booked"]) for s in board["slots"]] == [(0, 0), (0, 0)]
 
 
 async def test_a_released_slot_cannot_shrink_below_its_booked_places(desk: Desk) -> None:

@@ -64,10 +64,18 @@ async def set_capacity(
     responses=refusals(403, 404, 409, body=True),
 )
 async def close_day(desk: DeskDep, member: ApiStaff, code: OfficePath, day: DayPath, body: CloseIn) -> ClosedDayOut:
-    """Nothing is bookable that day any more; refused (409) while the date has bookings."""
-    emptied = await quota.close_date(desk.uow, code, day, body.reason, desk.now, actor=member)
-    # The use case answers with a count only; the code as stored is the one typed, tidied as the offices do.
-    return ClosedDayOut(office_code=code.strip().upper(), day=day, emptied_slots=emptied)
+    """Nothing is bookable that day any more. A date with bookings: refused (409) unless `cancel_bookings`."""
+    done = await quota.close_date(
+        desk.uow, code, day, body.reason, desk.now, actor=member, cancel_bookings=body.cancel_bookings
+    )
+    # The code as stored is the one typed, tidied as the offices do.
+    return ClosedDayOut(
+        office_code=code.strip().upper(),
+        day=day,
+        emptied_slots=done.emptied_slots,
+        cancelled=list(done.cancelled),
+        applicants=done.applicants,
+    )
 
 
 @router.post(

@@ -145,12 +145,19 @@ class CapacityOut(Out):
 
 class CloseIn(BaseModel):
     reason: str = Field("", max_length=200, pattern=PLAIN, examples=["rapat kerja"])
+    cancel_bookings: bool = Field(
+        False,
+        description="a date with bookings: cancel them (a reason is then required); each owner is told why in the "
+        "chat and may book again at once, without the 30-day wait. False: refused (409) while the date has bookings",
+    )
 
 
 class ClosedDayOut(Out):
     office_code: str
     day: date
     emptied_slots: int = Field(description="released slots whose places were taken away")
+    cancelled: list[str] = Field(description="codes of the bookings the office cancelled, their owners told")
+    applicants: int = Field(description="people in the cancelled bookings")
 
 
 class ReleaseIn(BaseModel):

@@ -89,7 +89,12 @@ async def release_day(desk: DeskDep, member: FormStaff, code: str, day: FormDay)
 
 @router.post("/offices/{code}/close")
 async def close_day(
-    desk: DeskDep, member: FormStaff, code: str, day: FormDay, reason: Annotated[str, Form(max_length=200)] = ""
+    desk: DeskDep,
+    member: FormStaff,
+    code: str,
+    day: FormDay,
+    reason: Annotated[str, Form(max_length=200)] = "",
+    cancel_bookings: Annotated[bool, Form()] = False,
 ) -> Response:
-    change = quota.close_date(desk.uow, code, day, reason, desk.now, actor=member)
+    change = quota.close_date(desk.uow, code, day, reason, desk.now, actor=member, cancel_bookings=cancel_bookings)
     return await _after_change(desk, member, code, day, change, "closed")

@@ -16,6 +16,7 @@ from bot import texts
 from bot.handlers.booking.shared import kind_label
 from bot.handlers.parts import Screen, forget, message_of, on_tap
 from bot.states import Booking
+from core.documents.proof import ProofData
 from core.documents.rendering import render_proof_off_loop
 from core.domain.booking import ApplicationType, format_booking_code
 from core.domain.requirements import any_child, documents_to_bring
@@ -151,12 +152,20 @@ async def confirm(
 
 async def proof_file(runtime: Runtime, account_id: int | None, booking_id: int) -> BufferedInputFile:
     """A confirmed booking's proof as a PDF file, in the current language, rendered off the event loop."""
+    return (await proof_with_data(runtime, account_id, booking_id))[1]
+
+
+async def proof_with_data(
+    runtime: Runtime, account_id: int | None, booking_id: int
+) -> tuple[ProofData, BufferedInputFile]:
+    """The proof, with what it shows (a reminder's caption says part of it again)."""
     lang = texts.locale()
     data = await proof_data(runtime.reader(), account_id, booking_id, lang)
     pdf = await render_proof_off_loop(
         data, texts.proof_labels(), signing_key=runtime.vault.signing_key, workers=runtime.settings.proof_workers
     )
-    return BufferedInputFile(pdf, filename=f"bukti-{data.code}.pdf" if lang == "id" else f"proof-{data.code}.pdf")
+    name = f"bukti-{data.code}.pdf" if lang == "id" else f"proof-{data.code}.pdf"
+    return data, BufferedInputFile(pdf, filename=name)
 
 
 async def send_proof(message: Message, account: AccountView, runtime: Runtime, booking_id: int) -> None:

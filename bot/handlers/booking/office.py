@@ -20,9 +20,11 @@ from bot.handlers.booking.shared import office_data, office_of, owner_id
 from bot.handlers.booking.slot import release_held
 from bot.handlers.parts import Screen, forget, message_of
 from bot.states import Booking
-from core.domain.booking import ApplicationType
+from core.domain.booking import ApplicationType, BookingNotFound
 from core.domain.offices import Office, OfficeKind
 from core.runtime import Runtime
+from core.services import calendar as calendar_service
+from core.services import my_bookings
 from core.services.accounts import AccountView
 from core.services.my_bookings import LastChoice, last_choice
 
@@ -259,6 +261,45 @@ async def rebook(query: CallbackQuery, state: FSMContext, account: AccountView |
     await calendar.show_now(message_of(query), state, account, runtime)
 
 
+async def book_again(
+    query: CallbackQuery, callback_data: kb.BookAgain, state: FSMContext, account: AccountView | None, runtime: Runtime
+) -> None:
+    """A closure notice's button: the same people at the same office, straight to the calendar of free dates.
+
+    From whatever the chat was doing: the notice arrives unasked. People removed from the account since are left
+    out; nobody left but the owner books alone.
+    """
+    if account is None:
+        await query.answer()
+        return
+    try:
+        choice = await my_bookings.choice_of(runtime.reader(), account.id, callback_data.booking_id)
+    except BookingNotFound:
+        await query.answer(_("That booking is not on your account any more."), show_alert=True)
+        return
+    office = await office_of(runtime, choice.office.id or 0)
+    if office is None:
+        await query.answer(_("This office no longer takes bookings here. Please choose another."), show_alert=True)
+        return
+    await query.answer()
+    if await refused_while_frozen(query, account, runtime):
+        return
+    await release_held(state, account, runtime)
+    await forget(state)
+    saved = {a.id for a in account.applicants}
+    kept = [(a, k) for a, k in zip(choice.party, choice.kinds, strict=True) if a in saved] or [
+        (owner_id(account), ApplicationType.NEW)
+    ]
+    await state.update_data(**office_data(office), party=[a for a, _kind in kept], kinds={str(a): k for a, k in kept})
+    # At the month of the first free date after the closed one; as a new message below the notice, which keeps
+    # the office's reason in the chat.
+    now = runtime.clock.now()
+    after = max(choice.day, office.today(now))
+    free = await calendar_service.first_free_day(runtime.reader(), office, after, party=len(kept), now=now)
+    month = free or after
+    await (await calendar.calendar_screen(state, account, runtime, month.year, month.month)).send(message_of(query))
+
+
 def router() -> Router:
     """A fresh router of this step (a router belongs to one dispatcher)."""
     r = Router(name="booking.office")
@@ -270,4 +311,5 @@ def router() -> Router:
     r.callback_query.register(province, StateFilter(Booking), Province.filter())
     r.callback_query.register(office_chosen, StateFilter(Booking), OfficePick.filter())
     r.callback_query.register(rebook, StateFilter(Booking.office), Rebook.filter())
+    r.callback_query.register(book_again, kb.BookAgain.filter())
     return r
