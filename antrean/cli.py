@@ -21,6 +21,15 @@ from typing import Any, TypeVar
 
 import click
 from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
 from core.clock import SystemClock
@@ -32,7 +41,7 @@ from core.domain.identity import NikError, parse_nik
 from core.domain.offices import SlotTime
 from core.domain.staff import Role
 from core.runtime import Runtime, open_runtime, upgrade_database
-from core.services import calendar, offices, quota, release, staff
+from core.services import broadcasts, calendar, offices, quota, release, staff
 from web import errors as web_errors
 
 T = TypeVar("T")
@@ -392,6 +401,93 @@ def quota_close(office: str, day: date, reason: str, cancel_bookings: bool) -> N
 
 
 # --- NIK and staff accounts --------------------------------------------------------------------------------------
+
+
+BroadcastId = click.IntRange(1, 2**31 - 1)
+
+
+@cli.group("broadcast")
+def broadcast_group() -> None:
+    """Send an office's own message to its subscribers or to a date's booked applicants, and follow it."""
+
+
+def _progress_line(p: broadcasts.Progress) -> str:
+    return (
+        f"#{p.id} {p.office.code} {p.state}: {p.sent} sent, {p.pending} waiting, {p.failed} failed, "
+        f"{p.blocked} blocked, {p.cancelled} cancelled, of {p.total}"
+    )
+
+
+def _watch(broadcast_id: int, every: float = 0.5) -> broadcasts.Progress:
+    """A progress bar until nothing is left to send (the worker sends; this only reads). Ctrl-C stops watching."""
+
+    async def follow(rt: Runtime) -> broadcasts.Progress:
+        p = await broadcasts.progress(rt.reader(), broadcast_id)
+        columns = (
+            TextColumn("#{task.fields[id]}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+            TimeElapsedColumn(), TextColumn("{task.fields[note]}"),
+        )  # fmt: skip
+        # On a terminal, a bar redrawn in place; in a log or a pipe, nothing but the line printed at the end.
+        with Progress(*columns, console=Console(stderr=True), disable=not sys.stderr.isatty()) as bar:
+            task = bar.add_task("broadcast", total=p.total, id=p.id, note="")
+            while True:
+                note = "" if p.state == "sending" else p.state
+                bar.update(task, completed=p.done, note=note)
+                if p.finished or p.state == "paused":
+                    return p
+                await asyncio.sleep(every)
+                p = await broadcasts.progress(rt.reader(), broadcast_id)
+
+    return _engine(follow)
+
+
+@broadcast_group.command("send")
+@click.argument("office")
+@click.option("--text-id", "text_id", required=True, help="the message in Indonesian (every applicant reads it)")
+@click.option("--text-en", "text_en", default="", help="in English, for who chose English (default: the Indonesian)")
+@click.option("--day", type=IsoDate(), help="to everyone booked at the office on this date, not its subscribers")
+@click.option("--wait/--no-wait", default=True, help="show a progress bar until it is sent (the worker sends it)")
+def broadcast_send(office: str, text_id: str, text_en: str, day: date | None, wait: bool) -> None:
+    """Write a broadcast: one outbox row per recipient at once; `antrean worker` sends it."""
+    audience = broadcasts.Audience.BOOKED if day is not None else broadcasts.Audience.SUBSCRIBERS
+    draft = broadcasts.Draft(office, audience, text_id, text_en, day)
+    done = _engine(lambda rt: broadcasts.send(rt.uow(), draft, rt.clock.now()))
+    click.echo(f"broadcast #{done.id}: {done.total} recipients")
+    if wait and done.total:
+        click.echo(_progress_line(_watch(done.id)))
+
+
+@broadcast_group.command("watch")
+@click.argument("broadcast_id", type=BroadcastId)
+def broadcast_watch(broadcast_id: int) -> None:
+    """Follow a broadcast until nothing is left to send."""
+    click.echo(_progress_line(_watch(broadcast_id)))
+
+
+def _control(broadcast_id: int, action: str) -> None:
+    p = _engine(lambda rt: broadcasts.control(rt.uow(), broadcast_id, action, rt.clock.now()))
+    click.echo(_progress_line(p))
+
+
+@broadcast_group.command("pause")
+@click.argument("broadcast_id", type=BroadcastId)
+def broadcast_pause(broadcast_id: int) -> None:
+    """Stop sending a broadcast's rows until it is resumed."""
+    _control(broadcast_id, "pause")
+
+
+@broadcast_group.command("resume")
+@click.argument("broadcast_id", type=BroadcastId)
+def broadcast_resume(broadcast_id: int) -> None:
+    """Send a paused broadcast's remaining rows."""
+    _control(broadcast_id, "resume")
+
+
+@broadcast_group.command("cancel")
+@click.argument("broadcast_id", type=BroadcastId)
+def broadcast_cancel(broadcast_id: int) -> None:
+    """Never send what is not yet sent (final)."""
+    _control(broadcast_id, "cancel")
 
 
 @cli.group()

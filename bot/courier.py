@@ -70,6 +70,10 @@ class TelegramCourier:
             raise NothingToSay("the office is gone")
         if item.kind is Kind.CLOSURE:
             return await self._closure(item, office)
+        if item.kind is Kind.BROADCAST:  # the office's own words, in the reader's language when it wrote them
+            words = item.payload["text"]
+            text = f"📢 {office.name}\n\n{words.get(item.language) or words['id']}"
+            return await self._bot.send_message(item.chat_id, text)
         p = item.payload
         days = [date.fromisoformat(d) for d in p.get("days", [])]
         if item.kind is Kind.OPENING_SOON:

@@ -23,7 +23,7 @@ from core.domain.announcements import TooManySubscriptions
 from core.domain.calendar import ClosureKind, DayInfo, DayState
 from core.domain.errors import DomainError
 from core.domain.requirements import Document
-from core.services import accounts, booking, checkin, errors, quota
+from core.services import accounts, booking, broadcasts, checkin, errors, quota
 
 
 def locale() -> str:
@@ -327,6 +327,9 @@ REFUSALS: dict[type[DomainError], Refusal] = {
     quota.DateHasBookings: _STAFF_ONLY,
     quota.ClosureNeedsReason: _STAFF_ONLY,
     quota.NoSuchSlot: _STAFF_ONLY,
+    broadcasts.BroadcastText: _STAFF_ONLY,
+    broadcasts.BroadcastNeedsDay: _STAFF_ONLY,
+    broadcasts.NoSuchBroadcast: _STAFF_ONLY,
 }
 
 

@@ -35,6 +35,10 @@ ACTIONS = {
     "checked_in": N_("Checked in"),
     "name_corrected": N_("Name corrected"),
     "application_type_revised": N_("Application type changed"),
+    "broadcast_sent": N_("Announcement sent"),
+    "broadcast_paused": N_("Announcement paused"),
+    "broadcast_resumed": N_("Announcement resumed"),
+    "broadcast_cancelled": N_("Announcement cancelled"),
 }
 
 FIELDS = {
@@ -48,6 +52,12 @@ FIELDS = {
     "positions": N_("applicants (position in the booking)"),
     "full_name": N_("name"),
     "application_type": N_("application type"),
+    "cancelled": N_("bookings cancelled"),
+    "applicants": N_("applicants"),
+    "audience": N_("to"),
+    "day": N_("date"),
+    "recipients": N_("recipients"),
+    "rows": N_("messages"),
 }
 
 ROLES = {

@@ -17,6 +17,7 @@ from core.domain.errors import DomainError
 from core.domain.offices import MAX_SLOT_CAPACITY, InvalidOffice
 from core.domain.staff import InvalidStaffAccount, NotAllowed
 from core.services.accounts import InvalidName
+from core.services.broadcasts import MAX_TEXT, BroadcastNeedsDay, BroadcastText, NoSuchBroadcast
 from core.services.checkin import CheckInRefused, NotInBooking, Problem, ReasonRequired
 from core.services.errors import OfficeNotFound, StaffNotFound
 from core.services.quota import CapacityBelowTaken, ClosureNeedsReason, DateHasBookings, NoSuchSlot
@@ -54,6 +55,8 @@ def _variants(err: DomainError) -> tuple[str | None, ...]:
         return (err.field_name,)
     if isinstance(err, DateNotBookable | InvalidStaffAccount):
         return (err.reason,)
+    if isinstance(err, BroadcastText):
+        return (err.problem,)
     return (None,)
 
 
@@ -103,6 +106,14 @@ REFUSALS: dict[tuple[type[DomainError], str | None], Refusal] = {
         ),
         lambda err: {"n": err.taken},
     ),
+    (BroadcastText, "empty"): Refusal(
+        UNPROCESSABLE, N_("Write the message in Indonesian: every applicant can read it.")
+    ),
+    (BroadcastText, "too_long"): Refusal(
+        UNPROCESSABLE, N_("The message is too long: at most {n} characters."), lambda err: {"n": MAX_TEXT}
+    ),
+    (BroadcastNeedsDay, None): Refusal(UNPROCESSABLE, N_("Choose the date whose booked applicants get the message.")),
+    (NoSuchBroadcast, None): Refusal(status.HTTP_404_NOT_FOUND, N_("There is no such announcement.")),
     (ClosureNeedsReason, None): Refusal(
         UNPROCESSABLE, N_("Give a reason: the applicants whose bookings are cancelled are told it.")
     ),

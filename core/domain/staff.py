@@ -27,12 +27,19 @@ class Permission(StrEnum):
     CHECK_IN = "check_in"  # mark arrivals, revise the application type
     CORRECT_DATA = "correct_data"  # correct an applicant's name, with a reason
     SEE_FULL_NIK = "see_full_nik"
+    BROADCAST = "broadcast"  # a message of the office's own to its subscribers, or to a date's bookings
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission) - {Permission.SEE_FULL_NIK},
     Role.OFFICE: frozenset(
-        {Permission.MANAGE_QUOTA, Permission.VIEW_DAY, Permission.CHECK_IN, Permission.CORRECT_DATA}
+        {
+            Permission.MANAGE_QUOTA,
+            Permission.VIEW_DAY,
+            Permission.CHECK_IN,
+            Permission.CORRECT_DATA,
+            Permission.BROADCAST,
+        }
     ),
     Role.COUNTER: frozenset(
         {Permission.VIEW_DAY, Permission.CHECK_IN, Permission.CORRECT_DATA, Permission.SEE_FULL_NIK}

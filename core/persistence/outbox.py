@@ -52,12 +52,13 @@ class Announcement:
     paid: bool
     fan_out_at: datetime | None
     fanned_out_at: datetime | None
+    staff_id: int | None = None
 
 
 def _announcement(r: _Row) -> Announcement:
     return Announcement(
         r.id, Kind(r.kind), r.office_id, json.loads(r.payload), r.created_at, r.state, r.paid, r.fan_out_at,
-        r.fanned_out_at,
+        r.fanned_out_at, r.staff_id,
     )  # fmt: skip
 
 
@@ -278,6 +279,57 @@ class OutboxRepository:
             .on_conflict_do_nothing()
         )
         await self._conn.execute(stmt)
+
+    # --- Staff broadcasts: progress, pause, cancel -------------------------------------------------------------
+
+    async def progress(self, announcement_ids: Sequence[int]) -> dict[int, dict[RowState, int]]:
+        """How many of each announcement's rows are in each state."""
+        rows = await self._conn.execute(
+            select(outbox.c.announcement_id, outbox.c.state, func.count())
+            .where(outbox.c.announcement_id.in_(list(announcement_ids)))
+            .group_by(outbox.c.announcement_id, outbox.c.state)
+        )
+        out: dict[int, dict[RowState, int]] = {i: {} for i in announcement_ids}
+        for announcement_id, state, n in rows:
+            out[announcement_id][RowState(state)] = int(n)
+        return out
+
+    async def move_rows(self, announcement_id: int, from_state: RowState, to_state: RowState) -> int:
+        """Rows of one announcement from one state to another (pending → paused, paused → pending, … → cancelled).
+
+        Rows being sent are left alone: Telegram has them already.
+        """
+        result = await self._conn.execute(
+            update(outbox)
+            .where(outbox.c.announcement_id == announcement_id, outbox.c.state == from_state.value)
+            .values(state=to_state.value)
+        )
+        return int(result.rowcount)
+
+    async def set_state(self, announcement_id: int, state: str) -> None:
+        await self._conn.execute(update(announcements).where(announcements.c.id == announcement_id).values(state=state))
+
+    async def broadcasts(self, office_ids: Sequence[int] | None, limit: int) -> list[Announcement]:
+        """The newest staff broadcasts, of these offices (None: every office)."""
+        query = select(announcements).where(announcements.c.kind == Kind.BROADCAST.value)
+        if office_ids is not None:
+            query = query.where(announcements.c.office_id.in_(list(office_ids)))
+        rows = await self._conn.execute(query.order_by(announcements.c.id.desc()).limit(limit))
+        return [_announcement(r) for r in rows]
+
+    async def booked_on(self, office_id: int, day: date) -> int:
+        """Bookings confirmed at the office on `day` whose owner has a chat: a broadcast's audience there."""
+        value = await self._conn.execute(
+            select(func.count())
+            .select_from(bookings.join(accounts, accounts.c.id == bookings.c.account_id))
+            .where(
+                bookings.c.office_id == office_id,
+                bookings.c.day == day,
+                bookings.c.status == BookingStatus.CONFIRMED.value,
+                accounts.c.telegram_user_id.is_not(None),
+            )
+        )
+        return int(value.scalar_one())
 
     # --- The sender's side ---------------------------------------------------------------------------------------
 

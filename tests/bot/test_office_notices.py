@@ -1,4 +1,5 @@
-"""What the office tells booked applicants through the outbox: a closure of their date, and the reminder the day before.
+"""What offices tell applicants through the outbox: a closure of their date, the reminder the day before, and the
+staff's own broadcasts.
 
 Through the stand-in, the real aiogram stack and the worker's sender beside the bot, on a SQLite file.
 """
@@ -14,7 +15,8 @@ from sqlalchemy import select
 from core.crypto import Vault
 from core.domain.booking import ApplicationType, BookingStatus
 from core.persistence.tables import accounts
-from core.services import audit, calendar, my_bookings, quota
+from core.services import announcements, audit, broadcasts, calendar, my_bookings, quota
+from core.services.broadcasts import Audience, Draft
 from tests.bot.conftest import BotWorld
 from tests.bot.test_alerts import _messages_with
 from tests.bot.test_booking import USER, _ready, _to_summary
@@ -64,7 +66,9 @@ async def test_closing_a_booked_date_cancels_tells_the_owner_why_waives_the_wait
 
     (notice,) = await _messages_with(world, USER, "tutup pada")
     assert "⛔ Kantor Imigrasi Uji TST tutup pada Senin, 30 November 2026: banjir." in str(notice["text"])
-    assert "dibatalkan oleh kantor" in str(notice["text"]) and "Masa tunggu 30 hari tidak berlaku" in str(notice["text"])
+    assert "dibatalkan oleh kantor" in str(notice["text"]) and "Masa tunggu 30 hari tidak berlaku" in str(
+        notice["text"]
+    )
     # The places are gone, not given back to others; the date is grey with the reason.
     day = await calendar.day_view(world.runtime.reader(), "TST", NEXT_MONDAY, party=1, now=world.clock.now())
     assert day.closure is not None and day.closure.name == "banjir"
@@ -155,5 +159,28 @@ async def test_the_day_before_each_owner_gets_a_reminder_with_the_proof_at_ten_i
     assert "⏰ Besok, Senin, 30 November 2026, 08:00–09:00 WIB" in str(reminder["caption"])
     assert "ANGGOTA KELUARGA A: akta kelahiran" in str(reminder["caption"])  # what each one brings
     await asyncio.sleep(0.3)
-    assert len(reminders(await world.telegram.chat(USER))) == 1 and len(reminders(await world.telegram.chat(papua))) == 1
+    assert (
+        len(reminders(await world.telegram.chat(USER))) == 1 and len(reminders(await world.telegram.chat(papua))) == 1
+    )
     assert world.errors == []
+
+
+async def test_a_staff_broadcast_reaches_each_subscriber_in_the_language_it_reads(world: BotWorld) -> None:
+    office = await add_office(world.runtime, sample_office())
+    for user, language in ((8901, "id"), (8902, "en")):
+        await world.telegram.user_sends_text(user, "halo")
+        await announcements.subscribe(world.runtime.uow(), user, office.id or 0, language, world.clock.now())
+    draft = Draft(
+        "TST", Audience.SUBSCRIBERS, "Sabtu ini layanan paspor buka 08:00.", "This Saturday: open from 08:00."
+    )
+    sent = await broadcasts.send(world.runtime.uow(), draft, world.clock.now())
+    (indonesian,) = await _messages_with(world, 8901, "📢")
+    (english,) = await _messages_with(world, 8902, "📢")
+    assert indonesian["text"] == "📢 Kantor Imigrasi Uji TST\n\nSabtu ini layanan paspor buka 08:00."
+    assert english["text"] == "📢 Kantor Imigrasi Uji TST\n\nThis Saturday: open from 08:00."
+    for _ in range(100):
+        done = await broadcasts.progress(world.runtime.reader(), sent.id)
+        if done.finished:
+            break
+        await asyncio.sleep(0.05)
+    assert (done.sent, done.pending, done.percent) == (2, 0, 100)

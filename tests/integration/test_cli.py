@@ -101,6 +101,9 @@ def test_the_first_administrator_is_made_on_the_command_line_with_a_password_fro
         (["offices", "shuffle"], "No such command 'shuffle'"),
         (["quota", "set", "JKT-SEL"], "Missing argument 'DAY'"),
         (["--frobnicate"], "No such option"),
+        (["broadcast", "send", "JKT-SEL"], "Missing option '--text-id'"),
+        (["broadcast", "pause", "0"], "0 is not in the range"),
+        (["broadcast", "send", "JKT-SEL", "--text-id", "x", "--day", "2031-02-30"], "no day of the calendar"),
     ],
 )
 def test_a_bad_argument_is_one_line_naming_it_and_exit_status_two(
@@ -126,7 +129,8 @@ def test_every_command_has_its_help(capsys: pytest.CaptureFixture[str]) -> None:
     commands = [
         [], ["bot"], ["web"], ["worker"], ["demo"], ["db", "upgrade"], ["offices", "import"], ["offices", "list"],
         ["calendar"], ["release"], ["quota", "template"], ["quota", "set"], ["quota", "close"], ["nik", "check"],
-        ["staff", "create"], ["staff", "list"],
+        ["staff", "create"], ["staff", "list"], ["broadcast", "send"], ["broadcast", "watch"], ["broadcast", "pause"],
+        ["broadcast", "resume"], ["broadcast", "cancel"],
     ]  # fmt: skip
     for command in commands:
         assert main([*command, "--help"]) == 0, command
@@ -177,3 +181,21 @@ def test_a_catalogue_file_of_the_wrong_shape_or_encoding_is_one_line_naming_the_
     assert main(["offices", "import", str(binary)]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.endswith("the file is not UTF-8 text")
+
+
+def test_a_broadcast_from_the_command_line_is_written_for_the_worker_and_can_be_cancelled(
+    database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["offices", "import"]) == 0
+    capsys.readouterr()
+    # Nobody follows the office yet: written with no recipients, and nothing to wait for.
+    assert main(["broadcast", "send", "DPS", "--text-id", "Layanan Sabtu buka."]) == 0
+    assert capsys.readouterr().out.strip() == "broadcast #1: 0 recipients"
+    assert main(["broadcast", "cancel", "1"]) == 0
+    assert "#1 DPS cancelled: 0 sent, 0 waiting" in capsys.readouterr().out
+    assert main(["broadcast", "watch", "1"]) == 0  # a finished one: its line at once, no waiting
+    assert "#1 DPS cancelled" in capsys.readouterr().out
+    assert main(["broadcast", "send", "DPS", "--text-id", "  "]) == 1
+    assert "refused: broadcast_text: Write the message in Indonesian" in capsys.readouterr().err
+    assert main(["broadcast", "pause", "99"]) == 1
+    assert "refused: no_such_broadcast" in capsys.readouterr().err

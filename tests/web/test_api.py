@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from core.domain.booking import format_booking_code
 from core.domain.offices import Office
 from core.domain.staff import Role
 from core.persistence import tables as t
+from core.services import announcements
 from tests.conftest import JAKARTA, NEXT_MONDAY, SECRET
 from tests.factories import sample_office
 from tests.web.api_support import (
@@ -143,7 +145,7 @@ async def test_the_password_flow_gives_a_bearer_token_that_says_who_is_asking(de
         ["TST"],
         False,
     )
-    assert set(body["permissions"]) == {"manage_quota", "view_day", "check_in", "correct_data"}
+    assert set(body["permissions"]) == {"manage_quota", "view_day", "check_in", "correct_data", "broadcast"}
     assert body["csrf_token"] is None  # a bearer token needs none
 
 
@@ -629,3 +631,66 @@ async def test_the_api_answers_over_a_real_socket(desk: Desk) -> None:
     finally:
         server.should_exit = True
         await serving
+
+
+# --- Announcements -------------------------------------------------------------------------------------------------
+
+
+async def _subscribers(desk: Desk, *chats: int) -> None:
+    for chat in chats:
+        await announcements.subscribe(desk.units(True), chat, desk.tst.id or 0, "id", desk.clock.now())
+
+
+async def test_an_officer_broadcasts_to_the_offices_subscribers_through_the_api_and_controls_it(desk: Desk) -> None:
+    await _subscribers(desk, 501, 502)
+    clerk = await desk.as_("kantor")
+    body = {"audience": "subscribers", "text_id": "Layanan Sabtu buka.\nBawa KTP.", "text_en": "Open Saturday."}
+    created = await desk.client.post("/api/offices/TST/broadcasts", json=body, headers=clerk)
+    assert created.status_code == 201, created.text
+    sent = created.json()
+    assert (sent["total"], sent["pending"], sent["sent"], sent["percent"], sent["state"]) == (2, 2, 0, 0, "sending")
+    paused = await desk.client.post(f"/api/broadcasts/{sent['id']}/pause", headers=clerk)
+    assert paused.json()["state"] == "paused" and paused.json()["pending"] == 2
+    cancelled = await desk.client.post(f"/api/broadcasts/{sent['id']}/cancel", headers=clerk)
+    assert (cancelled.json()["cancelled"], cancelled.json()["percent"]) == (2, 100)
+    read = await desk.client.get(f"/api/broadcasts/{sent['id']}", headers=clerk)
+    assert read.json()["state"] == "cancelled"
+    # Another office's officer neither sees it nor may write for TST; a wrong action or id is a 4xx, never a 500.
+    other = await desk.as_("lain")
+    assert (await desk.client.get(f"/api/broadcasts/{sent['id']}", headers=other)).status_code == 404
+    assert (await desk.client.post("/api/offices/TST/broadcasts", json=body, headers=other)).status_code == 403
+    assert (await desk.client.post(f"/api/broadcasts/{sent['id']}/explode", headers=clerk)).status_code == 422
+    assert (await desk.client.get("/api/broadcasts/99999", headers=clerk)).status_code == 404
+    empty = await desk.client.post("/api/offices/TST/broadcasts", json={**body, "text_id": " "}, headers=clerk)
+    assert empty.status_code == 422 and "bahasa Indonesia" in empty.json()["detail"]
+    no_day = await desk.client.post(
+        "/api/offices/TST/broadcasts", json={"audience": "booked", "text_id": "Halo"}, headers=clerk
+    )
+    assert no_day.status_code == 422 and "Pilih tanggal" in no_day.json()["detail"]
+
+
+async def test_an_officer_previews_a_broadcast_on_the_page_sends_it_and_sees_its_progress(desk: Desk) -> None:
+    await _subscribers(desk, 601, 602, 603)
+    form = await login_form(desk.client)
+    await desk.client.post("/login", data={"username": "kantor", "password": PASSWORD, **form})
+    day = (await desk.client.get("/offices/TST", params={"day": MONDAY})).text
+    assert "3 chat mengikuti pembukaan kuota kantor ini." in day and 'href="/announcements?office=TST"' in day
+    page = await desk.client.get("/announcements?office=TST")
+    assert page.status_code == 200 and "Pesan baru" in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf is not None
+    fields = {"csrf": csrf.group(1), "office": "TST", "audience": "subscribers", "text_id": "Sabtu buka <b>08:00</b>"}
+    preview = await desk.client.post("/announcements/preview", data=fields)
+    assert preview.status_code == 200
+    assert "Dikirim ke 3 chat." in preview.text and "Kirim ke 3 chat" in preview.text
+    assert "Sabtu buka &lt;b&gt;08:00&lt;/b&gt;" in preview.text  # as typed, never as markup
+    sent = await desk.client.post("/announcements", data=fields)
+    assert sent.status_code == 303
+    progress = await desk.client.get(sent.headers["location"])
+    assert "Kemajuan" in progress.text and 'data-field="total">3<' in progress.text
+    paused = await desk.client.post(sent.headers["location"] + "/pause", data={"csrf": csrf.group(1)})
+    assert paused.status_code == 303
+    again = await desk.client.get(paused.headers["location"])
+    assert "Dijeda" in again.text and "/resume" in again.text
+    empty = await desk.client.post("/announcements/preview", data={**fields, "text_id": "  "})
+    assert empty.status_code == 422 and "Tulis pesannya dalam bahasa Indonesia" in empty.text

@@ -221,3 +221,36 @@ async def test_the_demo_has_bookings_for_today_so_the_counter_can_check_someone_
     await expect(page.locator(".verdict")).to_contain_text("Berlaku: untuk hari ini, di kantor ini")
     await expect(page.locator("main")).to_contain_text("BUDI SANTOSO")
     await screenshot(page, "counter-checkin-of-a-seeded-booking")
+
+
+async def test_an_officer_previews_and_sends_an_announcement_watches_it_reach_everyone_and_it_appears_in_the_chat(
+    demo: RunningDemo, page: Page, screenshot: Shoot
+) -> None:
+    applicant = await page.context.new_page()
+    await applicant.goto(demo.playground)
+    await register_through_page(
+        applicant, "Rudi Hartono", make_nik(date(1988, 8, 8), serial=88), "Senin, 8 Agustus 1988"
+    )
+    await tap(applicant, "🔔 Pemberitahuan kuota")
+    await tap(applicant, "➕ Ikuti kantor")
+    await tap(applicant, "Jakarta Selatan · Kanim")
+    await expect(said(applicant, "Anda mendapat pesan saat kuota dibuka di:")).to_be_visible()
+
+    await sign_in(page, demo, "kantor")
+    await page.goto(f"{demo.web}/offices/JKT-SEL")
+    await expect(page.locator("#subscribers")).to_contain_text("1 chat mengikuti pembukaan kuota kantor ini.")
+    await page.get_by_role("link", name="Tulis pengumuman").click()
+    await page.get_by_label("Pesan dalam bahasa Indonesia (wajib)").fill("Sabtu 12 Desember layanan paspor buka.")
+    await page.get_by_label("Pesan dalam bahasa Inggris").fill("Passport service is open on Saturday 12 December.")
+    await page.get_by_role("button", name="Pratinjau").click()
+    await expect(page.locator("#preview")).to_contain_text("Dikirim ke 1 chat.")
+    await expect(page.locator("#preview .bubble").first).to_contain_text("📢 Kantor Imigrasi")
+    await screenshot(page, "07-announcement-preview")
+    await page.get_by_role("button", name="Kirim ke 1 chat").click()
+    await expect(page.locator('[data-field="percent"]')).to_have_text("100", timeout=15_000)
+    await expect(page.locator('[data-field="sent"]')).to_have_text("1")
+    await expect(page.locator('[data-field="state"]')).to_have_text("selesai")
+    await screenshot(page, "08-announcement-sent")
+
+    await expect(said(applicant, "Sabtu 12 Desember layanan paspor buka.")).to_be_visible()
+    await expect(said(applicant, "📢 Kantor Imigrasi")).to_be_visible()

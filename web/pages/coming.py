@@ -1,4 +1,4 @@
-"""Places kept for the help desk and the announcements (their own issues): a page saying what will be there."""
+"""A place kept for the help desk (its own issue): a page saying what will be there."""
 
 from __future__ import annotations
 
@@ -18,12 +18,6 @@ _PLACES = (
         "support",
         N_("Help desk"),
         N_("Questions from applicants that the FAQ could not answer will be listed here."),
-    ),
-    (
-        "/announcements",
-        "announcements",
-        N_("Announcements"),
-        N_("Quota openings and notices to subscribed applicants will be written and sent from here."),
     ),
 )
 

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from core.domain.errors import DomainError
 from core.domain.offices import MAX_SLOT_CAPACITY
 from core.domain.staff import Permission, StaffMember
-from core.services import office_day, quota, release
+from core.services import announcements, office_day, quota, release
 from web.deps import Desk, DeskDep, FormStaff, PageStaff, ReaderDep
 from web.errors import explain, status_of
 from web.i18n import translator
@@ -45,6 +45,7 @@ async def _board_page(desk: Desk, member: StaffMember, code: str, day: date, **e
         prev_day=day - timedelta(days=1),
         next_day=day + timedelta(days=1),
         editable=member.may(Permission.MANAGE_QUOTA, office.id) and day > today,
+        subscribers=await announcements.subscriber_count(desk.reader, office.id or 0),
         notice=notice(desk.request),
         **extra,
     )
