@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, delete, func, literal, select, update
+from sqlalchemy import Row, Select, and_, bindparam, delete, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -330,6 +330,32 @@ class OutboxRepository:
             )
         )
         return int(value.scalar_one())
+
+    # --- Forgetting: whom a message went to is personal data too --------------------------------------------------
+
+    async def forget_chat(self, chat_id: int) -> int:
+        """An erased account's chat: every row to it goes, but one being sent (recorded, then gone with the rest)."""
+        result = await self._conn.execute(
+            delete(outbox).where(outbox.c.chat_id == chat_id, outbox.c.state != RowState.SENDING.value)
+        )
+        return int(result.rowcount)
+
+    async def forget_settled(self, before: datetime) -> int:
+        """Rows settled (sent, failed, blocked, cancelled) that were due before `before`, and the announcements
+        fanned out before it that no row refers to any more; how many rows went."""
+        settled = [RowState.SENT.value, RowState.FAILED.value, RowState.BLOCKED.value, RowState.CANCELLED.value]
+        result = await self._conn.execute(
+            delete(outbox).where(outbox.c.state.in_(settled), outbox.c.not_before < before)
+        )
+        # Gone out before `before` (a proof is written with its row, and has no fan-out of its own), and nothing
+        # left of it: a future opening still waiting for its moment stays.
+        out = or_(
+            announcements.c.fanned_out_at < before,
+            and_(announcements.c.fan_out_at.is_(None), announcements.c.created_at < before),
+        )
+        rows_left = exists().where(outbox.c.announcement_id == announcements.c.id)
+        await self._conn.execute(delete(announcements).where(out, ~rows_left))
+        return int(result.rowcount)
 
     # --- The sender's side ---------------------------------------------------------------------------------------
 

@@ -85,6 +85,7 @@ async def erase_account(uow: UnitOfWork, account_id: int, now: datetime) -> Eras
         if frozen is not None:
             await uow.accounts.keep_freeze(account.owner_nik_hash, frozen)
         await uow.subscriptions.remove_chat(account.telegram_user_id)  # the chat is someone's: no alerts follow
+        await uow.outbox.forget_chat(account.telegram_user_id)  # nor what was sent, or waits to be sent, to it
         if coming:
             await uow.accounts.erase(account_id, now)  # the worker finishes once their day is over
         else:
@@ -99,5 +100,6 @@ async def anonymise_ended(uow: UnitOfWork, now: datetime, retention: timedelta) 
         done = await uow.bookings.anonymise(await uow.bookings.to_anonymise(now - retention, now), now)
         await uow.accounts.purge_erased()
         await uow.accounts.drop_freezes(now)
+        await uow.outbox.forget_settled(now - retention)  # whom each message reached, kept as long as bookings
         await uow.commit()
     return done

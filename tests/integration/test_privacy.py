@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select, update
 
 from core.clock import FixedClock
 from core.crypto import Vault
 from core.domain.booking import AccountFrozen
+from core.persistence.tables import announcements as announcements_table
+from core.persistence.tables import outbox
 from core.runtime import Runtime
 from core.services import accounts, announcements, privacy
 from core.services.errors import AccountNotFound
@@ -42,12 +45,40 @@ async def test_my_data_shows_the_account_and_its_people_masked(runtime: Runtime,
     assert mine.frozen_until is not None and mine.retention == RETENTION
 
 
-async def test_erasing_an_account_stops_the_opening_alerts_its_chat_followed(runtime: Runtime, vault: Vault) -> None:
-    account, _ = await _booked(runtime, vault, 3)
+async def _outbox_chats(rt: Runtime) -> list[int]:
+    async with rt.engine.connect() as conn:
+        return sorted((await conn.execute(select(outbox.c.chat_id))).scalars())
+
+
+async def test_erasing_an_account_stops_the_alerts_its_chat_followed_and_forgets_what_was_sent_to_it(
+    runtime: Runtime, vault: Vault
+) -> None:
+    account, _ = await _booked(runtime, vault, 3)  # its proof waits in the outbox for chat 3
     office = await add_office(runtime, sample_office(code="ALR"))
     await announcements.subscribe(runtime.uow(), 3, office.id or 0, "id", runtime.clock.now())
+    await announcements.subscribe(runtime.uow(), 4, office.id or 0, "id", runtime.clock.now())
+    await release_days(runtime, office, [NEXT_MONDAY])  # an opening alert for chats 3 and 4
+    assert await _outbox_chats(runtime) == [3, 3, 4]
     await privacy.erase_account(runtime.uow(), account.id, runtime.clock.now())
     assert await announcements.subscriptions_of(runtime.reader(), 3) == []
+    assert await _outbox_chats(runtime) == [4]
+
+
+async def test_whom_each_message_reached_is_forgotten_after_the_retention(
+    runtime: Runtime, vault: Vault, clock: FixedClock
+) -> None:
+    await _booked(runtime, vault, 5)
+    async with runtime.engine.begin() as conn:
+        await conn.execute(update(outbox).values(state="sent", sent_at=clock.now()))
+    clock.advance(RETENTION - timedelta(minutes=1))
+    await privacy.anonymise_ended(runtime.uow(), clock.now(), RETENTION)
+    assert await _outbox_chats(runtime) == [5]
+    clock.advance(timedelta(minutes=2))
+    await privacy.anonymise_ended(runtime.uow(), clock.now(), RETENTION)
+    assert await _outbox_chats(runtime) == []
+    async with runtime.engine.connect() as conn:
+        kinds = list((await conn.execute(select(announcements_table.c.kind))).scalars())
+    assert "proof" not in kinds  # its announcement went with its last row; scheduled ones stay
 
 
 async def test_erasing_with_a_booking_to_come_keeps_its_people_until_the_day_and_nothing_else(
