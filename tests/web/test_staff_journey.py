@@ -254,3 +254,36 @@ async def test_an_officer_previews_and_sends_an_announcement_watches_it_reach_ev
 
     await expect(said(applicant, "Sabtu 12 Desember layanan paspor buka.")).to_be_visible()
     await expect(said(applicant, "📢 Kantor Imigrasi")).to_be_visible()
+
+
+async def test_an_officer_closes_a_booked_date_and_the_applicant_is_told_why_and_books_another_day_at_once(
+    demo: RunningDemo, page: Page, screenshot: Shoot
+) -> None:
+    await sign_in(page, demo, "kantor")
+    for day in (RELEASED_BY_HAND, date(2026, 12, 8)):
+        await page.goto(f"{demo.web}/offices/JKT-SEL?day={day.isoformat()}")
+        await page.locator("#release").click()
+    applicant = await page.context.new_page()
+    code, _ = await book_in_playground(applicant, demo, screenshot)
+
+    await page.goto(f"{demo.web}/offices/JKT-SEL?day={RELEASED_BY_HAND.isoformat()}")
+    card = page.locator("#close-date")
+    await expect(card).to_contain_text("Pemohon yang memesan tanggal ini: 1.")
+    await card.get_by_label("Alasan (ditampilkan kepada pemohon)").fill("pemadaman listrik")
+    await card.get_by_label("Batalkan pesanan 1 pemohon dan beri tahu pemiliknya").check()
+    await screenshot(page, "09-close-booked-date")
+    await card.get_by_role("button", name="Tutup 2026-12-07").click()
+    await expect(page.locator(".state")).to_contain_text("Ditutup oleh kantor: pemadaman listrik.")
+
+    notice = said(applicant, "pemadaman listrik")
+    await expect(notice).to_be_visible(timeout=10_000)
+    await expect(notice).to_contain_text(f"{code[:4]}-{code[4:]}")
+    await expect(notice).to_contain_text("Masa tunggu 30 hari tidak berlaku")
+    await tap(applicant, "📅 Pesan lagi (👤 1)")
+    await expect(said(applicant, "Pilih tanggal kedatangan")).to_be_visible()
+    await applicant.locator("button.inline").filter(has_text=re.compile(r"^8✅$")).last.click()
+    await tap(applicant, "08:00–09:00")
+    await tap(applicant, "✅ Konfirmasi pesanan")
+    await expect(said(applicant, "Selasa, 8 Desember 2026")).to_be_visible()
+    await expect(applicant.locator(".message.bot", has_text="Kode booking: ")).to_have_count(2)  # booked again
+    await screenshot(applicant, "10-booked-again")
