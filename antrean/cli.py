@@ -413,7 +413,7 @@ def broadcast_group() -> None:
 
 def _progress_line(p: broadcasts.Progress) -> str:
     return (
-        f"#{p.id} {p.office.code} {p.state}: {p.sent} sent, {p.pending} waiting, {p.failed} failed, "
+        f"#{p.id} {p.office.code} {p.status}: {p.sent} sent, {p.pending} waiting, {p.failed} failed, "
         f"{p.blocked} blocked, {p.cancelled} cancelled, of {p.total}"
     )
 
@@ -431,7 +431,7 @@ def _watch(broadcast_id: int, every: float = 0.5) -> broadcasts.Progress:
         with Progress(*columns, console=Console(stderr=True), disable=not sys.stderr.isatty()) as bar:
             task = bar.add_task("broadcast", total=p.total, id=p.id, note="")
             while True:
-                note = "" if p.state == "sending" else p.state
+                note = "" if p.status == "sending" else p.status
                 bar.update(task, completed=p.done, note=note)
                 if p.finished or p.state == "paused":
                     return p
