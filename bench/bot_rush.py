@@ -15,8 +15,16 @@ spends inside the bot process. Prints updates handled per second, both latencies
 delivered but not yet answered at once, bookings made, places oversold, double bookings, Bot API calls
 per completed booking, the bot process's peak memory, and ends with one JSON line of those figures.
 
+With `--broadcast N`, the outbox's sender runs too, in a process of its own as in `antrean worker`, with N more
+subscribers of the office (chats the stand-in knows, not applicants) whose opening alert is written as the rush
+starts. The bot and the sender each keep their own pace, one gate per process: only Telegram (the stand-in) sees
+their new messages together, the broadcast's, the proofs' (which the sender sends first) and the bot's (its replies
+in the rush are edits and answers to taps, which Telegram does not count). They share the machine too. Prints
+what the sender sent during the rush, the bot's new messages, the most new messages in one second and the 429s
+each process received from the rush's start on.
+
     .venv/bin/python bench/bot_rush.py [--applicants 2000] [--places 1500] [--think 1-3] [--db sqlite|postgres]
-                                       [--profile FILE]
+                                       [--profile FILE] [--broadcast N]
 """
 
 from __future__ import annotations
@@ -35,19 +43,24 @@ from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import insert
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+from bench.broadcast import most_in_one_second
 from bench.engine_rush import DAY, NOW, SECRET, drop_postgres, fresh_postgres, oversold, query, seed_accounts
 from bot.handlers.booking.office import office_label
 from core.clock import FixedClock
 from core.config import Settings
 from core.domain.offices import Office, OfficeKind, SlotTime
+from core.persistence.tables import subscriptions
 from core.runtime import open_runtime, upgrade_database
-from core.services import offices, release
+from core.services import announcements, offices, release
 from devtools.standin import BotApiStandin
 
 DAY_LABEL = f"{DAY.day}✅"
+BROADCAST_CHATS = 900_000  # the broadcast's subscribers: chats 900,000 …, apart from the applicants (10,000 …)
 BOOK = "📅 Pesan antrean"
 CONFIRM = "✅ Konfirmasi pesanan"
 SLOTS = 10
@@ -129,6 +142,58 @@ def bot_process(
         cProfile.runctx("asyncio.run(serve())", globals(), locals(), profile)
     else:
         asyncio.run(serve())
+
+
+def sender_process(url: str, api: str, ready: Any, go: Any, stop: Any, cpu: Any) -> None:
+    """The outbox's sender as `antrean worker` runs it, on the bot's clock, from `go` to `stop`; `ready` once built.
+
+    Only its outbox job: the worker's others would schedule the week's other days beside the rush's one. Writes into
+    `cpu` the processor time it spent meanwhile.
+    """
+    from antrean.bootstrap import outbox_courier, outbox_sender, worker_jobs
+    from core.documents import rendering
+    from core.services.jobs import run_jobs
+
+    async def serve() -> None:
+        async with open_runtime(_settings(url, api), FixedClock(NOW), pool_size=5) as rt:
+            async with outbox_courier(rt) as courier:
+                jobs = [job for job in worker_jobs(rt, outbox_sender(rt, courier)) if job.name == "send the outbox"]
+                ready.set()
+                await asyncio.to_thread(go.wait)
+                before = time.process_time()
+                stopping = asyncio.Event()
+                running = asyncio.create_task(run_jobs(jobs, stopping))
+                await asyncio.to_thread(stop.wait)
+                stopping.set()
+                await running
+                cpu.value = time.process_time() - before
+            rendering.shut_down()
+
+    asyncio.run(serve())
+
+
+async def subscribe_broadcast(url: str, n: int) -> list[int]:
+    """N subscribers of the rush's office, written in bulk; their chats."""
+    chats = [BROADCAST_CHATS + i for i in range(n)]
+    async with open_runtime(_settings(url, "http://127.0.0.1:1"), FixedClock(NOW)) as rt:
+        async with rt.reader() as uow:
+            office = await uow.offices.get("RUSH")
+        assert office is not None
+        rows = [{"office_id": office.id, "chat_id": c, "language": "id", "created_at": NOW} for c in chats]
+        async with rt.engine.begin() as conn:
+            await conn.execute(insert(subscriptions), rows)
+    return chats
+
+
+async def announce_opening(url: str) -> None:
+    """The office's opening alert to its subscribers, as a release by hand writes it."""
+    async with open_runtime(_settings(url, "http://127.0.0.1:1"), FixedClock(NOW)) as rt:
+        uow = rt.uow()
+        async with uow:
+            office = await uow.offices.get("RUSH")
+            assert office is not None
+            await announcements.announce_released(uow, office, (DAY,), office.at(DAY, dtime(0)), NOW)
+            await uow.commit()
 
 
 class Rush:
@@ -235,11 +300,14 @@ def _most_at_once(spans: list[tuple[float, float]]) -> int:
 
 
 async def run(
-    url: str, applicants: int, places: int, think: tuple[float, float], profile: str | None
+    url: str, applicants: int, places: int, think: tuple[float, float], profile: str | None, broadcast: int = 0
 ) -> dict[str, Any]:
     await seed(url, applicants, places)
+    subscribers = await subscribe_broadcast(url, broadcast) if broadcast else []
     users = [10_000 + i for i in range(applicants)]
     async with BotApiStandin() as telegram:
+        for chat in subscribers:
+            telegram.meet(chat)
         spawn = multiprocessing.get_context("spawn")
         rush_starts, stop, cpu, memory = spawn.Event(), spawn.Event(), spawn.Value("d", 0.0), spawn.Value("d", 0.0)
         pauses = spawn.Array("d", 2)
@@ -247,6 +315,14 @@ async def run(
             target=bot_process, args=(url, telegram.base_url, rush_starts, stop, cpu, memory, pauses, profile)
         )  # not a daemon: like the real bot, it starts worker processes of its own (PDF rendering)
         child.start()
+        sender_ready, sender_stop, sender_cpu = spawn.Event(), spawn.Event(), spawn.Value("d", 0.0)
+        sender = None
+        if broadcast:
+            sender = spawn.Process(
+                target=sender_process,
+                args=(url, telegram.base_url, sender_ready, rush_starts, sender_stop, sender_cpu),
+            )  # not a daemon either: it renders the proofs in a process of its own
+            sender.start()
         rush = Rush(telegram, think, seed=7)
         try:
             for chunk in range(0, len(users), 100):  # everyone opens the menu beforehand
@@ -259,21 +335,31 @@ async def run(
             chat_calls_before = {u: len(telegram._chats[u].log) for u in users}
             updates_before = telegram._last_update_id
             start = asyncio.Event()
+            if broadcast:
+                await asyncio.to_thread(sender_ready.wait, 120)
+                await announce_opening(url)  # its recipients are written now, the sender starts with the rush
+            refused_before = len(telegram.errors)
             own_cpu = time.process_time()
             rush_starts.set()
             tasks = [asyncio.create_task(rush.applicant(u, start)) for u in users]
             started = time.perf_counter()
+            rush_began = time.monotonic()  # the stand-in's clock for sends
             start.set()
             await asyncio.gather(*tasks)
             seconds = time.perf_counter() - started
+            rush_ended = time.monotonic()
             own_cpu = time.process_time() - own_cpu
             stop.set()
+            sender_stop.set()
             calls = len(telegram.calls) - calls_before
             booked_calls = sum(len(telegram._chats[u].log) - chat_calls_before[u] for u in rush.booked_users)
             updates = telegram._last_update_id - updates_before
         finally:
             stop.set()
+            sender_stop.set()
             await asyncio.to_thread(child.join, 60)
+            if sender is not None:
+                await asyncio.to_thread(sender.join, 60)
         # Delivered → first answer: the time inside the bot process (and the loopback hop either way).
         spans = []
         by_step: dict[str, list[float]] = {}
@@ -282,6 +368,9 @@ async def run(
             assert delivered is not None, f"update {update_id} was answered but never delivered"
             spans.append((delivered, answered))
             by_step.setdefault(step, []).append(answered - delivered)
+        during = {}
+        if broadcast:
+            during = _during_the_rush(telegram, set(subscribers), rush_began, rush_ended, refused_before)
     over, doubles = oversold(url)[0], _doubles(url)
     p50, p99, slowest = _percentiles(rush.latencies)
     inside_p50, inside_p99, inside_max = _percentiles([answered - delivered for delivered, answered in spans])
@@ -321,6 +410,31 @@ async def run(
         "bot_gc_longest_pause_ms": round(pauses[1] * 1000, 1),
         "standin_cpu_s": round(own_cpu, 2),  # this process during the rush: the stand-in and the applicants
         "bot_peak_memory_mb": round(memory.value, 1),
+        **({"broadcast": broadcast, "sender_cpu_s": round(sender_cpu.value, 2), **during} if broadcast else {}),
+    }
+
+
+def _during_the_rush(
+    telegram: BotApiStandin, subscribers: set[int], began: float, ended: float, refused_before: int
+) -> dict[str, Any]:
+    """What the stand-in accepted and refused from the rush's start on: the bot's, the broadcast's, the proofs'."""
+    sends = [s for s in telegram.sends() if began <= s.at <= ended]
+    alerts = [s for s in sends if s.chat_id in subscribers]
+    proofs = [s for s in sends if s.chat_id not in subscribers and s.method == "sendDocument"]
+    refused = [(m, params) for m, params, why in telegram.errors[refused_before:] if why.startswith("Too Many")]
+
+    def from_sender(method: str, params: dict[str, Any]) -> bool:
+        return params.get("chat_id") in subscribers or method == "sendDocument"
+
+    return {
+        "broadcast_sent_during_rush": len(alerts),
+        "broadcast_per_s_during_rush": round(len(alerts) / (ended - began), 1),
+        "proofs_sent_during_rush": len(proofs),
+        "bot_new_messages_during_rush": len(sends) - len(alerts) - len(proofs),
+        # everyone's, as Telegram counts them
+        "most_new_messages_in_one_second": most_in_one_second([s.at for s in sends]),
+        "bot_429s": sum(1 for m, p in refused if not from_sender(m, p)),
+        "sender_429s": sum(1 for m, p in refused if from_sender(m, p)),
     }
 
 
@@ -331,7 +445,10 @@ def main() -> None:
     p.add_argument("--think", default="1-3", help="seconds between a user's taps, uniform: LOW-HIGH, or 0")
     p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     p.add_argument("--profile", help="write a cProfile of the bot process to this file")
+    p.add_argument("--broadcast", type=int, default=0, metavar="N", help="an opening alert to N more subscribers")
     args = p.parse_args()
+    if args.broadcast < 0:
+        p.error("--broadcast: 0 or more")
     low, _, high = args.think.partition("-")
     think = (float(low), float(high or low))
     with tempfile.TemporaryDirectory() as tmp:
@@ -342,7 +459,7 @@ def main() -> None:
             url, handle = fresh_postgres()
         try:
             upgrade_database(url)  # Alembic runs its own event loop: before ours starts
-            figures = asyncio.run(run(url, args.applicants, args.places, think, args.profile))
+            figures = asyncio.run(run(url, args.applicants, args.places, think, args.profile, args.broadcast))
         finally:
             if handle is not None:
                 drop_postgres(handle)
@@ -372,6 +489,14 @@ def main() -> None:
         f"{figures['bot_gc_pauses_ms']} ms, longest pass {figures['bot_gc_longest_pause_ms']} ms), "
         f"peak memory {figures['bot_peak_memory_mb']} MB"
     )
+    if args.broadcast:
+        print(
+            f"during the rush, beside it: {figures['broadcast_sent_during_rush']} of {args.broadcast} opening alerts "
+            f"({figures['broadcast_per_s_during_rush']}/s) and {figures['proofs_sent_during_rush']} proofs sent by "
+            f"the outbox's sender (CPU {figures['sender_cpu_s']} s), {figures['bot_new_messages_during_rush']} new "
+            f"messages by the bot; at most {figures['most_new_messages_in_one_second']} new messages in one second; "
+            f"429s: the bot {figures['bot_429s']}, the sender {figures['sender_429s']}"
+        )
     print(json.dumps(figures))
 
 

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self, cast
+from typing import Any, NamedTuple, Self, cast
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -52,6 +52,7 @@ _BOOL_PARAMS = frozenset(
         "allow_sending_without_reply",
         "disable_content_type_detection",
         "is_persistent",
+        "allow_paid_broadcast",
     }
 )
 _INT_TEXT = re.compile(r"-?\d+")
@@ -124,6 +125,9 @@ MAX_COMMAND_DESCRIPTION = 256
 # Telegram's limits on new messages (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
 # about 30 a second to different chats, and about one a second in one chat, where short bursts pass.
 MESSAGES_PER_SECOND = 30.0
+# With allow_paid_broadcast a bot may send up to 1,000 a second, paying Stars beyond the free 30
+# (https://core.telegram.org/bots/api#sendmessage, allow_paid_broadcast).
+PAID_MESSAGES_PER_SECOND = 1000.0
 CHAT_MESSAGES_PER_SECOND = 1.0  # BotApiStandin(chat_messages_per_second=...) turns it on
 CHAT_BURST = 3
 
@@ -442,6 +446,15 @@ class _Document:
         }
 
 
+class Sent(NamedTuple):
+    """A new message the stand-in accepted: when (time.monotonic()), to which chat, by which method, paid or not."""
+
+    at: float
+    chat_id: int
+    method: str
+    paid: bool
+
+
 class _Bucket:
     """A token bucket: `rate` a second, up to `burst` at once."""
 
@@ -508,13 +521,15 @@ class BotApiStandin:
         token: str | None = None,
         delay: float = 0.0,
         messages_per_second: float | None = MESSAGES_PER_SECOND,
+        paid_messages_per_second: float | None = PAID_MESSAGES_PER_SECOND,
         chat_messages_per_second: float | None = None,
         chat_burst: int = CHAT_BURST,
     ) -> None:
         # New messages beyond `messages_per_second` (all chats together), or beyond `chat_messages_per_second` in
         # one chat after a burst of `chat_burst`, are answered 429 as Telegram does; None turns a limit off. The
         # limit in one chat is off by default until the bot paces each chat itself: a test that types faster than
-        # any person makes the bot's own replies (a notice and the next question) overrun it.
+        # any person makes the bot's own replies (a notice and the next question) overrun it. Paid broadcasts
+        # (allow_paid_broadcast) count against `paid_messages_per_second` instead of the free limit.
         self.username = username
         self.first_name = first_name
         self.token = token
@@ -522,7 +537,13 @@ class BotApiStandin:
         self._all_chats = (
             None if messages_per_second is None else _Bucket(messages_per_second, max(1, int(messages_per_second)))
         )
+        self._paid = (
+            None
+            if paid_messages_per_second is None
+            else _Bucket(paid_messages_per_second, max(1, int(paid_messages_per_second)))
+        )
         self._chat_pace = None if chat_messages_per_second is None else (chat_messages_per_second, chat_burst)
+        self._sends: list[Sent] = []
         self._chat_buckets: dict[int, _Bucket] = {}
         self._chats: dict[int, _Chat] = {}
         self._updates: deque[Json] = deque()
@@ -692,6 +713,13 @@ class BotApiStandin:
         """The user blocks the bot: sends to them answer 403 until they write again."""
         self._chat_for_user(user_id).blocked = True
 
+    def meet(self, user_id: int, *, language_code: str | None = None, first_name: str | None = None) -> None:
+        """A chat the bot may write to, as if the user had started it long ago: no update, nothing in the chat.
+
+        Cheap enough for the tens of thousands of subscribers a broadcast bench needs.
+        """
+        self._chat_for_user(user_id, language_code=language_code, first_name=first_name)
+
     # --- Driver: tests look -------------------------------------------------------------------------------------
 
     @property
@@ -703,6 +731,17 @@ class BotApiStandin:
     def errors(self) -> list[tuple[str, Json, str]]:
         """The calls that were refused, as (method, params, description)."""
         return list(self._errors)
+
+    def sends(self) -> list[Sent]:
+        """Every new message accepted (sendMessage, sendDocument), in order, timed with time.monotonic().
+
+        Timed when the stand-in accepts it: what Telegram's limits count. Refused calls and edits are not here.
+        """
+        return list(self._sends)
+
+    def sent_count(self) -> int:
+        """How many new messages were accepted so far (without copying the record)."""
+        return len(self._sends)
 
     async def chat(self, user_id: int) -> list[Json]:
         """The chat's messages as they stand now, oldest first (text as sent, with its parse_mode and markup)."""
@@ -1057,13 +1096,16 @@ class BotApiStandin:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         return chat
 
-    def _keep_pace(self, chat: _Chat) -> None:
+    def _keep_pace(self, chat: _Chat, request: _Request, method: str) -> None:
         """A new message that passed every check, within Telegram's limits: about 30 a second, 1 a second a chat.
 
         Edits and answers to taps are not counted, as Telegram does not count them. A bot over a limit gets 429
         with retry_after, in whole seconds (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
+        A paid broadcast counts against the paid limit instead of the free one. An accepted message is recorded.
         """
-        waits = [] if self._all_chats is None else [self._all_chats.take()]
+        paid = request.params.get("allow_paid_broadcast") is True
+        overall = self._paid if paid else self._all_chats
+        waits = [] if overall is None else [overall.take()]
         if self._chat_pace is not None:
             bucket = self._chat_buckets.get(chat.user["id"])
             if bucket is None:
@@ -1073,6 +1115,7 @@ class BotApiStandin:
         if wait > 0:
             retry_after = max(1, math.ceil(wait))
             raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+        self._sends.append(Sent(time.monotonic(), chat.user["id"], method, paid))
 
     def _post(self, chat: _Chat, message: _Message) -> Json:
         chat.messages[message.message_id] = message
@@ -1088,7 +1131,7 @@ class BotApiStandin:
         chat = self._reachable_chat(params)
         text, parse_mode, plain = _text_of(params)
         markup = _check_markup(params.get("reply_markup"), inline_only=False)
-        self._keep_pace(chat)
+        self._keep_pace(chat, request, "sendMessage")
         return self._post(
             chat, self._from_bot(chat, request, text=text, parse_mode=parse_mode, plain=plain, reply_markup=markup)
         )
@@ -1160,7 +1203,7 @@ class BotApiStandin:
         if caption_plain is not None and _utf16_len(caption_plain) > MAX_CAPTION:
             raise _bad("message caption is too long")
         markup = _check_markup(params.get("reply_markup"), inline_only=False)
-        self._keep_pace(chat)
+        self._keep_pace(chat, request, "sendDocument")
         message = self._from_bot(
             chat,
             request,

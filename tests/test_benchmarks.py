@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 
 TINY = {
-    "bot_rush.py": ["--applicants", "20", "--places", "15", "--think", "0"],
+    "bot_rush.py": ["--applicants", "20", "--places", "15", "--think", "0", "--broadcast", "30"],
+    "broadcast.py": ["--subscribers", "30", "--paid-subscribers", "60"],
     "daily_list_pdf.py": ["--runs", "3", "--applicants", "10"],
     "engine_rush.py": ["--db", "both", "--places", "200", "--rounds", "1"],
     "proof_pdf.py": ["--proofs", "3"],
@@ -42,8 +43,10 @@ def test_the_benchmark_runs_with_tiny_arguments_and_ends_with_a_json_line_of_its
     assert done.returncode == 0, done.stdout + done.stderr
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert isinstance(figures, dict) and figures
-    # A benchmark that still prints figures while its simulated users fail measures nothing: none may fail.
+    # A benchmark that still prints figures while its simulated users fail measures nothing: none may fail, and
+    # no message may go missing.
     assert figures.get("failed", 0) == 0 and figures.get("oversold", 0) == 0, done.stdout[-2000:]
+    assert figures.get("missing", 0) == 0, done.stdout[-2000:]
 
 
 def test_the_engine_rush_default_of_twenty_thousand_places_fits_the_slot_capacity_rule() -> None:

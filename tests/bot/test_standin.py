@@ -270,6 +270,77 @@ async def test_the_limits_can_be_turned_off_for_a_test_that_measures_something_e
             await client.send_message(BUDI, f"pesan {i}")
 
 
+async def test_paid_broadcasts_count_against_their_own_thousand_a_second_and_leave_the_free_thirty_alone(
+    standin: BotApiStandin, bot: Bot
+) -> None:
+    users = range(6100, 6200)
+    for user in users:
+        standin.meet(user)
+    paid = await asyncio.gather(
+        *(bot.send_message(u, "kuota dibuka", allow_paid_broadcast=True) for u in users), return_exceptions=True
+    )
+    assert all(isinstance(r, Message) for r in paid)  # 100 at once: well within 1,000 a second
+    free = await asyncio.gather(*(bot.send_message(u, "gratis") for u in users[:30]), return_exceptions=True)
+    assert all(isinstance(r, Message) for r in free)  # the free limit's burst is untouched by the paid ones
+    assert [s.paid for s in standin.sends()] == [True] * 100 + [False] * 30
+
+
+async def test_paid_broadcasts_beyond_their_limit_are_answered_429_too(client: Bot) -> None:
+    async with BotApiStandin(paid_messages_per_second=10) as paced:
+        client.session.api = TelegramAPIServer.from_base(paced.base_url)
+        users = range(6200, 6215)
+        for user in users:
+            paced.meet(user)
+        results = await asyncio.gather(
+            *(client.send_message(u, "kuota dibuka", allow_paid_broadcast=True) for u in users),
+            return_exceptions=True,
+        )
+        refused = [r for r in results if isinstance(r, TelegramRetryAfter)]
+        assert 4 <= len(refused) <= 5
+        assert paced.sent_count() == len(users) - len(refused)
+
+
+async def test_every_accepted_new_message_is_recorded_with_its_time_and_chat_and_nothing_else_is(
+    standin: BotApiStandin, bot: Bot
+) -> None:
+    for user in (BUDI, SITI):
+        await standin.user_sends_text(user, "/start")
+    await standin.user_blocks_bot(SITI)
+    before = time.monotonic()
+    sent = await bot.send_message(BUDI, "Halo")
+    await bot.edit_message_text("Halo lagi", chat_id=BUDI, message_id=sent.message_id)  # an edit: not new
+    with pytest.raises(TelegramForbiddenError):
+        await bot.send_message(SITI, "Halo")  # refused: not sent
+    standin.flood(retry_after=1, method="sendMessage")
+    with pytest.raises(TelegramRetryAfter):
+        await bot.send_message(BUDI, "Halo")  # refused: not sent
+    await bot.send_document(BUDI, BufferedInputFile(b"%PDF-1.4", filename="bukti.pdf"))
+
+    sends = standin.sends()
+    assert [(s.chat_id, s.method, s.paid) for s in sends] == [
+        (BUDI, "sendMessage", False),
+        (BUDI, "sendDocument", False),
+    ]
+    assert before <= sends[0].at <= sends[1].at <= time.monotonic()
+    assert standin.sent_count() == 2
+
+
+async def test_meeting_a_user_makes_a_chat_the_bot_can_write_to_without_any_update(
+    standin: BotApiStandin, bot: Bot
+) -> None:
+    standin.meet(BUDI, language_code="en")
+
+    assert await standin.updates_pending() == 0
+    assert await standin.chat(BUDI) == []
+    await bot.send_message(BUDI, "Quota opened")
+    assert [m["text"] for m in await standin.chat(BUDI)] == ["Quota opened"]
+    update_id = await standin.user_sends_text(BUDI, "/start")
+    updates = await bot.get_updates(timeout=0)
+    assert [u.update_id for u in updates] == [update_id]
+    assert updates[0].message is not None and updates[0].message.from_user is not None
+    assert updates[0].message.from_user.language_code == "en"
+
+
 async def test_flood_makes_aiogram_raise_retry_after_then_lets_calls_through(standin: BotApiStandin, bot: Bot) -> None:
     await standin.user_sends_text(BUDI, "/start")
     standin.flood(retry_after=7, times=2, method="sendMessage")
