@@ -454,7 +454,10 @@ def show(name: str, f: dict[str, Any]) -> None:
 
 
 class _NoCourier:
-    async def deliver(self, item: Outgoing) -> int:
+    async def prepare(self, item: Outgoing) -> Any:
+        raise NotImplementedError("only the sender's pace is read here")
+
+    async def send(self, prepared: Any) -> int:
         raise NotImplementedError("only the sender's pace is read here")
 
 

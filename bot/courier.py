@@ -7,10 +7,12 @@ buttons it carries, and what Telegram's answers mean.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.methods import SendDocument, SendMessage
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -26,8 +28,16 @@ from core.services.outbox import ChatUnreachable, NothingToSay, TryLater
 
 # What Telegram answers for a chat that can never be reached (https://core.telegram.org/bots/api#sendmessage):
 # 403 when the user blocked the bot or deleted the account; 400 for a chat it does not know.
+# Announcements whose words are the same for every recipient in one language: rendered once each.
+_SHARED = frozenset({Kind.OPENING_SOON, Kind.OPENED, Kind.BROADCAST})
+_RENDERED = 64
+TelegramCall = SendMessage | SendDocument  # a call to Telegram, ready to make
 CAPTION_LIMIT = 1024  # characters of a document's caption (https://core.telegram.org/bots/api#senddocument)
 _GONE = ("chat not found", "user is deactivated", "peer_id_invalid", "bot was blocked")
+
+
+def _paid(item: Outgoing) -> bool | None:
+    return True if item.paid else None
 
 
 def _days(days: list[date]) -> str:
@@ -44,12 +54,27 @@ class TelegramCourier:
         self._bot = bot
         self._runtime = runtime
         self._i18n = i18n
+        self._rendered: dict[tuple[int, str], tuple[str, Any]] = {}
 
-    async def deliver(self, item: Outgoing) -> int:
+    async def prepare(self, item: Outgoing) -> TelegramCall:
+        """The call to make, rendered in the recipient's language; the same words for every recipient of an
+        announcement in one language are rendered once (20,000 alerts: 2 renderings, not 20,000)."""
+        language = item.language if item.language in self._i18n.available_locales else "id"
+        key = (item.announcement_id, language)
+        if item.kind in _SHARED and key in self._rendered:
+            text, markup = self._rendered[key]
+            return SendMessage(chat_id=item.chat_id, text=text, reply_markup=markup, allow_paid_broadcast=_paid(item))
+        with self._i18n.context(), self._i18n.use_locale(language):
+            method = await self._render(item)
+        if item.kind in _SHARED and isinstance(method, SendMessage):
+            if len(self._rendered) >= _RENDERED:
+                self._rendered.pop(next(iter(self._rendered)))  # the oldest: announcements go out one after another
+            self._rendered[key] = (method.text, method.reply_markup)
+        return method
+
+    async def send(self, prepared: TelegramCall) -> int:
         try:
-            language = item.language if item.language in self._i18n.available_locales else "id"
-            with self._i18n.context(), self._i18n.use_locale(language):
-                message = await self._send(item)
+            message = await self._bot(prepared)
         except TelegramRetryAfter as flood:
             raise TryLater(flood.retry_after) from flood
         except TelegramForbiddenError as err:
@@ -60,7 +85,7 @@ class TelegramCourier:
             raise
         return message.message_id
 
-    async def _send(self, item: Outgoing) -> Message:
+    async def _render(self, item: Outgoing) -> TelegramCall:
         if item.kind is Kind.PROOF:
             return await self._proof(item)
         if item.kind is Kind.REMINDER:
@@ -73,7 +98,7 @@ class TelegramCourier:
         if item.kind is Kind.BROADCAST:  # the office's own words, in the reader's language when it wrote them
             words = item.payload["text"]
             text = f"📢 {office.name}\n\n{words.get(item.language) or words['id']}"
-            return await self._bot.send_message(item.chat_id, text)
+            return SendMessage(chat_id=item.chat_id, text=text)
         p = item.payload
         days = [date.fromisoformat(d) for d in p.get("days", [])]
         if item.kind is Kind.OPENING_SOON:
@@ -96,19 +121,17 @@ class TelegramCourier:
             markup = InlineKeyboardMarkup(inline_keyboard=[[book], _unfollow(office)])
         else:
             raise NothingToSay(f"no words yet for {item.kind}")
-        return await self._bot.send_message(
-            item.chat_id, text, reply_markup=markup, allow_paid_broadcast=True if item.paid else None
-        )
+        return SendMessage(chat_id=item.chat_id, text=text, reply_markup=markup, allow_paid_broadcast=_paid(item))
 
-    async def _proof(self, item: Outgoing) -> Message:
+    async def _proof(self, item: Outgoing) -> TelegramCall:
         assert item.booking_id is not None
         try:
             document = await proof_file(self._runtime, None, item.booking_id)
         except BookingNotFound as err:  # cancelled before its proof went out: nothing left to prove
             raise NothingToSay("the booking is no longer confirmed") from err
-        return await self._bot.send_document(item.chat_id, document)
+        return SendDocument(chat_id=item.chat_id, document=document)
 
-    async def _closure(self, item: Outgoing, office: Office) -> Message:
+    async def _closure(self, item: Outgoing, office: Office) -> TelegramCall:
         assert item.booking_id is not None
         try:
             booking = await my_bookings.booking_record(self._runtime.reader(), item.booking_id)
@@ -133,11 +156,11 @@ class TelegramCourier:
             text=_("📅 Book again (👤 {n})").format(n=booking.party_size),
             callback_data=BookAgain(booking_id=booking.id).pack(),
         )
-        return await self._bot.send_message(
-            item.chat_id, text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[again]])
+        return SendMessage(
+            chat_id=item.chat_id, text=text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[again]])
         )
 
-    async def _reminder(self, item: Outgoing) -> Message:
+    async def _reminder(self, item: Outgoing) -> TelegramCall:
         """Tomorrow's arrival: when, where, what each person brings, and the proof to show, in one message."""
         assert item.booking_id is not None
         try:
@@ -162,4 +185,4 @@ class TelegramCourier:
         caption = f"{head}\n\n{bring}\n\n" + _("Show this proof at the counter.")
         if len(caption) > CAPTION_LIMIT:  # a large family with children: the proof itself lists each one's papers
             caption = f"{head}\n\n" + _("What each applicant brings is listed in this proof. Show it at the counter.")
-        return await self._bot.send_document(item.chat_id, document, caption=caption)
+        return SendDocument(chat_id=item.chat_id, document=document, caption=caption)

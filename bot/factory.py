@@ -40,9 +40,9 @@ def make_bot(settings: Settings, *, paced: bool = True) -> Bot:
     if not paced:
         limiter.install_unpaced(bot)
         return bot
-    # One gate per process: with several workers, each gets its share of Telegram's rate through the setting.
-    rate = settings.telegram_messages_per_second
-    limiter.install(bot, limiter.TelegramLimiter(RateGate(rate=rate, burst=max(int(rate), 1))))
+    # One gate per process: with several workers, each gets its share of Telegram's rate through the setting. Never
+    # more than that in any one second (a burst of a whole second's worth on top of the rate was twice it).
+    limiter.install(bot, limiter.TelegramLimiter(RateGate.within(settings.telegram_messages_per_second)))
     return bot
 
 

@@ -56,7 +56,7 @@ class TelegramLimiter(BaseRequestMiddleware):
     """A session middleware: new messages pass the gate; any call Telegram answers with 429 is waited out."""
 
     def __init__(self, gate: RateGate | None = None) -> None:
-        self.gate = gate or RateGate(MESSAGES_PER_SECOND, burst=int(MESSAGES_PER_SECOND))
+        self.gate = gate or RateGate.within(MESSAGES_PER_SECOND)
 
     async def __call__(
         self,

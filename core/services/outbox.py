@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from core.clock import Clock
 from core.domain.announcements import MAX_ATTEMPTS, Outgoing, Pace, RowState
@@ -52,9 +52,17 @@ class TryLater(Exception):
 
 
 class Courier(Protocol):
-    """The chat side of the sender: renders an outbox row in its language and sends it."""
+    """The chat side of the sender: renders an outbox row in its language, then sends it.
 
-    async def deliver(self, item: Outgoing) -> int:
+    Two steps, so that the pace is taken between them: what is measured against Telegram's limit is the moment of
+    sending, not that plus however long a PDF took to render.
+    """
+
+    async def prepare(self, item: Outgoing) -> Any:
+        """What to send; raises NothingToSay when there is nothing left to tell (a booking cancelled since)."""
+        ...
+
+    async def send(self, prepared: Any) -> int:
         """Telegram's message id; raises ChatUnreachable, TryLater, or anything else for a passing failure."""
         ...
 
@@ -178,25 +186,32 @@ class OutboxSender:
         last = self._last_in_chat.get(row.chat_id)
         if last is not None and (wait := last + self.chat_interval - time.monotonic()) > 0:
             await asyncio.sleep(wait)
+        try:
+            prepared = await self.courier.prepare(item)
+        except NothingToSay as moot:
+            return _Outcome(row, RowState.CANCELLED, error=str(moot)[:200])
+        except Exception as exc:
+            return self._failed(row, exc)
         gate = self._paid if row.paid else self._free
         await gate.acquire(interactive=False)
         self._last_in_chat[row.chat_id] = time.monotonic()
         try:
-            message_id = await self.courier.deliver(item)
+            message_id = await self.courier.send(prepared)
         except TryLater as flood:
             gate.pause(flood.retry_after)
             if gate is not self._free:
                 self._free.pause(flood.retry_after)
             return _Outcome(row, RowState.PENDING, error="429", retry_after=flood.retry_after)
-        except NothingToSay as moot:
-            return _Outcome(row, RowState.CANCELLED, error=str(moot)[:200])
         except ChatUnreachable as gone:
             return _Outcome(row, RowState.BLOCKED, error=str(gone)[:200] or "unreachable")
         except Exception as exc:
-            log.warning("outbox row %d to chat %d failed: %r", row.id, row.chat_id, exc)
-            state = RowState.FAILED if row.attempts >= MAX_ATTEMPTS else RowState.PENDING
-            return _Outcome(row, state, error=repr(exc)[:200])
+            return self._failed(row, exc)
         return _Outcome(row, RowState.SENT, message_id=message_id)
+
+    def _failed(self, row: Claimed, exc: Exception) -> _Outcome:
+        log.warning("outbox row %d to chat %d failed: %r", row.id, row.chat_id, exc)
+        state = RowState.FAILED if row.attempts >= MAX_ATTEMPTS else RowState.PENDING
+        return _Outcome(row, state, error=repr(exc)[:200])
 
     async def _record(self, outcomes: list[_Outcome]) -> None:
         now = self.clock.now()
