@@ -24,6 +24,7 @@ from core.runtime import Runtime, open_runtime
 from core.services import outbox
 from core.services.jobs import Job, engine_jobs
 from core.services.outbox import Courier, OutboxSender
+from core.shared_pace import SharedWindow
 from web.app import create_app
 from web.staff_app import mount_staff, staff_attached
 from web.webhook import WEBHOOK_PATH, webhook_router
@@ -52,9 +53,14 @@ async def outbox_courier(runtime: Runtime) -> AsyncIterator[TelegramCourier]:
         await bot.session.close()
 
 
-def outbox_sender(runtime: Runtime, courier: Courier, *, gate: RateGate | None = None) -> OutboxSender:
-    """A sender at the settings' pace; `gate`: the bot's own, when it runs in the bot's process."""
+def outbox_sender(
+    runtime: Runtime, courier: Courier, *, gate: RateGate | None = None, shared: SharedWindow | None = None
+) -> OutboxSender:
+    """A sender at the settings' pace; `gate`: the bot's own, when it runs in the bot's process; `shared`: the
+    deployment's window in Redis, which the bot's replies take first."""
     s = runtime.settings
+    if gate is None and shared is not None:
+        gate = RateGate.within(s.outbox_messages_per_second, shared=shared)
     return OutboxSender(
         runtime.uow,
         courier,

@@ -17,6 +17,7 @@ from core.documents import rendering
 from core.persistence.leadership import RETRY_SECONDS, Leadership, leadership_for, wait_to_lead
 from core.runtime import open_runtime
 from core.services.jobs import Job, run_jobs
+from core.shared_pace import shared_window
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ async def run_worker(settings: Settings, clock: Clock, stop: asyncio.Event, *, r
     async with contextlib.AsyncExitStack() as stack:
         runtime = await stack.enter_async_context(open_runtime(settings, clock, pool_size=5))
         courier = None
+        shared = await stack.enter_async_context(shared_window(settings))  # with Redis: the bot's replies go first
         if settings.bot_token:
             courier = await stack.enter_async_context(outbox_courier(runtime))
             stack.callback(rendering.shut_down)
@@ -62,7 +64,8 @@ async def run_worker(settings: Settings, clock: Clock, stop: asyncio.Event, *, r
         log.info("worker started; waiting to become the active one")
         while await wait_to_lead(leadership, stop, retry):
             # A new sender for each term: it first sends again what a sender that died left in flight.
-            jobs = worker_jobs(runtime, outbox_sender(runtime, courier) if courier is not None else None)
+            sender = None if courier is None else outbox_sender(runtime, courier, shared=shared)
+            jobs = worker_jobs(runtime, sender)
             log.info("worker active: running %s", ", ".join(job.name for job in jobs))
             await lead(leadership, jobs, stop, check_every=retry)
         log.info("worker stopped")

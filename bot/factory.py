@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -24,11 +25,12 @@ from core.config import Settings
 from core.documents import rendering
 from core.pacing import RateGate
 from core.runtime import Runtime
+from core.shared_pace import SharedWindow, shared_window
 
 log = logging.getLogger(__name__)
 
 
-def make_bot(settings: Settings, *, paced: bool = True) -> Bot:
+def make_bot(settings: Settings, *, paced: bool = True, shared: SharedWindow | None = None) -> Bot:
     """A Bot talking to Telegram, or to the Bot API server the settings name (self-hosted, or our stand-in).
 
     `paced` False: no gate and no waiting out 429s, for the outbox's sender, which does both itself.
@@ -42,7 +44,9 @@ def make_bot(settings: Settings, *, paced: bool = True) -> Bot:
         return bot
     # One gate per process: with several workers, each gets its share of Telegram's rate through the setting. Never
     # more than that in any one second (a burst of a whole second's worth on top of the rate was twice it).
-    limiter.install(bot, limiter.TelegramLimiter(RateGate.within(settings.telegram_messages_per_second)))
+    # `shared`: Telegram's limit kept with the other processes of the deployment (Redis), the worker's outbox too.
+    gate = RateGate.within(settings.telegram_messages_per_second, shared=shared)
+    limiter.install(bot, limiter.TelegramLimiter(gate))
     return bot
 
 
@@ -111,7 +115,9 @@ async def bot_parts(runtime: Runtime, settings: Settings) -> AsyncIterator[tuple
 
     Background jobs (sweeps, the weekly release) are not here: they belong to `antrean worker`, one per deployment.
     """
-    bot = make_bot(settings)
+    stack = contextlib.AsyncExitStack()
+    shared = await stack.enter_async_context(shared_window(settings))
+    bot = make_bot(settings, shared=shared)
     dp = build_dispatcher(runtime)
     try:
         rendering.warm_up(settings.proof_workers)
@@ -120,6 +126,7 @@ async def bot_parts(runtime: Runtime, settings: Settings) -> AsyncIterator[tuple
         rendering.shut_down()
         await dp.storage.close()  # writes the conversations still held in memory
         await bot.session.close()
+        await stack.aclose()
 
 
 class Feeder:

@@ -18,8 +18,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from typing import TYPE_CHECKING
 
 from aiolimiter import AsyncLimiter
+
+if TYPE_CHECKING:
+    from core.shared_pace import SharedWindow
 
 # The window Telegram counts in, and 3 % beside it: a message sent on time may arrive a few milliseconds after
 # one sent later (two requests on their way at once), and Telegram counts arrivals.
@@ -27,11 +31,15 @@ WINDOW = 1.03
 
 
 class RateGate:
-    def __init__(self, rate: float, burst: int = 1, *, per_window: int | None = None) -> None:
-        """`rate` a second after a `burst`; with `per_window`, never more than that many in any `WINDOW`."""
+    def __init__(
+        self, rate: float, burst: int = 1, *, per_window: int | None = None, shared: SharedWindow | None = None
+    ) -> None:
+        """`rate` a second after a `burst`; with `per_window`, never more than that many in any `WINDOW`;
+        with `shared`, that window is kept in Redis with every other process's sends (core/shared_pace.py)."""
         self.rate = rate
         self.burst = burst
         self.per_window = per_window
+        self.shared = shared
         self._bucket = AsyncLimiter(burst, burst / rate)
         self._taken: deque[float] = deque(maxlen=per_window or 1)  # the latest takes, oldest first
         self._primed = per_window is None
@@ -40,9 +48,9 @@ class RateGate:
         self._background_turn = asyncio.Lock()
 
     @classmethod
-    def within(cls, limit: float) -> RateGate:
+    def within(cls, limit: float, *, shared: SharedWindow | None = None) -> RateGate:
         """A gate that never lets more than `limit` calls into any one-second window, and comes close to it."""
-        return cls(limit, 1, per_window=max(1, int(limit)))
+        return cls(limit, 1, per_window=max(1, int(limit)), shared=shared)
 
     def _now(self) -> float:
         return asyncio.get_running_loop().time()
@@ -90,8 +98,11 @@ class RateGate:
             try:
                 await self._wait_out_pause()
                 await self._bucket.acquire()
-                while (wait := self._until_window_room()) > 0:  # noqa: ASYNC110 - the window is a log, not an event
-                    await asyncio.sleep(wait)
+                if self.shared is not None and await self._take_shared(background=False):
+                    self._take()
+                    return
+                while (room := self._until_window_room()) > 0:  # noqa: ASYNC110 - the window is a log, not an event
+                    await asyncio.sleep(room)
                 self._take()
             finally:
                 self._interactive_waiting -= 1
@@ -99,13 +110,38 @@ class RateGate:
         async with self._background_turn:
             while True:
                 await self._wait_out_pause()
+                if self._interactive_waiting or self._until_gap() > 0:
+                    await asyncio.sleep(self._until_room())
+                    continue
+                if self.shared is not None:
+                    shared_wait = await self.shared.take(background=True)
+                    if shared_wait == 0:
+                        self._take()
+                        return
+                    if shared_wait is not None:
+                        await asyncio.sleep(shared_wait)
+                        continue
                 # No await between the check and the take: nobody else can take the room meanwhile.
-                if not self._interactive_waiting and self._has_room():
+                if self._has_room():
                     if self.per_window is None:
                         await self._bucket.acquire()  # its fast path: there is capacity, it takes it at once
                     self._take()
                     return
                 await asyncio.sleep(self._until_room())
+
+    async def _take_shared(self, *, background: bool) -> bool:
+        """A reply's place in the deployment's window: waits for it, counted as waiting meanwhile; False when
+        Redis cannot be asked (the local window decides then)."""
+        assert self.shared is not None
+        await self.shared.reply_waits(True)
+        try:
+            while (wait := await self.shared.take(background=background)) != 0:
+                if wait is None:
+                    return False
+                await asyncio.sleep(wait)
+            return True
+        finally:
+            await self.shared.reply_waits(False)
 
     def _has_room(self) -> bool:
         if self.per_window is not None:  # the window is the rule; the bucket smooths interactive callers only
