@@ -80,6 +80,30 @@ def _due(query: Select[Any], now: datetime) -> Select[Any]:
     )
 
 
+# What a fan-out writes of each recipient's row, in this order (`_row`).
+_ROW_COLUMNS = [
+    "announcement_id", "chat_id", "language", "booking_id", "priority", "paid", "position", "state", "not_before",
+    "attempts",
+]  # fmt: skip
+
+
+def _row(announcement: Announcement, chat_id: Any, language: Any, booking_id: Any, now: datetime) -> list[Any]:
+    """The columns of one recipient's row, for an INSERT … SELECT: a random place in the announcement's order."""
+    booking = literal(None, type_=outbox.c.booking_id.type) if booking_id is None else booking_id
+    return [
+        literal(announcement.id),
+        chat_id,
+        language,
+        booking,
+        literal(PRIORITY[announcement.kind]),
+        literal(announcement.paid),
+        func.random(),
+        literal(RowState.PENDING.value),
+        literal(now, type_=outbox.c.not_before.type),
+        literal(0),
+    ]
+
+
 class SubscriptionRepository:
     def __init__(self, conn: AsyncConnection | LoopConnection) -> None:
         self._conn = conn
@@ -198,17 +222,7 @@ class OutboxRepository:
         assert announcement.office_id is not None
         language = func.coalesce(accounts.c.language, subscriptions.c.language)
         chosen = (
-            select(
-                literal(announcement.id),
-                subscriptions.c.chat_id,
-                language,
-                literal(PRIORITY[announcement.kind]),
-                literal(announcement.paid),
-                func.random(),
-                literal(RowState.PENDING.value),
-                literal(now, type_=outbox.c.not_before.type),
-                literal(0),
-            )
+            select(*_row(announcement, subscriptions.c.chat_id, language, None, now))
             .select_from(subscriptions.outerjoin(accounts, accounts.c.telegram_user_id == subscriptions.c.chat_id))
             .where(subscriptions.c.office_id == announcement.office_id, subscriptions.c.blocked_at.is_(None))
         )
@@ -233,28 +247,14 @@ class OutboxRepository:
         A booking anonymised, or of an account with no chat, gets none.
         """
         chosen = (
-            select(
-                literal(announcement.id),
-                accounts.c.telegram_user_id,
-                accounts.c.language,
-                bookings.c.id,
-                literal(PRIORITY[announcement.kind]),
-                literal(announcement.paid),
-                func.random(),
-                literal(RowState.PENDING.value),
-                literal(now, type_=outbox.c.not_before.type),
-                literal(0),
-            )
+            select(*_row(announcement, accounts.c.telegram_user_id, accounts.c.language, bookings.c.id, now))
             .select_from(bookings.join(accounts, accounts.c.id == bookings.c.account_id))
             .where(where, accounts.c.telegram_user_id.is_not(None))
         )
-        return await self._fan_out(chosen, booking=True)
+        return await self._fan_out(chosen)
 
-    async def _fan_out(self, chosen: Any, *, booking: bool = False) -> int:
-        columns = ["announcement_id", "chat_id", "language", "priority", "paid", "position", "state", "not_before"]
-        if booking:
-            columns.insert(3, "booking_id")
-        stmt = _insert(self._conn, outbox).from_select([*columns, "attempts"], chosen).on_conflict_do_nothing()
+    async def _fan_out(self, chosen: Any) -> int:
+        stmt = _insert(self._conn, outbox).from_select(_ROW_COLUMNS, chosen).on_conflict_do_nothing()
         result = await self._conn.execute(stmt)
         return max(int(result.rowcount), 0)
 

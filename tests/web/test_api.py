@@ -694,3 +694,7 @@ async def test_an_officer_previews_a_broadcast_on_the_page_sends_it_and_sees_its
     assert "Dijeda" in again.text and "/resume" in again.text
     empty = await desk.client.post("/announcements/preview", data={**fields, "text_id": "  "})
     assert empty.status_code == 422 and "Tulis pesannya dalam bahasa Indonesia" in empty.text
+    no_day = await desk.client.post("/announcements/preview", data={**fields, "audience": "booked", "day": ""})
+    assert no_day.status_code == 422 and "Pilih tanggal" in no_day.text and "Sabtu buka" in no_day.text  # kept
+    assert (await desk.client.get("/announcements/99999999999")).status_code == 422  # never a 500
+    assert (await desk.client.get("/announcements/424242")).status_code == 404

@@ -155,19 +155,30 @@ async def refused_while_frozen(query: CallbackQuery, account: AccountView, runti
     return True
 
 
+async def _enter(
+    query: CallbackQuery, state: FSMContext, account: AccountView, runtime: Runtime, office_id: int
+) -> Office | None:
+    """A booking entered from a message's button (an alert, a closure notice), whatever the chat was doing: the
+    office if it still takes bookings and the account may book, the conversation's earlier booking let go."""
+    office = await office_of(runtime, office_id)
+    if office is None:
+        await query.answer(_("This office no longer takes bookings here. Please choose another."), show_alert=True)
+        return None
+    await query.answer()
+    if await refused_while_frozen(query, account, runtime):
+        return None
+    await release_held(state, account, runtime)
+    await forget(state)
+    return office
+
+
 async def start_at(
     query: CallbackQuery, state: FSMContext, account: AccountView, runtime: Runtime, office_id: int, day: date
 ) -> None:
     """Booking entered at an office and a date (an opening alert's button): who comes, or straight to its times."""
-    office = await office_of(runtime, office_id)
+    office = await _enter(query, state, account, runtime, office_id)
     if office is None:
-        await query.answer(_("This office no longer takes bookings here. Please choose another."), show_alert=True)
         return
-    await query.answer()
-    if await refused_while_frozen(query, account, runtime):
-        return
-    await release_held(state, account, runtime)
-    await forget(state)
     owner = owner_id(account)
     await state.update_data(**office_data(office), party=[owner], kinds={str(owner): ApplicationType.NEW.value})
     await state.update_data(year=day.year, month=day.month)
@@ -277,15 +288,9 @@ async def book_again(
     except BookingNotFound:
         await query.answer(_("That booking is not on your account any more."), show_alert=True)
         return
-    office = await office_of(runtime, choice.office.id or 0)
+    office = await _enter(query, state, account, runtime, choice.office.id or 0)
     if office is None:
-        await query.answer(_("This office no longer takes bookings here. Please choose another."), show_alert=True)
         return
-    await query.answer()
-    if await refused_while_frozen(query, account, runtime):
-        return
-    await release_held(state, account, runtime)
-    await forget(state)
     saved = {a.id for a in account.applicants}
     kept = [(a, k) for a, k in zip(choice.party, choice.kinds, strict=True) if a in saved] or [
         (owner_id(account), ApplicationType.NEW)
