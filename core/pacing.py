@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 # The window Telegram counts in, and 3 % beside it: a message sent on time may arrive a few milliseconds after
 # one sent later (two requests on their way at once), and Telegram counts arrivals.
 WINDOW = 1.03
+GAPLESS = 200
 
 
 class RateGate:
@@ -50,7 +51,9 @@ class RateGate:
     @classmethod
     def within(cls, limit: float, *, shared: SharedWindow | None = None) -> RateGate:
         """A gate that never lets more than `limit` calls into any one-second window, and comes close to it."""
-        return cls(limit, 1, per_window=max(1, int(limit)), shared=shared)
+        # A hundredth kept back at high rates: a thousand a second are a millisecond apart, and the jitter of two
+        # event loops (ours, and the server's) bunches a few more into a second than the window let out.
+        return cls(limit, 1, per_window=max(1, int(limit) - int(limit) // 100), shared=shared)
 
     def _now(self) -> float:
         return asyncio.get_running_loop().time()
@@ -150,8 +153,10 @@ class RateGate:
 
     def _until_gap(self) -> float:
         """A background caller keeps half a take's time after the latest take: a late one is made up at twice
-        the rate, not all at once (the window alone would let a whole second's worth out together)."""
-        if not self._taken or self.per_window is None:
+        the rate, not all at once (the window alone would let a whole second's worth out together). Not above
+        `GAPLESS` a second, where half a take is less than the event loop's timers can wait (a millisecond): there
+        the gap would set the pace instead of the window."""
+        if not self._taken or self.per_window is None or self.per_window > GAPLESS:
             return 0.0
         return self._taken[-1] + 0.5 / self.per_window - self._now()
 
