@@ -240,6 +240,15 @@ def most_in_one_second(times: list[float]) -> int:
     return max((bisect.bisect_left(ordered, t + 1.0, lo=i) - i for i, t in enumerate(ordered)), default=0)
 
 
+def _peak_at(times: list[float]) -> float:
+    """Where the fullest one-second window starts, in seconds after the first message (a restart's burst, or not)."""
+    ordered = sorted(times)
+    if not ordered:
+        return 0.0
+    best = max(range(len(ordered)), key=lambda i: bisect.bisect_left(ordered, ordered[i] + 1.0, lo=i) - i)
+    return round(ordered[best] - ordered[0], 2)
+
+
 def rate_of(times: list[float]) -> tuple[float, float]:
     """Messages a second from the first to the last (the first starts the clock), and that span in seconds."""
     if len(times) < 2:
@@ -386,6 +395,7 @@ def figures(audience: Audience, kill: bool, o: Outcome, sender_bound: int) -> di
         "rate_per_s": round(rate, 1),
         "ratio": round(rate / audience.limit, 3),
         "most_in_one_second": most_in_one_second(times),
+        "peak_at_s": _peak_at(times),
         "throttled_429": o.throttled,
         "duplicates": sum(1 for n in per_chat.values() if n > 1),
         "extra_messages": sum(n - 1 for n in per_chat.values()),
@@ -432,7 +442,8 @@ def show(name: str, f: dict[str, Any]) -> None:
         + (f" (overall {f['rate_per_s_overall']}/s, ratio {f['ratio_overall']})" if "ratio_overall" in f else "")
     )
     print(
-        f"  most in any one second {f['most_in_one_second']}; 429s {f['throttled_429']}; duplicates "
+        f"  most in any one second {f['most_in_one_second']} (the second from {f['peak_at_s']} s); "
+        f"429s {f['throttled_429']}; duplicates "
         f"{f['duplicates']}; missing {f['missing']}; failed {f['failed']}; in-flight bound {f['in_flight_bound']} "
         f"(the sender's, paid included: {f['sender_in_flight_bound']}); first message {f['first_send_after_go_s']} s "
         "after the worker was told to start"
