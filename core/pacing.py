@@ -98,10 +98,14 @@ class RateGate:
         self._prime()
         if interactive:
             self._interactive_waiting += 1
+            # Counted as waiting across the deployment from the start, the bucket's wait included: five replies
+            # spaced by it are five replies waiting, not one at a time with the outbox slipping in between.
+            if self.shared is not None:
+                await self.shared.reply_waits(True)
             try:
                 await self._wait_out_pause()
                 await self._bucket.acquire()
-                if self.shared is not None and await self._take_shared(background=False):
+                if self.shared is not None and await self._take_shared():
                     self._take()
                     return
                 while (room := self._until_window_room()) > 0:  # noqa: ASYNC110 - the window is a log, not an event
@@ -109,6 +113,8 @@ class RateGate:
                 self._take()
             finally:
                 self._interactive_waiting -= 1
+                if self.shared is not None:
+                    await self.shared.reply_waits(False)
             return
         async with self._background_turn:
             while True:
@@ -132,19 +138,15 @@ class RateGate:
                     return
                 await asyncio.sleep(self._until_room())
 
-    async def _take_shared(self, *, background: bool) -> bool:
-        """A reply's place in the deployment's window: waits for it, counted as waiting meanwhile; False when
-        Redis cannot be asked (the local window decides then)."""
+    async def _take_shared(self) -> bool:
+        """A reply's place in the deployment's window; False when Redis cannot be asked (the local window decides
+        then)."""
         assert self.shared is not None
-        await self.shared.reply_waits(True)
-        try:
-            while (wait := await self.shared.take(background=background)) != 0:
-                if wait is None:
-                    return False
-                await asyncio.sleep(wait)
-            return True
-        finally:
-            await self.shared.reply_waits(False)
+        while (wait := await self.shared.take(background=False)) != 0:
+            if wait is None:
+                return False
+            await asyncio.sleep(wait)
+        return True
 
     def _has_room(self) -> bool:
         if self.per_window is not None:  # the window is the rule; the bucket smooths interactive callers only
