@@ -149,8 +149,9 @@ class RateGate:
         return True
 
     def _has_room(self) -> bool:
+        """Room now, the gap having been kept already (acquire looks at it first)."""
         if self.per_window is not None:  # the window is the rule; the bucket smooths interactive callers only
-            return self._until_window_room() <= 0 and self._until_gap() <= 0
+            return self._until_window_room() <= 0
         return self._bucket.has_capacity()
 
     def _until_gap(self) -> float:

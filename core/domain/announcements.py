@@ -69,10 +69,12 @@ class Outgoing:
 
 @dataclass(frozen=True, slots=True)
 class Pace:
-    """A leaky bucket that never lets more than `limit` messages into any one-second window.
+    """The steady rate of a sender that never lets more than `limit` messages into any one-second window, and the
+    chunks it takes from the outbox at that rate.
 
     A bucket of `burst` draining at `rate` a second lets at most burst + rate pass in any second; keeping that sum
-    at the limit leaves 96 % of it for the steady rate, and the small burst absorbs the event loop's jitter.
+    at the limit leaves 96 % of it for the steady rate. The gate itself keeps the window as a log of sends
+    (core/pacing.py); this sizes the outbox's chunks, and so the rows a crash can leave in flight.
     """
 
     rate: float

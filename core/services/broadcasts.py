@@ -17,7 +17,7 @@ from core.domain.offices import Office
 from core.domain.staff import Permission, StaffMember
 from core.persistence.outbox import Announcement
 from core.services import audit
-from core.services.errors import OfficeNotFound
+from core.services.offices import office_for
 from core.services.uow import UnitOfWork
 
 # Telegram takes 4,096 characters a message; the office's name heads it.
@@ -127,20 +127,11 @@ def _progress(a: Announcement, office: Office, counts: dict[RowState, int]) -> P
     )
 
 
-async def _office(uow: UnitOfWork, office_code: str, actor: StaffMember | None) -> Office:
-    office = await uow.offices.get(office_code)
-    if office is None:
-        raise OfficeNotFound(office_code)
-    if actor is not None:
-        actor.require(Permission.BROADCAST, office.id)
-    return office
-
-
 async def audience_size(uow: UnitOfWork, draft: Draft, actor: StaffMember | None) -> int:
     """How many chats the draft would reach now: what the preview says before it is sent."""
     draft = draft.checked()
     async with uow:
-        office = await _office(uow, draft.office_code, actor)
+        office = await office_for(uow, draft.office_code, actor, Permission.BROADCAST)
         assert office.id is not None
         if draft.audience is Audience.SUBSCRIBERS:
             return await uow.subscriptions.count(office.id)
@@ -152,7 +143,7 @@ async def send(uow: UnitOfWork, draft: Draft, now: datetime, actor: StaffMember 
     """Writes the broadcast and one outbox row per recipient, in one transaction; the sender takes it from there."""
     draft = draft.checked()
     async with uow:
-        office = await _office(uow, draft.office_code, actor)
+        office = await office_for(uow, draft.office_code, actor, Permission.BROADCAST)
         assert office.id is not None
         payload = {"audience": draft.audience.value, "text": {"id": draft.text_id, "en": draft.text_en}}
         if draft.day is not None:

@@ -10,6 +10,8 @@ from dataclasses import replace
 from importlib import resources
 
 from core.domain.offices import Office, OfficeKind, default_slot_template
+from core.domain.staff import Permission, StaffMember
+from core.services.errors import OfficeNotFound
 from core.services.uow import UnitOfWork
 
 CSV_FIELDS = ("code", "kind", "name", "kanwil", "province", "city", "address", "timezone")
@@ -122,3 +124,14 @@ class OfficeDirectory:
 
     async def by_id(self, office_id: int) -> Office | None:
         return next((o for o in await self.all() if o.id == office_id), None)
+
+
+async def office_for(uow: UnitOfWork, office_code: str, actor: StaffMember | None, permission: Permission) -> Office:
+    """The office, inside the caller's open unit, if the actor may do `permission` there (None: the command line
+    on the server, which may)."""
+    office = await uow.offices.get(office_code)
+    if office is None:
+        raise OfficeNotFound(office_code)
+    if actor is not None:
+        actor.require(permission, office.id)
+    return office

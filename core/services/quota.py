@@ -11,7 +11,7 @@ from core.domain.errors import DomainError
 from core.domain.offices import Office, SlotTime, check_capacity
 from core.domain.staff import Permission, StaffMember
 from core.services import announcements, audit
-from core.services.errors import OfficeNotFound
+from core.services.offices import office_for
 from core.services.uow import UnitOfWork
 
 
@@ -57,16 +57,6 @@ class CapacitySet:
     released: bool  # True: the released slot changed now; False: kept for when the date is released
 
 
-async def _office(uow: UnitOfWork, office_code: str, actor: StaffMember | None) -> Office:
-    """The office, if the actor may change its quota (None: the command line on the server, which may)."""
-    office = await uow.offices.get(office_code)
-    if office is None:
-        raise OfficeNotFound(office_code)
-    if actor is not None:
-        actor.require(Permission.MANAGE_QUOTA, office.id)
-    return office
-
-
 async def set_slot_template(
     uow: UnitOfWork,
     office_code: str,
@@ -77,7 +67,7 @@ async def set_slot_template(
 ) -> Office:
     """Replace the arrival slots that future releases of this office start from."""
     async with uow:
-        office = await _office(uow, office_code, actor)
+        office = await office_for(uow, office_code, actor, Permission.MANAGE_QUOTA)
         saved = await uow.offices.save(replace(office, slots=tuple(sorted(template, key=lambda s: s.start))))
         await audit.record(
             uow,
@@ -105,7 +95,7 @@ async def set_capacity(
     """Set one slot's capacity on one date: at once if released, else when the date is released."""
     check_capacity(capacity)
     async with uow:
-        office = await _office(uow, office_code, actor)
+        office = await office_for(uow, office_code, actor, Permission.MANAGE_QUOTA)
         assert office.id is not None
         if day <= office.today(now):
             raise DateNotBookable(day, "past")
@@ -158,7 +148,7 @@ async def close_date(
     """
     reason = reason.strip()
     async with uow:
-        office = await _office(uow, office_code, actor)
+        office = await office_for(uow, office_code, actor, Permission.MANAGE_QUOTA)
         assert office.id is not None
         if day <= office.today(now):
             raise DateNotBookable(day, "past")

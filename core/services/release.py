@@ -12,7 +12,7 @@ from core.domain.offices import Office
 from core.domain.staff import Permission, StaffMember
 from core.services import announcements, audit
 from core.services.closures import closures_between
-from core.services.errors import OfficeNotFound
+from core.services.offices import office_for
 from core.services.uow import UnitOfWork
 
 
@@ -71,12 +71,8 @@ async def release_by_hand(
 ) -> Released:
     """Open these dates for booking at once, until the day before each; closed or past dates are refused."""
     async with uow:
-        office = await uow.offices.get(office_code)
-        if office is None:
-            raise OfficeNotFound(office_code)
+        office = await office_for(uow, office_code, actor, Permission.MANAGE_QUOTA)
         assert office.id is not None
-        if actor is not None:
-            actor.require(Permission.MANAGE_QUOTA, office.id)
         today = office.today(now)
         ordered = sorted(set(days))
         for d in ordered:
