@@ -69,10 +69,11 @@ class TelegramLimiter(BaseRequestMiddleware):
         # within seconds or the user sees a spinner. Every call still honours a 429.
         gated = isinstance(method, NEW_MESSAGES)
         for attempt in range(RETRIES + 1):
-            if gated:
-                await self.gate.acquire(interactive=not _background.get())
             try:
-                return await make_request(bot, method)
+                if not gated:
+                    return await make_request(bot, method)
+                async with self.gate.sending(interactive=not _background.get()):
+                    return await make_request(bot, method)
             except TelegramRetryAfter as flood:
                 if attempt == RETRIES:
                     raise

@@ -1,8 +1,9 @@
 """Telegram's limit shared by every process of a deployment: the bot's (or the web workers') replies and the
 worker's outbox send for one bot, and Telegram counts them together.
 
-One log of sends per bot in Redis, kept by a script that runs whole on the server (no two processes take the same
-place), timed by the server's clock (the machines' clocks may differ). A reply waiting anywhere is counted, and the
+One set of places per bot in Redis (held while a request is on its way and a second after, as core/pacing.py
+keeps them), kept by scripts that run whole on the server (no two processes take the same place), timed by the
+server's clock (the machines' clocks may differ). A reply waiting anywhere is counted, and the
 outbox takes no place while one waits: the applicant in front of a chat goes first across processes as within one.
 """
 
@@ -21,8 +22,11 @@ from core.config import Settings
 
 log = logging.getLogger(__name__)
 
-# KEYS[1] the log (a sorted set of send times, ms), KEYS[2] how many replies wait for a place.
-# ARGV[1] window (ms), ARGV[2] limit, ARGV[3] 1 for the outbox (steps back while a reply waits), ARGV[4] a member.
+# A place is held from its take until its request's answer is back, and a window after (core/pacing.py says why).
+# KEYS[1] the places (a sorted set: a landed one scored by its landing, ms; one on its way by when it would be given
+# up, should its process die), KEYS[2] how many replies wait for a place.
+# ARGV[1] window (ms), ARGV[2] limit, ARGV[3] 1 for the outbox (steps back while a reply waits), ARGV[4] a member,
+# ARGV[5] how long a request on its way may hold its place at most (ms).
 # Returns 0 when a place was taken, else the ms to wait before asking again (-1: a reply waits first).
 _TAKE = """
 local t = redis.call('TIME')
@@ -32,14 +36,29 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if ARGV[3] == '1' and tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then
   return -1
 end
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
-  redis.call('ZADD', KEYS[1], now, ARGV[4])
-  redis.call('PEXPIRE', KEYS[1], window * 2)
+local over = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[2])
+if over < 0 then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[5]), ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[5]) + window * 2)
   return 0
 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return math.max(1, tonumber(oldest[2]) + window - now)
+local last = tonumber(redis.call('ZRANGE', KEYS[1], over, over, 'WITHSCORES')[2])
+if last > now then
+  return 1
+end
+return math.max(1, last + window - now)
 """
+
+# KEYS[1] the places, ARGV[1] a member whose request's answer is back: its place is held a window from now.
+_LAND = """
+local t = redis.call('TIME')
+redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[1])
+return 0
+"""
+
+# A request on its way longer than this (the bot's requests time out well before) is taken to have died with its
+# process: its place is given up, a window later.
+ON_ITS_WAY_MS = 60_000
 
 
 class SharedWindow:
@@ -47,26 +66,36 @@ class SharedWindow:
 
     def __init__(self, redis: Any, bot_id: str, limit: int, window: float) -> None:
         self._redis = redis
-        self._log = f"antrean:telegram:{bot_id}:sent"
+        self._log = f"antrean:telegram:{bot_id}:places"
         self._asking = f"antrean:telegram:{bot_id}:replies-waiting"
         self.limit = limit
         self._window_ms = round(window * 1000)
         self._take_script = redis.register_script(_TAKE)
+        self._land_script = redis.register_script(_LAND)
         self._members = (f"{os.getpid()}:{id(self)}:{n}" for n in itertools.count())
         self._warned = False
 
-    async def take(self, *, background: bool) -> float | None:
-        """0 once a place is taken; else seconds to wait before asking again; None when Redis cannot be asked
-        (the caller keeps its own window meanwhile: a message is not held back by a Redis outage)."""
-        args = [self._window_ms, self.limit, int(background), next(self._members)]
+    async def take(self, *, background: bool) -> str | float | None:
+        """The place's name once one is taken (`land` it when the request's answer is back); else seconds to wait
+        before asking again; None when Redis cannot be asked (the caller keeps its own window meanwhile: a message
+        is not held back by a Redis outage)."""
+        member = next(self._members)
+        args = [self._window_ms, self.limit, int(background), member, ON_ITS_WAY_MS]
         try:
             answer = int(await self._take_script(keys=[self._log, self._asking], args=args))
         except (RedisError, OSError) as err:
             self._unreachable(err)
             return None
         if answer == 0:
-            return 0.0
+            return member
         return 0.005 if answer < 0 else answer / 1000
+
+    async def land(self, member: str) -> None:
+        """The request that took `member` has its answer: its place is free a window from now."""
+        try:
+            await self._land_script(keys=[self._log], args=[member])
+        except (RedisError, OSError) as err:  # the place is given up after ON_ITS_WAY_MS instead
+            self._unreachable(err)
 
     async def reply_waits(self, waiting: bool) -> None:
         """A reply starts (or stops) waiting for a place; kept a minute at most, should a process die meanwhile."""

@@ -193,10 +193,10 @@ class OutboxSender:
         except Exception as exc:
             return self._failed(row, exc)
         gate = self._paid if row.paid else self._free
-        await gate.acquire(interactive=False)
-        self._last_in_chat[row.chat_id] = time.monotonic()
         try:
-            message_id = await self.courier.send(prepared)
+            async with gate.sending(interactive=False):
+                self._last_in_chat[row.chat_id] = time.monotonic()
+                message_id = await self.courier.send(prepared)
         except TryLater as flood:
             gate.pause(flood.retry_after)
             if gate is not self._free:

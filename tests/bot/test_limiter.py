@@ -23,7 +23,8 @@ async def test_the_gate_keeps_to_its_rate_after_the_burst() -> None:
     gate = RateGate(rate=50, burst=5)
     started = time.monotonic()
     for _ in range(30):
-        await gate.acquire(interactive=True)
+        async with gate.sending(interactive=True):
+            pass
     assert time.monotonic() - started >= (30 - 5) / 50 * 0.9
 
 
@@ -32,7 +33,8 @@ async def test_an_interactive_reply_goes_ahead_of_a_waiting_broadcast() -> None:
     order: list[str] = []
 
     async def send(name: str, interactive: bool) -> None:
-        await gate.acquire(interactive=interactive)
+        async with gate.sending(interactive=interactive):
+            pass
         order.append(name)
 
     def broadcast(i: int) -> asyncio.Task[None]:

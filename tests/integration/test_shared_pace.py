@@ -4,6 +4,7 @@ window per bot, and a reply waiting in one process holds the outbox back in anot
 from __future__ import annotations
 
 import asyncio
+import random
 
 from redis.asyncio import Redis
 
@@ -16,12 +17,17 @@ def _busiest(stamps: list[float]) -> int:
     return max((sum(1 for t in ordered if s <= t < s + 1.0) for s in ordered), default=0)
 
 
-async def _background(gate: RateGate, stamps: list[float], seconds: float) -> None:
+async def _background(gate: RateGate, stamps: list[float], seconds: float, on_its_way: float = 0.0) -> None:
+    """Sends for `seconds`, each request arriving (its stamp) up to `on_its_way` after it was let out, and its
+    answer back as long again."""
     loop = asyncio.get_running_loop()
     until = loop.time() + seconds
+    rng = random.Random(id(stamps))
     while loop.time() < until:
-        await gate.acquire(interactive=False)
-        stamps.append(loop.time())
+        async with gate.sending(interactive=False):
+            await asyncio.sleep(on_its_way * rng.random())
+            stamps.append(loop.time())
+            await asyncio.sleep(on_its_way * rng.random())
 
 
 async def test_two_processes_sharing_the_window_never_send_more_than_the_limit_together(redis_url: str) -> None:
@@ -29,9 +35,10 @@ async def test_two_processes_sharing_the_window_never_send_more_than_the_limit_t
     try:
         # Two workers' gates, as two processes would have them: each its own window object, one log in Redis.
         gates = [RateGate.within(30, shared=SharedWindow(client, "4242", 30, WINDOW)) for _ in range(2)]
-        stamps: list[list[float]] = [[], []]
-        await asyncio.gather(*(_background(g, s, 2.5) for g, s in zip(gates, stamps, strict=True)))
-        together = stamps[0] + stamps[1]
+        stamps: list[list[float]] = [[], [], [], []]
+        # Two senders in each, their requests taking up to 60 ms to arrive: places are held until answers are back.
+        await asyncio.gather(*(_background(g, s, 2.5, 0.06) for g, s in zip(gates * 2, stamps, strict=True)))
+        together = [t for s in stamps for t in s]
         assert _busiest(together) <= 30
         assert len(together) >= 0.85 * 30 * 2.5  # and together they do go at about the limit
         assert stamps[0] and stamps[1]
@@ -50,7 +57,8 @@ async def test_a_reply_waiting_in_the_bot_holds_the_outbox_of_the_worker_back(re
         loop = asyncio.get_running_loop()
 
         async def reply() -> float:
-            await bot.acquire(interactive=True)
+            async with bot.sending(interactive=True):
+                pass
             return loop.time()
 
         waits: list[tuple[float, float]] = []
@@ -75,7 +83,8 @@ async def test_without_redis_each_process_keeps_its_own_window_and_nothing_is_he
         gate = RateGate.within(20, shared=SharedWindow(client, "4244", 20, WINDOW))
         stamps: list[float] = []
         await _background(gate, stamps, 1.2)
-        await gate.acquire(interactive=True)
+        async with gate.sending(interactive=True):
+            pass
         assert _busiest(stamps) <= 20 and len(stamps) >= 15
     finally:
         await client.aclose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 
 import pytest
 
@@ -27,11 +28,36 @@ async def test_the_gate_never_lets_more_than_the_limit_into_any_one_second_windo
     started = loop.time()
     stamps: list[float] = []
     while loop.time() - started < 1.6:
-        await gate.acquire(interactive=False)
+        async with gate.sending(interactive=False):
+            pass
         stamps.append(loop.time())
     busiest = max(sum(1 for t in stamps if s <= t < s + 1.0) for s in stamps)
     assert busiest <= 100
     assert len(stamps) >= 0.9 * 1.6 * 96  # and it does go at about its rate
+
+
+async def test_no_second_of_arrivals_holds_more_than_the_limit_however_long_requests_take_on_their_way() -> None:
+    # Telegram counts a message when it arrives, somewhere between the moment the gate let it out and its answer.
+    # Requests of one moment that arrive spread out (here up to 80 ms each way, in a random order) bunch up at
+    # the far end; a gate that counted the moments it let them out would let more than the limit into a second.
+    gate = RateGate.within(100)
+    loop = asyncio.get_running_loop()
+    rng = random.Random(11)
+    arrivals: list[float] = []
+    until = loop.time() + 2.5
+
+    async def sender() -> None:
+        while loop.time() < until:
+            async with gate.sending(interactive=rng.random() < 0.1):
+                await asyncio.sleep(rng.choice((0.0, 0.08)) * rng.random())
+                arrivals.append(loop.time())
+                await asyncio.sleep(rng.choice((0.0, 0.08)) * rng.random())
+
+    await asyncio.gather(*(sender() for _ in range(16)))
+    arrivals.sort()
+    busiest = max(sum(1 for t in arrivals if s <= t < s + 1.0) for s in arrivals)
+    assert busiest <= 100
+    assert len(arrivals) >= 0.85 * 2.5 * 100  # and the pace stays near the limit
 
 
 def test_a_crash_leaves_at_most_two_chunks_uncertain() -> None:
