@@ -24,7 +24,11 @@ what the sender sent during the rush, the bot's new messages, the most new messa
 each process received from the rush's start on.
 
     .venv/bin/python bench/bot_rush.py [--applicants 2000] [--places 1500] [--think 1-3] [--db sqlite|postgres]
-                                       [--profile FILE] [--broadcast N]
+                                       [--profile FILE] [--broadcast N [--rounds K]]
+
+With `--rounds K` it runs K rushes without the broadcast and K with it, in turns (a machine this noisy moves one
+rush's figures by more than 10 %), and prints the medians of each and their ratios: a broadcast going on must
+leave the updates a second and the latencies within 10 % (issue 11).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import json
 import multiprocessing
 import random
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -438,19 +443,8 @@ def _during_the_rush(
     }
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--applicants", type=int, default=2000)
-    p.add_argument("--places", type=int, default=1500)
-    p.add_argument("--think", default="1-3", help="seconds between a user's taps, uniform: LOW-HIGH, or 0")
-    p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    p.add_argument("--profile", help="write a cProfile of the bot process to this file")
-    p.add_argument("--broadcast", type=int, default=0, metavar="N", help="an opening alert to N more subscribers")
-    args = p.parse_args()
-    if args.broadcast < 0:
-        p.error("--broadcast: 0 or more")
-    low, _, high = args.think.partition("-")
-    think = (float(low), float(high or low))
+def one_run(args: argparse.Namespace, think: tuple[float, float], broadcast: int) -> dict[str, Any]:
+    """One rush on a fresh database; its figures."""
     with tempfile.TemporaryDirectory() as tmp:
         handle = None
         if args.db == "sqlite":
@@ -459,13 +453,17 @@ def main() -> None:
             url, handle = fresh_postgres()
         try:
             upgrade_database(url)  # Alembic runs its own event loop: before ours starts
-            figures = asyncio.run(run(url, args.applicants, args.places, think, args.profile, args.broadcast))
+            figures = asyncio.run(run(url, args.applicants, args.places, think, args.profile, broadcast))
         finally:
             if handle is not None:
                 drop_postgres(handle)
     figures["db"] = args.db
+    return figures
+
+
+def show(figures: dict[str, Any], think: str) -> None:
     print(
-        f"{figures['applicants']} applicants ({args.db}), {figures['places']} places, {args.think} s between taps: "
+        f"{figures['applicants']} applicants ({figures['db']}), {figures['places']} places, {think} s between taps: "
         f"{figures['bookings']} booked, {figures['turned_away']} turned away, {figures['failed']} failed "
         f"in {figures['seconds']} s"
     )
@@ -489,15 +487,73 @@ def main() -> None:
         f"{figures['bot_gc_pauses_ms']} ms, longest pass {figures['bot_gc_longest_pause_ms']} ms), "
         f"peak memory {figures['bot_peak_memory_mb']} MB"
     )
-    if args.broadcast:
+    if figures.get("broadcast"):
         print(
-            f"during the rush, beside it: {figures['broadcast_sent_during_rush']} of {args.broadcast} opening alerts "
-            f"({figures['broadcast_per_s_during_rush']}/s) and {figures['proofs_sent_during_rush']} proofs sent by "
-            f"the outbox's sender (CPU {figures['sender_cpu_s']} s), {figures['bot_new_messages_during_rush']} new "
-            f"messages by the bot; at most {figures['most_new_messages_in_one_second']} new messages in one second; "
-            f"429s: the bot {figures['bot_429s']}, the sender {figures['sender_429s']}"
+            f"during the rush, beside it: {figures['broadcast_sent_during_rush']} of {figures['broadcast']} opening "
+            f"alerts ({figures['broadcast_per_s_during_rush']}/s) and {figures['proofs_sent_during_rush']} proofs "
+            f"sent by the outbox's sender (CPU {figures['sender_cpu_s']} s), {figures['bot_new_messages_during_rush']} "
+            f"new messages by the bot; at most {figures['most_new_messages_in_one_second']} new messages in one "
+            f"second; 429s: the bot {figures['bot_429s']}, the sender {figures['sender_429s']}"
         )
-    print(json.dumps(figures))
+
+
+# The figures a broadcast must leave within 10 % (issue 11): the pace of updates, and what the applicant waits.
+COMPARED = ("updates_per_s", "p50_ms", "p99_ms", "delivered_p50_ms", "delivered_p99_ms")
+
+
+def compare(rounds: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
+    """The median of each compared figure, plain and with the broadcast, and their ratio (broadcast / plain)."""
+    plain = {k: statistics.median(r[0][k] for r in rounds) for k in COMPARED}
+    loud = {k: statistics.median(r[1][k] for r in rounds) for k in COMPARED}
+    ratios = {k: round(loud[k] / plain[k], 3) if plain[k] else None for k in COMPARED}
+    # Fewer updates a second is worse; more milliseconds are.
+    within = all(r is not None and (r >= 0.9 if k == "updates_per_s" else r <= 1.1) for k, r in ratios.items())
+    return {"plain": plain, "broadcast": loud, "ratios": ratios, "within_10_percent": within}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--applicants", type=int, default=2000)
+    p.add_argument("--places", type=int, default=1500)
+    p.add_argument("--think", default="1-3", help="seconds between a user's taps, uniform: LOW-HIGH, or 0")
+    p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    p.add_argument("--profile", help="write a cProfile of the bot process to this file")
+    p.add_argument("--broadcast", type=int, default=0, metavar="N", help="an opening alert to N more subscribers")
+    p.add_argument(
+        "--rounds", type=int, default=0, metavar="K",
+        help="with --broadcast: K rushes without it and K with it, in turns, and the ratio of their medians",
+    )  # fmt: skip
+    args = p.parse_args()
+    if args.broadcast < 0:
+        p.error("--broadcast: 0 or more")
+    if args.rounds < 0 or (args.rounds and not args.broadcast):
+        p.error("--rounds: 0 or more, and with --broadcast")
+    low, _, high = args.think.partition("-")
+    think = (float(low), float(high or low))
+    if not args.rounds:
+        figures = one_run(args, think, args.broadcast)
+        show(figures, args.think)
+        print(json.dumps(figures))
+        return
+    rounds: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for i in range(args.rounds):
+        # In turns, the first of a round alternating: a machine that slows down (or warms up) weighs on both.
+        order = (0, args.broadcast) if i % 2 == 0 else (args.broadcast, 0)
+        runs = {}
+        for n in order:
+            print(f"--- round {i + 1} of {args.rounds}, " + (f"a broadcast to {n}" if n else "no broadcast"))
+            runs[n] = one_run(args, think, n)
+            show(runs[n], args.think)
+        rounds.append((runs[0], runs[args.broadcast]))
+    summary = compare(rounds)
+    print(f"--- medians of {args.rounds} rounds, without the broadcast → with it (ratio):")
+    for k in COMPARED:
+        print(f"  {k}: {summary['plain'][k]} → {summary['broadcast'][k]} ({summary['ratios'][k]})")
+    print(f"  within 10 %: {'yes' if summary['within_10_percent'] else 'NO'}")
+    every = [f for pair in rounds for f in pair]
+    failed, over = sum(f["failed"] for f in every), sum(f["oversold"] for f in every)
+    print(json.dumps({"db": args.db, "rounds": args.rounds, "broadcast": args.broadcast, **summary,
+                      "failed": failed, "oversold": over}))  # fmt: skip
 
 
 if __name__ == "__main__":

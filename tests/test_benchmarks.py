@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 
 TINY = {
-    "bot_rush.py": ["--applicants", "20", "--places", "15", "--think", "0", "--broadcast", "30"],
+    "bot_rush.py": ["--applicants", "20", "--places", "15", "--think", "0", "--broadcast", "30", "--rounds", "1"],
     "broadcast.py": ["--subscribers", "30", "--paid-subscribers", "60"],
     "daily_list_pdf.py": ["--runs", "3", "--applicants", "10"],
     "engine_rush.py": ["--db", "both", "--places", "200", "--rounds", "1"],
