@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
+import json
 import logging
 import signal
 import sys
@@ -40,6 +41,8 @@ from core.domain.errors import DomainError
 from core.domain.identity import NikError, parse_nik
 from core.domain.offices import SlotTime
 from core.domain.staff import Role
+from core.faq.catalogs import catalog_gettext, faq_index
+from core.languages import LANGUAGES
 from core.runtime import Runtime, open_runtime, upgrade_database
 from core.services import broadcasts, calendar, offices, quota, release, staff
 from web import errors as web_errors
@@ -299,6 +302,44 @@ def offices_list(query: str | None) -> None:
 
 
 # --- quota -------------------------------------------------------------------------------------------------------
+
+
+@cli.group()
+def faq() -> None:
+    """The help topics: what the bot answers to a question typed in its chat."""
+
+
+@faq.command("ask")
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="a JSON list, best first")
+@click.option("--lang", type=click.Choice(LANGUAGES), help="the answers' language (default: the question's)")
+@click.option("--limit", type=click.IntRange(1, 20), default=3, show_default=True, help="how many topics")
+def faq_ask(question: str, as_json: bool, lang: str | None, limit: int) -> None:
+    """The topics that best answer QUESTION, ranked, with their scores."""
+    index = faq_index()
+    language = lang or index.language_of(question)
+    translate = catalog_gettext()[language]
+    answer = index.ask(question, k=limit)
+    ranked = [
+        {
+            "topic": m.topic.key,
+            "score": m.score,
+            "question": translate(m.topic.question),
+            "answer": translate(m.topic.answer),
+            "confident": answer.confident and i == 0,
+        }
+        for i, m in enumerate(answer.matches)
+    ]
+    if as_json:
+        click.echo(json.dumps(ranked, ensure_ascii=False))
+        return
+    if not answer.confident:
+        click.echo("no topic answers this with confidence; the nearest:" if ranked else "no topic matches")
+    for i, r in enumerate(ranked, 1):
+        click.echo(f"{i}. {r['topic']:<13} {r['score']:6.2f}  {r['question']}")
+    if answer.confident:
+        click.echo("")
+        click.echo(ranked[0]["answer"])
 
 
 @cli.command("calendar")

@@ -20,6 +20,7 @@ TINY = {
     "broadcast.py": ["--subscribers", "30", "--paid-subscribers", "60"],
     "daily_list_pdf.py": ["--runs", "3", "--applicants", "10"],
     "engine_rush.py": ["--db", "both", "--places", "200", "--rounds", "1"],
+    "faq_accuracy.py": ["--repeat", "1"],
     "proof_pdf.py": ["--proofs", "3"],
 }
 NEEDS_POSTGRES = {"engine_rush.py"}

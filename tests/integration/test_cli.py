@@ -199,3 +199,27 @@ def test_a_broadcast_from_the_command_line_is_written_for_the_worker_and_can_be_
     assert "refused: broadcast_text: Write the message in Indonesian" in capsys.readouterr().err
     assert main(["broadcast", "pause", "99"]) == 1
     assert "refused: no_such_broadcast" in capsys.readouterr().err
+
+
+def test_faq_ask_prints_the_ranked_topics_and_the_best_answer(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["faq", "ask", "kok nik sy ditolak"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1. nik") and "Mengapa NIK saya ditolak?" in out and "16 angka" in out
+
+
+def test_faq_ask_json_is_a_list_best_first_in_the_language_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert main(["faq", "ask", "--json", "how do I cancel my booking"]) == 0
+    ranked = json.loads(capsys.readouterr().out)
+    assert ranked[0]["topic"] == "cancel"
+    assert {"topic", "score", "question", "answer"} <= ranked[0].keys()
+    assert ranked[0]["question"] == "How do I cancel?" and ranked[0]["confident"] is True
+    assert main(["faq", "ask", "--json", "--lang", "id", "how do I cancel my booking"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["question"] == "Bagaimana cara membatalkan?"
+
+
+def test_faq_ask_with_a_wrong_language_is_one_line_and_status_two(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["faq", "ask", "--lang", "fr", "bonjour"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--lang" in err

@@ -1,0 +1,143 @@
+"""The help topics ranked for a question in the asker's own words: BM25 (bm25s) over normalised words.
+
+Each topic is one document: its question (twice: it says what the topic is about) and answer in every language of
+the catalogs, and the other ways people ask it. A question goes through the same normalisation as the documents
+(core/faq/normalise.py), with its unknown words corrected against theirs, and is scored against every topic. When
+even the best score is low the question is most likely about something the FAQ does not cover: the answer says so
+(`confident` false) rather than give a wrong topic with conviction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+import bm25s
+import numpy
+from rapidfuzz import fuzz, process
+
+from core.faq.normalise import SLANG, Speller, stem, unslang, words
+from core.faq.topics import OUTSIDE, Topic
+
+# Words that say nothing of a topic (after normalisation and stemming): without them a long question is not
+# drawn to the longest answers. Question words stay: "kapan" (when) and "berapa" (how many) point somewhere.
+STOPWORDS = frozenset(
+    {
+        "saya", "kamu", "yang", "di", "ke", "dan", "atau", "itu", "ini", "ya", "sih", "dong", "deh", "nih", "tuh",
+        "kah", "lah", "nya", "juga", "ada", "akan", "sudah", "masih", "lagi", "saja", "sekali", "untuk", "dari",
+        "sama", "dengan", "pada", "kalau", "karena", "terus", "jadi", "tapi", "memang", "tolong", "tanya", "mau",
+        "ingin", "halo", "hai", "permisi", "maaf", "terima", "kasih", "makasih", "thanks", "please", "pls", "the",
+        "a", "an", "i", "is", "are", "to", "of", "and", "my", "me", "it", "in", "on", "for", "do", "doe", "did",
+        "can", "be",
+        "what", "how", "you", "your", "we", "our", "this", "that", "with", "at", "have", "has", "will", "would",
+        "so", "if", "or", "but", "just", "there", "they", "am", "was", "hello", "hi", "apa", "bagaimana", "cara",
+        "begitu", "begini", "tadi", "sedang", "kita", "kami", "mereka", "dia",
+    }
+)  # fmt: skip
+
+
+def analyse(text: str, spell: Callable[[str], str] | None = None) -> list[str]:
+    """Text → the index's terms: words, slang undone, typos corrected (for questions), stems, no stopwords."""
+    tokens = unslang(words(text))
+    if spell is not None:
+        tokens = unslang(spell(t) for t in tokens)
+    stems = (stem(t) for t in tokens if t not in STOPWORDS)
+    return [s for s in stems if s not in STOPWORDS]
+
+
+@dataclass(frozen=True)
+class Match:
+    topic: Topic
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    matches: tuple[Match, ...]  # best first
+    confident: bool  # False: the best match is weak, most likely the FAQ does not cover the question
+
+    @property
+    def best(self) -> Match | None:
+        return self.matches[0] if self.matches else None
+
+
+class FaqIndex:
+    # The lowest best score taken as an answer; below it, "I am not sure" and the way to a person. Set from the
+    # labelled questions (tests/faq/), where questions the FAQ does not cover score below it.
+    MIN_SCORE = 1.0
+    ANSWER_WEIGHT = 0.5
+    PHRASING_WEIGHT = 2.0
+
+    def __init__(
+        self,
+        topics: Iterable[Topic],
+        gettext: Mapping[str, Callable[[str], str]],
+        outside: Iterable[Topic] = OUTSIDE,
+    ) -> None:
+        """`gettext`: for each language, its catalog's gettext (the topics' texts are read in every language);
+        `outside`: what the topics do not cover, as ways of asking only."""
+        self.topics = tuple(topics)
+        self._outside = tuple(outside)
+        # Two documents a topic: its questions (the one shown, in every language, and the ways people ask), and
+        # its answers. A question is most like other questions; the answer's words count, at a weight below.
+        heads: list[str] = []
+        bodies: list[str] = []
+        for t in self.topics:
+            heads.append(" \n".join([*t.asked, *(translate(t.question) for translate in gettext.values())]))
+            bodies.append(" \n".join(translate(t.answer) for translate in gettext.values()))
+        heads += (" \n".join(t.asked) for t in self._outside)
+        # Each language's own words (in its texts and not the other's), to tell which one a question is in.
+        own = {
+            lang: {w for t in self.topics for w in words(f"{translate(t.question)} {translate(t.answer)}")}
+            for lang, translate in gettext.items()
+        }
+        self._own_words = {
+            lang: ws - set().union(*(o for k, o in own.items() if k != lang)) for lang, ws in own.items()
+        }
+        bodies += ("" for _ in self._outside)
+        # The speller corrects towards the words of the documents and the slang map's words, before slang is undone.
+        known: set[str] = set()
+        for document in heads + bodies:
+            known.update(words(document))
+            known.update(unslang(words(document)))
+        self._speller = Speller(known | _slang_words())
+        self._heads = bm25s.BM25()
+        self._heads.index([analyse(d) for d in heads], show_progress=False)
+        self._bodies = bm25s.BM25()
+        self._bodies.index([analyse(d) for d in bodies], show_progress=False)
+        # Every way of asking, as terms, with its topic: a question close to one of them as a whole (rapidfuzz)
+        # is that topic's, whatever single words other topics share with it.
+        phrasings: list[tuple[int, str]] = []
+        for i, t in enumerate((*self.topics, *self._outside)):
+            asked = [*t.asked, *(translate(t.question) for translate in gettext.values() if t.question)]
+            phrasings += ((i, " ".join(sorted(set(analyse(a))))) for a in asked)
+        self._phrasing_topics = numpy.array([i for i, _ in phrasings])
+        self._phrasing_texts = [text for _, text in phrasings]
+
+    def language_of(self, question: str, default: str = "id") -> str:
+        """The language whose own words the question uses most (`default` when none stands out)."""
+        tokens = words(question)
+        counts = {lang: sum(t in ws for t in tokens) for lang, ws in self._own_words.items()}
+        best = max(counts, key=lambda lang: counts[lang], default=default)
+        return best if counts.get(best, 0) > counts.get(default, 0) else default
+
+    def ask(self, question: str, k: int = 3) -> Answer:
+        """The `k` best topics for `question`, best first (those scoring nothing left out)."""
+        terms = analyse(question, self._speller)
+        if not terms:
+            return Answer((), False)
+        scores = self._heads.get_scores(terms) + self.ANSWER_WEIGHT * self._bodies.get_scores(terms)
+        similar = process.cdist([" ".join(sorted(set(terms)))], self._phrasing_texts, scorer=fuzz.token_sort_ratio)[0]
+        closest = numpy.zeros(len(scores))
+        numpy.maximum.at(closest, self._phrasing_topics, similar / 100)
+        scores = scores + self.PHRASING_WEIGHT * closest
+        n = len(self.topics)
+        ranked = sorted(range(n), key=lambda i: -float(scores[i]))[:k]
+        matches = tuple(Match(self.topics[i], round(float(scores[i]), 3)) for i in ranked if scores[i] > 0)
+        beyond = max((float(x) for x in scores[n:]), default=0.0)  # the best of what the topics do not cover
+        confident = bool(matches) and matches[0].score >= max(self.MIN_SCORE, beyond)
+        return Answer(matches, confident)
+
+
+def _slang_words() -> set[str]:
+    return set(SLANG) | {w for v in SLANG.values() for w in v.split()}

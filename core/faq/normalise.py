@@ -1,0 +1,171 @@
+"""From a chat message to the words the index knows: how people write in a chat, undone step by step.
+
+Lower case and letters only; stretched letters ("tolonggg", "kokk") shrunk back; Indonesian doubling
+("anak2", "gak bisa2") taken once; chat abbreviations and slang mapped to the words the FAQ uses (a map of our
+own: no library keeps one for Indonesian chat); a word still unknown corrected to the closest word the FAQ knows
+(rapidfuzz), as it is most likely a typo; then each word stemmed (Snowball's Indonesian stemmer, its English one
+for what that leaves alone), so "dibatalkan", "pembatalan" and "batalin" meet at "batal", and "cancelled" and
+"cancel" at "cancel". Sastrawi's dictionary stemmer is better Indonesian but takes 100 ms and more for a word it
+does not know (every English word, every name): a question must be answered in milliseconds, so the Snowball
+stemmer's few misses that matter here are put right by hand (STEMS).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+import Stemmer
+from rapidfuzz import fuzz, process
+
+# Chat spellings → the words the FAQ is written in. Several words where one stands for a phrase.
+SLANG: dict[str, str] = {
+    # not, no
+    "gk": "tidak", "ga": "tidak", "gak": "tidak", "ngga": "tidak", "nggak": "tidak", "enggak": "tidak",
+    "engga": "tidak", "tdk": "tidak", "tak": "tidak", "kagak": "tidak", "gx": "tidak", "g": "tidak",
+    "ndak": "tidak", "nda": "tidak", "gaada": "tidak ada", "gada": "tidak ada", "gabisa": "tidak bisa",
+    "gbs": "tidak bisa", "gbisa": "tidak bisa", "blm": "belum", "blum": "belum", "lom": "belum",
+    # I, you, we
+    "sy": "saya", "aku": "saya", "ak": "saya", "aq": "saya", "gw": "saya", "gue": "saya", "gua": "saya",
+    "w": "saya", "sya": "saya", "q": "saya", "km": "kamu", "lu": "kamu", "lo": "kamu", "anda": "kamu",
+    "kak": "", "kakak": "", "min": "", "mimin": "", "admin": "", "pak": "", "bu": "", "bang": "", "gan": "",
+    "sis": "", "mas": "", "mba": "", "mbak": "", "om": "", "bro": "",
+    # how, why, what, when
+    "gimana": "bagaimana", "gmn": "bagaimana", "gmna": "bagaimana", "bgmn": "bagaimana", "gimna": "bagaimana",
+    "caranya": "cara", "kok": "kenapa", "knp": "kenapa", "napa": "kenapa", "kenapa": "kenapa", "mengapa": "kenapa",
+    "ngapain": "apa", "apaan": "apa", "brp": "berapa", "brapa": "berapa", "kpn": "kapan",
+    "kapan2": "kapan", "dmn": "dimana", "dimana": "dimana", "mana": "mana",
+    # already, still, want, can, must
+    "udah": "sudah", "udh": "sudah", "sdh": "sudah", "dah": "sudah", "uda": "sudah", "masi": "masih",
+    "msh": "masih", "mau": "ingin", "mo": "ingin", "pengen": "ingin", "pgn": "ingin", "pingin": "ingin",
+    "bs": "bisa", "bsa": "bisa", "bisakah": "bisa", "hrs": "harus", "musti": "harus", "mesti": "harus",
+    "perlu": "perlu", "tlg": "tolong", "tolongin": "tolong", "mohon": "tolong",
+    # little words
+    "yg": "yang", "dgn": "dengan", "sm": "sama", "ama": "sama", "dr": "dari", "dri": "dari", "utk": "untuk",
+    "tuk": "untuk", "krn": "karena", "karna": "karena", "soalnya": "karena", "klo": "kalau",
+    "kalo": "kalau", "kl": "kalau", "trs": "terus", "trus": "terus", "jd": "jadi", "jdi": "jadi", "tp": "tapi",
+    "tpi": "tapi", "emg": "memang", "emang": "memang", "aja": "saja", "aj": "saja", "doang": "saja",
+    "bgt": "sekali", "banget": "sekali", "lg": "lagi", "lgi": "lagi", "sdg": "sedang", "lagi2": "lagi",
+    "gt": "begitu", "gitu": "begitu", "gini": "begini", "skrg": "sekarang", "skrang": "sekarang",
+    "td": "tadi", "tdi": "tadi", "bbrp": "beberapa", "org": "orang", "ortu": "orang tua", "bokap": "ayah",
+    "nyokap": "ibu", "bini": "istri", "laki": "suami", "bocil": "anak", "bayi": "anak", "balita": "anak",
+    "dgr": "dengar", "kasi": "kasih", "ksh": "kasih", "dpt": "dapat", "dapet": "dapat", "pake": "pakai",
+    "pk": "pakai", "bkn": "bukan", "ato": "atau", "atw": "atau", "ato2": "atau", "sblm": "sebelum",
+    "stlh": "setelah", "abis": "habis", "hbs": "habis", "tgl": "tanggal", "tggl": "tanggal", "jam2": "jam",
+    "hr": "hari", "mgg": "minggu", "bln": "bulan", "thn": "tahun", "hp": "ponsel", "wa": "whatsapp",
+    "nomer": "nomor", "nmr": "nomor", "bikin": "buat", "bkin": "buat", "ngurus": "urus",
+    "urus": "urus", "ilang": "hilang", "gimana2": "bagaimana", "kenapa2": "kenapa", "tau": "tahu",
+    "ngerti": "mengerti", "nanya": "tanya", "tanya2": "tanya", "liat": "lihat", "ngeliat": "lihat",
+    "nyari": "cari", "dateng": "datang", "telat": "terlambat", "ngga2": "tidak",
+    # the domain's own words, as people spell them
+    "pasport": "paspor", "passport": "paspor", "pspr": "paspor", "paspr": "paspor", "pasport2": "paspor",
+    "antrian": "antrean", "antri": "antrean", "ngantri": "antrean", "antre": "antrean", "queue": "antrean",
+    "kouta": "kuota", "quota": "kuota", "kuotanya": "kuota", "booking": "pesan", "book": "pesan",
+    "booked": "pesan", "bookingan": "pesanan", "boking": "pesan", "bokingan": "pesanan", "pesen": "pesan",
+    "batalin": "batal", "cancel": "batal", "cancelled": "batal", "canceled": "batal", "cancelation": "batal",
+    "cancellation": "batal", "kanim": "kantor imigrasi", "imigrasi": "imigrasi", "ktp": "ktp", "ektp": "ktp",
+    "kk": "kartu keluarga", "nik": "nik", "perpanjang": "ganti", "perpanjangan": "ganti", "renew": "ganti",
+    "renewal": "ganti", "reschedule": "ubah jadwal", "resched": "ubah jadwal", "notif": "pemberitahuan",
+    "notifikasi": "pemberitahuan", "subscribe": "ikuti", "unsubscribe": "berhenti ikuti", "pdf": "bukti",
+    "bukti": "bukti", "bot": "bot", "eror": "error", "erorr": "error", "ngeblank": "error", "ngelag": "lambat",
+    "lemot": "lambat", "lelet": "lambat", "ngadat": "error", "hang": "error", "stuck": "error",
+    "ultah": "lahir", "tgllahir": "tanggal lahir", "ttl": "tanggal lahir", "akte": "akta", "cs": "petugas",
+    "operator": "petugas", "manusia": "petugas", "staf": "petugas", "staff": "petugas", "human": "petugas",
+    "agent": "petugas", "admin2": "petugas", "slot": "kuota", "slots": "kuota", "ijo": "hijau", "adek": "adik",
+    "registrasi": "daftar", "register": "daftar", "signup": "daftar", "majuin": "ubah", "mundurin": "ubah",
+    "kmrn": "kemarin", "kemaren": "kemarin", "bener": "benar", "beneran": "benar", "benerin": "perbaiki",
+    "ngomong": "bicara", "omong": "bicara", "sambungin": "hubungkan", "bales": "balas", "dibales": "balas",
+    "ngekos": "tinggal", "domisili": "tinggal", "typo": "salah ketik", "misspelled": "salah ketik",
+}  # fmt: skip
+
+# Colloquial affixes (with the empty one, to try each alone): "di-…-in" is the chat's "di-…-kan".
+_CHAT_PREFIXES = ("", "di", "ke", "nge", "ng", "ny", "ter", "ber", "me", "pe")
+_CHAT_SUFFIXES = ("", "in", "nya", "an", "kan", "lah", "kah", "ku", "mu", "innya", "nya2")
+
+_STRETCH = re.compile(r"(\w)\1{2,}")  # three or more of one letter: "tolonggg"
+_DOUBLED = re.compile(r"^([a-z]+)2$")  # "anak2": the word, said twice
+_WORD = re.compile(r"[a-z0-9]+")
+
+_ENGLISH = Stemmer.Stemmer("english")
+_INDONESIAN = Stemmer.Stemmer("indonesian")
+
+# Where the Indonesian stemmer takes a root's first syllable for a prefix ("pesanan" is not "sanan").
+STEMS: dict[str, str] = {
+    "pesanan": "pesan", "pemesanan": "pesan", "berapa": "berapa", "penggantian": "ganti", "pergantian": "ganti",
+    "pemohon": "mohon", "permohonan": "mohon", "pertama": "pertama", "perlu": "perlu", "pesan": "pesan",
+    "petugas": "petugas", "peta": "peta", "bersama": "sama", "kenapa": "kenapa", "keluarga": "keluarga",
+    "berlaku": "laku", "penuh": "penuh", "perbaikan": "baik", "memperbaiki": "baik", "pindah": "pindah",
+    "dimana": "mana", "terlambat": "lambat", "pemberitahuan": "tahu", "diberitahu": "tahu",
+}  # fmt: skip
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words, accents and emoji gone, stretched letters shrunk, Indonesian doubling taken once."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = _STRETCH.sub(r"\1", text)
+    out: list[str] = []
+    for word in _WORD.findall(text):
+        doubled = _DOUBLED.match(word)
+        out.append(doubled.group(1) if doubled else word)
+    return out
+
+
+def unslang(tokens: Iterable[str]) -> list[str]:
+    """Chat spellings mapped to the FAQ's words; a word mapped to nothing (a form of address) dropped."""
+    out: list[str] = []
+    for token in tokens:
+        mapped = SLANG.get(token)
+        if mapped is None and len(token) > 2 and token[-1] == token[-2]:
+            mapped = SLANG.get(token[:-1])  # "kokk", "gkk"
+        out.extend((mapped if mapped is not None else token).split())
+    return out
+
+
+@lru_cache(maxsize=50_000)
+def stem(word: str) -> str:
+    """The word's stem: the Indonesian one where the word has Indonesian affixes, else the English one."""
+    if word.isdigit():
+        return word
+    if word in STEMS:
+        return STEMS[word]
+    indonesian = str(_INDONESIAN.stemWord(word))
+    if indonesian != word:
+        return indonesian
+    return str(_ENGLISH.stemWord(word))
+
+
+class Speller:
+    """Corrects a word the FAQ does not know to the closest one it does: most such words are typos."""
+
+    def __init__(self, known: Iterable[str]) -> None:
+        self._known = frozenset(known)
+        # Longer words only: a short unknown word is as likely an abbreviation as a typo, and its neighbours many.
+        self._candidates = sorted(w for w in self._known if len(w) >= 4)
+
+    def __call__(self, word: str) -> str:
+        if word in self._known or len(word) < 4 or word.isdigit():
+            return word
+        return self._closest(word)
+
+    @lru_cache(maxsize=20_000)  # noqa: B019 - one Speller per index, kept for the process's life
+    def _closest(self, word: str) -> str:
+        # Shrinking a double letter first ("bukkti", "cancell"): a stretched word more often than a typo.
+        for i in range(len(word) - 1):
+            if word[i] == word[i + 1] and (shorter := word[:i] + word[i + 1 :]) in self._known:
+                return shorter
+        # Chat Indonesian's own affixes, which the stemmer does not know: "batalin", "dibatalin", "kehapus",
+        # "botnya", "ngecek".
+        for prefix in _CHAT_PREFIXES:
+            if not word.startswith(prefix):
+                continue
+            rest = word[len(prefix) :]
+            for suffix in _CHAT_SUFFIXES:
+                root = rest[: len(rest) - len(suffix)]
+                if rest.endswith(suffix) and len(root) >= 3 and root in self._known:
+                    return root
+        cutoff = 80 if len(word) < 7 else 75
+        found = process.extractOne(word, self._candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+        return found[0] if found else word
