@@ -7,7 +7,7 @@ step can be taken up again where it was.
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
@@ -41,8 +41,11 @@ async def show_menu(message: Message, state: FSMContext, account: AccountView | 
     await menu.show_menu(message, account)
 
 
-async def show_help(message: Message) -> None:
-    """The common questions, as a new message; an open step stays open."""
+async def show_help(message: Message, command: CommandObject, state: FSMContext) -> None:
+    """`/help`: every topic; `/help <question>`: its answer. A new message either way; an open step stays open."""
+    if command.args and command.args.strip():
+        await faq.answer_question(message, command.args.strip(), state)
+        return
     await faq.questions_screen().send(message)
 
 

@@ -9,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards, texts
 from bot.filters import Magic
+from bot.handlers import faq
 from bot.handlers.booking.slot import release_held
 from bot.handlers.parts import forget
 from bot.handlers.prompts import PROMPTS, ask, reprompt
@@ -23,7 +24,12 @@ async def leave(state: FSMContext, account: AccountView | None, runtime: Runtime
 
 
 async def unexpected(message: Message, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
-    """Something the current step does not expect: ask its question again; with no step open, the menu."""
+    """Something no step expects. Words are taken as a question and answered from the help topics (an open step
+    stays open, one tap away); anything else (a sticker, a photo, a command no step has) asks the open step's
+    question again, or shows the menu."""
+    if message.text and not message.text.startswith("/") and any(c.isalpha() for c in message.text):
+        await faq.answer_question(message, message.text, state)
+        return
     if await reprompt(message, state, account, runtime):
         return
     if account is None:

@@ -1,122 +1,118 @@
-"""Help: the questions applicants ask most, answered in the chat, one message edited in place.
+"""Help: the topics browsed with buttons, and a question typed in one's own words answered with the closest.
 
-A free-text question matched to the closest answers, and the way to a person when none helps, come with
-the help-desk work; until then the last answer says where to ask.
+A typed question (anything no step expects, or `/help <question>`) gets the best-matching topic's answer and
+the next two as buttons; when even the best match is weak the bot says it is not sure and offers the closest
+topics and the list rather than a wrong answer with conviction (core/faq). Answers are edited in place when a
+topic button is tapped, and an open step stays open: its question is one tap away.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import lazy_gettext as __
 
 from bot import keyboards as kb
+from bot import texts
 from bot.handlers.parts import Screen, message_of
+from bot.handlers.prompts import ask
+from core.faq.catalogs import faq_index
+from core.faq.index import Answer
+from core.faq.topics import TOPICS, Topic, topic
+from core.runtime import Runtime
+from core.services.accounts import AccountView
 
 
 class Faq(CallbackData, prefix="faq"):
-    index: int
+    topic: str
 
 
-# (question, answer): lazily translated, so each reader gets their own language.
-FAQ: tuple[tuple[Any, Any], ...] = (
-    (
-        __("How does booking work?"),
-        __(
-            "Tap Book, pick the office near where you live, choose who comes (up to 5 people on one family card, "
-            "you first), then a free date and an arrival time. Check the summary and confirm: you get a booking "
-            "code and a PDF proof here in the chat."
-        ),
-    ),
-    (
-        __("When does new quota open?"),
-        __(
-            "Every Friday from 14:00 until Sunday 16:00, in the office's own time zone (WIB, WITA or WIT), at all "
-            "offices at once. On the calendar, ⏳ marks dates that are not released yet."
-        ),
-    ),
-    (
-        __("Why is my NIK refused?"),
-        __(
-            "A NIK has 16 digits: the region, the date of birth (40 is added to the day for women) and a serial "
-            "number. The bot says which part does not fit. Compare it with your e-KTP or family card; if the "
-            "printed number itself is wrong, the civil registry (Dukcapil) must correct it."
-        ),
-    ),
-    (
-        __("Why can I not book again?"),
-        __(
-            "After a booking, your account can book again 30 days after the arrival date, whether you came, "
-            "missed it or cancelled. Meanwhile a relative on the same family card with an account of their own "
-            "can book and add you as one of their applicants."
-        ),
-    ),
-    (
-        __("How do I cancel?"),
-        __(
-            "Open My bookings, choose the booking and tap Cancel. You can cancel until the end of the day two "
-            "days before the arrival date. The 30-day wait still applies after a cancellation."
-        ),
-    ),
-    (
-        __("What should I bring?"),
-        __(
-            "The proof (printed or on your phone), and originals. An adult (17 or older, or married): the e-KTP "
-            "and the family card. A child under 17: the birth certificate (or baptism certificate), the family "
-            "card, both parents' e-KTP, the parents' marriage certificate and passports; both parents come along "
-            "(or one, with the other's signed consent, or the guardian a court named). A replacement also brings "
-            "the old passport, and anyone whose name has changed the official decision. The summary and the proof "
-            "list each applicant's papers. Staff turn away anyone whose papers differ from the booking."
-        ),
-    ),
-    (
-        __("What do you keep about me, and can I delete it?"),
-        __(
-            "What the booking needs: the names, NIKs (encrypted), dates of birth, the family card and the phone "
-            "number you gave, and your bookings. Open 🔐 My data in the menu, or send /mydata, to see all of it "
-            "with the numbers masked and to delete your account. A booking still to come keeps its applicants' "
-            "names until its day, for the office's list; past bookings keep them for a set time (My data says "
-            "how long), then only counts remain."
-        ),
-    ),
-)
+class BackToStep(CallbackData, prefix="step"):
+    """Ask the open step's question again, below the answer."""
+
+
+def _topic_button(t: Topic, prefix: str = "") -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(text=prefix + _(t.question), callback_data=Faq(topic=t.key).pack())]
+
+
+def _menu_row() -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(text=_("◀ Menu"), callback_data=kb.Menu(item="menu").pack())]
 
 
 def questions_screen() -> Screen:
-    """The common questions, one button each, and the way back to the menu."""
-    rows = [
-        [InlineKeyboardButton(text=str(question), callback_data=Faq(index=i).pack())]
-        for i, (question, _answer) in enumerate(FAQ)
-    ]
-    rows.append([InlineKeyboardButton(text=_("◀ Menu"), callback_data=kb.Menu(item="menu").pack())])
-    return Screen(_("Help: choose a question."), InlineKeyboardMarkup(inline_keyboard=rows))
+    """Every topic, one button each, and the way back to the menu."""
+    rows = [_topic_button(t) for t in TOPICS]
+    rows.append(_menu_row())
+    text = _("Help: type your question in your own words, or choose a topic.")
+    return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+def answer_screen(t: Topic, others: tuple[Topic, ...] = (), *, step_open: bool = False) -> Screen:
+    """One topic's answer; the next closest topics, the list, and the way back to an open step or the menu."""
+    rows = [_topic_button(o, "❓ ") for o in others]
+    rows.append([InlineKeyboardButton(text=_("◀ All topics"), callback_data=kb.Menu(item="help").pack())])
+    rows.append(_back_row(step_open))
+    return Screen(f"❓ {_(t.question)}\n\n{_(t.answer)}", InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+def unsure_screen(answer: Answer, *, step_open: bool = False) -> Screen:
+    """The best match is weak: no answer given with conviction, the closest topics and the list instead."""
+    rows = [_topic_button(m.topic, "❓ ") for m in answer.matches]
+    rows.append([InlineKeyboardButton(text=_("◀ All topics"), callback_data=kb.Menu(item="help").pack())])
+    rows.append(_back_row(step_open))
+    text = (
+        _("I am not sure I understood. One of these may answer it; or choose from all topics.")
+        if answer.matches
+        else _("I did not find that in the help topics. Choose one below, or ask in other words.")
+    )
+    return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+def _back_row(step_open: bool) -> list[InlineKeyboardButton]:
+    if step_open:
+        return [InlineKeyboardButton(text=_("↩ Back to where I was"), callback_data=BackToStep().pack())]
+    return _menu_row()
+
+
+def screen_for(question: str, *, step_open: bool = False) -> Screen:
+    """The reply to a typed question: the best topic's answer with the next two, or the closest when unsure."""
+    answer = faq_index().ask(question)
+    if answer.confident and answer.best is not None:
+        others = tuple(m.topic for m in answer.matches[1:])
+        return answer_screen(answer.best.topic, others, step_open=step_open)
+    return unsure_screen(answer, step_open=step_open)
+
+
+async def answer_question(message: Message, question: str, state: FSMContext) -> None:
+    """A question typed in the chat, answered as a new message; an open step stays open below it."""
+    step_open = await state.get_state() is not None
+    await screen_for(texts.excerpt(question, 500), step_open=step_open).send(message)
 
 
 async def show_questions(query: CallbackQuery) -> None:
-    """Menu → help: the common questions."""
+    """Menu → help: every topic."""
     await query.answer()
     await questions_screen().edit(message_of(query))
 
 
-async def show_answer(query: CallbackQuery, callback_data: Faq) -> None:
-    """One answer, with the way back to the questions or the menu."""
-    if not 0 <= callback_data.index < len(FAQ):  # an old list, from before the questions changed
+async def show_answer(query: CallbackQuery, callback_data: Faq, state: FSMContext) -> None:
+    """One topic's answer, in place of the list or the answer before it."""
+    t = topic(callback_data.topic)
+    if t is None:  # an old list, from before the topics changed
         await query.answer(_("That question is no longer in the list; here it is as it stands."), show_alert=True)
         await questions_screen().edit(message_of(query))
         return
     await query.answer()
-    question, answer = FAQ[callback_data.index]
-    back = InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=_("◀ Other questions"), callback_data=kb.Menu(item="help").pack())],
-            [InlineKeyboardButton(text=_("◀ Menu"), callback_data=kb.Menu(item="menu").pack())],
-        ]
-    )
-    await message_of(query).edit_text(f"❓ {question}\n\n{answer}", reply_markup=back)
+    await answer_screen(t, step_open=await state.get_state() is not None).edit(message_of(query))
+
+
+async def back_to_step(query: CallbackQuery, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
+    """The open step's question again, as a new message below the answer; the menu when none is open any more."""
+    await query.answer()
+    if not await ask(message_of(query), state, account, runtime):
+        await message_of(query).answer(_("Choose from the menu:"), reply_markup=kb.main_menu())
 
 
 def router() -> Router:
@@ -124,4 +120,5 @@ def router() -> Router:
     r = Router(name="faq")
     r.callback_query.register(show_questions, kb.Menu.filter(F.item == "help"))
     r.callback_query.register(show_answer, Faq.filter())
+    r.callback_query.register(back_to_step, BackToStep.filter())
     return r

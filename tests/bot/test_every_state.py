@@ -216,7 +216,7 @@ async def test_menu_in_any_step_leaves_it_and_shows_the_menu(world: BotWorld, st
 async def test_help_and_language_answer_beside_any_step_which_stays_open(world: BotWorld, step: Step) -> None:
     await step.reach(world)
     await world.text(USER, "/help")
-    assert await world.last(USER) == "Bantuan: pilih pertanyaan."
+    assert await world.last(USER) == "Bantuan: ketik pertanyaan Anda dengan kata-kata sendiri, atau pilih topik."
     await world.text(USER, "/language")
     assert await world.last(USER) == "Pilih bahasa:"
     assert await world.state_of(USER) == step.state.state

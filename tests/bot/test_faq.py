@@ -9,16 +9,17 @@ from tests.conftest import SECRET
 from tests.factories import register
 
 USER = 8101
+USER_IN_STEP = 8301  # the user of tests/bot/test_every_state.py, whose steps reach every state
 
 
 async def test_an_applicant_reads_an_answer_and_goes_back_to_the_questions(world: BotWorld) -> None:
     await register(world.runtime, Vault(SECRET), USER)
     await world.text(USER, "/menu")
     await world.tap(USER, "❓ Bantuan dan FAQ", calls=2)
-    assert await world.last(USER) == "Bantuan: pilih pertanyaan."
+    assert await world.last(USER) == "Bantuan: ketik pertanyaan Anda dengan kata-kata sendiri, atau pilih topik."
     await world.tap(USER, "Kapan kuota baru dibuka?", calls=2)
     assert "Setiap Jumat pukul 14.00 sampai Minggu pukul 16.00" in await world.last(USER)
-    await world.tap(USER, "◀ Pertanyaan lain", calls=2)
+    await world.tap(USER, "◀ Semua topik", calls=2)
     await world.tap(USER, "Mengapa saya belum bisa memesan lagi?", calls=2)
     assert "30 hari setelah tanggal kedatangan" in await world.last(USER)
     sent = [c for c in world.telegram.calls if c[0] == "sendMessage" and c[1]["chat_id"] == USER]
@@ -35,3 +36,52 @@ async def test_the_answers_follow_the_applicants_language(world: BotWorld) -> No
     answer = await world.last(USER)
     assert "An adult (17 or older, or married): the e-KTP and the family card." in answer
     assert "A child under 17: the birth certificate (or baptism certificate)" in answer
+
+
+def _buttons(message: dict[str, object] | None) -> list[str]:
+    assert message is not None
+    markup = message.get("reply_markup") or {}
+    assert isinstance(markup, dict)
+    return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def test_a_question_typed_in_chat_words_gets_its_answer_and_the_next_two_topics(world: BotWorld) -> None:
+    await world.text(USER, "kok nik sy ditolak trs??")  # before registering: help is for everyone
+    answer = await world.last(USER)
+    assert answer.startswith("❓ Mengapa NIK saya ditolak?") and "16 angka" in answer
+    offered = _buttons(await world.telegram.last_bot_message(USER))
+    assert len([b for b in offered if b.startswith("❓ ")]) == 2 and "◀ Semua topik" in offered
+    await world.tap(USER, next(b for b in offered if b.startswith("❓ ")), calls=2)  # the answer and its edit
+    assert (await world.last(USER)).startswith("❓ ") and "16 angka" not in await world.last(USER)
+    assert world.errors == []
+
+
+async def test_help_with_a_question_answers_it_and_in_english_for_an_english_reader(world: BotWorld) -> None:
+    account = await register(world.runtime, Vault(SECRET), USER)
+    await world.text(USER, "/help kapan kuota dibuka")
+    assert "Setiap Jumat pukul 14.00 sampai Minggu pukul 16.00" in await world.last(USER)
+    await set_language(world.runtime.uow(), account.id, "en")
+    await world.text(USER, "bisa batal gak?")  # asked in Indonesian, answered in the reader's language
+    assert (await world.last(USER)).startswith("❓ How do I cancel?")
+
+
+async def test_a_question_no_topic_answers_gets_the_closest_topics_not_a_wrong_answer(world: BotWorld) -> None:
+    await world.text(USER, "biaya bikin paspor brp sih skrg")
+    assert await world.last(USER) == (
+        "Saya kurang yakin memahaminya. Mungkin salah satu dari ini menjawabnya; atau pilih dari semua topik."
+    )
+    offered = _buttons(await world.telegram.last_bot_message(USER))
+    assert "◀ Semua topik" in offered and "◀ Menu" in offered
+
+
+async def test_a_question_typed_in_an_open_step_is_answered_and_the_step_is_one_tap_away(world: BotWorld) -> None:
+    from tests.bot.test_every_state import STEPS
+
+    calendar = next(s for s in STEPS if s.state.state == "Booking:calendar")
+    await calendar.reach(world)
+    await world.text(USER_IN_STEP, "gimana cara batalin bookingan nanti?")
+    assert (await world.last(USER_IN_STEP)).startswith("❓ Bagaimana cara membatalkan?")
+    assert await world.state_of(USER_IN_STEP) == "Booking:calendar"
+    await world.tap(USER_IN_STEP, "↩ Kembali ke langkah tadi", calls=2)
+    assert "Pilih tanggal kedatangan." in await world.last(USER_IN_STEP)
+    assert await world.state_of(USER_IN_STEP) == "Booking:calendar" and world.errors == []
