@@ -28,7 +28,7 @@ async def unexpected(message: Message, state: FSMContext, account: AccountView |
     stays open, one tap away); anything else (a sticker, a photo, a command no step has) asks the open step's
     question again, or shows the menu."""
     if message.text and not message.text.startswith("/") and any(c.isalpha() for c in message.text):
-        await faq.answer_question(message, message.text, state)
+        await faq.answer_question(message, message.text, state, account)
         return
     if await reprompt(message, state, account, runtime):
         return

@@ -76,19 +76,47 @@ def _back_row(step_open: bool) -> list[InlineKeyboardButton]:
     return _menu_row()
 
 
-def screen_for(question: str, *, step_open: bool = False) -> Screen:
+def greeting_screen(*, registered: bool, step_open: bool = False) -> Screen:
+    """A greeting or a thank-you, met in kind, with the way on."""
+    if not registered:
+        return Screen(_("Hello! 👋 I book passport-queue places. Send /start to begin, or type a question."))
+    if step_open:
+        return Screen(_("Hello! 👋 Type a question, or carry on where you were:"), _back_markup(step_open))
+    return Screen(_("Hello! 👋 Type a question, or choose from the menu:"), kb.main_menu())
+
+
+def _back_markup(step_open: bool) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[_back_row(step_open)])
+
+
+def outside_screen(answer: Answer, *, step_open: bool = False) -> Screen:
+    """A question about what the help does not cover (fees, visas, the passport itself): said so plainly."""
+    screen = unsure_screen(answer, step_open=step_open)
+    text = _(
+        "That is for the immigration office to answer: this bot books queue places and helps with booking. "
+        "One of these topics may still help:"
+    )
+    return Screen(text, screen.markup)
+
+
+def screen_for(question: str, *, registered: bool = True, step_open: bool = False) -> Screen:
     """The reply to a typed question: the best topic's answer with the next two, or the closest when unsure."""
     answer = faq_index().ask(question)
     if answer.confident and answer.best is not None:
         others = tuple(m.topic for m in answer.matches[1:])
         return answer_screen(answer.best.topic, others, step_open=step_open)
+    if answer.outside == "small_talk":
+        return greeting_screen(registered=registered, step_open=step_open)
+    if answer.outside is not None:
+        return outside_screen(answer, step_open=step_open)
     return unsure_screen(answer, step_open=step_open)
 
 
-async def answer_question(message: Message, question: str, state: FSMContext) -> None:
+async def answer_question(message: Message, question: str, state: FSMContext, account: AccountView | None) -> None:
     """A question typed in the chat, answered as a new message; an open step stays open below it."""
     step_open = await state.get_state() is not None
-    await screen_for(texts.excerpt(question, 500), step_open=step_open).send(message)
+    screen = screen_for(texts.excerpt(question, 500), registered=account is not None, step_open=step_open)
+    await screen.send(message)
 
 
 async def show_questions(query: CallbackQuery) -> None:

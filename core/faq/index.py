@@ -20,17 +20,18 @@ from core.faq.normalise import SLANG, Speller, stem, unslang, words
 from core.faq.topics import OUTSIDE, Topic
 
 # Words that say nothing of a topic (after normalisation and stemming): without them a long question is not
-# drawn to the longest answers. Question words stay: "kapan" (when) and "berapa" (how many) point somewhere.
+# drawn to the longest answers. Question words stay: "kapan" (when) and "berapa" (how many) point somewhere; so
+# do greetings and thanks, which a message of nothing else is (and is met in kind).
 STOPWORDS = frozenset(
     {
         "saya", "kamu", "yang", "di", "ke", "dan", "atau", "itu", "ini", "ya", "sih", "dong", "deh", "nih", "tuh",
         "kah", "lah", "nya", "juga", "ada", "akan", "sudah", "masih", "lagi", "saja", "sekali", "untuk", "dari",
         "sama", "dengan", "pada", "kalau", "karena", "terus", "jadi", "tapi", "memang", "tolong", "tanya", "mau",
-        "ingin", "halo", "hai", "permisi", "maaf", "terima", "kasih", "makasih", "thanks", "please", "pls", "the",
+        "ingin", "permisi", "maaf", "please", "pls", "the",
         "a", "an", "i", "is", "are", "to", "of", "and", "my", "me", "it", "in", "on", "for", "do", "doe", "did",
         "can", "be",
         "what", "how", "you", "your", "we", "our", "this", "that", "with", "at", "have", "has", "will", "would",
-        "so", "if", "or", "but", "just", "there", "they", "am", "was", "hello", "hi", "apa", "bagaimana", "cara",
+        "so", "if", "or", "but", "just", "there", "they", "am", "was", "apa", "bagaimana", "cara",
         "begitu", "begini", "tadi", "sedang", "kita", "kami", "mereka", "dia",
     }
 )  # fmt: skip
@@ -55,6 +56,7 @@ class Match:
 class Answer:
     matches: tuple[Match, ...]  # best first
     confident: bool  # False: the best match is weak, most likely the FAQ does not cover the question
+    outside: str | None = None  # the subject the topics do not cover that matched best, when it beat them
 
     @property
     def best(self) -> Match | None:
@@ -96,11 +98,11 @@ class FaqIndex:
         }
         bodies += ("" for _ in self._outside)
         # The speller corrects towards the words of the documents and the slang map's words, before slang is undone.
-        known: set[str] = set()
+        written: set[str] = set()
         for document in heads + bodies:
-            known.update(words(document))
-            known.update(unslang(words(document)))
-        self._speller = Speller(known | _slang_words())
+            written.update(words(document))
+            written.update(unslang(words(document)))
+        self._speller = Speller(known=SLANG, targets=written | {w for v in SLANG.values() for w in v.split()})
         self._heads = bm25s.BM25()
         self._heads.index([analyse(d) for d in heads], show_progress=False)
         self._bodies = bm25s.BM25()
@@ -126,18 +128,24 @@ class FaqIndex:
         terms = analyse(question, self._speller)
         if not terms:
             return Answer((), False)
-        scores = self._heads.get_scores(terms) + self.ANSWER_WEIGHT * self._bodies.get_scores(terms)
+        # The words a question shares with each document (BM25), and how close it is as a whole to one of its ways
+        # of asking (which gives any two strings some likeness: it ranks, it does not make a match on its own).
+        lexical = self._heads.get_scores(terms) + self.ANSWER_WEIGHT * self._bodies.get_scores(terms)
         similar = process.cdist([" ".join(sorted(set(terms)))], self._phrasing_texts, scorer=fuzz.token_sort_ratio)[0]
-        closest = numpy.zeros(len(scores))
+        closest = numpy.zeros(len(lexical))
         numpy.maximum.at(closest, self._phrasing_topics, similar / 100)
-        scores = scores + self.PHRASING_WEIGHT * closest
+        scores = lexical + self.PHRASING_WEIGHT * closest
         n = len(self.topics)
         ranked = sorted(range(n), key=lambda i: -float(scores[i]))[:k]
-        matches = tuple(Match(self.topics[i], round(float(scores[i]), 3)) for i in ranked if scores[i] > 0)
-        beyond = max((float(x) for x in scores[n:]), default=0.0)  # the best of what the topics do not cover
-        confident = bool(matches) and matches[0].score >= max(self.MIN_SCORE, beyond)
-        return Answer(matches, confident)
-
-
-def _slang_words() -> set[str]:
-    return set(SLANG) | {w for v in SLANG.values() for w in v.split()}
+        matches = tuple(Match(self.topics[i], round(float(scores[i]), 3)) for i in ranked if lexical[i] > 0)
+        # The best of what the topics do not cover, when it shares words with the question.
+        beyond = max(range(n, len(scores)), key=lambda i: float(scores[i]), default=None)
+        if beyond is not None and lexical[beyond] < self.MIN_SCORE:
+            beyond = None
+        confident = (
+            bool(matches)
+            and lexical[ranked[0]] >= self.MIN_SCORE
+            and (beyond is None or scores[ranked[0]] > scores[beyond])
+        )
+        outside = self._outside[beyond - n].key if beyond is not None and not confident else None
+        return Answer(matches, confident, outside)

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import Stemmer
-from rapidfuzz import fuzz, process
+from rapidfuzz import distance, process
 
 # Chat spellings → the words the FAQ is written in. Several words where one stands for a phrase.
 SLANG: dict[str, str] = {
@@ -138,12 +138,21 @@ def stem(word: str) -> str:
 
 
 class Speller:
-    """Corrects a word the FAQ does not know to the closest one it does: most such words are typos."""
+    """Corrects a word the FAQ does not know to the closest one it does: most such words are typos.
 
-    def __init__(self, known: Iterable[str]) -> None:
-        self._known = frozenset(known)
+    Closest is one edit for a word of up to six letters and two for a longer one, a swap of two neighbours counting
+    as one (OSA distance: "bukit" is "bukti"), never a different first letter (people rarely mistype the first),
+    and only towards words the FAQ writes itself: a chat spelling of the slang map ("human", "staff") is known but
+    never the target of a correction, or the rain ("hujan") would be taken for a person ("human").
+    """
+
+    def __init__(self, known: Iterable[str], targets: Iterable[str]) -> None:
+        self._known = frozenset(known) | frozenset(targets)
         # Longer words only: a short unknown word is as likely an abbreviation as a typo, and its neighbours many.
-        self._candidates = sorted(w for w in self._known if len(w) >= 4)
+        self._targets: dict[str, list[str]] = {}
+        for w in sorted(set(targets)):
+            if len(w) >= 4:
+                self._targets.setdefault(w[0], []).append(w)
 
     def __call__(self, word: str) -> str:
         if word in self._known or len(word) < 4 or word.isdigit():
@@ -166,6 +175,8 @@ class Speller:
                 root = rest[: len(rest) - len(suffix)]
                 if rest.endswith(suffix) and len(root) >= 3 and root in self._known:
                     return root
-        cutoff = 80 if len(word) < 7 else 75
-        found = process.extractOne(word, self._candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+        edits = 1 if len(word) <= 6 else 2
+        found = process.extractOne(
+            word, self._targets.get(word[0], []), scorer=distance.OSA.distance, score_cutoff=edits
+        )
         return found[0] if found else word

@@ -498,6 +498,7 @@ OUTSIDE: tuple[Topic, ...] = (
         (
             "halo", "hai", "selamat pagi siang sore malam", "assalamualaikum", "terima kasih makasih", "oke siap",
             "hello hi good morning", "thank you thanks", "cerita lucu", "bot ini resmi", "kamu siapa", "tes",
+            "ok sip baik",
         ),
     ),
 )  # fmt: skip

@@ -66,12 +66,23 @@ async def test_help_with_a_question_answers_it_and_in_english_for_an_english_rea
 
 
 async def test_a_question_no_topic_answers_gets_the_closest_topics_not_a_wrong_answer(world: BotWorld) -> None:
-    await world.text(USER, "biaya bikin paspor brp sih skrg")
+    await world.text(USER, "kalo ujan deres gmn ya")  # no word the help knows
     assert await world.last(USER) == (
-        "Saya kurang yakin memahaminya. Mungkin salah satu dari ini menjawabnya; atau pilih dari semua topik."
+        "Saya tidak menemukannya di topik bantuan. Pilih salah satu di bawah, atau tanyakan dengan kata lain."
     )
     offered = _buttons(await world.telegram.last_bot_message(USER))
     assert "◀ Semua topik" in offered and "◀ Menu" in offered
+    await world.text(USER, "biaya bikin paspor brp sih skrg")  # the fee: not ours to answer, and said so
+    assert (await world.last(USER)).startswith("Itu perlu ditanyakan ke kantor imigrasi")
+
+
+async def test_a_greeting_is_met_in_kind_with_the_way_to_start_or_the_menu(world: BotWorld) -> None:
+    await world.text(USER, "halooo")
+    assert (await world.last(USER)).startswith("Halo! 👋") and "/start" in await world.last(USER)
+    await register(world.runtime, Vault(SECRET), USER)
+    await world.text(USER, "makasih ya min")
+    assert await world.last(USER) == "Halo! 👋 Ketik pertanyaan Anda, atau pilih dari menu:"
+    assert "📅 Pesan antrean" in _buttons(await world.telegram.last_bot_message(USER))
 
 
 async def test_a_question_typed_in_an_open_step_is_answered_and_the_step_is_one_tap_away(world: BotWorld) -> None:
