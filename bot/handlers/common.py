@@ -24,11 +24,13 @@ async def leave(state: FSMContext, account: AccountView | None, runtime: Runtime
 
 
 async def unexpected(message: Message, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
-    """Something no step expects. Words are taken as a question and answered from the help topics (an open step
-    stays open, one tap away); anything else (a sticker, a photo, a command no step has) asks the open step's
-    question again, or shows the menu."""
-    if message.text and not message.text.startswith("/") and any(c.isalpha() for c in message.text):
-        await faq.answer_question(message, message.text, state, account)
+    """Something no step expects. Words are taken as a question and answered from the help topics (in an open step,
+    only a question a topic answers; the step stays open, one tap away); anything else (a sticker, a photo, a
+    command no step has, a wrong answer to the step) asks the open step's question again, or shows the menu."""
+    text = message.text or ""
+    step_open = await state.get_state() is not None
+    if any(c.isalpha() for c in text) and not text.startswith("/") and faq.takes_as_question(text, step_open=step_open):
+        await faq.answer_question(message, text, state, account)
         return
     if await reprompt(message, state, account, runtime):
         return

@@ -8,6 +8,8 @@ topic button is tapped, and an open step stays open: its question is one tap awa
 
 from __future__ import annotations
 
+import re
+
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -16,10 +18,11 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards as kb
 from bot import texts
-from bot.handlers.parts import Screen, message_of
+from bot.handlers.parts import Screen, message_of, remove_typed
 from bot.handlers.prompts import ask
 from core.faq.catalogs import faq_index
 from core.faq.index import Answer
+from core.faq.normalise import sounds_like_question
 from core.faq.topics import TOPICS, Topic, topic
 from core.runtime import Runtime
 from core.services.accounts import AccountView
@@ -78,10 +81,10 @@ def _back_row(step_open: bool) -> list[InlineKeyboardButton]:
 
 def greeting_screen(*, registered: bool, step_open: bool = False) -> Screen:
     """A greeting or a thank-you, met in kind, with the way on."""
-    if not registered:
-        return Screen(_("Hello! 👋 I book passport-queue places. Send /start to begin, or type a question."))
     if step_open:
         return Screen(_("Hello! 👋 Type a question, or carry on where you were:"), _back_markup(step_open))
+    if not registered:
+        return Screen(_("Hello! 👋 I book passport-queue places. Send /start to begin, or type a question."))
     return Screen(_("Hello! 👋 Type a question, or choose from the menu:"), kb.main_menu())
 
 
@@ -114,9 +117,23 @@ def screen_for(question: str, *, registered: bool = True, step_open: bool = Fals
 
 async def answer_question(message: Message, question: str, state: FSMContext, account: AccountView | None) -> None:
     """A question typed in the chat, answered as a new message; an open step stays open below it."""
+    if _A_NIK.search(question) and await remove_typed(message):  # "nik saya 3174… ditolak": not left in the chat
+        await message.answer(_("I have deleted your message with the NIK from this chat."))
     step_open = await state.get_state() is not None
     screen = screen_for(texts.excerpt(question, 500), registered=account is not None, step_open=step_open)
     await screen.send(message)
+
+
+def takes_as_question(text: str, *, step_open: bool) -> bool:
+    """Whether words typed where no step expects them are answered from the help: always with no step open;
+    in a step that waits for a tap, only a question that a topic answers with confidence ("konfirmasi" or "jam 10"
+    typed at the times is a wrong answer to the step, which asks its question again instead)."""
+    if not step_open:
+        return True
+    return sounds_like_question(text) and faq_index().ask(text).confident
+
+
+_A_NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
 
 
 async def show_questions(query: CallbackQuery) -> None:
@@ -139,7 +156,11 @@ async def show_answer(query: CallbackQuery, callback_data: Faq, state: FSMContex
 async def back_to_step(query: CallbackQuery, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
     """The open step's question again, as a new message below the answer; the menu when none is open any more."""
     await query.answer()
-    if not await ask(message_of(query), state, account, runtime):
+    if await ask(message_of(query), state, account, runtime):
+        return
+    if account is None:
+        await message_of(query).answer(_("Send /start to begin."))
+    else:
         await message_of(query).answer(_("Choose from the menu:"), reply_markup=kb.main_menu())
 
 

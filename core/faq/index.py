@@ -1,10 +1,11 @@
 """The help topics ranked for a question in the asker's own words: BM25 (bm25s) over normalised words.
 
-Each topic is one document: its question (twice: it says what the topic is about) and answer in every language of
-the catalogs, and the other ways people ask it. A question goes through the same normalisation as the documents
-(core/faq/normalise.py), with its unknown words corrected against theirs, and is scored against every topic. When
-even the best score is low the question is most likely about something the FAQ does not cover: the answer says so
-(`confident` false) rather than give a wrong topic with conviction.
+Each topic is two documents: its ways of asking (its question in every language of the catalogs, and the other
+ways people put it) and its answers, counted at half weight; and a question is also compared as a whole with each
+way of asking (rapidfuzz), which ranks but never makes a match without words in common. A question goes through
+the same normalisation as the documents (core/faq/normalise.py), with its unknown words corrected against theirs.
+When even the best topic shares little with it, or a subject the topics do not cover matches better, the answer
+says so (`confident` false) rather than give a wrong topic with conviction.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def analyse(text: str, spell: Callable[[str], str] | None = None) -> list[str]:
 
 @dataclass(frozen=True)
 class Match:
+    """A topic and how well it answers the question (higher is better; only comparable within one question)."""
+
     topic: Topic
     score: float
 
@@ -64,10 +67,14 @@ class Answer:
 
 
 class FaqIndex:
-    # The lowest best score taken as an answer; below it, "I am not sure" and the way to a person. Set from the
-    # labelled questions (tests/faq/), where questions the FAQ does not cover score below it.
-    MIN_SCORE = 1.0
+    # The least weight (BM25) a topic's words in common with a question must have for it to be an answer; below it,
+    # "not sure" and the closest topics. Set from the labelled questions (tests/faq/).
+    MIN_SCORE = 2.0
+    # A subject the topics do not cover counts from less: "halo" alone is one word of a greeting.
+    OUTSIDE_MIN_SCORE = 1.0
+    SAME_QUESTION = 0.9  # how alike (rapidfuzz, 0-1) a question and a way of asking are to be the same
     ANSWER_WEIGHT = 0.5
+    MAX_TERMS = 40
     PHRASING_WEIGHT = 2.0
 
     def __init__(
@@ -75,9 +82,11 @@ class FaqIndex:
         topics: Iterable[Topic],
         gettext: Mapping[str, Callable[[str], str]],
         outside: Iterable[Topic] = OUTSIDE,
+        places: Iterable[str] = (),
     ) -> None:
         """`gettext`: for each language, its catalog's gettext (the topics' texts are read in every language);
-        `outside`: what the topics do not cover, as ways of asking only."""
+        `outside`: what the topics do not cover, as ways of asking only; `places`: words of the offices' cities and
+        provinces, which are left as they are (not typos)."""
         self.topics = tuple(topics)
         self._outside = tuple(outside)
         # Two documents a topic: its questions (the one shown, in every language, and the ways people ask), and
@@ -102,7 +111,9 @@ class FaqIndex:
         for document in heads + bodies:
             written.update(words(document))
             written.update(unslang(words(document)))
-        self._speller = Speller(known=SLANG, targets=written | {w for v in SLANG.values() for w in v.split()})
+        self._speller = Speller(
+            known={*SLANG, *places}, targets=written | {w for v in SLANG.values() for w in v.split()}, little=STOPWORDS
+        )
         self._heads = bm25s.BM25()
         self._heads.index([analyse(d) for d in heads], show_progress=False)
         self._bodies = bm25s.BM25()
@@ -125,7 +136,9 @@ class FaqIndex:
 
     def ask(self, question: str, k: int = 3) -> Answer:
         """The `k` best topics for `question`, best first (those scoring nothing left out)."""
-        terms = analyse(question, self._speller)
+        # Each word once, and the first MAX_TERMS: BM25 adds a word's weight each time it is given, so "paspor"
+        # typed thirty times would outscore any real question.
+        terms = list(dict.fromkeys(analyse(question, self._speller)))[: self.MAX_TERMS]
         if not terms:
             return Answer((), False)
         # The words a question shares with each document (BM25), and how close it is as a whole to one of its ways
@@ -140,12 +153,11 @@ class FaqIndex:
         matches = tuple(Match(self.topics[i], round(float(scores[i]), 3)) for i in ranked if lexical[i] > 0)
         # The best of what the topics do not cover, when it shares words with the question.
         beyond = max(range(n, len(scores)), key=lambda i: float(scores[i]), default=None)
-        if beyond is not None and lexical[beyond] < self.MIN_SCORE:
+        if beyond is not None and lexical[beyond] < self.OUTSIDE_MIN_SCORE:
             beyond = None
-        confident = (
-            bool(matches)
-            and lexical[ranked[0]] >= self.MIN_SCORE
-            and (beyond is None or scores[ranked[0]] > scores[beyond])
-        )
+        # Enough words in common, or the question is (nearly) one of the topic's ways of asking ("Bagaimana cara
+        # memesan?" shares one word of little weight with it, but all of it).
+        enough = bool(matches) and (lexical[ranked[0]] >= self.MIN_SCORE or closest[ranked[0]] >= self.SAME_QUESTION)
+        confident = enough and (beyond is None or scores[ranked[0]] > scores[beyond])
         outside = self._outside[beyond - n].key if beyond is not None and not confident else None
         return Answer(matches, confident, outside)

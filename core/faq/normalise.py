@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import lru_cache
 
 import Stemmer
 from rapidfuzz import distance, process
@@ -29,14 +28,14 @@ SLANG: dict[str, str] = {
     "gbs": "tidak bisa", "gbisa": "tidak bisa", "blm": "belum", "blum": "belum", "lom": "belum",
     # I, you, we
     "sy": "saya", "aku": "saya", "ak": "saya", "aq": "saya", "gw": "saya", "gue": "saya", "gua": "saya",
-    "w": "saya", "sya": "saya", "q": "saya", "km": "kamu", "lu": "kamu", "lo": "kamu", "anda": "kamu",
-    "kak": "", "kakak": "", "min": "", "mimin": "", "admin": "", "pak": "", "bu": "", "bang": "", "gan": "",
+    "sya": "saya", "km": "kamu", "lu": "kamu", "lo": "kamu", "anda": "kamu",
+    "kak": "", "kakak": "", "min": "", "mimin": "", "admin": "petugas", "pak": "", "bu": "", "bang": "", "gan": "",
     "sis": "", "mas": "", "mba": "", "mbak": "", "om": "", "bro": "",
     # how, why, what, when
     "gimana": "bagaimana", "gmn": "bagaimana", "gmna": "bagaimana", "bgmn": "bagaimana", "gimna": "bagaimana",
     "caranya": "cara", "kok": "kenapa", "knp": "kenapa", "napa": "kenapa", "kenapa": "kenapa", "mengapa": "kenapa",
     "ngapain": "apa", "apaan": "apa", "brp": "berapa", "brapa": "berapa", "kpn": "kapan",
-    "kapan2": "kapan", "dmn": "dimana", "dimana": "dimana", "mana": "mana",
+    "dmn": "dimana", "dimana": "dimana", "mana": "mana",
     # already, still, want, can, must
     "udah": "sudah", "udh": "sudah", "sdh": "sudah", "dah": "sudah", "uda": "sudah", "masi": "masih",
     "msh": "masih", "mau": "ingin", "mo": "ingin", "pengen": "ingin", "pgn": "ingin", "pingin": "ingin",
@@ -47,33 +46,33 @@ SLANG: dict[str, str] = {
     "tuk": "untuk", "krn": "karena", "karna": "karena", "soalnya": "karena", "klo": "kalau",
     "kalo": "kalau", "kl": "kalau", "trs": "terus", "trus": "terus", "jd": "jadi", "jdi": "jadi", "tp": "tapi",
     "tpi": "tapi", "emg": "memang", "emang": "memang", "aja": "saja", "aj": "saja", "doang": "saja",
-    "bgt": "sekali", "banget": "sekali", "lg": "lagi", "lgi": "lagi", "sdg": "sedang", "lagi2": "lagi",
+    "bgt": "sekali", "banget": "sekali", "lg": "lagi", "lgi": "lagi", "sdg": "sedang",
     "gt": "begitu", "gitu": "begitu", "gini": "begini", "skrg": "sekarang", "skrang": "sekarang",
     "td": "tadi", "tdi": "tadi", "bbrp": "beberapa", "org": "orang", "ortu": "orang tua", "bokap": "ayah",
-    "nyokap": "ibu", "bini": "istri", "laki": "suami", "bocil": "anak", "bayi": "anak", "balita": "anak",
+    "nyokap": "ibu", "bini": "istri", "bocil": "anak", "bayi": "anak", "balita": "anak",
     "dgr": "dengar", "kasi": "kasih", "ksh": "kasih", "dpt": "dapat", "dapet": "dapat", "pake": "pakai",
-    "pk": "pakai", "bkn": "bukan", "ato": "atau", "atw": "atau", "ato2": "atau", "sblm": "sebelum",
-    "stlh": "setelah", "abis": "habis", "hbs": "habis", "tgl": "tanggal", "tggl": "tanggal", "jam2": "jam",
+    "pk": "pakai", "bkn": "bukan", "ato": "atau", "atw": "atau", "sblm": "sebelum",
+    "stlh": "setelah", "abis": "habis", "hbs": "habis", "tgl": "tanggal", "tggl": "tanggal",
     "hr": "hari", "mgg": "minggu", "bln": "bulan", "thn": "tahun", "hp": "ponsel", "wa": "whatsapp",
     "nomer": "nomor", "nmr": "nomor", "bikin": "buat", "bkin": "buat", "ngurus": "urus",
-    "urus": "urus", "ilang": "hilang", "gimana2": "bagaimana", "kenapa2": "kenapa", "tau": "tahu",
-    "ngerti": "mengerti", "nanya": "tanya", "tanya2": "tanya", "liat": "lihat", "ngeliat": "lihat",
-    "nyari": "cari", "dateng": "datang", "telat": "terlambat", "ngga2": "tidak",
+    "urus": "urus", "ilang": "hilang", "tau": "tahu",
+    "ngerti": "mengerti", "nanya": "tanya", "liat": "lihat", "ngeliat": "lihat",
+    "nyari": "cari", "dateng": "datang", "telat": "terlambat",
     # the domain's own words, as people spell them
-    "pasport": "paspor", "passport": "paspor", "pspr": "paspor", "paspr": "paspor", "pasport2": "paspor",
+    "pasport": "paspor", "passport": "paspor", "pspr": "paspor", "paspr": "paspor",
     "antrian": "antrean", "antri": "antrean", "ngantri": "antrean", "antre": "antrean", "queue": "antrean",
     "kouta": "kuota", "quota": "kuota", "kuotanya": "kuota", "booking": "pesan", "book": "pesan",
     "booked": "pesan", "bookingan": "pesanan", "boking": "pesan", "bokingan": "pesanan", "pesen": "pesan",
     "batalin": "batal", "cancel": "batal", "cancelled": "batal", "canceled": "batal", "cancelation": "batal",
     "cancellation": "batal", "kanim": "kantor imigrasi", "imigrasi": "imigrasi", "ktp": "ktp", "ektp": "ktp",
-    "kk": "kartu keluarga", "nik": "nik", "perpanjang": "ganti", "perpanjangan": "ganti", "renew": "ganti",
-    "renewal": "ganti", "reschedule": "ubah jadwal", "resched": "ubah jadwal", "notif": "pemberitahuan",
-    "notifikasi": "pemberitahuan", "subscribe": "ikuti", "unsubscribe": "berhenti ikuti", "pdf": "bukti",
-    "bukti": "bukti", "bot": "bot", "eror": "error", "erorr": "error", "ngeblank": "error", "ngelag": "lambat",
-    "lemot": "lambat", "lelet": "lambat", "ngadat": "error", "hang": "error", "stuck": "error",
+    "kk": "kartu keluarga", "nik": "nik", "perpanjang": "ganti paspor", "perpanjangan": "ganti paspor",
+    "renew": "ganti paspor", "renewal": "ganti paspor", "reschedule": "ubah jadwal", "resched": "ubah jadwal",
+    "notif": "pemberitahuan", "notifikasi": "pemberitahuan", "subscribe": "ikuti", "unsubscribe": "berhenti ikuti",
+    "pdf": "bukti", "bukti": "bukti", "bot": "bot", "eror": "error", "erorr": "error", "ngeblank": "error",
+    "ngelag": "lambat", "lemot": "lambat", "lelet": "lambat", "ngadat": "error", "stuck": "error",
     "ultah": "lahir", "tgllahir": "tanggal lahir", "ttl": "tanggal lahir", "akte": "akta", "cs": "petugas",
     "operator": "petugas", "manusia": "petugas", "staf": "petugas", "staff": "petugas", "human": "petugas",
-    "agent": "petugas", "admin2": "petugas", "slot": "kuota", "slots": "kuota", "ijo": "hijau", "adek": "adik",
+    "agent": "petugas", "slot": "kuota", "slots": "kuota", "ijo": "hijau", "adek": "adik",
     "registrasi": "daftar", "register": "daftar", "signup": "daftar", "majuin": "ubah", "mundurin": "ubah",
     "kmrn": "kemarin", "kemaren": "kemarin", "bener": "benar", "beneran": "benar", "benerin": "perbaiki",
     "ngomong": "bicara", "omong": "bicara", "sambungin": "hubungkan", "bales": "balas", "dibales": "balas",
@@ -82,22 +81,24 @@ SLANG: dict[str, str] = {
 
 # Colloquial affixes (with the empty one, to try each alone): "di-…-in" is the chat's "di-…-kan".
 _CHAT_PREFIXES = ("", "di", "ke", "nge", "ng", "ny", "ter", "ber", "me", "pe")
-_CHAT_SUFFIXES = ("", "in", "nya", "an", "kan", "lah", "kah", "ku", "mu", "innya", "nya2")
+_CHAT_SUFFIXES = ("", "in", "nya", "an", "kan", "lah", "kah", "ku", "mu", "innya")
 
-_STRETCH = re.compile(r"(\w)\1{2,}")  # three or more of one letter: "tolonggg"
+_STRETCH = re.compile(r"([^\W\d_])\1{2,}")  # three or more of one letter: "tolonggg" (not digits: "1000")
 _DOUBLED = re.compile(r"^([a-z]+)2$")  # "anak2": the word, said twice
 _WORD = re.compile(r"[a-z0-9]+")
 
 _ENGLISH = Stemmer.Stemmer("english")
 _INDONESIAN = Stemmer.Stemmer("indonesian")
 
-# Where the Indonesian stemmer takes a root's first syllable for a prefix ("pesanan" is not "sanan").
+# Where the Indonesian stemmer takes a root's first syllable for a prefix ("pesanan" is not "sanan"), and where its
+# root would merge two things a question tells apart: arriving late ("terlambat") is not a slow bot ("lambat"),
+# an alert ("pemberitahuan") is not knowing ("tahu"), repairing ("perbaiki") is not "fine" ("baik").
 STEMS: dict[str, str] = {
     "pesanan": "pesan", "pemesanan": "pesan", "berapa": "berapa", "penggantian": "ganti", "pergantian": "ganti",
     "pemohon": "mohon", "permohonan": "mohon", "pertama": "pertama", "perlu": "perlu", "pesan": "pesan",
     "petugas": "petugas", "peta": "peta", "bersama": "sama", "kenapa": "kenapa", "keluarga": "keluarga",
-    "berlaku": "laku", "penuh": "penuh", "perbaikan": "baik", "memperbaiki": "baik", "pindah": "pindah",
-    "dimana": "mana", "terlambat": "lambat", "pemberitahuan": "tahu", "diberitahu": "tahu",
+    "berlaku": "laku", "penuh": "penuh", "perbaikan": "perbaiki", "memperbaiki": "perbaiki", "pindah": "pindah",
+    "dimana": "mana", "terlambat": "terlambat", "pemberitahuan": "beritahu", "diberitahu": "beritahu",
 }  # fmt: skip
 
 
@@ -124,7 +125,6 @@ def unslang(tokens: Iterable[str]) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
     """The word's stem: the Indonesian one where the word has Indonesian affixes, else the English one."""
     if word.isdigit():
@@ -137,46 +137,77 @@ def stem(word: str) -> str:
     return str(_ENGLISH.stemWord(word))
 
 
+# Everyday words a question may hold that the FAQ never writes: real words, not typos of the FAQ's (a dictionary
+# would be better; none that is well kept covers chat Indonesian). Days and months, and the words that were seen
+# "corrected" into something else ("hujan" into "human", "kamis" into "kami", "uang" into "ulang").
+EVERYDAY = frozenset(
+    """
+    senin selasa rabu kamis jumat sabtu minggu monday tuesday wednesday thursday friday saturday sunday januari
+    februari maret april mei juni juli agustus september oktober november desember january february march june july
+    august october december besok lusa kemarin pagi siang sore malam hujan panas banjir macet uang murah mahal biru
+    hijau merah kuning putih hitam sekolah kerja kantor pegawai karyawan hamil sakit meninggal cepat lambat jangan
+    teman enak susah mudah gampang mobil motor ojek rumah kota desa jalan country mother father son daughter wife
+    husband baby please thanks ready today tomorrow yesterday morning evening week month year money
+    """.split()  # noqa: SIM905 - a paragraph of words reads better than a list of strings
+)
+
+
 class Speller:
     """Corrects a word the FAQ does not know to the closest one it does: most such words are typos.
 
     Closest is one edit for a word of up to six letters and two for a longer one, a swap of two neighbours counting
     as one (OSA distance: "bukit" is "bukti"), never a different first letter (people rarely mistype the first),
-    and only towards words the FAQ writes itself: a chat spelling of the slang map ("human", "staff") is known but
-    never the target of a correction, or the rain ("hujan") would be taken for a person ("human").
+    and only towards words the FAQ writes itself, never a little word of no weight: a chat spelling of the slang
+    map ("human", "staff") is known but never the target of a correction. Words in `known` (the slang map's, the
+    everyday ones, the offices' cities) are left as they are. Nothing is remembered between questions: a question
+    may hold a name.
     """
 
-    def __init__(self, known: Iterable[str], targets: Iterable[str]) -> None:
-        self._known = frozenset(known) | frozenset(targets)
+    def __init__(self, known: Iterable[str], targets: Iterable[str], *, little: Iterable[str] = ()) -> None:
+        self._known = frozenset(known) | frozenset(targets) | EVERYDAY
+        self._little = frozenset(little)
         # Longer words only: a short unknown word is as likely an abbreviation as a typo, and its neighbours many.
         self._targets: dict[str, list[str]] = {}
-        for w in sorted(set(targets)):
+        for w in sorted(set(targets) - self._little):
             if len(w) >= 4:
                 self._targets.setdefault(w[0], []).append(w)
 
     def __call__(self, word: str) -> str:
-        if word in self._known or len(word) < 4 or word.isdigit():
+        """The word itself when it is known (or short, or a number); else its correction, or itself."""
+        if word in self._known or len(word) < 4 or not word.isalpha():
             return word
-        return self._closest(word)
-
-    @lru_cache(maxsize=20_000)  # noqa: B019 - one Speller per index, kept for the process's life
-    def _closest(self, word: str) -> str:
         # Shrinking a double letter first ("bukkti", "cancell"): a stretched word more often than a typo.
         for i in range(len(word) - 1):
             if word[i] == word[i + 1] and (shorter := word[:i] + word[i + 1 :]) in self._known:
                 return shorter
         # Chat Indonesian's own affixes, which the stemmer does not know: "batalin", "dibatalin", "kehapus",
-        # "botnya", "ngecek".
+        # "botnya". A root of four letters at least, and of some weight ("medan" is not "me-" + "dan").
         for prefix in _CHAT_PREFIXES:
             if not word.startswith(prefix):
                 continue
             rest = word[len(prefix) :]
             for suffix in _CHAT_SUFFIXES:
                 root = rest[: len(rest) - len(suffix)]
-                if rest.endswith(suffix) and len(root) >= 3 and root in self._known:
+                weighty = len(root) >= 3 + bool(prefix) and root not in self._little
+                if rest.endswith(suffix) and weighty and root in self._known:
                     return root
         edits = 1 if len(word) <= 6 else 2
         found = process.extractOne(
             word, self._targets.get(word[0], []), scorer=distance.OSA.distance, score_cutoff=edits
         )
         return found[0] if found else word
+
+
+# Words that make a message a question (after slang is undone): "bisa gak", "kapan", "how". A message without one
+# and without "?", typed in a step that waits for a tap, is more likely a wrong answer to the step than a question.
+QUESTION_WORDS = frozenset(
+    """
+    apa apakah bagaimana kenapa kapan berapa mana dimana siapa bisa boleh bolehkah harus perlu tanya tolong bantu
+    bantuan help how what why when where who which can could should is are do does
+    """.split()  # noqa: SIM905 - a paragraph of words reads better than a list of strings
+)
+
+
+def sounds_like_question(text: str) -> bool:
+    """A question mark, or a question word in any spelling ("gmn", "knp", "bs")."""
+    return "?" in text or any(w in QUESTION_WORDS for w in unslang(words(text)))

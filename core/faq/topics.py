@@ -3,6 +3,7 @@
 A topic's question and answer are user texts (English msgids, translated in the catalogs); its `asked` are more
 ways people put the same question, in both languages, for matching only: they are never shown, so they are not
 translated, and they may be as informal as the chat they come from. The order is the order of the help menu.
+The texts live here, beside the matcher, not in the bot: the command line and the staff pages read them too.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ TOPICS: tuple[Topic, ...] = (
             "mau bikin paspor caranya gimana",
             "how to get a queue number",
             "dapat kode booking dari mana",
+            "cara perpanjang paspor",
+            "how do i renew my passport",
         ),
     ),
     Topic(
@@ -300,6 +303,7 @@ TOPICS: tuple[Topic, ...] = (
             "perlu fotokopi",
             "bawa kk",
             "paspor lama dibawa",
+            "perpanjang paspor bawa apa",
         ),
     ),
     Topic(
@@ -432,7 +436,7 @@ TOPICS: tuple[Topic, ...] = (
             "mau bicara dengan petugas",
             "hubungi admin",
             "chat dengan cs",
-            "talk to a human",
+            "talk to a real person",
             "nomor kontak petugas",
             "minta tolong orang",
             "komplain",
@@ -455,6 +459,7 @@ TOPICS: tuple[Topic, ...] = (
 
 
 def topic(key: str) -> Topic | None:
+    """The help topic of that key; None for a key no topic has any more (an old button)."""
     return next((t for t in TOPICS if t.key == key), None)
 
 

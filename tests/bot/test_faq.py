@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core.crypto import Vault
 from core.services.accounts import set_language
 from tests.bot.conftest import BotWorld
@@ -96,3 +98,31 @@ async def test_a_question_typed_in_an_open_step_is_answered_and_the_step_is_one_
     await world.tap(USER_IN_STEP, "↩ Kembali ke langkah tadi", calls=2)
     assert "Pilih tanggal kedatangan." in await world.last(USER_IN_STEP)
     assert await world.state_of(USER_IN_STEP) == "Booking:calendar" and world.errors == []
+
+
+BUTTON_STEPS = ["Registration:consent", "Booking:party", "Booking:calendar", "Booking:slot", "Booking:summary"]
+
+
+@pytest.mark.parametrize("state", BUTTON_STEPS)
+async def test_words_typed_in_a_step_that_waits_for_a_tap_are_its_answer_unless_they_ask(
+    world: BotWorld, state: str
+) -> None:
+    from tests.bot.test_every_state import NOT_THIS_STEP, STEPS
+
+    step = next(s for s in STEPS if s.state.state == state)
+    await step.reach(world)
+    await world.text(USER_IN_STEP, "iya setuju jam 10 aja", calls=2)  # a wrong answer to the step, not a question
+    chat = await world.telegram.chat(USER_IN_STEP)
+    assert chat[-2]["text"] == NOT_THIS_STEP and step.question in chat[-1]["text"]
+    await world.text(USER_IN_STEP, "kalau mau batal gimana caranya?")  # a question: answered, the step kept
+    assert (await world.last(USER_IN_STEP)).startswith("❓ Bagaimana cara membatalkan?")
+    assert await world.state_of(USER_IN_STEP) == state and world.errors == []
+
+
+async def test_a_nik_typed_in_a_question_is_deleted_from_the_chat(world: BotWorld) -> None:
+    await world.text(USER, "nik saya 3174014107900001 kok ditolak?", calls=3)  # deleted, told so, answered
+    methods = [m for m, p in world.telegram.calls if p.get("chat_id") == USER]
+    assert "deleteMessage" in methods
+    chat = await world.telegram.chat(USER)
+    assert not any("3174014107900001" in str(m.get("text", "")) for m in chat)
+    assert (await world.last(USER)).startswith("❓ Mengapa NIK saya ditolak?")

@@ -89,3 +89,23 @@ def test_the_labelled_sets_are_well_formed_and_name_only_known_topics(name: str)
     assert all(len(r) == 2 and r[0] in keys and r[1].strip() for r in rows)
     per_topic = {k: sum(1 for r in rows if r[0] == k) for k in keys}
     assert len(rows) >= 70 and min(per_topic.values()) >= 3
+
+
+@pytest.mark.parametrize(
+    ("word", "kept"),
+    [("hujan", "hujan"), ("kamis", "kamis"), ("medan", "medan"), ("bukit", "bukti"), ("dokumne", "dokumen")],
+)
+def test_the_speller_corrects_typos_but_leaves_everyday_words_and_places_alone(word: str, kept: str) -> None:
+    from core.faq.index import analyse
+
+    speller = faq_index()._speller
+    assert speller(word) == kept, analyse(word, speller)
+
+
+def test_digits_are_not_shrunk_like_stretched_letters() -> None:
+    assert words("1000 3174014107900001 tolonggg") == ["1000", "3174014107900001", "tolong"]
+
+
+def test_a_word_said_thirty_times_is_no_stronger_than_said_once() -> None:
+    index = faq_index()
+    assert not index.ask("paspor " * 30).confident and not index.ask("x " * 2000).confident
