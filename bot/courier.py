@@ -23,6 +23,7 @@ from bot.handlers.booking.confirm import proof_file, proof_with_data
 from bot.keyboards import BookAgain, BookAt, Unfollow
 from core.domain.announcements import Kind, Outgoing
 from core.domain.booking import BookingNotFound, format_booking_code
+from core.domain.helpdesk import REOPEN_WITHIN
 from core.domain.offices import Office
 from core.runtime import Runtime
 from core.services import my_bookings
@@ -41,6 +42,21 @@ _GONE = ("chat not found", "user is deactivated", "peer_id_invalid", "bot was bl
 
 def _paid(item: Outgoing) -> bool | None:
     return True if item.paid else None
+
+
+def _answer(item: Outgoing) -> TelegramCall:
+    """The help desk's answer, or its closing, in the applicant's chat; a reply to it goes back to the ticket."""
+    ticket = item.payload["ticket"]
+    if item.payload.get("closed"):
+        text = _(
+            "✅ Staff closed your question (ticket #{ticket}). Something still unclear? Reply to this message "
+            "within {days} days to open it again."
+        ).format(ticket=ticket, days=REOPEN_WITHIN.days)
+    else:
+        text = _("💬 Staff answered (ticket #{ticket}):\n\n{text}\n\nReply here if you have more to ask.").format(
+            ticket=ticket, text=item.payload["text"]
+        )
+    return SendMessage(chat_id=item.chat_id, text=text)
 
 
 def _days(days: list[date]) -> str:
@@ -131,6 +147,8 @@ class TelegramCourier:
             return await self._proof(item)
         if item.kind is Kind.REMINDER:
             return await self._reminder(item)
+        if item.kind is Kind.ANSWER:
+            return _answer(item)
         office = await self._runtime.directory.by_id(item.office_id or 0)
         if office is None:
             raise NothingToSay("the office is gone")

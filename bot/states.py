@@ -28,3 +28,7 @@ class Family(StatesGroup):
 
 class Alerts(StatesGroup):
     office = State()  # type a city or province: the office whose openings to follow
+
+
+class Asking(StatesGroup):
+    question = State()  # the question for support staff, typed (after "Ask a person" with none typed before)

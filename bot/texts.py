@@ -17,8 +17,8 @@ from core.documents import signing
 from core.documents.pdf_text import format_day
 from core.documents.proof import ProofLabels
 from core.domain import booking as bk
+from core.domain import helpdesk, offices, staff
 from core.domain import identity as idn
-from core.domain import offices, staff
 from core.domain.announcements import TooManySubscriptions
 from core.domain.calendar import ClosureKind, DayInfo, DayState
 from core.domain.errors import DomainError
@@ -330,6 +330,9 @@ REFUSALS: dict[type[DomainError], Refusal] = {
     broadcasts.BroadcastText: _STAFF_ONLY,
     broadcasts.BroadcastNeedsDay: _STAFF_ONLY,
     broadcasts.NoSuchBroadcast: _STAFF_ONLY,
+    helpdesk.TicketNotFound: _STAFF_ONLY,
+    helpdesk.TicketClosed: _STAFF_ONLY,
+    helpdesk.EmptyMessage: Refusal(__("There is nothing in that message to send. Please write your question.")),
 }
 
 

@@ -14,6 +14,7 @@ DEMO_STAFF: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("admin", "Administrator Demo", "admin", ()),
     ("kantor", "Petugas Kantor Demo", "office", ("JKT-SEL",)),
     ("loket", "Petugas Loket Demo", "counter", ("JKT-SEL",)),
+    ("bantuan", "Petugas Layanan Demo", "support", ()),
 )
 
 # Families booked for today at the counter's office, so that check-in can be tried at once: (owner, members),

@@ -365,6 +365,7 @@ class _Message:
     contact: Json | None = None
     sticker: Json | None = None
     edit_date: int | None = None
+    reply_to: Json | None = None  # the message this one answers (Telegram's reply_to_message), as it was then
 
     def api(self) -> Json:
         """The Message object Telegram would return: formatted text, and only inline markup."""
@@ -380,6 +381,8 @@ class _Message:
                 message[key] = getattr(self, key)
         if self.reply_markup is not None and "inline_keyboard" in self.reply_markup:
             message["reply_markup"] = self.reply_markup
+        if self.reply_to is not None:
+            message["reply_to_message"] = self.reply_to
         return copy.deepcopy(message)
 
     def view(self) -> Json:
@@ -643,11 +646,23 @@ class BotApiStandin:
     # --- Driver: users act --------------------------------------------------------------------------------------
 
     async def user_sends_text(
-        self, user_id: int, text: str, *, language_code: str | None = None, first_name: str | None = None
+        self,
+        user_id: int,
+        text: str,
+        *,
+        language_code: str | None = None,
+        first_name: str | None = None,
+        reply_to: int | None = None,
     ) -> int:
-        """The user sends text (a leading /command gets its bot_command entity); returns the update_id."""
+        """The user sends text (a leading /command gets its bot_command entity), as a reply to the chat's message
+        `reply_to` when given; returns the update_id."""
         chat = self._chat_for_user(user_id, language_code=language_code, first_name=first_name)
         message = _new_message(chat, dict(chat.user), text=text, plain=text)
+        if reply_to is not None:
+            answered = chat.messages.get(reply_to)
+            if answered is None:
+                raise ValueError(f"chat {user_id} has no message {reply_to} to reply to")
+            message.reply_to = answered.api()
         command = _COMMAND.match(text)
         if command:
             message.entities = [{"type": "bot_command", "offset": 0, "length": _utf16_len(command[0])}]

@@ -29,6 +29,7 @@ from core.domain.booking import BookingRecord
 from core.domain.calendar import NewSlot, ReleasedSlot, SlotState
 from core.domain.offices import Office, format_working_days, parse_working_days
 from core.domain.staff import InvalidStaffAccount, NewStaff, StaffRecord, StaffSession
+from core.persistence.helpdesk import TicketRepository
 from core.persistence.outbox import Announcement, OutboxRepository, SubscriptionRepository
 from core.persistence.repositories import (
     AccountRepository,
@@ -437,6 +438,7 @@ class FakeUnitOfWork:
         # Announcements are rows for the sender: the fakes keep none (tests/bot/test_alerts.py runs them for real).
         self.outbox: OutboxRepository = FakeOutbox()  # type: ignore[assignment]
         self.subscriptions: SubscriptionRepository = SubscriptionRepository(_no_connection("subscriptions"))
+        self.tickets: TicketRepository = TicketRepository(_no_connection("tickets"))
         self.committed = False
         self._last_commit = copy.deepcopy(self.store)
 

@@ -39,6 +39,9 @@ ACTIONS = {
     "broadcast_paused": N_("Announcement paused"),
     "broadcast_resumed": N_("Announcement resumed"),
     "broadcast_cancelled": N_("Announcement cancelled"),
+    "ticket_answered": N_("Question answered"),
+    "ticket_closed": N_("Question closed"),
+    "ticket_reopened": N_("Question reopened"),
 }
 
 FIELDS = {

@@ -14,6 +14,7 @@ from fastapi import status
 
 from core.domain.booking import BookingNotFound, DateNotBookable
 from core.domain.errors import DomainError
+from core.domain.helpdesk import EmptyMessage, TicketClosed, TicketNotFound
 from core.domain.offices import MAX_SLOT_CAPACITY, InvalidOffice
 from core.domain.staff import InvalidStaffAccount, NotAllowed
 from core.services.accounts import InvalidName
@@ -114,6 +115,11 @@ REFUSALS: dict[tuple[type[DomainError], str | None], Refusal] = {
     ),
     (BroadcastNeedsDay, None): Refusal(UNPROCESSABLE, N_("Choose the date whose booked applicants get the message.")),
     (NoSuchBroadcast, None): Refusal(status.HTTP_404_NOT_FOUND, N_("There is no such announcement.")),
+    (TicketNotFound, None): Refusal(status.HTTP_404_NOT_FOUND, N_("There is no such ticket.")),
+    (TicketClosed, None): Refusal(
+        _CONFLICT, N_("This ticket is closed: the applicant was told it is done. Reopen it to answer again.")
+    ),
+    (EmptyMessage, None): Refusal(UNPROCESSABLE, N_("Write the answer first.")),
     (ClosureNeedsReason, None): Refusal(
         UNPROCESSABLE, N_("Give a reason: the applicants whose bookings are cancelled are told it.")
     ),

@@ -4,7 +4,20 @@ from aiogram import F, Router
 from aiogram.enums import ChatType
 
 from bot.filters import Magic
-from bot.handlers import alerts, booking, chats, commands, common, family, faq, menu, my_bookings, my_data, registration
+from bot.handlers import (
+    alerts,
+    booking,
+    chats,
+    commands,
+    common,
+    family,
+    faq,
+    helpdesk,
+    menu,
+    my_bookings,
+    my_data,
+    registration,
+)  # fmt: skip
 
 
 def routers() -> list[Router]:
@@ -25,6 +38,7 @@ def routers() -> list[Router]:
         my_data.router(),
         alerts.router(),
         faq.router(),
+        helpdesk.router(),
         menu.router(),
         common.fallbacks(),
     )

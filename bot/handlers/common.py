@@ -9,7 +9,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards, texts
 from bot.filters import Magic
-from bot.handlers import faq
+from bot.handlers import faq, helpdesk
 from bot.handlers.booking.slot import release_held
 from bot.handlers.parts import forget
 from bot.handlers.prompts import PROMPTS, ask, reprompt
@@ -29,6 +29,16 @@ async def unexpected(message: Message, state: FSMContext, account: AccountView |
     command no step has, a wrong answer to the step) asks the open step's question again, or shows the menu."""
     text = message.text or ""
     step_open = await state.get_state() is not None
+    # A conversation with staff goes on: words with no step open go to the open ticket, or reopen a closed one
+    # they reply to.
+    is_reply = message.reply_to_message is not None
+    if (
+        text.strip()
+        and not text.startswith("/")
+        and not step_open
+        and await helpdesk.to_ticket(message, runtime, reply=is_reply)
+    ):
+        return
     if any(c.isalpha() for c in text) and not text.startswith("/") and faq.takes_as_question(text, step_open=step_open):
         await faq.answer_question(message, text, state, account)
         return

@@ -18,6 +18,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards as kb
 from bot import texts
+from bot.handlers import helpdesk
 from bot.handlers.parts import Screen, message_of, remove_typed
 from bot.handlers.prompts import ask
 from core.faq.catalogs import faq_index
@@ -55,6 +56,7 @@ def questions_screen() -> Screen:
 def answer_screen(t: Topic, others: tuple[Topic, ...] = (), *, step_open: bool = False) -> Screen:
     """One topic's answer; the next closest topics, the list, and the way back to an open step or the menu."""
     rows = [_topic_button(o, "❓ ") for o in others]
+    rows.append(helpdesk.ask_staff_button())
     rows.append([InlineKeyboardButton(text=_("◀ All topics"), callback_data=kb.Menu(item="help").pack())])
     rows.append(_back_row(step_open))
     return Screen(f"❓ {_(t.question)}\n\n{_(t.answer)}", InlineKeyboardMarkup(inline_keyboard=rows))
@@ -63,6 +65,7 @@ def answer_screen(t: Topic, others: tuple[Topic, ...] = (), *, step_open: bool =
 def unsure_screen(answer: Answer, *, step_open: bool = False) -> Screen:
     """The best match is weak: no answer given with conviction, the closest topics and the list instead."""
     rows = [_topic_button(m.topic, "❓ ") for m in answer.matches]
+    rows.append(helpdesk.ask_staff_button())
     rows.append([InlineKeyboardButton(text=_("◀ All topics"), callback_data=kb.Menu(item="help").pack())])
     rows.append(_back_row(step_open))
     text = (
@@ -121,6 +124,7 @@ async def answer_question(message: Message, question: str, state: FSMContext, ac
         await message.answer(_("I have deleted your message with the NIK from this chat."))
     step_open = await state.get_state() is not None
     screen = screen_for(texts.excerpt(question, 500), registered=account is not None, step_open=step_open)
+    await helpdesk.remember_question(state, question)
     await screen.send(message)
 
 

@@ -6,12 +6,18 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.handlers import alerts, booking, family, registration
+from bot.handlers import alerts, booking, family, helpdesk, registration
 from bot.handlers.parts import Ask
 from core.runtime import Runtime
 from core.services.accounts import AccountView
 
-PROMPTS: dict[str | None, Ask] = {**registration.PROMPTS, **family.PROMPTS, **booking.PROMPTS, **alerts.PROMPTS}
+PROMPTS: dict[str | None, Ask] = {
+    **registration.PROMPTS,
+    **family.PROMPTS,
+    **booking.PROMPTS,
+    **alerts.PROMPTS,
+    **helpdesk.PROMPTS,
+}
 
 
 async def ask(message: Message, state: FSMContext, account: AccountView | None, runtime: Runtime) -> bool:

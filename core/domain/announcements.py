@@ -23,12 +23,15 @@ class Kind(StrEnum):
     OPENING_SOON = "opening_soon"  # an office's weekly quota opens soon
     OPENED = "opened"  # an office released dates: book now
     BROADCAST = "broadcast"  # staff's own words
+    ANSWER = "answer"  # the help desk's answer to one applicant's question (or its closing)
 
 
-# Lower goes first. A proof is awaited by someone who just tapped; a closure changes tomorrow's plans; an opening
-# alert is worth most the moment it is sent; a staff notice can wait behind them all.
+# Lower goes first. A proof is awaited by someone who just tapped, a help-desk answer by someone who asked; a
+# closure changes tomorrow's plans; an opening alert is worth most the moment it is sent; a staff notice can wait
+# behind them all.
 PRIORITY = {
     Kind.PROOF: 0,
+    Kind.ANSWER: 0,
     Kind.CLOSURE: 1,
     Kind.REMINDER: 2,
     Kind.OPENED: 3,

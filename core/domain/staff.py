@@ -28,6 +28,7 @@ class Permission(StrEnum):
     CORRECT_DATA = "correct_data"  # correct an applicant's name, with a reason
     SEE_FULL_NIK = "see_full_nik"
     BROADCAST = "broadcast"  # a message of the office's own to its subscribers, or to a date's bookings
+    HELP_DESK = "help_desk"  # read applicants' questions with their context, answer them, close and reopen them
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
@@ -44,7 +45,7 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.COUNTER: frozenset(
         {Permission.VIEW_DAY, Permission.CHECK_IN, Permission.CORRECT_DATA, Permission.SEE_FULL_NIK}
     ),
-    Role.SUPPORT: frozenset({Permission.VIEW_DAY, Permission.CORRECT_DATA}),
+    Role.SUPPORT: frozenset({Permission.VIEW_DAY, Permission.CORRECT_DATA, Permission.HELP_DESK}),
 }
 
 # Roles whose reach is every office; the others work only for the offices given to them.

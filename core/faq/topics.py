@@ -544,8 +544,8 @@ TOPICS: tuple[Topic, ...] = (
         "person",
         N_("I want to talk to a person."),
         N_(
-            "Staff of the immigration office answer what these topics do not: at the office's counter, or through "
-            "the contacts the office publishes. Its address is in 🧾 My bookings and on your proof."
+            "Tap 🙋 Ask a person below and write your question: it goes to our support staff with your booking, and "
+            "their answer comes into this chat. You can add to it by writing here until they close it."
         ),
         (
             "mau bicara dengan petugas",

@@ -349,7 +349,9 @@ announcements = Table(
     Column("fan_out_at", UtcDateTime),
     Column("fanned_out_at", UtcDateTime),
     Column("dedupe_key", String(100), unique=True),
-    CheckConstraint("kind IN ('proof', 'opening_soon', 'opened', 'reminder', 'closure', 'broadcast')", name="kind"),
+    CheckConstraint(
+        "kind IN ('proof', 'opening_soon', 'opened', 'reminder', 'closure', 'broadcast', 'answer')", name="kind"
+    ),
     CheckConstraint("state IN ('sending', 'paused', 'cancelled')", name="state"),
 )
 Index(
@@ -397,3 +399,39 @@ Index(
     sqlite_where=outbox.c.state == "sending",
     postgresql_where=outbox.c.state == "sending",
 )
+
+
+# The help desk: a question the help topics did not answer, with what staff need to know (NIKs masked), and the
+# conversation about it. `chat_id` is where answers go; the account may be erased meanwhile (the ticket stays,
+# without it). Erasing an account deletes its chat's tickets (core/services/privacy.py).
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("account_id", ForeignKey("accounts.id", ondelete="SET NULL")),
+    Column("office_id", ForeignKey("offices.id", ondelete="SET NULL")),
+    Column("language", String(8), nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("context", Text, nullable=False, default="{}"),  # JSON
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime),
+    CheckConstraint("state IN ('open', 'answered', 'closed')", name="state"),
+)
+Index("ix_tickets_state_updated_at", tickets.c.state, tickets.c.updated_at)
+Index("ix_tickets_chat_id", tickets.c.chat_id)
+
+ticket_messages = Table(
+    "ticket_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False),
+    Column("author", String(10), nullable=False),
+    Column("staff_id", ForeignKey("staff.id", ondelete="SET NULL")),
+    Column("text", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("author IN ('applicant', 'staff')", name="author"),
+)
+Index("ix_ticket_messages_ticket_id", ticket_messages.c.ticket_id)

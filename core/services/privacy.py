@@ -86,6 +86,7 @@ async def erase_account(uow: UnitOfWork, account_id: int, now: datetime) -> Eras
             await uow.accounts.keep_freeze(account.owner_nik_hash, frozen)
         await uow.subscriptions.remove_chat(account.telegram_user_id)  # the chat is someone's: no alerts follow
         await uow.outbox.forget_chat(account.telegram_user_id)  # nor what was sent, or waits to be sent, to it
+        await uow.tickets.forget_chat(account.telegram_user_id)  # nor its questions to staff and their answers
         if coming:
             await uow.accounts.erase(account_id, now)  # the worker finishes once their day is over
         else:
@@ -101,5 +102,6 @@ async def anonymise_ended(uow: UnitOfWork, now: datetime, retention: timedelta) 
         await uow.accounts.purge_erased()
         await uow.accounts.drop_freezes(now)
         await uow.outbox.forget_settled(now - retention)  # whom each message reached, kept as long as bookings
+        await uow.tickets.forget_closed(now - retention)  # questions to staff, closed that long ago
         await uow.commit()
     return done

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, RootTransaction
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from core.persistence.database import WRITE, LoopConnection
+from core.persistence.helpdesk import TicketRepository
 from core.persistence.outbox import OutboxRepository, SubscriptionRepository
 from core.persistence.repositories import (
     AccountRepository,
@@ -31,6 +32,7 @@ class UnitOfWork(Protocol):
     office_day: OfficeDayRepository
     subscriptions: SubscriptionRepository
     outbox: OutboxRepository
+    tickets: TicketRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -93,6 +95,7 @@ class SqlUnitOfWork:
         self.office_day = OfficeDayRepository(conn)
         self.subscriptions = SubscriptionRepository(conn)
         self.outbox = OutboxRepository(conn)
+        self.tickets = TicketRepository(conn)
         return self
 
     async def __aexit__(

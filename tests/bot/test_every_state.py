@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from aiogram.fsm.state import State
 
-from bot.states import Alerts, Booking, Family, Registration
+from bot.states import Alerts, Asking, Booking, Family, Registration
 from core.crypto import Vault
 from tests.bot.conftest import BotWorld
 from tests.bot.test_fuzz import _settle
@@ -85,6 +85,13 @@ async def _alerts_office(world: BotWorld) -> None:
     await world.tap(USER, "➕ Ikuti kantor", calls=2)
 
 
+async def _asking(world: BotWorld) -> None:
+    await register(world.runtime, Vault(SECRET), USER)
+    await world.text(USER, "/help")
+    await world.tap(USER, "Saya ingin bicara dengan petugas.", calls=2)
+    await world.tap(USER, "🙋 Tanya petugas", calls=2)
+
+
 async def _party(world: BotWorld) -> None:
     await _office(world)
     await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
@@ -137,6 +144,7 @@ STEPS = [
     ),
     Step(Booking.office, _office, "Pilih kantor.", "Jakarta Selatan · Kanim Uji TST"),
     Step(Alerts.office, _alerts_office, "Kantor yang mana?", "Jakarta Selatan · Kanim Uji TST"),
+    Step(Asking.question, _asking, "Tulis pertanyaan Anda untuk petugas kami", "◀ Kembali"),
     Step(Booking.party, _party, "Siapa saja yang datang?", "Lanjut ▶"),
     Step(Booking.calendar, _calendar, "Pilih tanggal kedatangan.", "30✅"),
     Step(Booking.slot, _slot, "Senin, 30 November 2026: pilih jam kedatangan (WIB).", "08:00–09:00 · sisa 10"),

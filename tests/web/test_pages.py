@@ -10,12 +10,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from core.clock import FixedClock
 from core.config import Settings
 from core.crypto import Passwords
 from core.domain.staff import Role
-from core.services import broadcasts, staff
+from core.persistence.tables import outbox
+from core.services import broadcasts, helpdesk, staff
 from tests.conftest import NEXT_MONDAY, SECRET
 from tests.factories import add_office, release_days, sample_office
 from tests.web.api_support import login_form
@@ -425,12 +427,59 @@ def test_the_audit_page_has_words_for_every_action_a_use_case_records() -> None:
     assert len(actions) >= 10 and actions <= ACTIONS.keys(), actions - ACTIONS.keys()
 
 
-async def test_the_help_desk_placeholder_is_not_in_the_menu_but_announcements_are(client: httpx.AsyncClient) -> None:
+async def test_the_help_desk_is_in_the_menu_of_support_and_admins_and_closed_to_the_office(
+    client: httpx.AsyncClient,
+) -> None:
     await sign_in(client, "admin")
     home = (await client.get("/")).text
-    assert 'href="/support"' not in home and 'href="/announcements"' in home
+    assert 'href="/support"' in home and 'href="/announcements"' in home
     assert (await client.get("/support")).status_code == 200
-    assert (await client.get("/announcements")).status_code == 200
+    await client.post("/logout", data={"csrf": re.search(r'name="csrf" value="([0-9a-f]+)"', home).group(1)})  # type: ignore[union-attr]
+    await sign_in(client, "kantor")
+    assert 'href="/support"' not in (await client.get("/")).text
+    assert (await client.get("/support")).status_code == 403
+
+
+async def _ask(client: httpx.AsyncClient, question: str, chat_id: int = 5501) -> int:
+    """A ticket as the bot opens it (the applicant's side is tests/bot/test_helpdesk.py's)."""
+    runtime = client._transport.app.state.staff.runtime  # type: ignore[attr-defined]
+    context = {"step": None, "account": {"name": "SITI RAHMAWATI", "nik": "3174********0001"}}
+    ticket = await helpdesk.escalate(runtime.uow(), chat_id, None, None, "id", question, context, runtime.clock.now())
+    return ticket.id
+
+
+async def test_support_answers_a_question_and_the_answer_is_on_its_way_to_the_chat(client: httpx.AsyncClient) -> None:
+    ticket = await _ask(client, "nik saya ditolak terus, padahal sudah sesuai ktp")
+    csrf = await sign_in(client, "bantuan")
+    queue = (await client.get("/support")).text
+    assert f'href="/support/{ticket}"' in queue and "nik saya ditolak terus" in queue
+    page = (await client.get(f"/support/{ticket}")).text
+    assert "SITI RAHMAWATI" in page and "3174********0001" in page and "Menunggu kita" in page
+    empty = await client.post(f"/support/{ticket}/answer", data={"csrf": csrf, "text": "   "})
+    assert empty.status_code == 422 and "Tulis jawabannya dulu." in empty.text
+    sent = await client.post(f"/support/{ticket}/answer", data={"csrf": csrf, "text": "Coba cek digit ke-7 sampai 12."})
+    assert sent.status_code == 303
+    page = (await client.get(sent.headers["location"])).text
+    assert "Jawaban terkirim" in page and "Coba cek digit ke-7 sampai 12." in page and "Menunggu pemohon" in page
+    runtime = client._transport.app.state.staff.runtime  # type: ignore[attr-defined]
+    async with runtime.engine.connect() as conn:
+        rows = (await conn.execute(select(outbox.c.chat_id, outbox.c.state))).all()
+    assert [(r.chat_id, r.state) for r in rows] == [(5501, "pending")]
+    assert "Menunggu pemohon (1)" in (await client.get("/support?state=answered")).text
+
+
+async def test_a_closed_ticket_takes_no_answer_until_it_is_reopened(client: httpx.AsyncClient) -> None:
+    ticket = await _ask(client, "bisa ganti jadwal?")
+    csrf = await sign_in(client, "bantuan")
+    assert (await client.post(f"/support/{ticket}/close", data={"csrf": csrf})).status_code == 303
+    page = (await client.get(f"/support/{ticket}")).text
+    assert f'action="/support/{ticket}/reopen"' in page and f'action="/support/{ticket}/answer"' not in page
+    refused = await client.post(f"/support/{ticket}/answer", data={"csrf": csrf, "text": "Satu lagi"})
+    assert refused.status_code == 409 and "Buka lagi untuk menjawab lagi" in refused.text
+    assert (await client.post(f"/support/{ticket}/reopen", data={"csrf": csrf})).status_code == 303
+    again = await client.post(f"/support/{ticket}/answer", data={"csrf": csrf, "text": "Satu lagi"})
+    assert again.status_code == 303
+    assert (await client.get("/support/999999")).status_code == 404
 
 
 async def test_a_released_date_is_called_open_as_the_bot_says_it(client: httpx.AsyncClient) -> None:

@@ -27,7 +27,7 @@ from tests.conftest import JAKARTA, SECRET
 from tests.factories import make_nik
 from tests.web.api_support import login_form
 from tests.web.conftest import Screen, Shoot
-from tests.web.test_playground import register_through_page, said, tap
+from tests.web.test_playground import register_through_page, said, tap, write
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -287,3 +287,40 @@ async def test_an_officer_closes_a_booked_date_and_the_applicant_is_told_why_and
     await expect(said(applicant, "Selasa, 8 Desember 2026")).to_be_visible()
     await expect(applicant.locator(".message.bot", has_text="Kode booking: ")).to_have_count(2)  # booked again
     await screenshot(applicant, "10-booked-again")
+
+
+async def test_an_applicant_asks_a_person_and_the_help_desks_answer_appears_in_the_chat(
+    demo: RunningDemo, page: Page, screenshot: Shoot
+) -> None:
+    applicant = await page.context.new_page()
+    await applicant.goto(demo.playground)
+    await register_through_page(
+        applicant, "Maya Lestari", make_nik(date(1990, 3, 3), serial=33, female=True), "Sabtu, 3 Maret 1990"
+    )
+    await write(applicant, "anak saya lahir di luar negeri, aktanya dari kedutaan, bisa dipakai?")
+    await expect(said(applicant, "Saya kurang yakin memahaminya").or_(said(applicant, "❓ "))).to_be_visible()
+    await tap(applicant, "🙋 Tanya petugas")
+    told = said(applicant, "Pertanyaan Anda sudah diteruskan ke petugas sebagai tiket #")
+    await expect(told).to_be_visible()
+
+    await sign_in(page, demo, "bantuan")
+    await expect(page.locator('nav a[href="/support"]')).to_have_count(1)  # in the menu (folded on a phone)
+    await page.goto(f"{demo.web}/support")
+    await expect(page.locator("#tickets")).to_contain_text("aktanya dari kedutaan")
+    await screenshot(page, "11-help-desk-queue")
+    await page.locator("#tickets a", has_text="aktanya dari kedutaan").click()
+    await expect(page.locator("h1")).to_contain_text("Menunggu kita")
+    await expect(page.locator("main")).to_contain_text("MAYA LESTARI")
+    await page.get_by_label("Jawaban Anda").fill("Bisa, bawa akta aslinya dan terjemahan resminya.")
+    await screenshot(page, "12-help-desk-answer")
+    await page.get_by_role("button", name="Kirim jawaban").click()
+    await expect(page.locator("main")).to_contain_text("Jawaban terkirim")
+    await expect(page.locator("h1")).to_contain_text("Menunggu pemohon")
+
+    await expect(said(applicant, "Bisa, bawa akta aslinya dan terjemahan resminya.")).to_be_visible(timeout=10_000)
+    await expect(said(applicant, "💬 Jawaban petugas")).to_be_visible()
+    await write(applicant, "terima kasih, terjemahannya harus dari penerjemah tersumpah?")
+    await expect(said(applicant, "Ditambahkan ke pertanyaan Anda")).to_be_visible()
+    await page.reload()
+    await expect(page.locator(".conversation li")).to_have_count(3)
+    await screenshot(applicant, "13-help-desk-answer-in-chat")

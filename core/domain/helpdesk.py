@@ -1,0 +1,81 @@
+"""The help desk: an applicant's question the help topics did not answer, and the conversation with staff about it.
+
+A ticket is open while it waits for staff, answered while it waits for the applicant, and closed when staff say
+it is done. The applicant's next words go to their ticket while it is open or answered; a closed ticket opens
+again when they reply to it within REOPEN_WITHIN, after which a new question is a new ticket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from core.domain.errors import DomainError
+
+REOPEN_WITHIN = timedelta(days=3)
+MAX_TEXT = 4000  # Telegram's message is 4,096 characters; the answer's heading takes the rest
+
+
+class TicketState(StrEnum):
+    OPEN = "open"  # waits for staff
+    ANSWERED = "answered"  # waits for the applicant
+    CLOSED = "closed"
+
+
+class Author(StrEnum):
+    APPLICANT = "applicant"
+    STAFF = "staff"
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    id: int
+    chat_id: int
+    account_id: int | None
+    office_id: int | None  # of the applicant's current or last booking: the queue's filter
+    office_code: str | None
+    language: str
+    state: TicketState
+    question: str
+    context: dict[str, Any]  # what staff need to know, NIKs masked (see the bot's escalation)
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+    def reopenable(self, now: datetime) -> bool:
+        """A closed ticket the applicant may take up again by replying."""
+        return self.state is TicketState.CLOSED and self.closed_at is not None and now - self.closed_at <= REOPEN_WITHIN
+
+
+@dataclass(frozen=True, slots=True)
+class TicketMessage:
+    id: int
+    ticket_id: int
+    author: Author
+    staff_name: str | None  # who answered, as the staff page shows it
+    text: str
+    created_at: datetime
+
+
+class TicketNotFound(DomainError):
+    code = "ticket_not_found"
+
+
+class TicketClosed(DomainError):
+    """An answer to a closed ticket: reopen it first (the applicant was told it is done)."""
+
+    code = "ticket_closed"
+
+
+class EmptyMessage(DomainError):
+    code = "empty_message"
+
+
+def clean_text(text: str) -> str:
+    """A message as it is kept: trimmed, not empty, at most MAX_TEXT characters."""
+    text = text.strip()
+    if not text:
+        raise EmptyMessage()
+    return text[:MAX_TEXT]

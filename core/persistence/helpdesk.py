@@ -1,0 +1,128 @@
+"""Tickets and their messages: the help desk's rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.domain.helpdesk import Author, Ticket, TicketMessage, TicketState
+from core.persistence.database import LoopConnection
+from core.persistence.tables import offices, staff, ticket_messages, tickets
+
+_Row = Row[*tuple[Any, ...]]
+
+
+def _ticket(r: _Row) -> Ticket:
+    return Ticket(
+        r.id, r.chat_id, r.account_id, r.office_id, r.office_code, r.language, TicketState(r.state), r.question,
+        json.loads(r.context), r.created_at, r.updated_at, r.closed_at,
+    )  # fmt: skip
+
+
+_TICKET = select(tickets, offices.c.code.label("office_code")).outerjoin(offices, offices.c.id == tickets.c.office_id)
+
+
+class TicketRepository:
+    def __init__(self, conn: AsyncConnection | LoopConnection) -> None:
+        self._conn = conn
+
+    async def open(
+        self,
+        chat_id: int,
+        account_id: int | None,
+        office_id: int | None,
+        language: str,
+        question: str,
+        context: dict[str, Any],
+        now: datetime,
+    ) -> int:
+        new = await self._conn.execute(
+            insert(tickets)
+            .values(
+                chat_id=chat_id,
+                account_id=account_id,
+                office_id=office_id,
+                language=language,
+                state=TicketState.OPEN.value,
+                question=question,
+                context=json.dumps(context, sort_keys=True),
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(tickets.c.id)
+        )
+        return int(new.scalar_one())
+
+    async def get(self, ticket_id: int) -> Ticket | None:
+        row = (await self._conn.execute(_TICKET.where(tickets.c.id == ticket_id))).first()
+        return None if row is None else _ticket(row)
+
+    async def latest_of_chat(self, chat_id: int) -> Ticket | None:
+        """The chat's most recent ticket, in whatever state."""
+        row = (
+            await self._conn.execute(_TICKET.where(tickets.c.chat_id == chat_id).order_by(tickets.c.id.desc()).limit(1))
+        ).first()
+        return None if row is None else _ticket(row)
+
+    async def set_state(self, ticket_id: int, state: TicketState, now: datetime) -> None:
+        closed = now if state is TicketState.CLOSED else None
+        await self._conn.execute(
+            update(tickets).where(tickets.c.id == ticket_id).values(state=state.value, updated_at=now, closed_at=closed)
+        )
+
+    async def add_message(
+        self, ticket_id: int, author: Author, text: str, now: datetime, *, staff_id: int | None = None
+    ) -> None:
+        await self._conn.execute(
+            insert(ticket_messages).values(
+                ticket_id=ticket_id, author=author.value, staff_id=staff_id, text=text, created_at=now
+            )
+        )
+
+    async def messages(self, ticket_id: int) -> list[TicketMessage]:
+        rows = await self._conn.execute(
+            select(ticket_messages, staff.c.display_name)
+            .outerjoin(staff, staff.c.id == ticket_messages.c.staff_id)
+            .where(ticket_messages.c.ticket_id == ticket_id)
+            .order_by(ticket_messages.c.id)
+        )
+        return [TicketMessage(r.id, r.ticket_id, Author(r.author), r.display_name, r.text, r.created_at) for r in rows]
+
+    async def queue(self, state: TicketState, office_ids: Sequence[int] | None, limit: int) -> list[tuple[Ticket, int]]:
+        """Tickets in `state`, the longest waiting first, with how many messages each holds."""
+        count = (
+            select(func.count())
+            .where(ticket_messages.c.ticket_id == tickets.c.id)
+            .correlate(tickets)
+            .scalar_subquery()
+            .label("messages")
+        )
+        query = _TICKET.add_columns(count).where(tickets.c.state == state.value)
+        if office_ids is not None:
+            query = query.where(tickets.c.office_id.in_(office_ids))
+        order = tickets.c.updated_at.desc() if state is TicketState.CLOSED else tickets.c.updated_at
+        rows = await self._conn.execute(query.order_by(order, tickets.c.id).limit(limit))
+        return [(_ticket(r), int(r.messages)) for r in rows]
+
+    async def counts(self, office_ids: Sequence[int] | None) -> dict[TicketState, int]:
+        query = select(tickets.c.state, func.count()).group_by(tickets.c.state)
+        if office_ids is not None:
+            query = query.where(tickets.c.office_id.in_(office_ids))
+        return {TicketState(state): int(n) for state, n in await self._conn.execute(query)}
+
+    async def forget_chat(self, chat_id: int) -> int:
+        """An erased account's conversations with staff (their messages go with them)."""
+        result = await self._conn.execute(delete(tickets).where(tickets.c.chat_id == chat_id))
+        return int(result.rowcount)
+
+    async def forget_closed(self, before: datetime) -> int:
+        """Tickets closed before `before`, with their messages: kept as long as the bookings they were about."""
+        result = await self._conn.execute(
+            delete(tickets).where(tickets.c.state == TicketState.CLOSED.value, tickets.c.closed_at < before)
+        )
+        return int(result.rowcount)

@@ -1,0 +1,179 @@
+"""The help desk: an applicant's question reaches support staff with its context, and their answer reaches the
+applicant's chat through the outbox, in the same transaction as the answer is recorded.
+
+The applicant's side is the bot's (escalate, and every later message while the ticket is open or answered, or a
+reply that reopens it); the staff's side is the staff pages' (queue, ticket, answer, close, reopen).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from core.domain.announcements import Kind
+from core.domain.helpdesk import (
+    Author,
+    Ticket,
+    TicketClosed,
+    TicketMessage,
+    TicketNotFound,
+    TicketState,
+    clean_text,
+)
+from core.domain.staff import Permission, StaffMember
+from core.services import audit
+from core.services.uow import UnitOfWork
+
+QUEUE_LENGTH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    ticket: Ticket
+    messages: list[TicketMessage]
+
+
+# --- The applicant's side (the bot) ----------------------------------------------------------------------------
+
+
+async def escalate(
+    uow: UnitOfWork,
+    chat_id: int,
+    account_id: int | None,
+    office_id: int | None,
+    language: str,
+    question: str,
+    context: dict[str, Any],
+    now: datetime,
+) -> Ticket:
+    """A new ticket with the question; or, while the chat's ticket is still open or answered, the question added
+    to it (one conversation at a time)."""
+    text = clean_text(question)
+    async with uow:
+        current = await uow.tickets.latest_of_chat(chat_id)
+        if current is not None and current.state is not TicketState.CLOSED:
+            await _applicant_adds(uow, current, text, now)
+            ticket_id = current.id
+        else:
+            ticket_id = await uow.tickets.open(chat_id, account_id, office_id, language, text, context, now)
+            await uow.tickets.add_message(ticket_id, Author.APPLICANT, text, now)
+        await uow.commit()
+        ticket = await uow.tickets.get(ticket_id)
+    assert ticket is not None
+    return ticket
+
+
+async def active_ticket(uow: UnitOfWork, chat_id: int) -> Ticket | None:
+    """The chat's ticket that is open or answered: the applicant's words go to it."""
+    async with uow:
+        current = await uow.tickets.latest_of_chat(chat_id)
+    return current if current is not None and current.state is not TicketState.CLOSED else None
+
+
+async def applicant_writes(uow: UnitOfWork, chat_id: int, text: str, now: datetime, *, reply: bool) -> Ticket | None:
+    """The applicant's message added to their open or answered ticket, or, as a `reply` within REOPEN_WITHIN of its
+    closing, to their closed one, which opens again; None when there is no such ticket."""
+    text = clean_text(text)
+    async with uow:
+        current = await uow.tickets.latest_of_chat(chat_id)
+        if current is None:
+            return None
+        if current.state is TicketState.CLOSED and not (reply and current.reopenable(now)):
+            return None
+        await _applicant_adds(uow, current, text, now)
+        await uow.commit()
+        return await uow.tickets.get(current.id)
+
+
+async def _applicant_adds(uow: UnitOfWork, ticket: Ticket, text: str, now: datetime) -> None:
+    await uow.tickets.add_message(ticket.id, Author.APPLICANT, text, now)
+    await uow.tickets.set_state(ticket.id, TicketState.OPEN, now)
+
+
+# --- The staff's side (the pages) -------------------------------------------------------------------------------
+
+
+async def queue(
+    uow: UnitOfWork, actor: StaffMember, state: TicketState, office_code: str | None = None
+) -> tuple[list[tuple[Ticket, int]], dict[TicketState, int]]:
+    """The tickets in `state` (the longest waiting first; closed ones newest first) with their message counts, and
+    how many there are in each state; of one office when named."""
+    actor.require(Permission.HELP_DESK)
+    async with uow:
+        office_ids: list[int] | None = None
+        if office_code:
+            office = await uow.offices.get(office_code)
+            office_ids = [office.id] if office is not None and office.id is not None else []
+        found = await uow.tickets.queue(state, office_ids, QUEUE_LENGTH)
+        counts = await uow.tickets.counts(office_ids)
+    return found, counts
+
+
+async def conversation(uow: UnitOfWork, actor: StaffMember, ticket_id: int) -> Conversation:
+    actor.require(Permission.HELP_DESK)
+    async with uow:
+        ticket = await _ticket(uow, ticket_id)
+        return Conversation(ticket, await uow.tickets.messages(ticket_id))
+
+
+async def answer(uow: UnitOfWork, actor: StaffMember, ticket_id: int, text: str, now: datetime) -> Ticket:
+    """Staff's answer, kept with the ticket and sent to the applicant's chat (through the outbox, in this same
+    transaction: an answer recorded is an answer on its way)."""
+    actor.require(Permission.HELP_DESK)
+    text = clean_text(text)
+    async with uow:
+        ticket = await _ticket(uow, ticket_id)
+        if ticket.state is TicketState.CLOSED:
+            raise TicketClosed()
+        await uow.tickets.add_message(ticket.id, Author.STAFF, text, now, staff_id=actor.id)
+        await uow.tickets.set_state(ticket.id, TicketState.ANSWERED, now)
+        await _tell(uow, ticket, {"ticket": ticket.id, "text": text}, now, actor)
+        await audit.record(uow, actor, "ticket_answered", f"#{ticket.id}", now, office_id=ticket.office_id)
+        await uow.commit()
+        answered = await uow.tickets.get(ticket.id)
+    assert answered is not None
+    return answered
+
+
+async def close(uow: UnitOfWork, actor: StaffMember, ticket_id: int, now: datetime) -> Ticket:
+    """Done: the applicant is told, and may reopen it by replying within REOPEN_WITHIN."""
+    actor.require(Permission.HELP_DESK)
+    async with uow:
+        ticket = await _ticket(uow, ticket_id)
+        if ticket.state is not TicketState.CLOSED:
+            await uow.tickets.set_state(ticket.id, TicketState.CLOSED, now)
+            await _tell(uow, ticket, {"ticket": ticket.id, "closed": True}, now, actor)
+            await audit.record(uow, actor, "ticket_closed", f"#{ticket.id}", now, office_id=ticket.office_id)
+            await uow.commit()
+        closed = await uow.tickets.get(ticket.id)
+    assert closed is not None
+    return closed
+
+
+async def reopen(uow: UnitOfWork, actor: StaffMember, ticket_id: int, now: datetime) -> Ticket:
+    """Open again, waiting for staff (closed by mistake, or more to say)."""
+    actor.require(Permission.HELP_DESK)
+    async with uow:
+        ticket = await _ticket(uow, ticket_id)
+        if ticket.state is TicketState.CLOSED:
+            await uow.tickets.set_state(ticket.id, TicketState.OPEN, now)
+            await audit.record(uow, actor, "ticket_reopened", f"#{ticket.id}", now, office_id=ticket.office_id)
+            await uow.commit()
+        opened = await uow.tickets.get(ticket.id)
+    assert opened is not None
+    return opened
+
+
+async def _ticket(uow: UnitOfWork, ticket_id: int) -> Ticket:
+    ticket = await uow.tickets.get(ticket_id)
+    if ticket is None:
+        raise TicketNotFound()
+    return ticket
+
+
+async def _tell(uow: UnitOfWork, ticket: Ticket, payload: dict[str, Any], now: datetime, actor: StaffMember) -> None:
+    """One message to the ticket's chat through the outbox, first in line."""
+    announcement_id = await uow.outbox.announce(Kind.ANSWER, now, payload=payload, staff_id=actor.id)
+    assert announcement_id is not None  # no dedupe key: always new
+    await uow.outbox.add(announcement_id, Kind.ANSWER, ticket.chat_id, ticket.language, now, booking_id=None)

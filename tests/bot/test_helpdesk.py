@@ -1,0 +1,112 @@
+"""Asking a person: a question the help did not answer goes to staff as a ticket with its context, their answer
+arrives in the chat (through the outbox), the applicant's next words join the ticket, and a reply reopens it."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from core.crypto import Passwords, Vault
+from core.domain.helpdesk import TicketState
+from core.domain.staff import Role, StaffMember
+from core.services import helpdesk, staff
+from tests.bot.conftest import BotWorld
+from tests.conftest import SECRET
+from tests.factories import register
+
+USER = 8601
+
+
+async def _delivered(world: BotWorld, before: int) -> dict[str, object]:
+    """The next message the outbox's sender puts in USER's chat (it runs beside the bot), once it is there."""
+    for _ in range(250):
+        chat = await world.telegram.chat(USER)
+        if len(chat) > before:
+            return chat[-1]
+        await asyncio.sleep(0.02)
+    raise AssertionError("nothing came through the outbox")
+
+
+async def _support(world: BotWorld) -> StaffMember:
+    return await staff.create_staff(
+        world.runtime.uow(), Passwords(time_cost=1, memory_kib=8192), username="bantuan", display_name="Bu Rina",
+        password="kata-sandi-panjang", role=Role.SUPPORT, office_codes=[], now=world.clock.now(),
+    )  # fmt: skip
+
+
+async def test_a_question_goes_to_staff_and_their_answer_arrives_in_the_chat(world: BotWorld) -> None:
+    await register(world.runtime, Vault(SECRET), USER)
+    await world.text(USER, "nik saya 3174014107900001 kok ditolak terus?", calls=3)  # deleted, told, answered
+    await world.tap(USER, "🙋 Tanya petugas", calls=2)
+    told = await world.last(USER)
+    assert told.startswith("📨 Pertanyaan Anda sudah diteruskan ke petugas sebagai tiket #")
+    ticket = await helpdesk.active_ticket(world.runtime.uow(), USER)
+    assert ticket is not None and ticket.state is TicketState.OPEN
+    assert ticket.question == "nik saya 3174********0001 kok ditolak terus?"  # the NIK masked, as everywhere
+    assert ticket.context["account"]["nik"].count("*") == 8 and ticket.context["step"] is None
+
+    support = await _support(world)
+    before = len(await world.telegram.chat(USER))
+    await helpdesk.answer(
+        world.runtime.uow(), support, ticket.id, "Coba cek digit tanggal lahirnya.", world.clock.now()
+    )
+    answer = str((await _delivered(world, before))["text"])
+    assert answer.startswith(f"💬 Jawaban petugas (tiket #{ticket.id}):") and "Coba cek digit" in answer
+
+    await world.text(USER, "sudah saya cek, tetap ditolak")  # words with no step open: to the ticket, not the FAQ
+    assert (await world.last(USER)).startswith(f"📨 Ditambahkan ke pertanyaan Anda #{ticket.id}")
+    talk = await helpdesk.conversation(world.runtime.uow(), support, ticket.id)
+    assert [m.author.value for m in talk.messages] == ["applicant", "staff", "applicant"]
+    assert talk.ticket.state is TicketState.OPEN and world.errors == []
+
+
+async def test_a_closed_ticket_reopens_when_the_applicant_replies_within_days_and_not_after(world: BotWorld) -> None:
+    await register(world.runtime, Vault(SECRET), USER)
+    await world.text(USER, "/help")
+    await world.tap(USER, "Saya ingin bicara dengan petugas.", calls=2)
+    await world.tap(USER, "🙋 Tanya petugas", calls=2)  # no question typed before: it is asked for
+    assert await world.last(USER) == "Tulis pertanyaan Anda untuk petugas kami, dengan kata-kata Anda sendiri:"
+    await world.text(USER, "Apakah bisa datang bersama anak yang belum punya KTP?", calls=2)  # told, then the menu
+    ticket = await helpdesk.active_ticket(world.runtime.uow(), USER)
+    assert ticket is not None and ticket.question.startswith("Apakah bisa datang")
+    assert await world.state_of(USER) is None
+
+    support = await _support(world)
+    before = len(await world.telegram.chat(USER))
+    await helpdesk.close(world.runtime.uow(), support, ticket.id, world.clock.now())
+    closing = await _delivered(world, before)
+    assert "Balas pesan ini dalam 3 hari" in str(closing["text"])
+
+    await world.text(USER, "kapan kuota dibuka?")  # not a reply: a new question, answered from the help
+    assert (await world.last(USER)).startswith("❓ ")
+    await world.telegram.user_sends_text(USER, "masih bingung", reply_to=int(closing["message_id"]))
+    await world.telegram.wait_for_bot(USER)
+    assert (await world.last(USER)).startswith(f"📨 Ditambahkan ke pertanyaan Anda #{ticket.id}")
+    assert (await helpdesk.active_ticket(world.runtime.uow(), USER)) is not None
+
+    before = len(await world.telegram.chat(USER))
+    await helpdesk.close(world.runtime.uow(), support, ticket.id, world.clock.now())
+    later = await _delivered(world, before)
+    world.clock.advance(timedelta(days=4))
+    await world.telegram.user_sends_text(USER, "halo lagi, nik ditolak", reply_to=int(later["message_id"]))
+    await world.telegram.wait_for_bot(USER)
+    assert (await world.last(USER)).startswith("❓ Mengapa NIK saya ditolak?")  # too late to reopen: the help
+    assert world.errors == []
+
+
+async def test_asking_a_person_from_a_booking_step_comes_back_to_the_step(world: BotWorld) -> None:
+    from tests.bot.test_every_state import STEPS
+
+    calendar = next(s for s in STEPS if s.state.state == "Booking:calendar")
+    await calendar.reach(world)
+    user = 8301  # the user of tests/bot/test_every_state.py
+    await world.text(user, "/help")
+    await world.tap(user, "Saya ingin bicara dengan petugas.", calls=2)
+    await world.tap(user, "🙋 Tanya petugas", calls=2)
+    await world.text(user, "Boleh datang lebih awal dari jam yang dipilih?", calls=2)  # told, then the step again
+    chat = await world.telegram.chat(user)
+    assert (
+        chat[-2]["text"].startswith("📨 Pertanyaan Anda sudah diteruskan")
+        and "Pilih tanggal kedatangan." in chat[-1]["text"]
+    )
+    assert await world.state_of(user) == "Booking:calendar" and world.errors == []
