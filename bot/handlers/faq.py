@@ -33,6 +33,10 @@ class Faq(CallbackData, prefix="faq"):
     topic: str
 
 
+class Helped(CallbackData, prefix="helped"):
+    """ "Did this help?" answered yes."""
+
+
 class BackToStep(CallbackData, prefix="step"):
     """Ask the open step's question again, below the answer."""
 
@@ -55,11 +59,21 @@ def questions_screen() -> Screen:
 
 def answer_screen(t: Topic, others: tuple[Topic, ...] = (), *, step_open: bool = False) -> Screen:
     """One topic's answer; the next closest topics, the list, and the way back to an open step or the menu."""
+    text = f"❓ {_(t.question)}\n\n{_(t.answer)}"
     rows = [_topic_button(o, "❓ ") for o in others]
-    rows.append(helpdesk.ask_staff_button())
+    if t.key == "person":  # the answer is the way to a person: no "did this help?"
+        rows.append(helpdesk.ask_staff_button())
+    else:
+        text += "\n\n" + _("Did this help?")
+        rows.append(
+            [
+                InlineKeyboardButton(text=_("👍 Yes"), callback_data=Helped().pack()),
+                InlineKeyboardButton(text=_("👎 No, ask a person"), callback_data=helpdesk.AskStaff().pack()),
+            ]
+        )
     rows.append([InlineKeyboardButton(text=_("◀ All topics"), callback_data=kb.Menu(item="help").pack())])
     rows.append(_back_row(step_open))
-    return Screen(f"❓ {_(t.question)}\n\n{_(t.answer)}", InlineKeyboardMarkup(inline_keyboard=rows))
+    return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
 
 
 def unsure_screen(answer: Answer, *, step_open: bool = False) -> Screen:
@@ -168,9 +182,15 @@ async def back_to_step(query: CallbackQuery, state: FSMContext, account: Account
         await message_of(query).answer(_("Choose from the menu:"), reply_markup=kb.main_menu())
 
 
+async def helped(query: CallbackQuery) -> None:
+    """The answer helped: said so, in passing (the answer stays as it is)."""
+    await query.answer(_("🙂 Glad it helped."))
+
+
 def router() -> Router:
     """A fresh router of this feature (a router belongs to one dispatcher)."""
     r = Router(name="faq")
+    r.callback_query.register(helped, Helped.filter())
     r.callback_query.register(show_questions, kb.Menu.filter(F.item == "help"))
     r.callback_query.register(show_answer, Faq.filter())
     r.callback_query.register(back_to_step, BackToStep.filter())

@@ -126,3 +126,13 @@ async def test_a_nik_typed_in_a_question_is_deleted_from_the_chat(world: BotWorl
     chat = await world.telegram.chat(USER)
     assert not any("3174014107900001" in str(m.get("text", "")) for m in chat)
     assert (await world.last(USER)).startswith("❓ Mengapa NIK saya ditolak?")
+
+
+async def test_an_answer_asks_whether_it_helped_and_a_yes_is_thanked(world: BotWorld) -> None:
+    await world.text(USER, "kapan kuota dibuka?")
+    assert (await world.last(USER)).endswith("Apakah ini membantu?")
+    offered = _buttons(await world.telegram.last_bot_message(USER))
+    assert "👍 Ya" in offered and "👎 Tidak, tanya petugas" in offered
+    await world.tap(USER, "👍 Ya")
+    answered = [p for m, p in world.telegram.calls if m == "answerCallbackQuery"]
+    assert answered[-1].get("text") == "🙂 Senang bisa membantu."

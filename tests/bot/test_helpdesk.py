@@ -37,7 +37,8 @@ async def _support(world: BotWorld) -> StaffMember:
 async def test_a_question_goes_to_staff_and_their_answer_arrives_in_the_chat(world: BotWorld) -> None:
     await register(world.runtime, Vault(SECRET), USER)
     await world.text(USER, "nik saya 3174014107900001 kok ditolak terus?", calls=3)  # deleted, told, answered
-    await world.tap(USER, "🙋 Tanya petugas", calls=2)
+    assert (await world.last(USER)).endswith("Apakah ini membantu?")
+    await world.tap(USER, "👎 Tidak, tanya petugas", calls=2)
     told = await world.last(USER)
     assert told.startswith("📨 Pertanyaan Anda sudah diteruskan ke petugas sebagai tiket #")
     ticket = await helpdesk.active_ticket(world.runtime.uow(), USER)
