@@ -154,9 +154,11 @@ def takes_as_question(text: str, *, step_open: bool) -> bool:
 _A_NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
 
 
-async def show_questions(query: CallbackQuery) -> None:
-    """Menu → help: every topic."""
+async def show_questions(query: CallbackQuery, state: FSMContext) -> None:
+    """Menu → help: every topic. A question typed before is no longer the one at hand: "ask a person" from a
+    topic chosen here asks for it afresh."""
     await query.answer()
+    await helpdesk.forget_question(state)
     await questions_screen().edit(message_of(query))
 
 

@@ -51,6 +51,12 @@ async def remember_question(state: FSMContext, question: str) -> None:
     await state.update_data({QUESTION_KEY: masked(question)[:1000]})
 
 
+async def forget_question(state: FSMContext) -> None:
+    """The help list opened afresh: the question typed before is not the one a person would be asked."""
+    if (await state.get_data()).get(QUESTION_KEY):
+        await state.update_data({QUESTION_KEY: None})
+
+
 async def _context(
     state: FSMContext, account: AccountView | None, runtime: Runtime
 ) -> tuple[dict[str, Any], int | None]:

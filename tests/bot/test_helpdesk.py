@@ -111,3 +111,13 @@ async def test_asking_a_person_from_a_booking_step_comes_back_to_the_step(world:
         and "Pilih tanggal kedatangan." in chat[-1]["text"]
     )
     assert await world.state_of(user) == "Booking:calendar" and world.errors == []
+
+
+async def test_a_question_typed_earlier_is_not_sent_when_a_person_is_asked_from_the_help_list(world: BotWorld) -> None:
+    await register(world.runtime, Vault(SECRET), USER)
+    await world.text(USER, "kapan kuota dibuka?")  # answered, and it helped: nothing more
+    await world.text(USER, "/help")
+    await world.tap(USER, "Mengapa NIK saya ditolak?", calls=2)
+    await world.tap(USER, "👎 Tidak, tanya petugas", calls=2)  # about the NIK, not the quota: asked for afresh
+    assert await world.last(USER) == "Tulis pertanyaan Anda untuk petugas kami, dengan kata-kata Anda sendiri:"
+    assert await helpdesk.active_ticket(world.runtime.uow(), USER) is None
