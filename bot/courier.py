@@ -26,7 +26,7 @@ from core.domain.booking import BookingNotFound, format_booking_code
 from core.domain.helpdesk import REOPEN_WITHIN
 from core.domain.offices import Office
 from core.runtime import Runtime
-from core.services import my_bookings
+from core.services import helpdesk, my_bookings
 from core.services.outbox import ChatUnreachable, NothingToSay, TryLater
 
 # What Telegram answers for a chat that can never be reached (https://core.telegram.org/bots/api#sendmessage):
@@ -42,21 +42,6 @@ _GONE = ("chat not found", "user is deactivated", "peer_id_invalid", "bot was bl
 
 def _paid(item: Outgoing) -> bool | None:
     return True if item.paid else None
-
-
-def _answer(item: Outgoing) -> TelegramCall:
-    """The help desk's answer, or its closing, in the applicant's chat; a reply to it goes back to the ticket."""
-    ticket = item.payload["ticket"]
-    if item.payload.get("closed"):
-        text = _(
-            "✅ Staff closed your question (ticket #{ticket}). Something still unclear? Reply to this message "
-            "within {days} days to open it again."
-        ).format(ticket=ticket, days=REOPEN_WITHIN.days)
-    else:
-        text = _("💬 Staff answered (ticket #{ticket}):\n\n{text}\n\nReply here if you have more to ask.").format(
-            ticket=ticket, text=item.payload["text"]
-        )
-    return SendMessage(chat_id=item.chat_id, text=text)
 
 
 def _days(days: list[date]) -> str:
@@ -148,7 +133,7 @@ class TelegramCourier:
         if item.kind is Kind.REMINDER:
             return await self._reminder(item)
         if item.kind is Kind.ANSWER:
-            return _answer(item)
+            return await self._answer(item)
         office = await self._runtime.directory.by_id(item.office_id or 0)
         if office is None:
             raise NothingToSay("the office is gone")
@@ -181,6 +166,23 @@ class TelegramCourier:
         else:
             raise NothingToSay(f"no words yet for {item.kind}")
         return SendMessage(chat_id=item.chat_id, text=text, reply_markup=markup, allow_paid_broadcast=_paid(item))
+
+    async def _answer(self, item: Outgoing) -> TelegramCall:
+        """The help desk's answer, or its closing, in the applicant's chat; a reply to it goes back to the ticket."""
+        ticket = item.payload["ticket"]
+        if item.payload.get("closed"):
+            text = _(
+                "✅ Staff closed your question (ticket #{ticket}). Something still unclear? Reply to this message "
+                "within {days} days to open it again."
+            ).format(ticket=ticket, days=REOPEN_WITHIN.days)
+            return SendMessage(chat_id=item.chat_id, text=text)
+        words = await helpdesk.message_text(self._runtime.reader(), item.payload["message"])
+        if words is None:
+            raise NothingToSay("the ticket is gone")
+        text = _("💬 Staff answered (ticket #{ticket}):\n\n{text}\n\nReply here if you have more to ask.").format(
+            ticket=ticket, text=words
+        )
+        return SendMessage(chat_id=item.chat_id, text=text)
 
     async def _proof(self, item: Outgoing) -> TelegramCall:
         assert item.booking_id is not None

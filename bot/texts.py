@@ -332,6 +332,8 @@ REFUSALS: dict[type[DomainError], Refusal] = {
     broadcasts.NoSuchBroadcast: _STAFF_ONLY,
     helpdesk.TicketNotFound: _STAFF_ONLY,
     helpdesk.TicketClosed: _STAFF_ONLY,
+    helpdesk.AnotherTicketOpen: _STAFF_ONLY,
+    helpdesk.AnswerTooLong: _STAFF_ONLY,
     helpdesk.EmptyMessage: Refusal(__("There is nothing in that message to send. Please write your question.")),
 }
 

@@ -14,7 +14,8 @@ from fastapi import status
 
 from core.domain.booking import BookingNotFound, DateNotBookable
 from core.domain.errors import DomainError
-from core.domain.helpdesk import EmptyMessage, TicketClosed, TicketNotFound
+from core.domain.helpdesk import MAX_TEXT as ANSWER_MAX
+from core.domain.helpdesk import AnotherTicketOpen, AnswerTooLong, EmptyMessage, TicketClosed, TicketNotFound
 from core.domain.offices import MAX_SLOT_CAPACITY, InvalidOffice
 from core.domain.staff import InvalidStaffAccount, NotAllowed
 from core.services.accounts import InvalidName
@@ -120,6 +121,16 @@ REFUSALS: dict[tuple[type[DomainError], str | None], Refusal] = {
         _CONFLICT, N_("This ticket is closed: the applicant was told it is done. Reopen it to answer again.")
     ),
     (EmptyMessage, None): Refusal(UNPROCESSABLE, N_("Write the answer first.")),
+    (AnswerTooLong, None): Refusal(
+        UNPROCESSABLE,
+        N_("The answer is too long for one message: at most {n} characters."),
+        lambda err: {"n": ANSWER_MAX},
+    ),
+    (AnotherTicketOpen, None): Refusal(
+        _CONFLICT,
+        N_("The applicant has a newer ticket going, #{ticket}: continue there."),
+        lambda err: {"ticket": err.ticket_id},
+    ),
     (ClosureNeedsReason, None): Refusal(
         UNPROCESSABLE, N_("Give a reason: the applicants whose bookings are cancelled are told it.")
     ),

@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards
 from bot.filters import Magic
-from bot.handlers import faq, helpdesk, menu, my_data, registration
+from bot.handlers import faq, menu, my_data, registration
 from bot.handlers.common import leave, unexpected
 from core.runtime import Runtime
 from core.services.accounts import AccountView
@@ -46,7 +46,6 @@ async def show_help(message: Message, command: CommandObject, state: FSMContext,
     if command.args and command.args.strip():
         await faq.answer_question(message, command.args.strip(), state, account)
         return
-    await helpdesk.forget_question(state)
     await faq.questions_screen().send(message)
 
 

@@ -29,15 +29,13 @@ async def unexpected(message: Message, state: FSMContext, account: AccountView |
     command no step has, a wrong answer to the step) asks the open step's question again, or shows the menu."""
     text = message.text or ""
     step_open = await state.get_state() is not None
-    # A conversation with staff goes on: words with no step open go to the open ticket, or reopen a closed one
-    # they reply to.
+    # A conversation with staff goes on: a reply goes to the ticket (and reopens a closed one, within days); other
+    # words with no step open too, unless the help has them (a thanks, a question a topic answers), so that an
+    # open ticket does not swallow every later question.
     is_reply = message.reply_to_message is not None
-    if (
-        text.strip()
-        and not text.startswith("/")
-        and not step_open
-        and await helpdesk.to_ticket(message, runtime, reply=is_reply)
-    ):
+    words = bool(text.strip()) and not text.startswith("/")
+    for_staff = words and not step_open and (is_reply or not faq.answers_it(text))
+    if for_staff and await helpdesk.to_ticket(message, runtime, reply=is_reply):
         return
     if any(c.isalpha() for c in text) and not text.startswith("/") and faq.takes_as_question(text, step_open=step_open):
         await faq.answer_question(message, text, state, account)

@@ -8,8 +8,6 @@ topic button is tapped, and an open step stays open: its question is one tap awa
 
 from __future__ import annotations
 
-import re
-
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -20,7 +18,8 @@ from bot import keyboards as kb
 from bot import texts
 from bot.handlers import helpdesk
 from bot.handlers.parts import Screen, message_of, remove_typed
-from bot.handlers.prompts import ask
+from bot.handlers.prompts import ask_or_menu
+from core.domain.identity import holds_a_number
 from core.faq.catalogs import faq_index
 from core.faq.index import Answer
 from core.faq.normalise import sounds_like_question
@@ -119,27 +118,35 @@ def outside_screen(answer: Answer, *, step_open: bool = False) -> Screen:
     return Screen(text, screen.markup)
 
 
-def screen_for(question: str, *, registered: bool = True, step_open: bool = False) -> Screen:
-    """The reply to a typed question: the best topic's answer with the next two, or the closest when unsure."""
+def screen_for(question: str, *, registered: bool = True, step_open: bool = False) -> tuple[Screen, bool]:
+    """The reply to a typed question: the best topic's answer with the next two, or the closest when unsure; and
+    whether it was taken as a question (a greeting is not)."""
     answer = faq_index().ask(question)
     if answer.confident and answer.best is not None:
         others = tuple(m.topic for m in answer.matches[1:])
-        return answer_screen(answer.best.topic, others, step_open=step_open)
+        return answer_screen(answer.best.topic, others, step_open=step_open), True
     if answer.outside == "small_talk":
-        return greeting_screen(registered=registered, step_open=step_open)
+        return greeting_screen(registered=registered, step_open=step_open), False
     if answer.outside is not None:
-        return outside_screen(answer, step_open=step_open)
-    return unsure_screen(answer, step_open=step_open)
+        return outside_screen(answer, step_open=step_open), True
+    return unsure_screen(answer, step_open=step_open), True
 
 
 async def answer_question(message: Message, question: str, state: FSMContext, account: AccountView | None) -> None:
     """A question typed in the chat, answered as a new message; an open step stays open below it."""
-    if _A_NIK.search(question) and await remove_typed(message):  # "nik saya 3174… ditolak": not left in the chat
+    if holds_a_number(question) and await remove_typed(message):  # "nik saya 3174… ditolak": not left in the chat
         await message.answer(_("I have deleted your message with the NIK from this chat."))
     step_open = await state.get_state() is not None
-    screen = screen_for(texts.excerpt(question, 500), registered=account is not None, step_open=step_open)
-    await helpdesk.remember_question(state, question)
-    await screen.send(message)
+    screen, asked = screen_for(texts.excerpt(question, 500), registered=account is not None, step_open=step_open)
+    sent = await message.answer(screen.text, reply_markup=screen.markup)
+    if asked:  # a question, not a greeting: a person may be asked it under this answer
+        await helpdesk.remember_question(state, question, sent)
+
+
+def answers_it(text: str) -> bool:
+    """Whether the help has something for these words: a topic with confidence, or a greeting to return."""
+    answer = faq_index().ask(text)
+    return answer.confident or answer.outside == "small_talk"
 
 
 def takes_as_question(text: str, *, step_open: bool) -> bool:
@@ -151,14 +158,10 @@ def takes_as_question(text: str, *, step_open: bool) -> bool:
     return sounds_like_question(text) and faq_index().ask(text).confident
 
 
-_A_NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
-
-
 async def show_questions(query: CallbackQuery, state: FSMContext) -> None:
     """Menu → help: every topic. A question typed before is no longer the one at hand: "ask a person" from a
     topic chosen here asks for it afresh."""
     await query.answer()
-    await helpdesk.forget_question(state)
     await questions_screen().edit(message_of(query))
 
 
@@ -176,12 +179,7 @@ async def show_answer(query: CallbackQuery, callback_data: Faq, state: FSMContex
 async def back_to_step(query: CallbackQuery, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
     """The open step's question again, as a new message below the answer; the menu when none is open any more."""
     await query.answer()
-    if await ask(message_of(query), state, account, runtime):
-        return
-    if account is None:
-        await message_of(query).answer(_("Send /start to begin."))
-    else:
-        await message_of(query).answer(_("Choose from the menu:"), reply_markup=kb.main_menu())
+    await ask_or_menu(message_of(query), state, account, runtime)
 
 
 async def helped(query: CallbackQuery) -> None:

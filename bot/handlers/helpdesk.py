@@ -8,7 +8,6 @@ message that closed it, within a few days, opens it again.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from aiogram import F, Router
@@ -16,13 +15,14 @@ from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
-from bot import keyboards as kb
 from bot.filters import Magic
-from bot.handlers.parts import Screen, message_of
+from bot.handlers.parts import Screen, message_of, remove_typed
 from bot.states import Asking
-from core.domain.helpdesk import MAX_TEXT
+from core.domain.helpdesk import MAX_TEXT, TicketState
+from core.domain.identity import holds_a_number, mask_numbers_in
 from core.runtime import Runtime
 from core.services import helpdesk
 from core.services.accounts import AccountView
@@ -30,7 +30,6 @@ from core.services.my_bookings import my_bookings
 
 QUESTION_KEY = "faq_question"  # the last question typed, kept so that asking a person needs no retyping
 RESUME_KEY = "resume_state"  # the step the applicant was in when they started writing to staff
-_A_NIK = re.compile(r"(?<!\d)(\d{4})\d{8}(\d{4})(?!\d)")
 
 
 class AskStaff(CallbackData, prefix="askstaff"):
@@ -41,20 +40,17 @@ def ask_staff_button() -> list[InlineKeyboardButton]:
     return [InlineKeyboardButton(text=_("🙋 Ask a person"), callback_data=AskStaff().pack())]
 
 
-def masked(text: str) -> str:
-    """A question as it may be kept: a NIK in it masked as everywhere else (first four and last four digits)."""
-    return _A_NIK.sub(r"\1********\2", text)
+async def remember_question(state: FSMContext, question: str, answer: Message) -> None:
+    """The question just answered from the help topics (by `answer`), in case the answer did not help: asking a
+    person under that answer sends this question, and under no other."""
+    await state.update_data({QUESTION_KEY: {"answer": answer.message_id, "text": mask_numbers_in(question)[:1000]}})
 
 
-async def remember_question(state: FSMContext, question: str) -> None:
-    """The question just answered from the help topics, in case the answer did not help."""
-    await state.update_data({QUESTION_KEY: masked(question)[:1000]})
-
-
-async def forget_question(state: FSMContext) -> None:
-    """The help list opened afresh: the question typed before is not the one a person would be asked."""
-    if (await state.get_data()).get(QUESTION_KEY):
-        await state.update_data({QUESTION_KEY: None})
+async def _question_under(query: CallbackQuery, state: FSMContext) -> str | None:
+    remembered = (await state.get_data()).get(QUESTION_KEY)
+    if isinstance(remembered, dict) and remembered.get("answer") == message_of(query).message_id:
+        return str(remembered["text"])
+    return None
 
 
 async def _context(
@@ -92,9 +88,9 @@ async def send_to_staff(
 ) -> None:
     """A new ticket with the question (or the question added to the open one), and the applicant told so."""
     context, office_id = await _context(state, account, runtime)
-    language = account.language if account is not None else (await state.get_data()).get("language", "id")
+    language = account.language if account is not None else get_i18n().current_locale
     ticket = await helpdesk.escalate(
-        runtime.uow(), message.chat.id, account.id if account else None, office_id, language, masked(question),
+        runtime.uow, message.chat.id, account.id if account else None, office_id, language, mask_numbers_in(question),
         context, runtime.clock.now(),
     )  # fmt: skip
     await state.update_data({QUESTION_KEY: None})
@@ -107,14 +103,17 @@ async def send_to_staff(
 
 
 async def on_ask_staff(query: CallbackQuery, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
-    """ "Ask a person" under an answer: the last question goes to staff; with none, the applicant types it."""
+    """ "Ask a person" under an answer: the question it answered goes to staff; with none, the applicant types it."""
     await query.answer()
-    question = (await state.get_data()).get(QUESTION_KEY)
+    question = await _question_under(query, state)
     if question:
         await send_to_staff(message_of(query), question, state, account, runtime)
+        if await state.get_state() == Asking.question.state:  # asked for a question meanwhile: that is done now
+            await _resume(message_of(query), state, account, runtime)
         return
-    await state.update_data({RESUME_KEY: await state.get_state()})
-    await state.set_state(Asking.question)
+    if await state.get_state() != Asking.question.state:  # a second tap: the step to come back to stays
+        await state.update_data({RESUME_KEY: await state.get_state()})
+        await state.set_state(Asking.question)
     await ask_question(message_of(query), state, account, runtime)
 
 
@@ -132,16 +131,11 @@ class StopAsking(CallbackData, prefix="askstop"):
 
 async def _resume(message: Message, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
     """Back to the step the applicant was in before writing to staff (its question asked again), or the menu."""
-    from bot.handlers.prompts import ask  # prompts lists every step's question, this one's too
+    from bot.handlers.prompts import ask_or_menu  # prompts lists every step's question, this one's too
 
-    resume = (await state.get_data()).get(RESUME_KEY)
-    await state.set_state(resume)
+    await state.set_state((await state.get_data()).get(RESUME_KEY))
     await state.update_data({RESUME_KEY: None})
-    if resume is None or not await ask(message, state, account, runtime):
-        if account is None:
-            await message.answer(_("Send /start to begin."))
-        else:
-            await message.answer(_("Choose from the menu:"), reply_markup=kb.main_menu())
+    await ask_or_menu(message, state, account, runtime)
 
 
 async def question_typed(message: Message, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
@@ -154,6 +148,7 @@ async def question_typed(message: Message, state: FSMContext, account: AccountVi
             )
         )
         return
+    await _remove_a_number(message, text)
     await send_to_staff(message, text, state, account, runtime)
     await _resume(message, state, account, runtime)
 
@@ -163,14 +158,25 @@ async def stop_asking(query: CallbackQuery, state: FSMContext, account: AccountV
     await _resume(message_of(query), state, account, runtime)
 
 
+async def _remove_a_number(message: Message, text: str) -> None:
+    """A NIK typed into a question is not left in the chat (kept masked with the ticket)."""
+    if holds_a_number(text) and await remove_typed(message):
+        await message.answer(_("I have deleted your message with the NIK from this chat."))
+
+
 async def to_ticket(message: Message, runtime: Runtime, *, reply: bool) -> bool:
     """The applicant's words added to their open ticket (or to a closed one they reply to, reopening it);
-    False when there is none to add to."""
+    False when there is none to add to. Looked for on a read-only unit first: most words have no ticket."""
+    current = await helpdesk.latest_ticket(runtime.reader(), message.chat.id)
+    if current is None or (current.state is TicketState.CLOSED and not reply):
+        return False
+    text = message.text or ""
     ticket = await helpdesk.applicant_writes(
-        runtime.uow(), message.chat.id, masked(message.text or ""), runtime.clock.now(), reply=reply
+        runtime.uow(), message.chat.id, mask_numbers_in(text), runtime.clock.now(), reply=reply
     )
     if ticket is None:
         return False
+    await _remove_a_number(message, text)
     await message.answer(_("📨 Added to your question #{ticket}; staff will answer here.").format(ticket=ticket.id))
     return True
 

@@ -6,6 +6,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
+from bot import keyboards
 from bot.handlers import alerts, booking, family, helpdesk, registration
 from bot.handlers.parts import Ask
 from core.runtime import Runtime
@@ -36,3 +37,13 @@ async def reprompt(message: Message, state: FSMContext, account: AccountView | N
         return False
     await message.answer(_("That is not what this step needs."))
     return await ask(message, state, account, runtime)
+
+
+async def ask_or_menu(message: Message, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
+    """The open step's question again, as a new message; with none open, the menu (or how to begin)."""
+    if await ask(message, state, account, runtime):
+        return
+    if account is None:
+        await message.answer(_("Send /start to begin."))
+    else:
+        await message.answer(_("Choose from the menu:"), reply_markup=keyboards.main_menu())

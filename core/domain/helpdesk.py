@@ -69,13 +69,28 @@ class TicketClosed(DomainError):
     code = "ticket_closed"
 
 
+class AnotherTicketOpen(DomainError):
+    """A closed ticket cannot be reopened while the same chat has a newer one going: that one is the conversation."""
+
+    code = "another_ticket_open"
+
+    def __init__(self, ticket_id: int) -> None:
+        self.ticket_id = ticket_id
+        super().__init__(str(ticket_id))
+
+
+class AnswerTooLong(DomainError):
+    code = "answer_too_long"
+
+
 class EmptyMessage(DomainError):
     code = "empty_message"
 
 
 def clean_text(text: str) -> str:
-    """A message as it is kept: trimmed, not empty, at most MAX_TEXT characters."""
-    text = text.strip()
+    """A message as it is kept: line breaks as "\n", trimmed, not empty, at most MAX_TEXT characters (an
+    applicant's Telegram message is at most 4,096; staff's longer answers are refused before)."""
+    text = text.replace("\r\n", "\n").strip()
     if not text:
         raise EmptyMessage()
     return text[:MAX_TEXT]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -263,6 +264,21 @@ class FamilyCardNumber:
 def normalize_digits(raw: str) -> str:
     """Remove whitespace, dots and hyphens typed between digit groups; keep every other character."""
     return "".join(ch for ch in raw if not ch.isspace() and ch not in _SEPARATORS)
+
+
+# A NIK or family-card number inside free text, as people type it: 16 digits, maybe in groups split by spaces,
+# dots or hyphens ("3174 0141 0790 0001").
+_NUMBER_IN_TEXT = re.compile(r"(?<![\d])\d(?:[ .\-]?\d){15}(?![\d])")
+
+
+def holds_a_number(text: str) -> bool:
+    """Whether free text holds a NIK or family-card number (16 digits, however grouped)."""
+    return _NUMBER_IN_TEXT.search(text) is not None
+
+
+def mask_numbers_in(text: str) -> str:
+    """Free text with every NIK or family-card number in it masked as everywhere else (first four, last four)."""
+    return _NUMBER_IN_TEXT.sub(lambda m: mask_number(normalize_digits(m.group(0))), text)
 
 
 def mask_number(digits: str) -> str:

@@ -77,12 +77,18 @@ class TicketRepository:
 
     async def add_message(
         self, ticket_id: int, author: Author, text: str, now: datetime, *, staff_id: int | None = None
-    ) -> None:
-        await self._conn.execute(
-            insert(ticket_messages).values(
-                ticket_id=ticket_id, author=author.value, staff_id=staff_id, text=text, created_at=now
-            )
+    ) -> int:
+        added = await self._conn.execute(
+            insert(ticket_messages)
+            .values(ticket_id=ticket_id, author=author.value, staff_id=staff_id, text=text, created_at=now)
+            .returning(ticket_messages.c.id)
         )
+        return int(added.scalar_one())
+
+    async def message_text(self, message_id: int) -> str | None:
+        """One message's words (None once its ticket is gone: an erased account's, or past the retention)."""
+        found = await self._conn.execute(select(ticket_messages.c.text).where(ticket_messages.c.id == message_id))
+        return found.scalar_one_or_none()
 
     async def messages(self, ticket_id: int) -> list[TicketMessage]:
         rows = await self._conn.execute(

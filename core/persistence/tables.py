@@ -422,6 +422,14 @@ tickets = Table(
 )
 Index("ix_tickets_state_updated_at", tickets.c.state, tickets.c.updated_at)
 Index("ix_tickets_chat_id", tickets.c.chat_id)
+# One conversation at a time per chat: two messages at once cannot open two tickets (the second joins the first).
+Index(
+    "uq_tickets_chat_id_active",
+    tickets.c.chat_id,
+    unique=True,
+    sqlite_where=tickets.c.state != "closed",
+    postgresql_where=tickets.c.state != "closed",
+)
 
 ticket_messages = Table(
     "ticket_messages",

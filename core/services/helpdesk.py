@@ -7,12 +7,18 @@ reply that reopens it); the staff's side is the staff pages' (queue, ticket, ans
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from core.domain.announcements import Kind
 from core.domain.helpdesk import (
+    MAX_TEXT,
+    AnotherTicketOpen,
+    AnswerTooLong,
     Author,
     Ticket,
     TicketClosed,
@@ -38,7 +44,7 @@ class Conversation:
 
 
 async def escalate(
-    uow: UnitOfWork,
+    uow: Callable[[], UnitOfWork],
     chat_id: int,
     account_id: int | None,
     office_id: int | None,
@@ -50,6 +56,22 @@ async def escalate(
     """A new ticket with the question; or, while the chat's ticket is still open or answered, the question added
     to it (one conversation at a time)."""
     text = clean_text(question)
+    try:
+        return await _escalate(uow(), chat_id, account_id, office_id, language, text, context, now)
+    except IntegrityError:  # another message of the chat opened one meanwhile: join it
+        return await _escalate(uow(), chat_id, account_id, office_id, language, text, context, now)
+
+
+async def _escalate(
+    uow: UnitOfWork,
+    chat_id: int,
+    account_id: int | None,
+    office_id: int | None,
+    language: str,
+    text: str,
+    context: dict[str, Any],
+    now: datetime,
+) -> Ticket:
     async with uow:
         current = await uow.tickets.latest_of_chat(chat_id)
         if current is not None and current.state is not TicketState.CLOSED:
@@ -62,6 +84,18 @@ async def escalate(
         ticket = await uow.tickets.get(ticket_id)
     assert ticket is not None
     return ticket
+
+
+async def latest_ticket(uow: UnitOfWork, chat_id: int) -> Ticket | None:
+    """The chat's most recent ticket, in whatever state (on a read-only unit: looked at for most typed words)."""
+    async with uow:
+        return await uow.tickets.latest_of_chat(chat_id)
+
+
+async def message_text(uow: UnitOfWork, message_id: int) -> str | None:
+    """An answer's words as the courier sends them; None once the ticket is gone."""
+    async with uow:
+        return await uow.tickets.message_text(message_id)
 
 
 async def active_ticket(uow: UnitOfWork, chat_id: int) -> Ticket | None:
@@ -121,14 +155,17 @@ async def answer(uow: UnitOfWork, actor: StaffMember, ticket_id: int, text: str,
     """Staff's answer, kept with the ticket and sent to the applicant's chat (through the outbox, in this same
     transaction: an answer recorded is an answer on its way)."""
     actor.require(Permission.HELP_DESK)
+    if len(text.strip()) > MAX_TEXT:  # staff's words are never cut short: they are told, and shorten them
+        raise AnswerTooLong()
     text = clean_text(text)
     async with uow:
         ticket = await _ticket(uow, ticket_id)
         if ticket.state is TicketState.CLOSED:
             raise TicketClosed()
-        await uow.tickets.add_message(ticket.id, Author.STAFF, text, now, staff_id=actor.id)
+        said = await uow.tickets.add_message(ticket.id, Author.STAFF, text, now, staff_id=actor.id)
         await uow.tickets.set_state(ticket.id, TicketState.ANSWERED, now)
-        await _tell(uow, ticket, {"ticket": ticket.id, "text": text}, now, actor)
+        # The words stay with the ticket, not in the outbox's payload: erasing the account erases them.
+        await _tell(uow, ticket, {"ticket": ticket.id, "message": said}, now, actor)
         await audit.record(uow, actor, "ticket_answered", f"#{ticket.id}", now, office_id=ticket.office_id)
         await uow.commit()
         answered = await uow.tickets.get(ticket.id)
@@ -157,6 +194,9 @@ async def reopen(uow: UnitOfWork, actor: StaffMember, ticket_id: int, now: datet
     async with uow:
         ticket = await _ticket(uow, ticket_id)
         if ticket.state is TicketState.CLOSED:
+            latest = await uow.tickets.latest_of_chat(ticket.chat_id)
+            if latest is not None and latest.id != ticket.id and latest.state is not TicketState.CLOSED:
+                raise AnotherTicketOpen(latest.id)
             await uow.tickets.set_state(ticket.id, TicketState.OPEN, now)
             await audit.record(uow, actor, "ticket_reopened", f"#{ticket.id}", now, office_id=ticket.office_id)
             await uow.commit()

@@ -44,6 +44,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_tickets_state_updated_at", "tickets", ["state", "updated_at"], unique=False)
     op.create_index("ix_tickets_chat_id", "tickets", ["chat_id"], unique=False)
+    op.create_index(
+        "uq_tickets_chat_id_active",
+        "tickets",
+        ["chat_id"],
+        unique=True,
+        sqlite_where=sa.text("state != 'closed'"),
+        postgresql_where=sa.text("state != 'closed'"),
+    )
     op.create_table(
         "ticket_messages",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -74,6 +82,7 @@ def downgrade() -> None:
         batch_op.create_check_constraint(op.f("ck_announcements_kind"), f"kind IN ({KINDS})")
     op.drop_index("ix_ticket_messages_ticket_id", table_name="ticket_messages")
     op.drop_table("ticket_messages")
+    op.drop_index("uq_tickets_chat_id_active", table_name="tickets")
     op.drop_index("ix_tickets_chat_id", table_name="tickets")
     op.drop_index("ix_tickets_state_updated_at", table_name="tickets")
     op.drop_table("tickets")

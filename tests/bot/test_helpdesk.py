@@ -121,3 +121,41 @@ async def test_a_question_typed_earlier_is_not_sent_when_a_person_is_asked_from_
     await world.tap(USER, "👎 Tidak, tanya petugas", calls=2)  # about the NIK, not the quota: asked for afresh
     assert await world.last(USER) == "Tulis pertanyaan Anda untuk petugas kami, dengan kata-kata Anda sendiri:"
     assert await helpdesk.active_ticket(world.runtime.uow(), USER) is None
+
+
+async def test_an_open_ticket_does_not_swallow_thanks_or_questions_the_help_answers(world: BotWorld) -> None:
+    await register(world.runtime, Vault(SECRET), USER)
+    await world.text(USER, "nik saya kok ditolak terus?")
+    nik_answer = await world.telegram.last_bot_message(USER)
+    await world.text(USER, "terima kasih")  # greeted back; not the question a person would be asked
+    assert (await world.last(USER)).startswith("Halo! 👋")
+    assert nik_answer is not None
+    await world.telegram.user_taps(USER, int(nik_answer["message_id"]), "askstaff")  # 👎 under the NIK answer
+    await world.telegram.wait_for_bot(USER, calls=2)
+    ticket = await helpdesk.active_ticket(world.runtime.uow(), USER)
+    assert ticket is not None and ticket.question == "nik saya kok ditolak terus?"
+    support = await _support(world)
+    before = len(await world.telegram.chat(USER))
+    await helpdesk.answer(world.runtime.uow(), support, ticket.id, "Cek digit tanggal lahir.", world.clock.now())
+    await _delivered(world, before)
+    await world.text(USER, "makasih ya")
+    assert (await world.last(USER)).startswith("Halo! 👋")
+    await world.text(USER, "kapan kuota dibuka?")
+    assert (await world.last(USER)).startswith("❓ Kapan kuota baru dibuka?")
+    still = await helpdesk.active_ticket(world.runtime.uow(), USER)
+    assert still is not None and still.state is TicketState.ANSWERED  # nothing joined it
+
+
+async def test_tapping_ask_a_person_twice_keeps_the_step_to_come_back_to(world: BotWorld) -> None:
+    from tests.bot.test_every_state import STEPS
+
+    calendar = next(s for s in STEPS if s.state.state == "Booking:calendar")
+    await calendar.reach(world)
+    user = 8301
+    await world.text(user, "/help")
+    await world.tap(user, "Saya ingin bicara dengan petugas.", calls=2)
+    await world.tap(user, "🙋 Tanya petugas", calls=2)
+    await world.tap(user, "🙋 Tanya petugas", calls=2)  # again, impatiently
+    await world.text(user, "Boleh datang lebih awal?", calls=2)
+    assert "Pilih tanggal kedatangan." in await world.last(user)
+    assert await world.state_of(user) == "Booking:calendar"

@@ -4,6 +4,7 @@ in order and by office, and who may do it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -13,7 +14,15 @@ from sqlalchemy import select
 from core.clock import FixedClock
 from core.config import Settings
 from core.crypto import Passwords
-from core.domain.helpdesk import REOPEN_WITHIN, EmptyMessage, TicketClosed, TicketNotFound, TicketState
+from core.domain.helpdesk import (
+    REOPEN_WITHIN,
+    AnotherTicketOpen,
+    AnswerTooLong,
+    EmptyMessage,
+    TicketClosed,
+    TicketNotFound,
+    TicketState,
+)
 from core.domain.staff import NotAllowed, Role, StaffMember
 from core.persistence.tables import announcements, outbox
 from core.runtime import Runtime, open_runtime
@@ -42,7 +51,7 @@ async def test_an_answer_is_kept_and_written_to_the_outbox_for_the_applicants_ch
     office = await add_office(rt, sample_office())
     support = await _member(rt, "bantuan", Role.SUPPORT)
     ticket = await helpdesk.escalate(
-        rt.uow(), 77, None, office.id, "en", "  why is my NIK refused?  ", {}, rt.clock.now()
+        rt.uow, 77, None, office.id, "en", "  why is my NIK refused?  ", {}, rt.clock.now()
     )
     assert (
         ticket.state is TicketState.OPEN and ticket.question == "why is my NIK refused?" and ticket.office_code == "TST"
@@ -53,7 +62,9 @@ async def test_an_answer_is_kept_and_written_to_the_outbox_for_the_applicants_ch
         rows = (await conn.execute(select(outbox.c.chat_id, outbox.c.language, outbox.c.priority))).all()
         kinds = (await conn.execute(select(announcements.c.kind, announcements.c.payload))).all()
     assert [tuple(r) for r in rows] == [(77, "en", 0)]  # first in line, like a proof
-    assert kinds[0].kind == "answer" and "Check digits 7 to 12." in kinds[0].payload
+    # The words stay with the ticket (erased with it), the outbox row carries only where to find them.
+    assert kinds[0].kind == "answer" and "Check digits" not in kinds[0].payload
+    assert await helpdesk.message_text(rt.uow(), json.loads(kinds[0].payload)["message"]) == "Check digits 7 to 12."
     talk = await helpdesk.conversation(rt.uow(), support, ticket.id)
     assert [(m.author.value, m.staff_name) for m in talk.messages] == [("applicant", None), ("staff", "Bantuan")]
     with pytest.raises(EmptyMessage):
@@ -62,8 +73,8 @@ async def test_an_answer_is_kept_and_written_to_the_outbox_for_the_applicants_ch
 
 async def test_the_applicants_words_join_the_open_ticket_and_a_new_question_joins_it_too(runtime: Runtime) -> None:
     rt = runtime
-    first = await helpdesk.escalate(rt.uow(), 78, None, None, "id", "bisa batal?", {}, rt.clock.now())
-    joined = await helpdesk.escalate(rt.uow(), 78, None, None, "id", "dan ganti jadwal?", {}, rt.clock.now())
+    first = await helpdesk.escalate(rt.uow, 78, None, None, "id", "bisa batal?", {}, rt.clock.now())
+    joined = await helpdesk.escalate(rt.uow, 78, None, None, "id", "dan ganti jadwal?", {}, rt.clock.now())
     assert joined.id == first.id
     added = await helpdesk.applicant_writes(rt.uow(), 78, "halo?", rt.clock.now(), reply=False)
     assert added is not None and added.id == first.id
@@ -73,7 +84,7 @@ async def test_the_applicants_words_join_the_open_ticket_and_a_new_question_join
 async def test_a_closed_ticket_reopens_by_a_reply_within_the_days_allowed_and_not_after(runtime: Runtime) -> None:
     rt = runtime
     support = await _member(rt, "bantuan", Role.SUPPORT)
-    ticket = await helpdesk.escalate(rt.uow(), 80, None, None, "id", "tanya", {}, rt.clock.now())
+    ticket = await helpdesk.escalate(rt.uow, 80, None, None, "id", "tanya", {}, rt.clock.now())
     await helpdesk.close(rt.uow(), support, ticket.id, rt.clock.now())
     with pytest.raises(TicketClosed):
         await helpdesk.answer(rt.uow(), support, ticket.id, "lagi", rt.clock.now())
@@ -83,8 +94,11 @@ async def test_a_closed_ticket_reopens_by_a_reply_within_the_days_allowed_and_no
     await helpdesk.close(rt.uow(), support, ticket.id, rt.clock.now())
     late = rt.clock.now() + REOPEN_WITHIN + timedelta(minutes=1)
     assert await helpdesk.applicant_writes(rt.uow(), 80, "masih?", late, reply=True) is None
-    new = await helpdesk.escalate(rt.uow(), 80, None, None, "id", "pertanyaan baru", {}, late)
+    new = await helpdesk.escalate(rt.uow, 80, None, None, "id", "pertanyaan baru", {}, late)
     assert new.id != ticket.id
+    with pytest.raises(AnotherTicketOpen):  # the newer one is the conversation now
+        await helpdesk.reopen(rt.uow(), support, ticket.id, late)
+    await helpdesk.close(rt.uow(), support, new.id, late)
     assert (await helpdesk.reopen(rt.uow(), support, ticket.id, late)).state is TicketState.OPEN  # staff may
 
 
@@ -95,9 +109,9 @@ async def test_the_queue_puts_the_longest_waiting_first_filters_by_office_and_co
     office = await add_office(rt, sample_office())
     support = await _member(rt, "bantuan", Role.SUPPORT)
     start = rt.clock.now()
-    a = await helpdesk.escalate(rt.uow(), 81, None, office.id, "id", "a", {}, start)
-    b = await helpdesk.escalate(rt.uow(), 82, None, None, "id", "b", {}, start + timedelta(minutes=1))
-    c = await helpdesk.escalate(rt.uow(), 83, None, office.id, "id", "c", {}, start + timedelta(minutes=2))
+    a = await helpdesk.escalate(rt.uow, 81, None, office.id, "id", "a", {}, start)
+    b = await helpdesk.escalate(rt.uow, 82, None, None, "id", "b", {}, start + timedelta(minutes=1))
+    c = await helpdesk.escalate(rt.uow, 83, None, office.id, "id", "c", {}, start + timedelta(minutes=2))
     await helpdesk.answer(rt.uow(), support, c.id, "ok", start + timedelta(minutes=3))
     waiting, counts = await helpdesk.queue(rt.uow(), support, TicketState.OPEN)
     assert [t.id for t, _ in waiting] == [a.id, b.id]
@@ -111,7 +125,7 @@ async def test_only_the_help_desk_reads_and_answers_tickets(runtime: Runtime) ->
     await add_office(rt, sample_office())
     counter = await _member(rt, "loket", Role.COUNTER)
     admin = await _member(rt, "admin", Role.ADMIN)
-    ticket = await helpdesk.escalate(rt.uow(), 84, None, None, "id", "tanya", {}, rt.clock.now())
+    ticket = await helpdesk.escalate(rt.uow, 84, None, None, "id", "tanya", {}, rt.clock.now())
     with pytest.raises(NotAllowed):
         await helpdesk.queue(rt.uow(), counter, TicketState.OPEN)
     with pytest.raises(NotAllowed):
@@ -126,10 +140,34 @@ async def test_closed_tickets_go_after_the_retention_and_open_ones_stay(runtime:
 
     rt = runtime
     support = await _member(rt, "bantuan", Role.SUPPORT)
-    old = await helpdesk.escalate(rt.uow(), 85, None, None, "id", "lama", {}, rt.clock.now())
+    old = await helpdesk.escalate(rt.uow, 85, None, None, "id", "lama", {}, rt.clock.now())
     await helpdesk.close(rt.uow(), support, old.id, rt.clock.now())
-    still = await helpdesk.escalate(rt.uow(), 86, None, None, "id", "masih terbuka", {}, rt.clock.now())
+    still = await helpdesk.escalate(rt.uow, 86, None, None, "id", "masih terbuka", {}, rt.clock.now())
     await anonymise_ended(rt.uow(), rt.clock.now() + timedelta(days=31), timedelta(days=30))
     with pytest.raises(TicketNotFound):
         await helpdesk.conversation(rt.uow(), support, old.id)
     assert (await helpdesk.conversation(rt.uow(), support, still.id)).ticket.state is TicketState.OPEN
+
+
+async def test_two_messages_at_once_open_one_ticket_not_two(runtime: Runtime) -> None:
+    import asyncio
+
+    rt = runtime
+    first, second = await asyncio.gather(
+        *(helpdesk.escalate(rt.uow, 90, None, None, "id", q, {}, rt.clock.now()) for q in ("satu", "dua"))
+    )
+    assert first.id == second.id
+    support = await _member(rt, "bantuan", Role.SUPPORT)
+    talk = await helpdesk.conversation(rt.uow(), support, first.id)
+    assert sorted(m.text for m in talk.messages) == ["dua", "satu"]
+
+
+async def test_an_answer_too_long_for_one_message_is_refused_not_cut(runtime: Runtime) -> None:
+    rt = runtime
+    support = await _member(rt, "bantuan", Role.SUPPORT)
+    ticket = await helpdesk.escalate(rt.uow, 91, None, None, "id", "tanya", {}, rt.clock.now())
+    with pytest.raises(AnswerTooLong):
+        await helpdesk.answer(rt.uow(), support, ticket.id, "a" * 4001, rt.clock.now())
+    done = await helpdesk.answer(rt.uow(), support, ticket.id, "baris satu\r\nbaris dua", rt.clock.now())
+    talk = await helpdesk.conversation(rt.uow(), support, done.id)
+    assert talk.messages[-1].text == "baris satu\nbaris dua"

@@ -444,7 +444,7 @@ async def _ask(client: httpx.AsyncClient, question: str, chat_id: int = 5501) ->
     """A ticket as the bot opens it (the applicant's side is tests/bot/test_helpdesk.py's)."""
     runtime = client._transport.app.state.staff.runtime  # type: ignore[attr-defined]
     context = {"step": None, "account": {"name": "SITI RAHMAWATI", "nik": "3174********0001"}}
-    ticket = await helpdesk.escalate(runtime.uow(), chat_id, None, None, "id", question, context, runtime.clock.now())
+    ticket = await helpdesk.escalate(runtime.uow, chat_id, None, None, "id", question, context, runtime.clock.now())
     return ticket.id
 
 

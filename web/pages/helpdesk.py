@@ -64,7 +64,7 @@ async def ticket_page(desk: DeskDep, member: PageStaff, ticket_id: IdPath) -> Re
 
 @router.post("/support/{ticket_id}/answer")
 async def answer(
-    desk: DeskDep, member: FormStaff, ticket_id: IdPath, text: Annotated[str, Form(max_length=MAX_TEXT)] = ""
+    desk: DeskDep, member: FormStaff, ticket_id: IdPath, text: Annotated[str, Form(max_length=2 * MAX_TEXT)] = ""
 ) -> Response:
     try:
         await helpdesk.answer(desk.uow, member, ticket_id, text, desk.now)
