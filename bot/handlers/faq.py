@@ -144,9 +144,11 @@ async def answer_question(message: Message, question: str, state: FSMContext, ac
 
 
 def answers_it(text: str) -> bool:
-    """Whether the help has something for these words: a topic with confidence, or a greeting to return."""
+    """Whether the help has something for these words: a topic with confidence, or a greeting (or thanks) to
+    return."""
     answer = faq_index().ask(text)
-    return answer.confident or answer.outside == "small_talk"
+    # "terima kasih" is a thanks; "terima kasih, harus penerjemah tersumpah?" is a follow-up question.
+    return answer.confident or (answer.outside == "small_talk" and not sounds_like_question(text))
 
 
 def takes_as_question(text: str, *, step_open: bool) -> bool:

@@ -21,7 +21,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.filters import Magic
 from bot.handlers.parts import Screen, message_of, remove_typed
 from bot.states import Asking
-from core.domain.helpdesk import MAX_TEXT, TicketState
+from core.domain.helpdesk import MAX_TEXT, EmptyMessage, TicketState
 from core.domain.identity import holds_a_number, mask_numbers_in
 from core.runtime import Runtime
 from core.services import helpdesk
@@ -141,6 +141,9 @@ async def _resume(message: Message, state: FSMContext, account: AccountView | No
 async def question_typed(message: Message, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
     """Asking.question: the words typed go to staff; then back to where the applicant was."""
     text = message.text or ""
+    if not text.strip():  # nothing to send (spaces, invisible characters): the question again
+        await ask_question(message, state, account, runtime)
+        return
     if len(text) > MAX_TEXT:
         await message.answer(
             _("That is too long for one message to staff: {n} characters at most. Please shorten it.").format(
@@ -171,9 +174,12 @@ async def to_ticket(message: Message, runtime: Runtime, *, reply: bool) -> bool:
     if current is None or (current.state is TicketState.CLOSED and not reply):
         return False
     text = message.text or ""
-    ticket = await helpdesk.applicant_writes(
-        runtime.uow(), message.chat.id, mask_numbers_in(text), runtime.clock.now(), reply=reply
-    )
+    try:
+        ticket = await helpdesk.applicant_writes(
+            runtime.uow(), message.chat.id, mask_numbers_in(text), runtime.clock.now(), reply=reply
+        )
+    except EmptyMessage:  # only invisible characters: nothing for staff
+        return False
     if ticket is None:
         return False
     await _remove_a_number(message, text)

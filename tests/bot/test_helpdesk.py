@@ -159,3 +159,18 @@ async def test_tapping_ask_a_person_twice_keeps_the_step_to_come_back_to(world: 
     await world.text(user, "Boleh datang lebih awal?", calls=2)
     assert "Pilih tanggal kedatangan." in await world.last(user)
     assert await world.state_of(user) == "Booking:calendar"
+
+
+async def test_invisible_characters_for_staff_are_asked_for_again_and_a_thanks_with_a_question_goes_to_them(
+    world: BotWorld,
+) -> None:
+    await register(world.runtime, Vault(SECRET), USER)
+    await world.text(USER, "/help")
+    await world.tap(USER, "Saya ingin bicara dengan petugas.", calls=2)
+    await world.tap(USER, "🙋 Tanya petugas", calls=2)
+    await world.text(USER, "\x85 \u2028")
+    assert await world.last(USER) == "Tulis pertanyaan Anda untuk petugas kami, dengan kata-kata Anda sendiri:"
+    await world.text(USER, "Akta anak dari kedutaan bisa dipakai?", calls=2)
+    await world.text(USER, "terima kasih, terjemahannya harus dari penerjemah tersumpah?")
+    assert (await world.last(USER)).startswith("📨 Ditambahkan ke pertanyaan Anda")
+    assert world.errors == []
