@@ -43,6 +43,7 @@ class Ticket:
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+    waiting_since: datetime  # when it last began to wait for staff: writing again does not move it back
 
     def reopenable(self, now: datetime) -> bool:
         """A closed ticket the applicant may take up again by replying."""

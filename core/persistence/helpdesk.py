@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, case, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.domain.helpdesk import Author, Ticket, TicketMessage, TicketState
@@ -20,7 +20,7 @@ _Row = Row[*tuple[Any, ...]]
 def _ticket(r: _Row) -> Ticket:
     return Ticket(
         r.id, r.chat_id, r.account_id, r.office_id, r.office_code, r.language, TicketState(r.state), r.question,
-        json.loads(r.context), r.created_at, r.updated_at, r.closed_at,
+        json.loads(r.context), r.created_at, r.updated_at, r.closed_at, r.waiting_since,
     )  # fmt: skip
 
 
@@ -53,6 +53,7 @@ class TicketRepository:
                 context=json.dumps(context, sort_keys=True),
                 created_at=now,
                 updated_at=now,
+                waiting_since=now,
             )
             .returning(tickets.c.id)
         )
@@ -70,9 +71,14 @@ class TicketRepository:
         return None if row is None else _ticket(row)
 
     async def set_state(self, ticket_id: int, state: TicketState, now: datetime) -> None:
+        """A ticket moving to `state`; one that starts waiting for staff waits from now, one that waited already
+        keeps its place."""
         closed = now if state is TicketState.CLOSED else None
+        waiting = case((tickets.c.state == TicketState.OPEN.value, tickets.c.waiting_since), else_=now)
         await self._conn.execute(
-            update(tickets).where(tickets.c.id == ticket_id).values(state=state.value, updated_at=now, closed_at=closed)
+            update(tickets)
+            .where(tickets.c.id == ticket_id)
+            .values(state=state.value, updated_at=now, closed_at=closed, waiting_since=waiting)
         )
 
     async def add_message(
@@ -111,7 +117,11 @@ class TicketRepository:
         query = _TICKET.add_columns(count).where(tickets.c.state == state.value)
         if office_ids is not None:
             query = query.where(tickets.c.office_id.in_(office_ids))
-        order = tickets.c.updated_at.desc() if state is TicketState.CLOSED else tickets.c.updated_at
+        order = {
+            TicketState.OPEN: tickets.c.waiting_since,  # the longest waiting for us first
+            TicketState.ANSWERED: tickets.c.updated_at,  # the longest waiting for the applicant first
+            TicketState.CLOSED: tickets.c.updated_at.desc(),  # the latest closed first
+        }[state]
         rows = await self._conn.execute(query.order_by(order, tickets.c.id).limit(limit))
         return [(_ticket(r), int(r.messages)) for r in rows]
 

@@ -417,6 +417,7 @@ tickets = Table(
     Column("context", Text, nullable=False, default="{}"),  # JSON
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("waiting_since", UtcDateTime, nullable=False),  # when it last began to wait for staff: the queue's order
     Column("closed_at", UtcDateTime),
     CheckConstraint("state IN ('open', 'answered', 'closed')", name="state"),
 )

@@ -113,8 +113,11 @@ async def test_the_queue_puts_the_longest_waiting_first_filters_by_office_and_co
     b = await helpdesk.escalate(rt.uow, 82, None, None, "id", "b", {}, start + timedelta(minutes=1))
     c = await helpdesk.escalate(rt.uow, 83, None, office.id, "id", "c", {}, start + timedelta(minutes=2))
     await helpdesk.answer(rt.uow(), support, c.id, "ok", start + timedelta(minutes=3))
+    # Writing again does not send a waiting applicant to the back of the queue.
+    await helpdesk.applicant_writes(rt.uow(), 81, "halo?", start + timedelta(minutes=4), reply=False)
     waiting, counts = await helpdesk.queue(rt.uow(), support, TicketState.OPEN)
     assert [t.id for t, _ in waiting] == [a.id, b.id]
+    assert waiting[0][0].waiting_since == start
     assert counts == {TicketState.OPEN: 2, TicketState.ANSWERED: 1}
     at_office, _ = await helpdesk.queue(rt.uow(), support, TicketState.ANSWERED, "tst")
     assert [(t.id, n) for t, n in at_office] == [(c.id, 2)]
