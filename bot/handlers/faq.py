@@ -118,10 +118,14 @@ def outside_screen(answer: Answer, *, step_open: bool = False) -> Screen:
     return Screen(text, screen.markup)
 
 
-def screen_for(question: str, *, registered: bool = True, step_open: bool = False) -> tuple[Screen, bool]:
+def ask(text: str) -> Answer:
+    """The help's answer to words typed in the chat (the first 500 characters: a question is shorter)."""
+    return faq_index().ask(texts.excerpt(text, 500))
+
+
+def screen_for(answer: Answer, *, registered: bool = True, step_open: bool = False) -> tuple[Screen, bool]:
     """The reply to a typed question: the best topic's answer with the next two, or the closest when unsure; and
     whether it was taken as a question (a greeting is not)."""
-    answer = faq_index().ask(question)
     if answer.confident and answer.best is not None:
         others = tuple(m.topic for m in answer.matches[1:])
         return answer_screen(answer.best.topic, others, step_open=step_open), True
@@ -132,32 +136,34 @@ def screen_for(question: str, *, registered: bool = True, step_open: bool = Fals
     return unsure_screen(answer, step_open=step_open), True
 
 
-async def answer_question(message: Message, question: str, state: FSMContext, account: AccountView | None) -> None:
-    """A question typed in the chat, answered as a new message; an open step stays open below it."""
+async def answer_question(
+    message: Message, question: str, state: FSMContext, account: AccountView | None, answer: Answer | None = None
+) -> None:
+    """A question typed in the chat, answered as a new message (`answer`: the help's, when the caller asked it
+    already); an open step stays open below it."""
     if holds_a_number(question) and await remove_typed(message):  # "nik saya 3174… ditolak": not left in the chat
         await message.answer(_("I have deleted your message with the NIK from this chat."))
     step_open = await state.get_state() is not None
-    screen, asked = screen_for(texts.excerpt(question, 500), registered=account is not None, step_open=step_open)
+    screen, asked = screen_for(answer or ask(question), registered=account is not None, step_open=step_open)
     sent = await message.answer(screen.text, reply_markup=screen.markup)
     if asked:  # a question, not a greeting: a person may be asked it under this answer
         await helpdesk.remember_question(state, question, sent)
 
 
-def answers_it(text: str) -> bool:
+def answers_it(text: str, answer: Answer) -> bool:
     """Whether the help has something for these words: a topic with confidence, or a greeting (or thanks) to
     return."""
-    answer = faq_index().ask(text)
     # "terima kasih" is a thanks; "terima kasih, harus penerjemah tersumpah?" is a follow-up question.
     return answer.confident or (answer.outside == "small_talk" and not sounds_like_question(text))
 
 
-def takes_as_question(text: str, *, step_open: bool) -> bool:
+def takes_as_question(text: str, answer: Answer, *, step_open: bool) -> bool:
     """Whether words typed where no step expects them are answered from the help: always with no step open;
     in a step that waits for a tap, only a question that a topic answers with confidence ("konfirmasi" or "jam 10"
     typed at the times is a wrong answer to the step, which asks its question again instead)."""
     if not step_open:
         return True
-    return sounds_like_question(text) and faq_index().ask(text).confident
+    return sounds_like_question(text) and answer.confident
 
 
 async def show_questions(query: CallbackQuery, state: FSMContext) -> None:
