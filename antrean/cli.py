@@ -41,7 +41,9 @@ from core.domain.errors import DomainError
 from core.domain.identity import NikError, parse_nik
 from core.domain.offices import SlotTime
 from core.domain.staff import Role
-from core.faq.catalogs import catalog_gettext, faq_index
+from core.faq.catalogs import catalog_gettext, office_places
+from core.faq.library import Library
+from core.faq.topics import TOPICS
 from core.languages import LANGUAGES
 from core.runtime import Runtime, open_runtime, upgrade_database
 from core.services import broadcasts, calendar, offices, quota, release, staff
@@ -316,7 +318,11 @@ def faq() -> None:
 @click.option("--limit", type=click.IntRange(1, 20), default=3, show_default=True, help="how many topics")
 def faq_ask(question: str, as_json: bool, lang: str | None, limit: int) -> None:
     """The topics that best answer QUESTION, ranked, with their scores."""
-    index = faq_index()
+    try:
+        index = _engine(lambda rt: rt.help.library()).index  # the shipped topics and those staff wrote
+    except Refused as err:  # no database to read the staff's entries from: the shipped topics still answer
+        click.echo(f"{err} (answering from the shipped topics only)", err=True)
+        index = Library.build(TOPICS, (), catalog_gettext(), office_places()).index
     language = lang or index.language_of(question)
     translate = catalog_gettext()[language]
     answer = index.ask(question, k=limit)
@@ -324,8 +330,8 @@ def faq_ask(question: str, as_json: bool, lang: str | None, limit: int) -> None:
         {
             "topic": m.topic.key,
             "score": m.score,
-            "question": translate(m.topic.question),
-            "answer": translate(m.topic.answer),
+            "question": m.topic.question_in(language, translate),
+            "answer": m.topic.answer_in(language, translate),
             "confident": answer.confident and i == 0,
         }
         for i, m in enumerate(answer.matches)

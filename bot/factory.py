@@ -23,7 +23,6 @@ from bot.middlewares import AccountMiddleware
 from bot.storage import make_storage
 from core.config import Settings
 from core.documents import rendering
-from core.faq.catalogs import faq_index
 from core.pacing import RateGate
 from core.runtime import Runtime
 from core.shared_pace import SharedWindow, shared_window
@@ -61,7 +60,6 @@ def build_dispatcher(runtime: Runtime, storage: BaseStorage | None = None) -> Di
     dp.update.outer_middleware(AccountMiddleware())
     LocaleMiddleware(make_i18n()).setup(dp)
     dp.include_routers(*routers())
-    faq_index()  # built now (25 ms), not on the first question typed in a rush
     return dp
 
 
@@ -123,6 +121,7 @@ async def bot_parts(runtime: Runtime, settings: Settings) -> AsyncIterator[tuple
     dp = build_dispatcher(runtime)
     try:
         rendering.warm_up(settings.proof_workers)
+        await runtime.help.library()  # the help's index built now (25 ms), not on the first question of a rush
         yield bot, dp
     finally:
         rendering.shut_down()

@@ -15,12 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.clock import Clock
 from core.config import Settings
 from core.crypto import Vault
+from core.faq.catalogs import catalog_gettext, office_places
 from core.persistence.database import is_sqlite, make_async_engine, make_sqlite_reader
 from core.persistence.ledger import Ledger
 from core.persistence.ledger_postgres import PostgresLedger
 from core.persistence.ledger_sqlite import SqliteLedger
 from core.services import closures
 from core.services.booking import BookingDesk
+from core.services.faq import HelpTopics
 from core.services.offices import OfficeDirectory
 from core.services.uow import SqlUnitOfWork
 
@@ -49,9 +51,11 @@ class Runtime:
     desk: BookingDesk
     read_engine: Engine | None = None  # SQLite: reads on the loop's thread (see make_sqlite_reader)
     directory: OfficeDirectory = field(init=False)
+    help: HelpTopics = field(init=False)
 
     def __post_init__(self) -> None:
         self.directory = OfficeDirectory(self.reader)
+        self.help = HelpTopics(self.reader, catalog_gettext, office_places)
 
     def uow(self, *, write: bool = True) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, write=write, reader=self.read_engine)

@@ -14,6 +14,7 @@ from fastapi import status
 
 from core.domain.booking import BookingNotFound, DateNotBookable
 from core.domain.errors import DomainError
+from core.domain.faq_entries import FaqEntryIncomplete, FaqEntryNotFound, FaqEntryTooLong
 from core.domain.helpdesk import MAX_TEXT as ANSWER_MAX
 from core.domain.helpdesk import AnotherTicketOpen, AnswerTooLong, EmptyMessage, TicketClosed, TicketNotFound
 from core.domain.offices import MAX_SLOT_CAPACITY, InvalidOffice
@@ -49,6 +50,11 @@ class Refusal:
         return _(self.sentence).format(**self.values(err))
 
 
+def _language_name(code: str) -> str:
+    # Each language by its own name, as the language menus show it.
+    return {"id": "Bahasa Indonesia", "en": "English"}.get(code, code)
+
+
 def _variants(err: DomainError) -> tuple[str | None, ...]:
     """Which of a type's sentences fit this error: its reason, its field, or (at the counter) each problem."""
     if isinstance(err, CheckInRefused):
@@ -59,6 +65,8 @@ def _variants(err: DomainError) -> tuple[str | None, ...]:
         return (err.reason,)
     if isinstance(err, BroadcastText):
         return (err.problem,)
+    if isinstance(err, FaqEntryIncomplete | FaqEntryTooLong):
+        return (err.part,)
     return (None,)
 
 
@@ -130,6 +138,32 @@ REFUSALS: dict[tuple[type[DomainError], str | None], Refusal] = {
         _CONFLICT,
         N_("The applicant has a newer ticket going, #{ticket}: continue there."),
         lambda err: {"ticket": err.ticket_id},
+    ),
+    (FaqEntryNotFound, None): Refusal(status.HTTP_404_NOT_FOUND, N_("There is no such FAQ entry.")),
+    (FaqEntryIncomplete, "question"): Refusal(
+        UNPROCESSABLE,
+        N_("Write the question in {language} too: applicants who read that language see only it."),
+        lambda err: {"language": _language_name(err.language)},
+    ),
+    (FaqEntryIncomplete, "answer"): Refusal(
+        UNPROCESSABLE,
+        N_("Write the answer in {language} too: applicants who read that language see only it."),
+        lambda err: {"language": _language_name(err.language)},
+    ),
+    (FaqEntryTooLong, "question"): Refusal(
+        UNPROCESSABLE,
+        N_("The question in {language} is too long for a button: at most {n} characters."),
+        lambda err: {"language": _language_name(err.language), "n": err.limit},
+    ),
+    (FaqEntryTooLong, "answer"): Refusal(
+        UNPROCESSABLE,
+        N_("The answer in {language} is too long for one message: at most {n} characters."),
+        lambda err: {"language": _language_name(err.language), "n": err.limit},
+    ),
+    (FaqEntryTooLong, "asked"): Refusal(
+        UNPROCESSABLE,
+        N_("The other ways of asking are too long together: at most {n} characters."),
+        lambda err: {"n": err.limit},
     ),
     (ClosureNeedsReason, None): Refusal(
         UNPROCESSABLE, N_("Give a reason: the applicants whose bookings are cancelled are told it.")

@@ -41,12 +41,14 @@ async def show_menu(message: Message, state: FSMContext, account: AccountView | 
     await menu.show_menu(message, account)
 
 
-async def show_help(message: Message, command: CommandObject, state: FSMContext, account: AccountView | None) -> None:
+async def show_help(
+    message: Message, command: CommandObject, state: FSMContext, account: AccountView | None, runtime: Runtime
+) -> None:
     """`/help`: every topic; `/help <question>`: its answer. A new message either way; an open step stays open."""
     if command.args and command.args.strip():
-        await faq.answer_question(message, command.args.strip(), state, account)
+        await faq.answer_question(message, command.args.strip(), state, account, runtime)
         return
-    await faq.questions_screen().send(message)
+    await faq.questions_screen(await runtime.help.library()).send(message)
 
 
 def router() -> Router:

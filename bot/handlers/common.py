@@ -34,7 +34,7 @@ async def unexpected(message: Message, state: FSMContext, account: AccountView |
     # open ticket does not swallow every later question.
     is_reply = message.reply_to_message is not None
     words = bool(text.strip()) and not text.startswith("/")
-    answer = faq.ask(text) if words else None  # asked once, for the ticket's sake and the answer's
+    answer = await faq.ask(text, runtime) if words else None  # asked once, for the ticket's sake and the answer's
     for_staff = answer is not None and not step_open and (is_reply or not faq.answers_it(text, answer))
     if for_staff and await helpdesk.to_ticket(message, runtime, reply=is_reply):
         return
@@ -43,7 +43,7 @@ async def unexpected(message: Message, state: FSMContext, account: AccountView |
         and any(c.isalpha() for c in text)
         and faq.takes_as_question(text, answer, step_open=step_open)
     ):
-        await faq.answer_question(message, text, state, account, answer)
+        await faq.answer_question(message, text, state, account, runtime, answer)
         return
     if await reprompt(message, state, account, runtime):
         return

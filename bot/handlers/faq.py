@@ -12,6 +12,7 @@ from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards as kb
@@ -20,11 +21,12 @@ from bot.handlers import helpdesk
 from bot.handlers.parts import Screen, message_of, remove_typed
 from bot.handlers.prompts import ask_or_menu
 from core.domain.identity import holds_a_number
-from core.faq.catalogs import faq_index
 from core.faq.index import Answer
+from core.faq.library import Library
 from core.faq.normalise import sounds_like_question
-from core.faq.topics import TOPICS, Topic, topic
+from core.faq.topics import Topic
 from core.runtime import Runtime
+from core.services import faq
 from core.services.accounts import AccountView
 
 
@@ -40,17 +42,21 @@ class BackToStep(CallbackData, prefix="step"):
     """Ask the open step's question again, below the answer."""
 
 
+def _question(t: Topic) -> str:
+    return t.question_in(get_i18n().current_locale, _)
+
+
 def _topic_button(t: Topic, prefix: str = "") -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton(text=prefix + _(t.question), callback_data=Faq(topic=t.key).pack())]
+    return [InlineKeyboardButton(text=prefix + _question(t), callback_data=Faq(topic=t.key).pack())]
 
 
 def _menu_row() -> list[InlineKeyboardButton]:
     return [InlineKeyboardButton(text=_("◀ Menu"), callback_data=kb.Menu(item="menu").pack())]
 
 
-def questions_screen() -> Screen:
-    """Every topic, one button each, and the way back to the menu."""
-    rows = [_topic_button(t) for t in TOPICS]
+def questions_screen(library: Library) -> Screen:
+    """Every topic, one button each (those staff wrote after the shipped ones), and the way back to the menu."""
+    rows = [_topic_button(t) for t in library.topics]
     rows.append(_menu_row())
     text = _("Help: type your question in your own words, or choose a topic.")
     return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
@@ -58,7 +64,7 @@ def questions_screen() -> Screen:
 
 def answer_screen(t: Topic, others: tuple[Topic, ...] = (), *, step_open: bool = False) -> Screen:
     """One topic's answer; the next closest topics, the list, and the way back to an open step or the menu."""
-    text = f"❓ {_(t.question)}\n\n{_(t.answer)}"
+    text = f"❓ {_question(t)}\n\n{t.answer_in(get_i18n().current_locale, _)}"
     rows = [_topic_button(o, "❓ ") for o in others]
     if t.key == "person":  # the answer is the way to a person: no "did this help?"
         rows.append(helpdesk.ask_staff_button())
@@ -118,9 +124,9 @@ def outside_screen(answer: Answer, *, step_open: bool = False) -> Screen:
     return Screen(text, screen.markup)
 
 
-def ask(text: str) -> Answer:
+async def ask(text: str, runtime: Runtime) -> Answer:
     """The help's answer to words typed in the chat (the first 500 characters: a question is shorter)."""
-    return faq_index().ask(texts.excerpt(text, 500))
+    return (await runtime.help.library()).index.ask(texts.excerpt(text, 500))
 
 
 def screen_for(answer: Answer, *, registered: bool = True, step_open: bool = False) -> tuple[Screen, bool]:
@@ -137,17 +143,38 @@ def screen_for(answer: Answer, *, registered: bool = True, step_open: bool = Fal
 
 
 async def answer_question(
-    message: Message, question: str, state: FSMContext, account: AccountView | None, answer: Answer | None = None
+    message: Message,
+    question: str,
+    state: FSMContext,
+    account: AccountView | None,
+    runtime: Runtime,
+    answer: Answer | None = None,
 ) -> None:
     """A question typed in the chat, answered as a new message (`answer`: the help's, when the caller asked it
-    already); an open step stays open below it."""
+    already); an open step stays open below it. One the help had no answer for is kept for the staff's page of
+    unanswered questions."""
     if holds_a_number(question) and await remove_typed(message):  # "nik saya 3174… ditolak": not left in the chat
         await message.answer(_("I have deleted your message with the NIK from this chat."))
     step_open = await state.get_state() is not None
-    screen, asked = screen_for(answer or ask(question), registered=account is not None, step_open=step_open)
+    answer = answer or await ask(question, runtime)
+    screen, asked = screen_for(answer, registered=account is not None, step_open=step_open)
     sent = await message.answer(screen.text, reply_markup=screen.markup)
-    if asked:  # a question, not a greeting: a person may be asked it under this answer
-        await helpdesk.remember_question(state, question, sent)
+    if not asked:
+        return
+    # A question, not a greeting: a person may be asked it under this answer.
+    shown = answer.best.topic.key if answer.confident and answer.best is not None else None
+    await helpdesk.remember_question(state, question, sent, shown)
+    if shown is None:
+        closest = answer.best.topic.key if answer.best is not None else None
+        reason = "unsure" if answer.outside is None else "outside"
+        await faq.record_unanswered(
+            runtime.uow(), message.chat.id, _language_of(question, account), question, reason, closest,
+            runtime.clock.now(),
+        )  # fmt: skip
+
+
+def _language_of(question: str, account: AccountView | None) -> str:
+    return account.language if account is not None else get_i18n().current_locale
 
 
 def answers_it(text: str, answer: Answer) -> bool:
@@ -166,19 +193,20 @@ def takes_as_question(text: str, answer: Answer, *, step_open: bool) -> bool:
     return sounds_like_question(text) and answer.confident
 
 
-async def show_questions(query: CallbackQuery, state: FSMContext) -> None:
+async def show_questions(query: CallbackQuery, runtime: Runtime) -> None:
     """Menu → help: every topic. A question typed before is no longer the one at hand: "ask a person" from a
     topic chosen here asks for it afresh."""
     await query.answer()
-    await questions_screen().edit(message_of(query))
+    await questions_screen(await runtime.help.library()).edit(message_of(query))
 
 
-async def show_answer(query: CallbackQuery, callback_data: Faq, state: FSMContext) -> None:
+async def show_answer(query: CallbackQuery, callback_data: Faq, state: FSMContext, runtime: Runtime) -> None:
     """One topic's answer, in place of the list or the answer before it."""
-    t = topic(callback_data.topic)
-    if t is None:  # an old list, from before the topics changed
+    library = await runtime.help.library()
+    t = library.topic(callback_data.topic)
+    if t is None:  # an old list, from before the topics changed (an entry staff retired)
         await query.answer(_("That question is no longer in the list; here it is as it stands."), show_alert=True)
-        await questions_screen().edit(message_of(query))
+        await questions_screen(library).edit(message_of(query))
         return
     await query.answer()
     await answer_screen(t, step_open=await state.get_state() is not None).edit(message_of(query))

@@ -24,7 +24,7 @@ from bot.states import Asking
 from core.domain.helpdesk import MAX_TEXT, EmptyMessage, TicketState
 from core.domain.identity import holds_a_number, mask_numbers_in
 from core.runtime import Runtime
-from core.services import helpdesk
+from core.services import faq, helpdesk
 from core.services.accounts import AccountView
 from core.services.my_bookings import my_bookings
 
@@ -40,16 +40,20 @@ def ask_staff_button() -> list[InlineKeyboardButton]:
     return [InlineKeyboardButton(text=_("🙋 Ask a person"), callback_data=AskStaff().pack())]
 
 
-async def remember_question(state: FSMContext, question: str, answer: Message) -> None:
-    """The question just answered from the help topics (by `answer`), in case the answer did not help: asking a
-    person under that answer sends this question, and under no other."""
-    await state.update_data({QUESTION_KEY: {"answer": answer.message_id, "text": mask_numbers_in(question)[:1000]}})
+async def remember_question(state: FSMContext, question: str, answer: Message, topic: str | None) -> None:
+    """The question just answered from the help topics (by `answer`, with `topic` when one was given as the
+    answer), in case the answer did not help: asking a person under that answer sends this question, and under no
+    other."""
+    remembered = {"answer": answer.message_id, "text": mask_numbers_in(question)[:1000], "topic": topic}
+    await state.update_data({QUESTION_KEY: remembered})
 
 
-async def _question_under(query: CallbackQuery, state: FSMContext) -> str | None:
+async def _question_under(query: CallbackQuery, state: FSMContext) -> tuple[str, str | None] | None:
+    """The question the tapped answer answered, and its topic (None when the help was not sure of one)."""
     remembered = (await state.get_data()).get(QUESTION_KEY)
     if isinstance(remembered, dict) and remembered.get("answer") == message_of(query).message_id:
-        return str(remembered["text"])
+        topic = remembered.get("topic")
+        return str(remembered["text"]), str(topic) if topic else None
     return None
 
 
@@ -105,8 +109,14 @@ async def send_to_staff(
 async def on_ask_staff(query: CallbackQuery, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
     """ "Ask a person" under an answer: the question it answered goes to staff; with none, the applicant types it."""
     await query.answer()
-    question = await _question_under(query, state)
-    if question:
+    under = await _question_under(query, state)
+    if under:
+        question, topic = under
+        if topic is not None:  # an answer that did not help: news for the FAQ (unsure ones are kept already)
+            language = account.language if account is not None else get_i18n().current_locale
+            await faq.record_unanswered(
+                runtime.uow(), query.from_user.id, language, question, "not_helped", topic, runtime.clock.now()
+            )
         await send_to_staff(message_of(query), question, state, account, runtime)
         if await state.get_state() == Asking.question.state:  # asked for a question meanwhile: that is done now
             await _resume(message_of(query), state, account, runtime)

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
 
 from babel.support import Translations
 
-from core.faq.index import FaqIndex
-from core.faq.topics import TOPICS
 from core.languages import LANGUAGES, LOCALES
 from core.services.offices import parse_offices_csv, shipped_offices_csv
 
@@ -30,9 +27,3 @@ def office_places() -> set[str]:
     """The words of the shipped offices' cities and provinces: a question names them, and they are not typos."""
     offices = parse_offices_csv(shipped_offices_csv())
     return {w for o in offices for w in re.findall(r"[a-z]+", f"{o.city} {o.province}".casefold())}
-
-
-@lru_cache(maxsize=1)
-def faq_index() -> FaqIndex:
-    """The process's index of the help topics, built once (in about 25 ms); the bot builds it as it starts."""
-    return FaqIndex(TOPICS, catalog_gettext(), places=office_places())

@@ -94,13 +94,13 @@ class FaqIndex:
         heads: list[str] = []
         bodies: list[str] = []
         for t in self.topics:
-            heads.append(" \n".join([*t.asked, *(translate(t.question) for translate in gettext.values())]))
-            bodies.append(" \n".join(translate(t.answer) for translate in gettext.values()))
+            heads.append(" \n".join([*t.asked, *(t.question_in(lang, tr) for lang, tr in gettext.items())]))
+            bodies.append(" \n".join(t.answer_in(lang, tr) for lang, tr in gettext.items()))
         heads += (" \n".join(t.asked) for t in self._outside)
         # Each language's own words (in its texts and not the other's), to tell which one a question is in.
         own = {
-            lang: {w for t in self.topics for w in words(f"{translate(t.question)} {translate(t.answer)}")}
-            for lang, translate in gettext.items()
+            lang: {w for t in self.topics for w in words(f"{t.question_in(lang, tr)} {t.answer_in(lang, tr)}")}
+            for lang, tr in gettext.items()
         }
         self._own_words = {
             lang: ws - set().union(*(o for k, o in own.items() if k != lang)) for lang, ws in own.items()
@@ -122,7 +122,7 @@ class FaqIndex:
         # is that topic's, whatever single words other topics share with it.
         phrasings: list[tuple[int, str]] = []
         for i, t in enumerate((*self.topics, *self._outside)):
-            asked = [*t.asked, *(translate(t.question) for translate in gettext.values() if t.question)]
+            asked = [*t.asked, *(t.question_in(lang, tr) for lang, tr in gettext.items() if t.question or t.written)]
             phrasings += ((i, " ".join(sorted(set(analyse(a))))) for a in asked)
         self._phrasing_topics = numpy.array([i for i, _ in phrasings])
         self._phrasing_texts = [text for _, text in phrasings]
@@ -134,11 +134,15 @@ class FaqIndex:
         best = max(counts, key=lambda lang: counts[lang], default=default)
         return best if counts.get(best, 0) > counts.get(default, 0) else default
 
+    def terms(self, question: str) -> list[str]:
+        """A question's terms as the index reads them: its words normalised, typos corrected, stemmed, each once."""
+        return list(dict.fromkeys(analyse(question, self._speller)))
+
     def ask(self, question: str, k: int = 3) -> Answer:
         """The `k` best topics for `question`, best first (those scoring nothing left out)."""
         # Each word once, and the first MAX_TERMS: BM25 adds a word's weight each time it is given, so "paspor"
         # typed thirty times would outscore any real question.
-        terms = list(dict.fromkeys(analyse(question, self._speller)))[: self.MAX_TERMS]
+        terms = self.terms(question)[: self.MAX_TERMS]
         if not terms:
             return Answer((), False)
         # The words a question shares with each document (BM25), and how close it is as a whole to one of its ways

@@ -8,6 +8,7 @@ The texts live here, beside the matcher, not in the bot: the command line and th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -22,6 +23,20 @@ class Topic:
     question: str
     answer: str
     asked: tuple[str, ...] = ()
+    # A topic staff wrote (an FAQ entry, core/services/faq.py) is not in the catalogs: its own words, a
+    # (language, question, answer) each, the first language standing in for one it lacks.
+    written: tuple[tuple[str, str, str], ...] = ()
+
+    def question_in(self, language: str, translate: Callable[[str], str]) -> str:
+        """The question shown in `language`, whose catalog's gettext is `translate`."""
+        return self._own(language)[0] if self.written else translate(self.question)
+
+    def answer_in(self, language: str, translate: Callable[[str], str]) -> str:
+        return self._own(language)[1] if self.written else translate(self.answer)
+
+    def _own(self, language: str) -> tuple[str, str]:
+        _, question, answer = next((w for w in self.written if w[0] == language), self.written[0])
+        return question, answer
 
 
 TOPICS: tuple[Topic, ...] = (

@@ -444,3 +444,43 @@ ticket_messages = Table(
     CheckConstraint("author IN ('applicant', 'staff')", name="author"),
 )
 Index("ix_ticket_messages_ticket_id", ticket_messages.c.ticket_id)
+
+# Help topics staff wrote (core/domain/faq_entries.py): every language's question and answer as JSON
+# ({"id": {"question": …, "answer": …}, "en": …}), and the other ways people ask it, one a line. A retired entry
+# stays for the record (its ticket and the questions it settled point to it); the help leaves it out.
+faq_entries = Table(
+    "faq_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("texts", Text, nullable=False),
+    Column("asked", Text, nullable=False, default=""),
+    Column("ticket_id", ForeignKey("tickets.id", ondelete="SET NULL")),
+    Column("created_by", ForeignKey("staff.id", ondelete="SET NULL")),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("retired_at", UtcDateTime),
+    # One more at each change: with the count, the help's sign that the entries changed (not a time: two changes
+    # may share one, and the servers' clocks differ).
+    Column("version", Integer, nullable=False, default=1),
+)
+
+# Questions the help did not answer: the best match too weak ("unsure"), a subject it does not cover ("outside"),
+# or an answer the applicant said did not help ("not_helped", with the topic they were shown). Numbers masked;
+# grouped on the staff page so the FAQ grows where people ask. Settled when an entry is written from them
+# (`entry_id`) or when staff set them aside (no entry). `chat_id` only so that erasing an account erases them.
+unanswered_questions = Table(
+    "unanswered_questions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("reason", String(12), nullable=False),
+    Column("topic", String(40)),  # the closest topic's key, or the one that did not help
+    Column("asked_at", UtcDateTime, nullable=False),
+    Column("settled_at", UtcDateTime),
+    Column("entry_id", ForeignKey("faq_entries.id", ondelete="SET NULL")),
+    CheckConstraint("reason IN ('unsure', 'outside', 'not_helped')", name="reason"),
+)
+Index("ix_unanswered_questions_settled_at_asked_at", unanswered_questions.c.settled_at, unanswered_questions.c.asked_at)
+Index("ix_unanswered_questions_chat_id", unanswered_questions.c.chat_id)

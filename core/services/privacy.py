@@ -87,6 +87,7 @@ async def erase_account(uow: UnitOfWork, account_id: int, now: datetime) -> Eras
         await uow.subscriptions.remove_chat(account.telegram_user_id)  # the chat is someone's: no alerts follow
         await uow.outbox.forget_chat(account.telegram_user_id)  # nor what was sent, or waits to be sent, to it
         await uow.tickets.forget_chat(account.telegram_user_id)  # nor its questions to staff and their answers
+        await uow.unanswered.forget_chat(account.telegram_user_id)  # nor those the help did not answer
         if coming:
             await uow.accounts.erase(account_id, now)  # the worker finishes once their day is over
         else:
@@ -103,5 +104,6 @@ async def anonymise_ended(uow: UnitOfWork, now: datetime, retention: timedelta) 
         await uow.accounts.drop_freezes(now)
         await uow.outbox.forget_settled(now - retention)  # whom each message reached, kept as long as bookings
         await uow.tickets.forget_closed(now - retention)  # questions to staff, closed that long ago
+        await uow.unanswered.forget_before(now - retention)  # and those the help did not answer
         await uow.commit()
     return done

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, RootTransaction
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from core.persistence.database import WRITE, LoopConnection
+from core.persistence.faq import FaqEntryRepository, UnansweredRepository
 from core.persistence.helpdesk import TicketRepository
 from core.persistence.outbox import OutboxRepository, SubscriptionRepository
 from core.persistence.repositories import (
@@ -33,6 +34,8 @@ class UnitOfWork(Protocol):
     subscriptions: SubscriptionRepository
     outbox: OutboxRepository
     tickets: TicketRepository
+    faq_entries: FaqEntryRepository
+    unanswered: UnansweredRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -96,6 +99,8 @@ class SqlUnitOfWork:
         self.subscriptions = SubscriptionRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.tickets = TicketRepository(conn)
+        self.faq_entries = FaqEntryRepository(conn)
+        self.unanswered = UnansweredRepository(conn)
         return self
 
     async def __aexit__(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from core.crypto import Vault
+from core.crypto import Passwords, Vault
+from core.domain.staff import Role
+from core.services import faq, staff
 from core.services.accounts import set_language
 from tests.bot.conftest import BotWorld
 from tests.conftest import SECRET
@@ -136,3 +140,65 @@ async def test_an_answer_asks_whether_it_helped_and_a_yes_is_thanked(world: BotW
     await world.tap(USER, "👍 Ya")
     answered = [p for m, p in world.telegram.calls if m == "answerCallbackQuery"]
     assert answered[-1].get("text") == "🙂 Senang bisa membantu."
+
+
+async def _entry_written(world: BotWorld) -> None:
+    """An FAQ entry as support staff write it on the help desk's pages."""
+    support = await staff.create_staff(
+        world.runtime.uow(), Passwords(time_cost=1, memory_kib=8192), username="bantuan", display_name="Bu Rina",
+        password="kata-sandi-panjang", role=Role.SUPPORT, office_codes=[], now=world.clock.now(),
+    )  # fmt: skip
+    texts = {
+        "id": ("Apakah ada tempat parkir motor?", "Ada, di belakang gedung kantor, gratis."),
+        "en": ("Is there motorbike parking?", "Yes, behind the office building, free of charge."),
+    }
+    await faq.write_entry(world.runtime.uow(), support, texts, "parkiran motor\nparkir mobil", world.clock.now())
+
+
+async def test_an_entry_staff_wrote_answers_questions_and_is_in_the_list_in_each_language(world: BotWorld) -> None:
+    account = await register(world.runtime, Vault(SECRET), USER)
+    world.runtime.help.REFRESH_SECONDS = 0  # at once: the wait is for the entry to reach other processes
+    await _entry_written(world)
+    await world.text(USER, "parkiran motor ada gk min")
+    assert await world.last(USER) == (
+        "❓ Apakah ada tempat parkir motor?\n\nAda, di belakang gedung kantor, gratis.\n\nApakah ini membantu?"
+    )
+    await set_language(world.runtime.uow(), account.id, "en")
+    await world.text(USER, "/menu")
+    await world.tap(USER, "❓ Help and FAQ", calls=2)
+    assert "Is there motorbike parking?" in _buttons(await world.telegram.last_bot_message(USER))
+    await world.tap(USER, "Is there motorbike parking?", calls=2)
+    assert "Yes, behind the office building" in await world.last(USER)
+    assert world.errors == []
+
+
+async def test_a_retired_entrys_old_button_says_so_and_shows_the_list_as_it_stands(world: BotWorld) -> None:
+    world.runtime.help.REFRESH_SECONDS = 0
+    await _entry_written(world)
+    await world.text(USER, "/help")
+    support = (await staff.list_staff(world.runtime.reader()))[0]
+    await faq.retire_entry(world.runtime.uow(), support, 1, world.clock.now())
+    await world.tap(USER, "Apakah ada tempat parkir motor?", calls=2)
+    alert = [p for m, p in world.telegram.calls if m == "answerCallbackQuery"][-1]
+    assert alert.get("show_alert") and "sudah tidak ada di daftar" in str(alert.get("text"))
+    assert "Apakah ada tempat parkir motor?" not in _buttons(await world.telegram.last_bot_message(USER))
+
+
+async def test_questions_the_help_did_not_answer_are_kept_for_staff_with_the_numbers_masked(world: BotWorld) -> None:
+    await world.text(USER, "kalo ujan deres gmn ya")  # no topic
+    await world.text(USER, "biaya bikin paspor brp")  # not ours to answer
+    await world.text(USER, "halo")  # a greeting: nothing to keep
+    await world.text(USER, "kapan kuota dibuka?")  # answered...
+    await world.tap(USER, "👎 Tidak, tanya petugas", calls=2)  # ...but it did not help
+    async with world.runtime.reader() as uow:
+        kept = await uow.unanswered.waiting(world.clock.now() - timedelta(days=1), 10)
+    assert sorted((q.text, q.reason) for q in kept) == [
+        ("biaya bikin paspor brp", "outside"),
+        ("kalo ujan deres gmn ya", "unsure"),
+        ("kapan kuota dibuka?", "not_helped"),
+    ]
+    assert {q.text: q.topic for q in kept}["kapan kuota dibuka?"] == "opening"  # the answer that did not help
+    await world.text(USER, "nik 3174014107900001 kok gk bisa2 sih, ujan deres")
+    async with world.runtime.reader() as uow:
+        texts = [q.text for q in await uow.unanswered.waiting(world.clock.now() - timedelta(days=1), 10)]
+    assert not any("3174014107900001" in t for t in texts)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from core.clock import FixedClock
 from core.config import Settings
 from core.crypto import Passwords
+from core.domain.faq_entries import FaqEntryIncomplete, FaqEntryTooLong
 from core.domain.helpdesk import (
     REOPEN_WITHIN,
     AnotherTicketOpen,
@@ -24,9 +25,11 @@ from core.domain.helpdesk import (
     TicketState,
 )
 from core.domain.staff import NotAllowed, Role, StaffMember
+from core.faq.catalogs import catalog_gettext
 from core.persistence.tables import announcements, outbox
 from core.runtime import Runtime, open_runtime
-from core.services import helpdesk, staff
+from core.services import faq, helpdesk, staff
+from core.services.faq import HelpTopics
 from tests.conftest import FRIDAY_AFTERNOON, SECRET
 from tests.factories import add_office, sample_office
 
@@ -174,3 +177,59 @@ async def test_an_answer_too_long_for_one_message_is_refused_not_cut(runtime: Ru
     done = await helpdesk.answer(rt.uow(), support, ticket.id, "baris satu\r\nbaris dua", rt.clock.now())
     talk = await helpdesk.conversation(rt.uow(), support, done.id)
     assert talk.messages[-1].text == "baris satu\nbaris dua"
+
+
+async def test_an_entry_written_in_one_process_reaches_anothers_answers_after_the_refresh(runtime: Runtime) -> None:
+    rt = runtime
+    support = await _member(rt, "bantuan", Role.SUPPORT)
+    ticks = [0.0]
+    other = HelpTopics(rt.reader, catalog_gettext, monotonic=lambda: ticks[0])  # another worker's help
+    before = await other.library()
+    texts = {"id": ("Ada mushola di kantor?", "Ada, di lantai 2."), "en": ("Is there a prayer room?", "Yes, floor 2.")}
+    entry = await faq.write_entry(rt.uow(), support, texts, "tempat sholat\nmushola", rt.clock.now())
+    assert entry.key == "entry-1" and entry.written_by == "Bantuan"
+    assert await other.library() is before  # within REFRESH_SECONDS: the index it had
+    ticks[0] += HelpTopics.REFRESH_SECONDS
+    found = (await other.library()).index.ask("mushola ada gk")
+    assert found.confident and found.best is not None and found.best.topic.key == "entry-1"
+    ticks[0] += HelpTopics.REFRESH_SECONDS
+    same = await other.library()
+    ticks[0] += HelpTopics.REFRESH_SECONDS
+    assert await other.library() is same  # nothing changed: not built again
+    changed = {**texts, "id": ("Ada mushola di kantor?", "Ada, di lantai 3.")}
+    await faq.change_entry(rt.uow(), support, 1, changed, "mushola", rt.clock.now())
+    ticks[0] += HelpTopics.REFRESH_SECONDS
+    topic = (await other.library()).topic("entry-1")
+    assert topic is not None and topic.answer_in("id", str) == "Ada, di lantai 3." and topic.asked == ("mushola",)
+    await faq.retire_entry(rt.uow(), support, 1, rt.clock.now())
+    ticks[0] += HelpTopics.REFRESH_SECONDS
+    assert (await other.library()).topic("entry-1") is None
+
+
+async def test_an_entry_needs_both_languages_and_only_the_help_desk_writes_one(runtime: Runtime) -> None:
+    rt = runtime
+    support = await _member(rt, "bantuan", Role.SUPPORT)
+    with pytest.raises(FaqEntryIncomplete) as missing:
+        await faq.write_entry(rt.uow(), support, {"id": ("Tanya?", "Jawab.")}, "", rt.clock.now())
+    assert (missing.value.language, missing.value.part) == ("en", "question")
+    with pytest.raises(FaqEntryTooLong):
+        await faq.write_entry(rt.uow(), support, {"id": ("x" * 151, "a"), "en": ("q", "a")}, "", rt.clock.now())
+    await add_office(rt, sample_office())
+    counter = await _member(rt, "loket", Role.COUNTER)
+    with pytest.raises(NotAllowed):
+        await faq.write_entry(rt.uow(), counter, {"id": ("q", "a"), "en": ("q", "a")}, "", rt.clock.now())
+
+
+async def test_unanswered_questions_of_an_erased_chat_go_with_it_and_old_ones_past_the_retention(
+    runtime: Runtime,
+) -> None:
+    rt = runtime
+    now = rt.clock.now()
+    await faq.record_unanswered(rt.uow(), 501, "id", "pertanyaan satu", "unsure", None, now)
+    await faq.record_unanswered(rt.uow(), 502, "id", "pertanyaan dua", "unsure", None, now - timedelta(days=100))
+    async with rt.uow() as uow:
+        assert await uow.unanswered.forget_chat(501) == 1
+        assert await uow.unanswered.forget_before(now - timedelta(days=90)) == 1
+        await uow.commit()
+    async with rt.reader() as uow:
+        assert await uow.unanswered.waiting(now - timedelta(days=365), 10) == []

@@ -17,7 +17,8 @@ from core.config import Settings
 from core.crypto import Passwords
 from core.domain.staff import Role
 from core.persistence.tables import outbox
-from core.services import broadcasts, helpdesk, staff
+from core.runtime import Runtime
+from core.services import broadcasts, faq, helpdesk, staff
 from tests.conftest import NEXT_MONDAY, SECRET
 from tests.factories import add_office, release_days, sample_office
 from tests.web.api_support import login_form
@@ -503,3 +504,92 @@ async def test_production_tells_browsers_to_use_https_only_and_development_does_
         for path_ in ("/login", "/static/staff.css", "/api/me"):
             response = await production.get(path_)
             assert response.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains", path_
+
+
+def _runtime(client: httpx.AsyncClient) -> Runtime:
+    return client._transport.app.state.staff.runtime  # type: ignore[attr-defined,no-any-return]
+
+
+async def test_support_makes_an_answer_an_faq_entry_and_the_bot_answers_with_it(client: httpx.AsyncClient) -> None:
+    ticket = await _ask(client, "apakah boleh datang lebih awal dari jam kedatangan")
+    csrf = await sign_in(client, "bantuan")
+    assert 'id="make-faq"' not in (await client.get(f"/support/{ticket}")).text  # nothing answered yet
+    said = "Boleh datang sampai 30 menit lebih awal; antrean tetap menurut jam kedatangan Anda."
+    await client.post(f"/support/{ticket}/answer", data={"csrf": csrf, "text": said})
+    assert f'href="/support/faq/new?ticket={ticket}"' in (await client.get(f"/support/{ticket}")).text
+    form = (await client.get(f"/support/faq/new?ticket={ticket}")).text
+    assert 'value="apakah boleh datang lebih awal dari jam kedatangan"' in form and said in form
+    fields = {
+        "csrf": csrf, "ticket": str(ticket), "question_id": "Bolehkah datang lebih awal?", "answer_id": said,
+        "question_en": "May I come earlier?", "answer_en": "", "asked": "datang lebih awal\ndatang duluan",
+    }  # fmt: skip
+    refused = await client.post("/support/faq", data=fields)
+    assert refused.status_code == 422 and "Tulis jawabannya juga dalam English" in refused.text
+    assert "Bolehkah datang lebih awal?" in refused.text and "datang duluan" in refused.text  # nothing typed is lost
+    fields["answer_en"] = "You may come up to 30 minutes early; the queue still follows your arrival time."
+    saved = await client.post("/support/faq", data=fields)
+    assert saved.status_code == 303
+    listed = (await client.get(saved.headers["location"])).text
+    assert "Entri FAQ tersimpan" in listed and "Bolehkah datang lebih awal?" in listed and f"#{ticket}" in listed
+    library = await _runtime(client).help.library()
+    answer = library.index.ask("boleh dateng lebih awal gk min")
+    assert answer.confident and answer.best is not None and answer.best.topic.key == "entry-1"
+    tried = (await client.get("/support/faq", params={"q": "can i come earlier"})).text
+    assert "May I come earlier?" in tried.split('id="tried"')[1].split("</li>")[0]
+
+
+async def test_a_retired_entry_leaves_the_help_and_an_office_cannot_write_one(client: httpx.AsyncClient) -> None:
+    runtime = _runtime(client)
+    csrf = await sign_in(client, "bantuan")
+    fields = {
+        "csrf": csrf, "question_id": "Apakah ada parkir motor?", "answer_id": "Ada, di belakang gedung.",
+        "question_en": "Is there motorbike parking?", "answer_en": "Yes, behind the building.", "asked": "",
+    }  # fmt: skip
+    assert (await client.post("/support/faq", data=fields)).status_code == 303
+    assert (await runtime.help.library()).topic("entry-1") is not None
+    page = (await client.get("/support/faq/1")).text
+    assert 'action="/support/faq/1/retire"' in page
+    fields["answer_id"] = "Ada, di belakang gedung, gratis."
+    assert (await client.post("/support/faq/1", data=fields)).status_code == 303
+    runtime.help.REFRESH_SECONDS = 0  # this test does not wait out the other processes' delay
+    assert "gratis" in (await runtime.help.library()).topic("entry-1").answer_in("id", str)  # type: ignore[union-attr]
+    assert (await client.post("/support/faq/1/retire", data={"csrf": csrf})).status_code == 303
+    assert (await runtime.help.library()).topic("entry-1") is None
+    assert "Entri yang ditarik (1)" in (await client.get("/support/faq")).text
+    assert (await client.get("/support/faq/99")).status_code == 404
+    await client.post("/logout", data={"csrf": csrf})
+    csrf = await sign_in(client, "kantor")
+    assert (await client.get("/support/faq")).status_code == 403
+    assert (await client.post("/support/faq", data={**fields, "csrf": csrf})).status_code == 403
+
+
+async def test_unanswered_questions_are_grouped_and_an_entry_or_setting_aside_settles_them(
+    client: httpx.AsyncClient,
+) -> None:
+    runtime = _runtime(client)
+    now = runtime.clock.now()
+    for chat, text in enumerate(
+        ["parkir motor dimana ya", "parkiran motor ada gak", "PARKIR MOTOR DI MANA", "jam buka kantin?"], 7001
+    ):
+        await faq.record_unanswered(runtime.uow(), chat, "id", text, "unsure", None, now)
+    csrf = await sign_in(client, "bantuan")
+    page = (await client.get("/support/questions")).text
+    groups = page.split('class="card group"')[1:]
+    assert len(groups) == 2 and "Ditanyakan 3 kali" in groups[0] and "parkir motor dimana ya" in groups[0]
+    assert "jam buka kantin?" in groups[1]
+    ids = re.search(r'name="questions" value="([0-9,]+)"', groups[0])
+    assert ids is not None and len(ids.group(1).split(",")) == 3
+    form = (await client.get(f"/support/faq/new?questions={ids.group(1)}")).text
+    assert 'value="parkir motor dimana ya"' in form and "PARKIR MOTOR DI MANA" in form
+    fields = {
+        "csrf": csrf, "questions": ids.group(1), "question_id": "Di mana parkir motor?", "answer_id": "Di belakang.",
+        "question_en": "Where do I park a motorbike?", "answer_en": "Behind the building.", "asked": "parkir motor",
+    }  # fmt: skip
+    assert (await client.post("/support/faq", data=fields)).status_code == 303
+    page = (await client.get("/support/questions")).text
+    assert "parkir motor" not in page and "jam buka kantin?" in page
+    rest = re.search(r'name="questions" value="([0-9,]+)"', page)
+    assert rest is not None
+    done = await client.post("/support/questions/set-aside", data={"csrf": csrf, "questions": rest.group(1)})
+    assert done.status_code == 303
+    assert "Tidak ada yang menunggu" in (await client.get(done.headers["location"])).text
