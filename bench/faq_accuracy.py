@@ -37,7 +37,11 @@ from core.faq.index import FaqIndex
 from core.faq.topics import TOPICS
 
 ROOT = Path(__file__).resolve().parent.parent
-SETS = {"tuned_on": ROOT / "tests/faq/asked.tsv", "unseen": ROOT / "tests/faq/unseen_questions.tsv"}
+SETS = {
+    "tuned_on": ROOT / "tests/faq/asked.tsv",
+    "tuned_on_later": ROOT / "tests/faq/more_asked.tsv",
+    "unseen": ROOT / "tests/faq/unseen_questions.tsv",
+}
 
 
 def read_set(path: Path) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ import bm25s
 import numpy
 from rapidfuzz import fuzz, process
 
-from core.faq.normalise import SLANG, Speller, stem, unslang, words
+from core.faq.normalise import SLANG, Speller, common_words, stem, unslang, words
 from core.faq.topics import OUTSIDE, Topic
 
 # Words that say nothing of a topic (after normalisation and stemming): without them a long question is not
@@ -33,7 +33,7 @@ STOPWORDS = frozenset(
         "can", "be",
         "what", "how", "you", "your", "we", "our", "this", "that", "with", "at", "have", "has", "will", "would",
         "so", "if", "or", "but", "just", "there", "they", "am", "was", "apa", "bagaimana", "cara",
-        "begitu", "begini", "tadi", "sedang", "kita", "kami", "mereka", "dia",
+        "begitu", "begini", "tadi", "sedang", "kita", "kami", "mereka", "dia", "imigrasi",
     }
 )  # fmt: skip
 
@@ -69,13 +69,16 @@ class Answer:
 class FaqIndex:
     # The least weight (BM25) a topic's words in common with a question must have for it to be an answer; below it,
     # "not sure" and the closest topics. Set from the labelled questions (tests/faq/).
-    MIN_SCORE = 2.0
+    MIN_SCORE = 3.0
     # A subject the topics do not cover counts from less: "halo" alone is one word of a greeting.
     OUTSIDE_MIN_SCORE = 1.0
     SAME_QUESTION = 0.9  # how alike (rapidfuzz, 0-1) a question and a way of asking are to be the same
     ANSWER_WEIGHT = 0.5
     MAX_TERMS = 40
     PHRASING_WEIGHT = 2.0
+    # The way of asking nearest in words (BM25 over each alone), beside all of a topic's together: one close
+    # phrasing is a strong sign that a long list of others would dilute.
+    EACH_WEIGHT = 0.3
 
     def __init__(
         self,
@@ -112,7 +115,10 @@ class FaqIndex:
             written.update(words(document))
             written.update(unslang(words(document)))
         self._speller = Speller(
-            known={*SLANG, *places}, targets=written | {w for v in SLANG.values() for w in v.split()}, little=STOPWORDS
+            known={*SLANG, *places},
+            targets=written | {w for v in SLANG.values() for w in v.split()},
+            little=STOPWORDS,
+            common=common_words(),
         )
         self._heads = bm25s.BM25()
         self._heads.index([analyse(d) for d in heads], show_progress=False)
@@ -126,6 +132,8 @@ class FaqIndex:
             phrasings += ((i, " ".join(sorted(set(analyse(a))))) for a in asked)
         self._phrasing_topics = numpy.array([i for i, _ in phrasings])
         self._phrasing_texts = [text for _, text in phrasings]
+        self._each = bm25s.BM25()
+        self._each.index([text.split() or ["\u2205"] for _, text in phrasings], show_progress=False)
 
     def language_of(self, question: str, default: str = "id") -> str:
         """The language whose own words the question uses most (`default` when none stands out)."""
@@ -148,6 +156,10 @@ class FaqIndex:
         # The words a question shares with each document (BM25), and how close it is as a whole to one of its ways
         # of asking (which gives any two strings some likeness: it ranks, it does not make a match on its own).
         lexical = self._heads.get_scores(terms) + self.ANSWER_WEIGHT * self._bodies.get_scores(terms)
+        if self.EACH_WEIGHT:
+            nearest = numpy.zeros(len(lexical))
+            numpy.maximum.at(nearest, self._phrasing_topics, self._each.get_scores(terms))
+            lexical = lexical + self.EACH_WEIGHT * nearest
         similar = process.cdist([" ".join(sorted(set(terms)))], self._phrasing_texts, scorer=fuzz.token_sort_ratio)[0]
         closest = numpy.zeros(len(lexical))
         numpy.maximum.at(closest, self._phrasing_topics, similar / 100)

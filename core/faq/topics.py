@@ -64,6 +64,9 @@ TOPICS: tuple[Topic, ...] = (
             "ambil jadwal wawancara paspor",
             "book a slot at the immigration office",
             "steps to make a passport appointment",
+            "setelah pilih tanggal lalu apa",
+            "belum dapat kode pesan",
+            "what do i do after choosing a date",
         ),
     ),
     Topic(
@@ -92,6 +95,10 @@ TOPICS: tuple[Topic, ...] = (
             "pakai akun telegram orang lain",
             "do i need an account",
             "nomor hp berubah",
+            "akun saya yang mana",
+            "tidak pernah buat akun",
+            "password akun apa",
+            "perlu registrasi dulu sebelum pesan",
         ),
     ),
     Topic(
@@ -145,6 +152,9 @@ TOPICS: tuple[Topic, ...] = (
             "nik istri ditolak",
             "nik anak tidak bisa",
             "angka nik tidak cocok",
+            "nik di ktp dan kartu keluarga beda",
+            "why is my nik not accepted",
+            "nik sudah sesuai ktp tapi ditolak",
         ),
     ),
     Topic(
@@ -196,6 +206,7 @@ TOPICS: tuple[Topic, ...] = (
             "blocked from booking",
             "cannot book again after cancelling",
             "tunggu satu bulan",
+            "sudah batal tapi tetap tidak bisa pesan lagi",
         ),
     ),
     Topic(
@@ -222,6 +233,8 @@ TOPICS: tuple[Topic, ...] = (
             "kenapa kuota selalu habis",
             "when can i book",
             "what time does booking open",
+            "kuota semua kantor dibuka bersamaan",
+            "do all offices open at the same time",
         ),
     ),
     Topic(
@@ -248,6 +261,7 @@ TOPICS: tuple[Topic, ...] = (
             "arti simbol tanggal",
             "kenapa tanggalnya tidak bisa diklik",
             "what do the symbols on the dates mean",
+            "arti ✅ ❌ ⏳ ⛔",
         ),
     ),
     Topic(
@@ -297,6 +311,10 @@ TOPICS: tuple[Topic, ...] = (
             "move my appointment",
             "tukar jadwal",
             "mundur jadwal",
+            "undur jadwal",
+            "mundurkan tanggal kedatangan",
+            "pindah ke minggu depan",
+            "postpone my appointment",
         ),
     ),
     Topic(
@@ -323,6 +341,9 @@ TOPICS: tuple[Topic, ...] = (
             "one booking for my family",
             "daftar bareng keluarga",
             "ajak keluarga satu jadwal",
+            "masukkan adik ke pesanan saya",
+            "tambah orang ke pesanan yang sudah ada",
+            "sudah ada di pesanan lain",
         ),
     ),
     Topic(
@@ -370,6 +391,10 @@ TOPICS: tuple[Topic, ...] = (
             "ganti data pemohon",
             "wrong name spelling",
             "koreksi data",
+            "nama kurang satu huruf",
+            "salah isi tanggal lahir anggota keluarga",
+            "ubah data anggota keluarga",
+            "fix a family member's details",
         ),
     ),
     Topic(
@@ -426,6 +451,9 @@ TOPICS: tuple[Topic, ...] = (
             "child passport requirements",
             "orang tua harus ikut",
             "anak umur 5 tahun",
+            "hanya ibu yang antar anak",
+            "suami tidak bisa ikut datang",
+            "only one parent can come",
         ),
     ),
     Topic(
@@ -453,6 +481,9 @@ TOPICS: tuple[Topic, ...] = (
             "what happens at the counter on my day",
             "telat datang ke kantor",
             "petugas menolak saya",
+            "disuruh pulang oleh petugas",
+            "tidak dilayani padahal sudah pesan",
+            "sent home at the office",
         ),
     ),
     Topic(
@@ -529,6 +560,9 @@ TOPICS: tuple[Topic, ...] = (
             "bot not working",
             "pesan tidak terkirim",
             "bot diam saja",
+            "nyangkut di satu langkah",
+            "kembali ke menu awal",
+            "error saat pilih tanggal",
         ),
     ),
     Topic(
@@ -576,6 +610,13 @@ TOPICS: tuple[Topic, ...] = (
             "ngobrol dengan admin",
             "contact support",
             "bicara langsung dengan orang",
+            "ada cs atau admin",
+            "orang beneran bukan bot",
+            "operator manusia",
+            "admin tolong balas",
+            "bot tidak mengerti pertanyaan saya",
+            "is there a human i can talk to",
+            "real human not a bot",
         ),
     ),
     Topic(
@@ -632,7 +673,17 @@ OUTSIDE: tuple[Topic, ...] = (
             "berapa lama paspor jadi", "paspor selesai berapa hari", "masa berlaku paspor", "e-paspor dan paspor "
             "biasa bedanya", "foto paspor pakai baju apa", "boleh pakai jilbab kacamata", "paspor rusak hilang",
             "ambil paspor diwakilkan kurir", "how long is a passport valid", "how long until my passport is ready",
-            "electronic passport", "passport photo rules", "halaman paspor",
+            "electronic passport", "passport photo rules", "halaman paspor", "pick up my passport by courier",
+        ),
+    ),
+    Topic(
+        "office_contact",
+        "",
+        "",
+        (
+            "jam buka kantor imigrasi", "jam operasional kanim", "nomor telepon kantor imigrasi", "kontak kanim",
+            "office opening hours", "phone number of the immigration office", "kantor buka jam berapa",
+            "hari sabtu kantor buka", "email kantor imigrasi",
         ),
     ),
     Topic(

@@ -100,13 +100,41 @@ def test_the_labelled_sets_are_well_formed_and_name_only_known_topics(name: str)
 
 @pytest.mark.parametrize(
     ("word", "kept"),
-    [("hujan", "hujan"), ("kamis", "kamis"), ("medan", "medan"), ("bukit", "bukti"), ("dokumne", "dokumen")],
+    [
+        ("hujan", "hujan"),
+        ("kamis", "kamis"),
+        ("medan", "medan"),
+        ("bukit", "bukti"),
+        ("dokumne", "dokumen"),
+        ("balik", "balik"),
+        ("ntar", "ntar"),
+        ("perasaan", "perasaan"),
+        ("pembatlan", "pembatalan"),
+    ],
 )
 def test_the_speller_corrects_typos_but_leaves_everyday_words_and_places_alone(word: str, kept: str) -> None:
     from core.faq.index import analyse
 
     speller = faq_index()._speller
     assert speller(word) == kept, analyse(word, speller)
+
+
+def test_the_signs_of_the_bots_screens_are_words_that_find_their_topic() -> None:
+    assert words("tgl nya ada yg ⛔ ada yg ❌ bedanya apa") == [
+        "tgl",
+        "nya",
+        "ada",
+        "yg",
+        "⛔",
+        "ada",
+        "yg",
+        "❌",
+        "bedanya",
+        "apa",
+    ]
+    assert best("kok ada ❌ di tgl 14") == "calendar"
+    alone = faq_index().ask("⛔ itu apa")  # one sign and nothing else: offered first, not asserted
+    assert alone.best is not None and alone.best.topic.key == "calendar"
 
 
 def test_digits_are_not_shrunk_like_stretched_letters() -> None:
