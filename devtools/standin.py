@@ -40,7 +40,17 @@ _JSON_PARAMS = frozenset(
     }
 )
 _INT_PARAMS = frozenset(
-    {"chat_id", "message_id", "offset", "limit", "timeout", "cache_time", "reply_to_message_id", "message_thread_id"}
+    {
+        "chat_id",
+        "message_id",
+        "offset",
+        "limit",
+        "timeout",
+        "cache_time",
+        "reply_to_message_id",
+        "message_thread_id",
+        "icon_color",
+    }
 )
 _BOOL_PARAMS = frozenset(
     {
@@ -114,6 +124,8 @@ _CHAT_ACTIONS = frozenset(
 # Calls that concern the chat named by their chat_id, for wait_for_bot; chat actions are left out on purpose,
 # since a test awaiting "the reply" wants the message that follows the "typing…" and not the action itself.
 _CHAT_METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument", "deleteMessage"})
+# Calls that concern the forum named by their chat_id, for wait_for_group.
+_TOPIC_METHODS = frozenset({"createForumTopic", "closeForumTopic", "reopenForumTopic", "deleteForumTopic"})
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -130,6 +142,14 @@ MESSAGES_PER_SECOND = 30.0
 PAID_MESSAGES_PER_SECOND = 1000.0
 CHAT_MESSAGES_PER_SECOND = 1.0  # BotApiStandin(chat_messages_per_second=...) turns it on
 CHAT_BURST = 3
+# And no more than 20 messages a minute into one group (the same FAQ); the window slides, as a client sees it.
+GROUP_MESSAGES_PER_MINUTE = 20
+GROUP_WINDOW = 60.0
+# A topic's name is cut to 128 characters, not refused (TDLib's clean_name, which the Bot API server applies).
+MAX_TOPIC_NAME = 128
+# The colours a topic icon may have (https://core.telegram.org/bots/api#createforumtopic); the first is what a topic
+# gets when the bot names none, for the Bot API then sends 0 and Telegram shows 0x6FB9F0.
+TOPIC_COLORS = (7322096, 16766590, 13338331, 9367192, 16749490, 16478047)
 
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are exactly the same "
@@ -137,6 +157,12 @@ NOT_MODIFIED = (
 )
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 CHAT_NOT_FOUND = "Bad Request: chat not found"
+NOT_A_FORUM = "Bad Request: the chat is not a forum"
+THREAD_NOT_FOUND = "Bad Request: message thread not found"
+TOPIC_CLOSED = "Bad Request: TOPIC_CLOSED"
+TOPIC_ID_INVALID = "Bad Request: TOPIC_ID_INVALID"
+TOPIC_NOT_MODIFIED = "Bad Request: TOPIC_NOT_MODIFIED"
+TOPIC_NAME_EMPTY = "Bad Request: title must be non-empty"
 BUTTON_DATA_INVALID = "Bad Request: BUTTON_DATA_INVALID"
 
 
@@ -346,9 +372,36 @@ def _text_of(params: Json) -> tuple[str, str | None, str]:
     return text, parse_mode, plain
 
 
+def _topic_name(params: Json) -> str:
+    """A new topic's name as Telegram keeps it: trimmed, cut to 128 characters, runs of white space made one space."""
+    name = params.get("name")
+    cleaned = " ".join(str(name or "").strip()[:MAX_TOPIC_NAME].split())
+    if not cleaned:
+        raise ApiError(400, TOPIC_NAME_EMPTY)
+    return cleaned
+
+
+def _topic_color(params: Json) -> int:
+    color = params.get("icon_color")
+    if color is None or color == "":
+        return TOPIC_COLORS[0]
+    if isinstance(color, bool) or not isinstance(color, int) or not 0 <= color <= 0xFFFFFF:
+        raise _bad("invalid icon color specified")
+    # Telegram keeps only its six colours. What it makes of another is not documented: here it gets the first, as
+    # the 0 the Bot API sends for "no colour" does.
+    return color if color in TOPIC_COLORS else TOPIC_COLORS[0]
+
+
+def _as_reply(message: _Message) -> Json:
+    # Telegram's reply_to_message never holds a reply_to_message of its own.
+    shown = message.api()
+    shown.pop("reply_to_message", None)
+    return shown
+
+
 @dataclass
 class _Message:
-    """One message of a private chat, as sent and as last edited."""
+    """One message of a private chat or a group, as sent and as last edited."""
 
     message_id: int
     chat: Json
@@ -366,6 +419,8 @@ class _Message:
     sticker: Json | None = None
     edit_date: int | None = None
     reply_to: Json | None = None  # the message this one answers (Telegram's reply_to_message), as it was then
+    thread_id: int | None = None  # the forum topic it is in; None in a private chat and in a forum's General topic
+    service: Json | None = None  # a service message's own field, e.g. {"forum_topic_created": {...}}
 
     def api(self) -> Json:
         """The Message object Telegram would return: formatted text, and only inline markup."""
@@ -383,6 +438,11 @@ class _Message:
             message["reply_markup"] = self.reply_markup
         if self.reply_to is not None:
             message["reply_to_message"] = self.reply_to
+        if self.thread_id is not None:
+            message["message_thread_id"] = self.thread_id
+            message["is_topic_message"] = True
+        if self.service is not None:
+            message.update(self.service)
         return copy.deepcopy(message)
 
     def view(self) -> Json:
@@ -414,8 +474,62 @@ class _Chat:
         self.last_message_id += 1
         return self.last_message_id
 
+    @property
+    def chat_id(self) -> int:
+        return int(self.user["id"])
+
     def as_chat(self) -> Json:
         return {"id": self.user["id"], "type": "private", "first_name": self.user["first_name"]}
+
+
+@dataclass
+class _Topic:
+    """A forum topic. Its id is the id of the service message that opened it, as on Telegram."""
+
+    thread_id: int
+    name: str
+    icon_color: int
+    icon_custom_emoji_id: str | None
+    # The opening service message as Telegram shows it: every message in the topic is a reply to it.
+    opening: Json
+    closed: bool = False
+    deleted: bool = False
+
+    def api(self) -> Json:
+        """The ForumTopic object Telegram returns."""
+        topic: Json = {"message_thread_id": self.thread_id, "name": self.name, "icon_color": self.icon_color}
+        if self.icon_custom_emoji_id:
+            topic["icon_custom_emoji_id"] = self.icon_custom_emoji_id
+        return topic
+
+
+@dataclass
+class _Group:
+    """A supergroup where the bot is an administrator (it reads every message); a forum when it has topics.
+
+    Message ids count per group, as in a private chat; 1 is the group's own creation, and a forum's General topic.
+    """
+
+    chat_id: int
+    title: str
+    is_forum: bool
+    messages: dict[int, _Message] = field(default_factory=dict)
+    last_message_id: int = 1
+    topics: dict[int, _Topic] = field(default_factory=dict)
+    sent: deque[float] = field(default_factory=deque)  # when the bot's latest new messages here were accepted
+    log: list[Call] = field(default_factory=list)
+    mark: int = 0
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def next_message_id(self) -> int:
+        self.last_message_id += 1
+        return self.last_message_id
+
+    def as_chat(self) -> Json:
+        chat: Json = {"id": self.chat_id, "type": "supergroup", "title": self.title}
+        if self.is_forum:
+            chat["is_forum"] = True
+        return chat
 
 
 @dataclass
@@ -506,7 +620,7 @@ _Handler = Callable[[_Request], Awaitable[Any]]
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
-def _new_message(chat: _Chat, sender: Json, **content: Any) -> _Message:
+def _new_message(chat: _Chat | _Group, sender: Json, **content: Any) -> _Message:
     """A new message in `chat` from `sender` (a user or the bot), numbered and dated as Telegram does."""
     return _Message(
         message_id=chat.next_message_id(), chat=chat.as_chat(), sender=sender, date=int(time.time()), **content
@@ -527,12 +641,17 @@ class BotApiStandin:
         paid_messages_per_second: float | None = PAID_MESSAGES_PER_SECOND,
         chat_messages_per_second: float | None = None,
         chat_burst: int = CHAT_BURST,
+        group_per_minute: int | None = GROUP_MESSAGES_PER_MINUTE,
+        group_window: float = GROUP_WINDOW,
     ) -> None:
         # New messages beyond `messages_per_second` (all chats together), or beyond `chat_messages_per_second` in
         # one chat after a burst of `chat_burst`, are answered 429 as Telegram does; None turns a limit off. The
         # limit in one chat is off by default until the bot paces each chat itself: a test that types faster than
         # any person makes the bot's own replies (a notice and the next question) overrun it. Paid broadcasts
-        # (allow_paid_broadcast) count against `paid_messages_per_second` instead of the free limit.
+        # (allow_paid_broadcast) count against `paid_messages_per_second` instead of the free limit. Into one group
+        # at most `group_per_minute` new messages go in any `group_window` seconds; both may be changed at any time.
+        self.group_per_minute = group_per_minute
+        self.group_window = group_window
         self.username = username
         self.first_name = first_name
         self.token = token
@@ -549,6 +668,7 @@ class BotApiStandin:
         self._sends: list[Sent] = []
         self._chat_buckets: dict[int, _Bucket] = {}
         self._chats: dict[int, _Chat] = {}
+        self._groups: dict[int, _Group] = {}
         self._updates: deque[Json] = deque()
         self._last_update_id = 0
         # When (time.monotonic()) each update was first handed to the bot, by update_id: for latency benches.
@@ -592,6 +712,10 @@ class BotApiStandin:
                 "getFile": self._get_file,
                 "deleteMessage": self._delete_message,
                 "sendChatAction": self._send_chat_action,
+                "createForumTopic": self._create_forum_topic,
+                "closeForumTopic": self._close_forum_topic,
+                "reopenForumTopic": self._reopen_forum_topic,
+                "deleteForumTopic": self._delete_forum_topic,
             }.items()
         }
 
@@ -735,6 +859,111 @@ class BotApiStandin:
         """
         self._chat_for_user(user_id, language_code=language_code, first_name=first_name)
 
+    # --- Driver: a staff group ------------------------------------------------------------------------------------
+
+    def add_forum_group(self, chat_id: int, title: str = "Staf Bantuan") -> None:
+        """A forum supergroup (topics on) where the bot is an administrator: it may open topics, reads every message."""
+        self.add_group(chat_id, title, is_forum=True)
+
+    def add_group(self, chat_id: int, title: str = "Staf Bantuan", *, is_forum: bool = False) -> None:
+        """A supergroup where the bot is an administrator; without is_forum it has no topics (not turned on)."""
+        if chat_id >= 0:
+            raise ValueError(f"a group's id is negative, as Telegram's are (e.g. -1001234567890), not {chat_id}")
+        if chat_id in self._groups:
+            raise ValueError(f"group {chat_id} was added already")
+        self._groups[chat_id] = _Group(chat_id=chat_id, title=title, is_forum=is_forum)
+
+    async def staff_sends_in_topic(
+        self,
+        group_id: int,
+        user_id: int,
+        thread_id: int | None,
+        text: str,
+        *,
+        first_name: str = "Rina",
+        username: str | None = None,
+        reply_to: int | None = None,
+    ) -> int:
+        """A member of staff writes in a topic of the group (its General topic, or the group itself, when thread_id is
+        None), as a reply to the group's message `reply_to` when given; returns the update_id.
+
+        Staff are the group's administrators, so a closed topic takes their message, as it does in the app.
+        """
+        group = self._group(group_id)
+        topic = self._staff_topic(group, thread_id)
+        staff: Json = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "id"}
+        if username is not None:
+            staff["username"] = username
+        message = _new_message(group, staff, text=text, plain=text, **self._place(topic))
+        if reply_to is not None:
+            answered = group.messages.get(reply_to)
+            if answered is None or answered.thread_id != message.thread_id:
+                raise ValueError(f"topic {thread_id} of group {group_id} has no message {reply_to} to reply to")
+            message.reply_to = _as_reply(answered)
+        command = _COMMAND.match(text)
+        if command:
+            message.entities = [{"type": "bot_command", "offset": 0, "length": _utf16_len(command[0])}]
+        return self._staff_message(group, message)
+
+    async def staff_closes_topic(
+        self, group_id: int, thread_id: int, *, user_id: int = 7001, first_name: str = "Rina"
+    ) -> int:
+        """A member of staff closes the topic in the app: the bot's later messages into it are refused with
+        TOPIC_CLOSED. The bot gets the "forum_topic_closed" service message, as Telegram sends it; returns its
+        update_id."""
+        group = self._group(group_id)
+        topic = self._staff_topic(group, thread_id)
+        if topic is None:
+            raise ValueError("closing the General topic is not played by the stand-in")
+        if topic.closed:
+            raise ValueError(f"topic {thread_id} of group {group_id} is closed already")
+        topic.closed = True
+        staff: Json = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "id"}
+        notice = _new_message(group, staff, service={"forum_topic_closed": {}}, **self._place(topic))
+        return self._staff_message(group, notice)
+
+    async def staff_deletes_topic(self, group_id: int, thread_id: int) -> None:
+        """A member of staff deletes the topic in the app, with all its messages: the bot's later messages into it
+        are refused with "message thread not found". Telegram tells bots of no deletion, so no update comes."""
+        group = self._group(group_id)
+        topic = self._staff_topic(group, thread_id)
+        if topic is None:
+            raise ValueError("the General topic cannot be deleted")
+        self._drop_topic(group, topic)
+        self._staff_acted()
+
+    def topics(self, group_id: int) -> list[Json]:
+        """The group's topics, oldest first: thread_id, name, icon_color, closed, deleted."""
+        return [
+            {
+                "thread_id": topic.thread_id,
+                "name": topic.name,
+                "icon_color": topic.icon_color,
+                "closed": topic.closed,
+                "deleted": topic.deleted,
+            }
+            for topic in self._group(group_id).topics.values()
+        ]
+
+    def group_messages(self, group_id: int, thread_id: int | None = None) -> list[Json]:
+        """The bot's and staff's messages in the group as chat() shows a private chat's, oldest first: all of them,
+        or those of one topic. Service messages (a topic opened, closed, reopened) are left out: topics() has those.
+        A deleted topic's messages are gone, as on Telegram."""
+        return [
+            message.view()
+            for message in self._group(group_id).messages.values()
+            if message.service is None and (thread_id is None or message.thread_id == thread_id)
+        ]
+
+    # The timeout is part of the check, not a cancellation scope: running out says what the bot did instead.
+    async def wait_for_group(self, group_id: int, *, calls: int = 1, timeout: float = 5.0) -> list[Call]:  # noqa: ASYNC109
+        """Wait for `calls` bot calls about this group (sends, edits, deletions, topics) that no wait_for_group
+        returned yet, made since someone last acted (a user anywhere, or staff); returns those calls."""
+        group = self._group(group_id)
+        made = await self._calls_about(group, f"group {group_id}", calls, timeout)
+        group.mark += len(made)
+        return made
+
     # --- Driver: tests look -------------------------------------------------------------------------------------
 
     @property
@@ -813,10 +1042,14 @@ class BotApiStandin:
 
     # The timeout is part of the check, not a cancellation scope: running out says what the bot did instead.
     async def wait_for_bot(self, user_id: int, *, calls: int = 1, timeout: float = 5.0) -> list[Call]:  # noqa: ASYNC109
-        """Wait for `calls` bot calls about this chat since the user's last action; returns those calls."""
+        """Wait for `calls` bot calls about this chat since the user's last action (or staff's, in a group: what
+        they write there may be passed on to the user); returns those calls."""
         chat = self._chats.get(user_id)
         if chat is None:
             raise LookupError(f"user {user_id} has not written to the bot")
+        return await self._calls_about(chat, f"chat {user_id}", calls, timeout)
+
+    async def _calls_about(self, chat: _Chat | _Group, name: str, calls: int, timeout: float) -> list[Call]:  # noqa: ASYNC109
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while len(chat.log) - chat.mark < calls:
@@ -824,7 +1057,7 @@ class BotApiStandin:
             if remaining <= 0:
                 made = chat.log[chat.mark :]
                 raise TimeoutError(
-                    f"the bot made {len(made)} of {calls} calls about chat {user_id} within {timeout} s: {made}; "
+                    f"the bot made {len(made)} of {calls} calls about {name} within {timeout} s: {made}; "
                     f"its last calls overall: {self._calls[-5:]}; refused: {self._errors[-3:]}"
                 )
             changed = chat.changed
@@ -861,6 +1094,9 @@ class BotApiStandin:
 
     def _push_update(self, payload: Json) -> int:
         self._last_update_id += 1
+        # Every update is someone acting: what the bot does about a group from now on answers it (wait_for_group).
+        for group in self._groups.values():
+            group.mark = len(group.log)
         # Telegram does not create updates of kinds the bot's last getUpdates did not allow; drop them the same way.
         if not self._allowed_updates or any(kind in payload for kind in self._allowed_updates):
             self._updates.append({"update_id": self._last_update_id, **payload})
@@ -872,16 +1108,18 @@ class BotApiStandin:
         self._updates_changed.set()
         self._updates_changed = asyncio.Event()
 
-    def _note_chat_call(self, user_id: int | None, call: Call) -> None:
-        chat = self._chats.get(user_id) if user_id is not None else None
+    def _note_chat_call(self, chat_id: int | None, call: Call) -> None:
+        chat: _Chat | _Group | None = None
+        if chat_id is not None:
+            chat = self._chats.get(chat_id) or self._groups.get(chat_id)
         if chat is None:
             return
         chat.log.append(call)
         chat.changed.set()
         chat.changed = asyncio.Event()
 
-    def _concerned_user(self, method: str, params: Json) -> int | None:
-        if method in _CHAT_METHODS:
+    def _concerned_chat(self, method: str, params: Json) -> int | None:
+        if method in _CHAT_METHODS or method in _TOPIC_METHODS:
             chat_id = params.get("chat_id")
             return chat_id if isinstance(chat_id, int) and not isinstance(chat_id, bool) else None
         if method == "answerCallbackQuery":
@@ -897,6 +1135,103 @@ class BotApiStandin:
         if chat is None:
             raise ApiError(400, CHAT_NOT_FOUND)
         return chat
+
+    # --- Internals: groups --------------------------------------------------------------------------------------
+
+    def _group(self, group_id: int) -> _Group:
+        group = self._groups.get(group_id)
+        if group is None:
+            raise LookupError(f"no group {group_id}: add it with add_forum_group (or add_group) first")
+        return group
+
+    def _group_of(self, params: Json) -> _Group | None:
+        """The group the call's chat_id names, or None: then it is a private chat, or a chat the bot does not know."""
+        chat_id = params.get("chat_id")
+        return self._groups.get(chat_id) if isinstance(chat_id, int) and not isinstance(chat_id, bool) else None
+
+    def _conversation_of(self, params: Json) -> _Chat | _Group:
+        group = self._group_of(params)
+        return group if group is not None else self._chat_of(params)
+
+    def _forum_of(self, params: Json) -> _Group:
+        group = self._group_of(params)
+        if group is None:
+            self._chat_of(params)  # a chat the bot does not know is not found; a private chat is no forum
+            raise ApiError(400, NOT_A_FORUM)
+        if not group.is_forum:
+            raise ApiError(400, NOT_A_FORUM)
+        return group
+
+    @staticmethod
+    def _topic_of(group: _Group, params: Json) -> _Topic:
+        """The live topic the call's message_thread_id names (for closing, reopening, deleting)."""
+        thread_id = params.get("message_thread_id")
+        topic = group.topics.get(thread_id) if isinstance(thread_id, int) else None
+        if topic is None or topic.deleted:
+            raise ApiError(400, TOPIC_ID_INVALID)
+        return topic
+
+    @staticmethod
+    def _topic_to_post_in(group: _Group, params: Json) -> _Topic | None:
+        """Where a new message of the bot's goes: a topic, or None for the General topic (or a group without topics,
+        where the Bot API ignores message_thread_id); refused as Telegram refuses it."""
+        thread_id = params.get("message_thread_id")
+        if not group.is_forum or thread_id is None or thread_id == "" or thread_id == 0:
+            return None
+        topic = group.topics.get(thread_id) if isinstance(thread_id, int) else None
+        # The General topic (1) is named by leaving the thread out; naming it is refused too, as on Telegram.
+        if topic is None or topic.deleted:
+            raise ApiError(400, THREAD_NOT_FOUND)
+        if topic.closed:
+            raise ApiError(400, TOPIC_CLOSED)
+        return topic
+
+    @staticmethod
+    def _staff_topic(group: _Group, thread_id: int | None) -> _Topic | None:
+        if thread_id is None:
+            return None
+        topic = group.topics.get(thread_id) if group.is_forum else None
+        if topic is None or topic.deleted:
+            raise LookupError(f"group {group.chat_id} has no topic {thread_id} (any more)")
+        return topic
+
+    @staticmethod
+    def _place(topic: _Topic | None) -> Json:
+        """The fields that put a new message in its topic: its thread, and the reply to the topic's opening message
+        that Telegram shows on every message in a topic."""
+        return {} if topic is None else {"thread_id": topic.thread_id, "reply_to": copy.deepcopy(topic.opening)}
+
+    @staticmethod
+    def _drop_topic(group: _Group, topic: _Topic) -> None:
+        # Deleting a topic deletes its messages, the opening one included.
+        topic.deleted = True
+        for message_id in [i for i, m in group.messages.items() if m.thread_id == topic.thread_id]:
+            del group.messages[message_id]
+
+    def _staff_message(self, group: _Group, message: _Message) -> int:
+        group.messages[message.message_id] = message
+        self._staff_acted()
+        return self._push_update({"message": message.api()})
+
+    def _staff_acted(self) -> None:
+        # What staff do may be passed on to any user, so every chat waits afresh (wait_for_bot), groups too.
+        for chat in self._chats.values():
+            chat.mark = len(chat.log)
+        for group in self._groups.values():
+            group.mark = len(group.log)
+
+    def _group_wait(self, group: _Group) -> float:
+        """0 when the group takes one more message now; else the seconds until the oldest that counts leaves the
+        window."""
+        if self.group_per_minute is None:
+            return 0.0
+        limit = max(1, self.group_per_minute)
+        now = time.monotonic()
+        while group.sent and group.sent[0] <= now - self.group_window:
+            group.sent.popleft()
+        if len(group.sent) < limit:
+            return 0.0
+        return group.sent[len(group.sent) - limit] + self.group_window - now
 
     def _bot_user(self, token: str) -> Json:
         match = _TOKEN.fullmatch(token)
@@ -924,13 +1259,13 @@ class BotApiStandin:
             return web.json_response(ApiError(401, "Unauthorized").body(), status=401)
         method, handler = self._methods.get(asked.lower(), (asked, None))
         params: Json = {}
-        user_id: int | None = None
+        chat_id: int | None = None
         try:
             raw, files = await self._read_params(request)
             params = _normalise(raw)
             if method != "getUpdates":
                 self._calls.append((method, params))
-            user_id = self._concerned_user(method, params)
+            chat_id = self._concerned_chat(method, params)
             if handler is None:
                 raise ApiError(404, "Not Found")
             for flood in self._floods:
@@ -944,7 +1279,7 @@ class BotApiStandin:
             return web.json_response(refusal.body(), status=refusal.error_code)
         finally:
             self._floods = [flood for flood in self._floods if flood.times > 0]
-            self._note_chat_call(user_id, (method, params))
+            self._note_chat_call(chat_id, (method, params))
         return web.json_response({"ok": True, "result": result})
 
     async def _read_params(self, request: web.Request) -> tuple[dict[str, Any], dict[str, web.FileField]]:
@@ -1111,29 +1446,42 @@ class BotApiStandin:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         return chat
 
-    def _keep_pace(self, chat: _Chat, request: _Request, method: str) -> None:
-        """A new message that passed every check, within Telegram's limits: about 30 a second, 1 a second a chat.
+    def _keep_pace(self, chat: _Chat | _Group, request: _Request, method: str) -> None:
+        """A new message that passed every check, within Telegram's limits: about 30 a second, 1 a second a chat,
+        20 a minute a group.
 
         Edits and answers to taps are not counted, as Telegram does not count them. A bot over a limit gets 429
         with retry_after, in whole seconds (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
         A paid broadcast counts against the paid limit instead of the free one. An accepted message is recorded.
         """
+        group = chat if isinstance(chat, _Group) else None
+        # The group's own limit is asked first, so a message it refuses takes nothing from the others.
+        if group is not None:
+            self._refuse_if_waiting(self._group_wait(group))
         paid = request.params.get("allow_paid_broadcast") is True
         overall = self._paid if paid else self._all_chats
         waits = [] if overall is None else [overall.take()]
         if self._chat_pace is not None:
-            bucket = self._chat_buckets.get(chat.user["id"])
+            bucket = self._chat_buckets.get(chat.chat_id)
             if bucket is None:
-                bucket = self._chat_buckets[chat.user["id"]] = _Bucket(*self._chat_pace)
+                bucket = self._chat_buckets[chat.chat_id] = _Bucket(*self._chat_pace)
             waits.append(bucket.take())
-        wait = max(waits, default=0.0)
+        self._refuse_if_waiting(max(waits, default=0.0))
+        now = time.monotonic()
+        if group is not None:
+            group.sent.append(now)
+        self._sends.append(Sent(now, chat.chat_id, method, paid))
+
+    @staticmethod
+    def _refuse_if_waiting(wait: float) -> None:
         if wait > 0:
             retry_after = max(1, math.ceil(wait))
             raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
-        self._sends.append(Sent(time.monotonic(), chat.user["id"], method, paid))
 
-    def _post(self, chat: _Chat, message: _Message) -> Json:
+    def _post(self, chat: _Chat | _Group, message: _Message) -> Json:
         chat.messages[message.message_id] = message
+        if isinstance(chat, _Group):
+            return message.api()
         markup = message.reply_markup
         if markup is not None and "keyboard" in markup:
             chat.keyboard = markup
@@ -1143,22 +1491,25 @@ class BotApiStandin:
 
     async def _send_message(self, request: _Request) -> Json:
         params = request.params
-        chat = self._reachable_chat(params)
+        group = self._group_of(params)
+        chat = group if group is not None else self._reachable_chat(params)
         text, parse_mode, plain = _text_of(params)
         markup = _check_markup(params.get("reply_markup"), inline_only=False)
+        place = self._place(self._topic_to_post_in(group, params)) if group is not None else {}
         self._keep_pace(chat, request, "sendMessage")
-        return self._post(
-            chat, self._from_bot(chat, request, text=text, parse_mode=parse_mode, plain=plain, reply_markup=markup)
+        message = self._from_bot(
+            chat, request, text=text, parse_mode=parse_mode, plain=plain, reply_markup=markup, **place
         )
+        return self._post(chat, message)
 
-    def _from_bot(self, chat: _Chat, request: _Request, **content: Any) -> _Message:
+    def _from_bot(self, chat: _Chat | _Group, request: _Request, **content: Any) -> _Message:
         """A new message of the bot's in `chat`."""
         return _new_message(chat, self._bot_user(request.token), **content)
 
     def _message_to_edit(self, params: Json) -> _Message:
         if params.get("inline_message_id"):
             raise _bad("inline messages are not supported by the stand-in")
-        chat = self._chat_of(params)
+        chat = self._conversation_of(params)
         message_id = _int(params, "message_id", "message identifier is not specified")
         message = chat.messages.get(message_id)
         if message is None:
@@ -1210,7 +1561,8 @@ class BotApiStandin:
 
     async def _send_document(self, request: _Request) -> Json:
         params = request.params
-        chat = self._reachable_chat(params)
+        group = self._group_of(params)
+        chat = group if group is not None else self._reachable_chat(params)
         document = self._document_of(request)
         caption = _opt_str(params, "caption")
         parse_mode = _opt_str(params, "parse_mode")
@@ -1218,6 +1570,7 @@ class BotApiStandin:
         if caption_plain is not None and _utf16_len(caption_plain) > MAX_CAPTION:
             raise _bad("message caption is too long")
         markup = _check_markup(params.get("reply_markup"), inline_only=False)
+        place = self._place(self._topic_to_post_in(group, params)) if group is not None else {}
         self._keep_pace(chat, request, "sendDocument")
         message = self._from_bot(
             chat,
@@ -1227,6 +1580,7 @@ class BotApiStandin:
             caption_plain=caption_plain,
             reply_markup=markup,
             document=document.api(),
+            **place,
         )
         return self._post(chat, message)
 
@@ -1280,16 +1634,65 @@ class BotApiStandin:
         }
 
     async def _delete_message(self, request: _Request) -> bool:
-        chat = self._chat_of(request.params)
+        chat = self._conversation_of(request.params)
         message_id = _int(request.params, "message_id", "message identifier is not specified")
+        if isinstance(chat, _Group) and message_id in chat.topics:
+            # A topic's opening message goes only with the topic (deleteForumTopic).
+            raise _bad("message can't be deleted")
         if chat.messages.pop(message_id, None) is None:
             raise _bad("message to delete not found")
         return True
 
     async def _send_chat_action(self, request: _Request) -> bool:
-        self._reachable_chat(request.params)
+        if self._group_of(request.params) is None:
+            self._reachable_chat(request.params)
         if request.params.get("action") not in _CHAT_ACTIONS:
             raise _bad("wrong parameter action in request")
+        return True
+
+    async def _create_forum_topic(self, request: _Request) -> Json:
+        params = request.params
+        group = self._forum_of(params)
+        name = _topic_name(params)
+        color = _topic_color(params)
+        emoji = _opt_str(params, "icon_custom_emoji_id") or None
+        created: Json = {"name": name, "icon_color": color}
+        if emoji is not None:
+            created["icon_custom_emoji_id"] = emoji
+        # The topic's id is its opening service message's, which is in the topic itself.
+        opening = self._from_bot(group, request, service={"forum_topic_created": created})
+        opening.thread_id = opening.message_id
+        group.messages[opening.message_id] = opening
+        topic = _Topic(
+            thread_id=opening.message_id,
+            name=name,
+            icon_color=color,
+            icon_custom_emoji_id=emoji,
+            opening=_as_reply(opening),
+        )
+        group.topics[topic.thread_id] = topic
+        return topic.api()
+
+    async def _close_forum_topic(self, request: _Request) -> bool:
+        return self._toggle_topic(request, closed=True)
+
+    async def _reopen_forum_topic(self, request: _Request) -> bool:
+        return self._toggle_topic(request, closed=False)
+
+    def _toggle_topic(self, request: _Request, *, closed: bool) -> bool:
+        group = self._forum_of(request.params)
+        topic = self._topic_of(group, request.params)
+        if topic.closed == closed:
+            raise ApiError(400, TOPIC_NOT_MODIFIED)
+        topic.closed = closed
+        service: Json = {"forum_topic_closed" if closed else "forum_topic_reopened": {}}
+        notice = self._from_bot(group, request, service=service, **self._place(topic))
+        group.messages[notice.message_id] = notice
+        return True
+
+    async def _delete_forum_topic(self, request: _Request) -> bool:
+        group = self._forum_of(request.params)
+        self._drop_topic(group, self._topic_of(group, request.params))
         return True
 
     # --- HTTP: the driver, for a browser playground -------------------------------------------------------------
