@@ -35,7 +35,10 @@ RuntimeSource = Callable[[FastAPI], AbstractAsyncContextManager[Runtime]]
 
 def worker_jobs(runtime: Runtime, sender: OutboxSender | None = None) -> list[Job]:
     """Every background job the deployment needs running (`antrean worker`, or the demo's single process)."""
-    jobs = engine_jobs(runtime.desk, runtime.uow, runtime.clock, retention=runtime.settings.retention)
+    jobs = engine_jobs(
+        runtime.desk, runtime.uow, runtime.clock, retention=runtime.settings.retention,
+        relay=runtime.settings.support_group_id,
+    )  # fmt: skip
     if sender is not None:
         jobs.append(
             Job("send the outbox", outbox.IDLE_EVERY, sender.run, "sent %d messages", interrupt=sender.interrupt)

@@ -23,7 +23,7 @@ from bot.handlers.booking.confirm import proof_file, proof_with_data
 from bot.keyboards import BookAgain, BookAt, Unfollow
 from core.domain.announcements import Kind, Outgoing
 from core.domain.booking import BookingNotFound, format_booking_code
-from core.domain.helpdesk import REOPEN_WITHIN
+from core.domain.helpdesk import QUIET_AFTER, REOPEN_WITHIN, Author, Ticket
 from core.domain.offices import Office
 from core.runtime import Runtime
 from core.services import helpdesk, my_bookings
@@ -38,6 +38,9 @@ TelegramCall = SendMessage | SendDocument  # a call to Telegram, ready to make
 _JSON = {"Content-Type": "application/json"}
 CAPTION_LIMIT = 1024  # characters of a document's caption (https://core.telegram.org/bots/api#senddocument)
 _GONE = ("chat not found", "user is deactivated", "peer_id_invalid", "bot was blocked")
+# What Telegram answers for a message into a forum topic that staff deleted or closed in the app.
+_TOPIC_GONE = ("message thread not found", "topic_closed", "topic_deleted", "topic_id_invalid")
+MESSAGE_LIMIT = 4096
 
 
 def _paid(item: Outgoing) -> bool | None:
@@ -51,6 +54,55 @@ def _days(days: list[date]) -> str:
 def _unfollow(office: Office) -> list[InlineKeyboardButton]:
     assert office.id is not None
     return [InlineKeyboardButton(text=_("🔕 Stop these alerts"), callback_data=Unfollow(office_id=office.id).pack())]
+
+
+@dataclass(frozen=True, slots=True)
+class Relayed:
+    """A message into a ticket's topic of the staff group: sent as any, but a topic found gone is forgotten."""
+
+    call: SendMessage
+    ticket_id: int
+    item: Outgoing  # rendered again into a new topic when its own was found gone
+
+
+class TopicGone(Exception):
+    """Even a new topic for the ticket refused the message: the sender tries again later."""
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _ticket_heading(ticket: Ticket, text: str) -> str:
+    """The ticket's first words in the staff group: who asks, about which booking, what the bot refused them."""
+    account = ticket.context.get("account") or {}
+    booking = ticket.context.get("booking") or {}
+    refusal = ticket.context.get("refusal") or {}
+    language = "Bahasa Indonesia" if ticket.language == "id" else "English"
+    lines = [_("🆕 Ticket #{ticket} · in {language}").format(ticket=ticket.id, language=language)]
+    if account:
+        lines.append(
+            _("{name} · NIK {nik} · family card {kk}").format(
+                name=account.get("name") or "?", nik=account.get("nik") or "?", kk=account.get("family_card") or "?"
+            )
+        )
+    else:
+        lines.append(_("Not registered yet."))
+    if booking:
+        lines.append(
+            _("Latest booking: {code}, {office}, {day} {time}, {people} people, {status}").format(
+                code=booking.get("code"),
+                office=booking.get("office"),
+                day=booking.get("day"),
+                time=booking.get("time"),
+                people=booking.get("people"),
+                status=booking.get("status"),
+            )
+        )
+    if refusal.get("text"):
+        lines.append(_("Last refusal they read: “{text}”").format(text=refusal["text"]))
+    lines += ["", text, "", _("Reply in this topic: your message goes to the applicant. /close when done.")]
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +120,7 @@ class TelegramCourier:
         self._i18n = i18n
         self._rendered: dict[tuple[int, str], bytes] = {}
 
-    async def prepare(self, item: Outgoing) -> TelegramCall | SharedText:
+    async def prepare(self, item: Outgoing) -> TelegramCall | SharedText | Relayed:
         """The call to make, rendered in the recipient's language.
 
         The words every recipient of an announcement reads in one language are rendered once, and the request's
@@ -90,9 +142,11 @@ class TelegramCourier:
         self._rendered[key] = json.dumps(encoded, ensure_ascii=False)[1:].encode()  # without its opening brace
         return SharedText(item.chat_id, self._rendered[key])
 
-    async def send(self, prepared: TelegramCall | SharedText) -> int:
+    async def send(self, prepared: TelegramCall | SharedText | Relayed) -> int:
         if isinstance(prepared, SharedText):
             return await self._send_shared(prepared)
+        if isinstance(prepared, Relayed):
+            return await self._send_relayed(prepared)
         try:
             message = await self._bot(prepared)
         except TelegramRetryAfter as flood:
@@ -104,6 +158,58 @@ class TelegramCourier:
                 raise ChatUnreachable(err.message) from err
             raise
         return message.message_id
+
+    async def _send_relayed(self, relayed: Relayed) -> int:
+        """Into the ticket's topic; a topic staff deleted or closed is forgotten and a new one opened for this very
+        message (once: should that fail too, the sender tries again later)."""
+        try:
+            return await self.send(relayed.call)
+        except TelegramBadRequest as err:
+            if not any(reason in err.message.lower() for reason in _TOPIC_GONE):
+                raise
+            await helpdesk.set_forum_topic(self._runtime.uow(), relayed.ticket_id, None)
+        language = relayed.item.language if relayed.item.language in self._i18n.available_locales else "id"
+        with self._i18n.context(), self._i18n.use_locale(language):
+            again = await self._relay(relayed.item)
+        try:
+            return await self.send(again.call)
+        except TelegramBadRequest as err:
+            raise TopicGone(err.message) from err
+
+    async def _relay(self, item: Outgoing) -> Relayed:
+        """A ticket's message (or what became of it) copied into its topic of the staff group, which is opened on
+        the ticket's first message there, headed by who asks and about what. In the staff's language (the row's)."""
+        ticket = await helpdesk.topic_of(self._runtime.reader(), item.payload["ticket"])
+        if ticket is None:
+            raise NothingToSay("the ticket is gone")
+        event = item.payload.get("event")
+        said = None if event else await helpdesk.message(self._runtime.reader(), item.payload["message"])
+        if event is not None:
+            text = {
+                "closed": _("✅ Closed on the help-desk page by {by}.").format(by=item.payload.get("by", "")),
+                "reopened": _("↩ Reopened on the help-desk page by {by}.").format(by=item.payload.get("by", "")),
+                "closed_quiet": _("✅ Closed: the applicant did not reply for {days} days.").format(
+                    days=QUIET_AFTER.days
+                ),
+            }[event]
+        elif said is None:
+            raise NothingToSay("the message is gone")
+        elif said.author is Author.STAFF:
+            text = _("💬 {name} (help-desk page):\n{text}").format(name=said.staff_name or _("Staff"), text=said.text)
+        else:
+            text = _("👤 Applicant:\n{text}").format(text=said.text)
+        topic = ticket.forum_topic
+        if topic is None or item.payload.get("first"):  # a new topic: who asks, about what, before anything else
+            applicant_says = said is not None and said.author is Author.APPLICANT
+            heading = _ticket_heading(ticket, said.text if applicant_says and said else ticket.question)
+            text = heading if applicant_says else f"{heading}\n\n{text}"
+        if topic is None:
+            name = texts.excerpt(f"#{ticket.id} {ticket.question}", 120)
+            created = await self._bot.create_forum_topic(chat_id=item.chat_id, name=name)
+            topic = created.message_thread_id
+            await helpdesk.set_forum_topic(self._runtime.uow(), ticket.id, topic)
+        call = SendMessage(chat_id=item.chat_id, message_thread_id=topic, text=_cut(text, MESSAGE_LIMIT))
+        return Relayed(call, ticket.id, item)
 
     async def _send_shared(self, prepared: SharedText) -> int:
         """sendMessage with the body encoded once, straight over the bot's HTTP session.
@@ -127,13 +233,15 @@ class TelegramCourier:
             raise ChatUnreachable(description)
         raise RuntimeError(f"Telegram answered {code}: {description}")
 
-    async def _render(self, item: Outgoing) -> TelegramCall:
+    async def _render(self, item: Outgoing) -> TelegramCall | Relayed:
         if item.kind is Kind.PROOF:
             return await self._proof(item)
         if item.kind is Kind.REMINDER:
             return await self._reminder(item)
         if item.kind is Kind.ANSWER:
             return await self._answer(item)
+        if item.kind is Kind.RELAY:
+            return await self._relay(item)
         office = await self._runtime.directory.by_id(item.office_id or 0)
         if office is None:
             raise NothingToSay("the office is gone")
@@ -170,6 +278,12 @@ class TelegramCourier:
     async def _answer(self, item: Outgoing) -> TelegramCall:
         """The help desk's answer, or its closing, in the applicant's chat; a reply to it goes back to the ticket."""
         ticket = item.payload["ticket"]
+        if item.payload.get("quiet"):
+            text = _(
+                "✅ Your question (ticket #{ticket}) is closed: we did not hear back for {quiet} days. Something still "
+                "unclear? Reply to this message within {days} days to open it again."
+            ).format(ticket=ticket, quiet=QUIET_AFTER.days, days=REOPEN_WITHIN.days)
+            return SendMessage(chat_id=item.chat_id, text=text)
         if item.payload.get("closed"):
             text = _(
                 "✅ Staff closed your question (ticket #{ticket}). Something still unclear? Reply to this message "

@@ -1,4 +1,5 @@
-"""Per-update context: the applicant's account, read once, before any handler runs."""
+"""Per-update context: the applicant's account, read once, before any handler runs; and the refusal the update
+gave, kept with the conversation after it."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject, User
 
+from bot import texts
 from core.runtime import Runtime
 from core.services.accounts import account_by_telegram_user
 
@@ -25,3 +28,29 @@ class AccountMiddleware(BaseMiddleware):
         runtime: Runtime = data["runtime"]
         data["account"] = None if user is None else await account_by_telegram_user(runtime.reader(), user.id)
         return await handler(event, data)
+
+
+LAST_REFUSAL_KEY = "last_refusal"
+
+
+class RefusalMemory(BaseMiddleware):
+    """Keeps the last refusal the applicant read (its code, its words, when) in the conversation's data: an
+    escalation shows it to staff. Written only by an update that gave one: the rest cost nothing."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        token = texts.REFUSED.set(None)
+        try:
+            result = await handler(event, data)
+            said = texts.REFUSED.get()
+            state: FSMContext | None = data.get("state")
+            if said is not None and state is not None:
+                runtime: Runtime = data["runtime"]
+                await state.update_data({LAST_REFUSAL_KEY: {**said, "at": runtime.clock.now().isoformat()}})
+            return result
+        finally:
+            texts.REFUSED.reset(token)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,7 +18,7 @@ from core.documents import signing
 from core.documents.pdf_text import format_day
 from core.documents.proof import ProofLabels
 from core.domain import booking as bk
-from core.domain import helpdesk, offices, staff
+from core.domain import faq_entries, helpdesk, offices, staff
 from core.domain import identity as idn
 from core.domain.announcements import TooManySubscriptions
 from core.domain.calendar import ClosureKind, DayInfo, DayState
@@ -71,8 +72,23 @@ def short_datetime(moment: datetime) -> str:
     return format_datetime(moment, "EEE d MMM HH:mm", tzinfo=moment.tzinfo, locale=locale())
 
 
+# The refusal the update being answered gave, as the applicant read it (bot/middlewares.py keeps the last one with
+# the conversation, for staff to see should the applicant ask a person: "what did the bot tell you?").
+REFUSED: ContextVar[dict[str, str] | None] = ContextVar("refused", default=None)
+
+
+def refused(code: str, sentence: str) -> str:
+    """`sentence`, noted as the refusal this update gave."""
+    REFUSED.set({"code": code, "text": sentence})
+    return sentence
+
+
 def day_refusal(info: DayInfo, party: int) -> str:
     """Why a date of the calendar cannot be chosen."""
+    return refused(f"day_{info.state.value}", _day_refusal(info, party))
+
+
+def _day_refusal(info: DayInfo, party: int) -> str:
     if info.state is DayState.FULL:
         return _("No arrival time on that date has room for {n} applicant(s) any more.").format(n=party)
     if info.state is DayState.NOT_RELEASED:
@@ -334,6 +350,10 @@ REFUSALS: dict[type[DomainError], Refusal] = {
     helpdesk.TicketClosed: _STAFF_ONLY,
     helpdesk.AnotherTicketOpen: _STAFF_ONLY,
     helpdesk.AnswerTooLong: _STAFF_ONLY,
+    helpdesk.WroteMeanwhile: _STAFF_ONLY,
+    faq_entries.FaqEntryNotFound: _STAFF_ONLY,
+    faq_entries.FaqEntryIncomplete: _STAFF_ONLY,
+    faq_entries.FaqEntryTooLong: _STAFF_ONLY,
     helpdesk.EmptyMessage: Refusal(__("There is nothing in that message to send. Please write your question.")),
 }
 
@@ -348,4 +368,4 @@ def refusal_for(kind: type[DomainError]) -> Refusal:
 
 def explain(err: DomainError) -> str:
     """One clear sentence (or two) saying what is wrong and what to do."""
-    return refusal_for(type(err)).say(err)
+    return refused(err.code, refusal_for(type(err)).say(err))

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # Webhook mode: Telegram POSTs updates to {webhook_url}/telegram/webhook with this secret in a header.
     webhook_url: str | None = None
     webhook_secret: str | None = Field(default=None, min_length=16, pattern=r"^[A-Za-z0-9_-]{16,256}$")
+    # Optional: a Telegram supergroup with topics (its id, -100…) where support staff answer tickets in Telegram as
+    # well as on the help-desk pages. The bot must be an administrator there, allowed to manage topics.
+    support_group_id: int | None = Field(default=None, lt=0)
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)
     web_workers: int = Field(default=1, ge=1, le=64)

@@ -42,6 +42,7 @@ ACTIONS = {
     "ticket_answered": N_("Question answered"),
     "ticket_closed": N_("Question closed"),
     "ticket_reopened": N_("Question reopened"),
+    "ticket_closed_quiet": N_("Question closed after days without a reply"),
     "faq_entry_written": N_("FAQ entry written"),
     "faq_entry_changed": N_("FAQ entry changed"),
     "faq_entry_retired": N_("FAQ entry retired"),

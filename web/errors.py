@@ -16,7 +16,14 @@ from core.domain.booking import BookingNotFound, DateNotBookable
 from core.domain.errors import DomainError
 from core.domain.faq_entries import FaqEntryIncomplete, FaqEntryNotFound, FaqEntryTooLong
 from core.domain.helpdesk import MAX_TEXT as ANSWER_MAX
-from core.domain.helpdesk import AnotherTicketOpen, AnswerTooLong, EmptyMessage, TicketClosed, TicketNotFound
+from core.domain.helpdesk import (
+    AnotherTicketOpen,
+    AnswerTooLong,
+    EmptyMessage,
+    TicketClosed,
+    TicketNotFound,
+    WroteMeanwhile,
+)
 from core.domain.offices import MAX_SLOT_CAPACITY, InvalidOffice
 from core.domain.staff import InvalidStaffAccount, NotAllowed
 from core.services.accounts import InvalidName
@@ -129,6 +136,9 @@ REFUSALS: dict[tuple[type[DomainError], str | None], Refusal] = {
         _CONFLICT, N_("This ticket is closed: the applicant was told it is done. Reopen it to answer again.")
     ),
     (EmptyMessage, None): Refusal(UNPROCESSABLE, N_("Write the answer first.")),
+    (WroteMeanwhile, None): Refusal(
+        _CONFLICT, N_("The applicant wrote again meanwhile: read their new message below, then answer or close.")
+    ),
     (AnswerTooLong, None): Refusal(
         UNPROCESSABLE,
         N_("The answer is too long for one message: at most {n} characters."),

@@ -45,7 +45,14 @@ def local_time(instant: datetime | None, zone: str, lang: str) -> str:
     return format_datetime(instant.astimezone(ZoneInfo(zone)), "HH:mm", locale=lang)
 
 
-def local_datetime(instant: datetime | None, zone: str, lang: str) -> str:
-    if instant is None:
+def local_datetime(instant: datetime | str | None, zone: str, lang: str) -> str:
+    """'6 Des 2026 14:05'; `instant` may be ISO text (as kept in a ticket's context)."""
+    if instant is None or instant == "":
         return ""
+    if isinstance(instant, str):
+        try:
+            parsed = datetime.fromisoformat(instant)
+        except ValueError:
+            return instant
+        instant = parsed
     return format_datetime(instant.astimezone(ZoneInfo(zone)), "d MMM y HH:mm", locale=lang)

@@ -17,11 +17,13 @@ from bot.handlers import (
     my_bookings,
     my_data,
     registration,
+    staff_group,
 )  # fmt: skip
 
 
 def routers() -> list[Router]:
-    """Groups and channels first (a pointer to the private chat); then the private conversation.
+    """The staff group first (when configured); groups and channels (a pointer to the private chat); then the
+    private conversation.
 
     Inside it the commands come first (they work in every state), the fallbacks last (a step's question
     again for anything no step took).
@@ -42,4 +44,4 @@ def routers() -> list[Router]:
         menu.router(),
         common.fallbacks(),
     )
-    return [chats.router(), private]
+    return [staff_group.router(), chats.router(), private]

@@ -165,7 +165,9 @@ async def answer_question(
     shown = answer.best.topic.key if answer.confident and answer.best is not None else None
     await helpdesk.remember_question(state, question, sent, shown)
     if shown is None:
-        closest = answer.best.topic.key if answer.best is not None else None
+        # The closest topic says what an unsure question was near; for a subject the help does not cover, the
+        # nearest topic is chance, and would mislead the staff reading the group.
+        closest = answer.best.topic.key if answer.best is not None and answer.outside is None else None
         reason = "unsure" if answer.outside is None else "outside"
         await faq.record_unanswered(
             runtime.uow(), message.chat.id, _language_of(question, account), question, reason, closest,

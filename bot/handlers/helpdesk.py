@@ -20,6 +20,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.filters import Magic
 from bot.handlers.parts import Screen, message_of, remove_typed
+from bot.middlewares import LAST_REFUSAL_KEY
 from bot.states import Asking
 from core.domain.helpdesk import MAX_TEXT, EmptyMessage, TicketState
 from core.domain.identity import holds_a_number, mask_numbers_in
@@ -61,7 +62,8 @@ async def _context(
     state: FSMContext, account: AccountView | None, runtime: Runtime
 ) -> tuple[dict[str, Any], int | None]:
     """What staff need to know to answer, and the office of the latest booking (the queue's filter)."""
-    context: dict[str, Any] = {"step": await state.get_state()}
+    data = await state.get_data()
+    context: dict[str, Any] = {"step": await state.get_state(), "refusal": data.get(LAST_REFUSAL_KEY)}
     office_id = None
     if account is not None:
         owner = next((a for a in account.applicants if a.is_owner), None)
@@ -95,15 +97,18 @@ async def send_to_staff(
     language = account.language if account is not None else get_i18n().current_locale
     ticket = await helpdesk.escalate(
         runtime.uow, message.chat.id, account.id if account else None, office_id, language, mask_numbers_in(question),
-        context, runtime.clock.now(),
+        context, runtime.clock.now(), relay=runtime.settings.support_group_id,
     )  # fmt: skip
     await state.update_data({QUESTION_KEY: None})
-    await message.answer(
-        _(
-            "📨 Your question went to our staff as ticket #{ticket}. Their answer will come into this chat; "
-            "anything you write here meanwhile is added to it."
-        ).format(ticket=ticket.id)
-    )
+    told = _(
+        "📨 Your question went to our staff as ticket #{ticket}. Their answer will come into this chat; "
+        "anything you write here meanwhile is added to it."
+    ).format(ticket=ticket.id)
+    if account is None:  # no consent given at registration: what is kept, and how it goes, said here
+        told += "\n\n" + _(
+            "We keep your question and this chat's number only to answer you; /mydata shows and deletes them."
+        )
+    await message.answer(told)
 
 
 async def on_ask_staff(query: CallbackQuery, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
@@ -186,8 +191,9 @@ async def to_ticket(message: Message, runtime: Runtime, *, reply: bool) -> bool:
     text = message.text or ""
     try:
         ticket = await helpdesk.applicant_writes(
-            runtime.uow(), message.chat.id, mask_numbers_in(text), runtime.clock.now(), reply=reply
-        )
+            runtime.uow(), message.chat.id, mask_numbers_in(text), runtime.clock.now(), reply=reply,
+            relay=runtime.settings.support_group_id,
+        )  # fmt: skip
     except EmptyMessage:  # only invisible characters: nothing for staff
         return False
     if ticket is None:

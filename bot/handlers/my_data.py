@@ -23,6 +23,10 @@ class Erase(CallbackData, prefix="erase"):
     confirmed: bool  # False: the question with what it means; True: do it
 
 
+class EraseQuestions(CallbackData, prefix="eraseq"):
+    """A chat without an account: its questions to staff deleted."""
+
+
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
@@ -58,6 +62,13 @@ def data_screen(mine: privacy.MyData) -> Screen:
     if mine.upcoming:
         lines.append(_("Bookings still to come: {days}.").format(days=_days(mine)))
     lines.append(_("Past bookings that still name their applicants: {n}.").format(n=mine.past))
+    if mine.questions:
+        lines.append(
+            _(
+                "Your questions to our staff, with their answers, and questions the help could not answer: {n}. "
+                "They are kept until {days} days after they are closed."
+            ).format(n=mine.questions, days=mine.retention.days)
+        )
     lines.append(
         _(
             "A booking's applicants stay named on it for {days} days after its day; then only counts remain, "
@@ -113,6 +124,20 @@ async def show_command(message: Message, state: FSMContext, account: AccountView
     """/mydata: the stored data as a new message (an open step stays open)."""
     if account is None:
         step = await state.get_state()
+        asked = await privacy.questions_of_chat(runtime.reader(), message.chat.id)
+        if asked:  # asked a person without registering: that much is stored, and can go
+            await Screen(
+                _(
+                    "No account is stored for you. Your questions to our staff and their answers are: {n}. They are "
+                    "kept until {days} days after they are closed, or until you delete them."
+                ).format(n=asked, days=runtime.settings.retention.days),
+                InlineKeyboardMarkup(
+                    inline_keyboard=[
+                        [InlineKeyboardButton(text=_("🗑 Delete my questions"), callback_data=EraseQuestions().pack())]
+                    ]
+                ),
+            ).send(message)
+            return
         await message.answer(
             _("No account is stored for you. What you typed in an unfinished step is dropped with /cancel.")
             if step is not None
@@ -162,9 +187,17 @@ async def erase(
     )
 
 
+async def erase_questions(query: CallbackQuery, account: AccountView | None, runtime: Runtime) -> None:
+    """A chat without an account: its questions to staff, their answers and the unanswered ones, deleted."""
+    await query.answer()
+    await privacy.forget_questions(runtime.uow(), query.from_user.id)
+    await message_of(query).edit_text(_("Your questions and their answers are deleted."))
+
+
 def router() -> Router:
     """A fresh router of the data screen and erasure (/mydata is with the other commands, which come first)."""
     r = Router(name="my_data")
     r.callback_query.register(show, kb.Menu.filter(F.item == "mydata"))
     r.callback_query.register(erase, Erase.filter())
+    r.callback_query.register(erase_questions, EraseQuestions.filter())
     return r

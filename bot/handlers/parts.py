@@ -74,12 +74,18 @@ Ask = Callable[[Message, FSMContext, AccountView | None, Runtime], Awaitable[Non
 """How a step asks its question as a new message: on entering it, and again after input it cannot use."""
 
 
+# What outlives a step: a language chosen before registering, and the last refusal (for staff, should the applicant
+# ask a person about it after leaving the step).
+_KEPT = ("language", "last_refusal")
+
+
 async def forget(state: FSMContext) -> None:
-    """Ends the step and drops what it gathered, keeping only a language chosen before registering."""
-    language = (await state.get_data()).get("language")
+    """Ends the step and drops what it gathered, keeping only what outlives a step (_KEPT)."""
+    data = await state.get_data()
     await state.clear()
-    if language is not None:
-        await state.update_data(language=language)
+    kept = {key: data[key] for key in _KEPT if data.get(key) is not None}
+    if kept:
+        await state.update_data(kept)
 
 
 async def on_tap(query: CallbackQuery, work: Awaitable[T], *, quiet: bool = False) -> T | None:

@@ -24,6 +24,7 @@ class Kind(StrEnum):
     OPENED = "opened"  # an office released dates: book now
     BROADCAST = "broadcast"  # staff's own words
     ANSWER = "answer"  # the help desk's answer to one applicant's question (or its closing)
+    RELAY = "relay"  # a ticket's message copied into its topic of the staff group in Telegram
 
 
 # Lower goes first. A proof is awaited by someone who just tapped, a help-desk answer by someone who asked; a
@@ -32,6 +33,7 @@ class Kind(StrEnum):
 PRIORITY = {
     Kind.PROOF: 0,
     Kind.ANSWER: 0,
+    Kind.RELAY: 1,  # staff read it within minutes, not seconds; the group's own pace (20 a minute) spaces them
     Kind.CLOSURE: 1,
     Kind.REMINDER: 2,
     Kind.OPENED: 3,

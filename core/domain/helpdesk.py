@@ -15,6 +15,9 @@ from typing import Any
 from core.domain.errors import DomainError
 
 REOPEN_WITHIN = timedelta(days=3)
+# An answered ticket with no word from the applicant for this long is done: it closes (and may still be reopened
+# by a reply within REOPEN_WITHIN), so that the queue of tickets waiting for the applicant does not grow forever.
+QUIET_AFTER = timedelta(days=7)
 MAX_TEXT = 4000  # Telegram's message is 4,096 characters; the answer's heading takes the rest
 
 
@@ -44,6 +47,7 @@ class Ticket:
     updated_at: datetime
     closed_at: datetime | None
     waiting_since: datetime  # when it last began to wait for staff: writing again does not move it back
+    forum_topic: int | None = None  # its topic in the staff group in Telegram, when there is one
 
     def reopenable(self, now: datetime) -> bool:
         """A closed ticket the applicant may take up again by replying."""
@@ -78,6 +82,12 @@ class AnotherTicketOpen(DomainError):
     def __init__(self, ticket_id: int) -> None:
         self.ticket_id = ticket_id
         super().__init__(str(ticket_id))
+
+
+class WroteMeanwhile(DomainError):
+    """The applicant wrote again after the page staff answered or closed from was shown: they read it first."""
+
+    code = "applicant_wrote_meanwhile"
 
 
 class AnswerTooLong(DomainError):

@@ -10,6 +10,7 @@ says so (`confident` false) rather than give a wrong topic with conviction.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -19,6 +20,9 @@ from rapidfuzz import fuzz, process
 
 from core.faq.normalise import SLANG, Speller, common_words, stem, unslang, words
 from core.faq.topics import OUTSIDE, Topic
+
+# bm25s sets its own logger to DEBUG as it is imported: every index built would print a line into the service's log.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # Words that say nothing of a topic (after normalisation and stemming): without them a long question is not
 # drawn to the longest answers. Question words stay: "kapan" (when) and "berapa" (how many) point somewhere; so

@@ -139,6 +139,10 @@ class UnansweredRepository:
         )
         return int(result.rowcount)
 
+    async def count_of_chat(self, chat_id: int) -> int:
+        u = unanswered_questions
+        return int((await self._conn.execute(select(func.count()).where(u.c.chat_id == chat_id))).scalar_one())
+
     async def forget_chat(self, chat_id: int) -> int:
         result = await self._conn.execute(delete(unanswered_questions).where(unanswered_questions.c.chat_id == chat_id))
         return int(result.rowcount)

@@ -20,7 +20,7 @@ _Row = Row[*tuple[Any, ...]]
 def _ticket(r: _Row) -> Ticket:
     return Ticket(
         r.id, r.chat_id, r.account_id, r.office_id, r.office_code, r.language, TicketState(r.state), r.question,
-        json.loads(r.context), r.created_at, r.updated_at, r.closed_at, r.waiting_since,
+        json.loads(r.context), r.created_at, r.updated_at, r.closed_at, r.waiting_since, r.forum_topic,
     )  # fmt: skip
 
 
@@ -82,28 +82,80 @@ class TicketRepository:
         )
 
     async def add_message(
-        self, ticket_id: int, author: Author, text: str, now: datetime, *, staff_id: int | None = None
+        self,
+        ticket_id: int,
+        author: Author,
+        text: str,
+        now: datetime,
+        *,
+        staff_id: int | None = None,
+        author_name: str | None = None,
     ) -> int:
         added = await self._conn.execute(
             insert(ticket_messages)
-            .values(ticket_id=ticket_id, author=author.value, staff_id=staff_id, text=text, created_at=now)
+            .values(
+                ticket_id=ticket_id,
+                author=author.value,
+                staff_id=staff_id,
+                author_name=author_name,
+                text=text,
+                created_at=now,
+            )
             .returning(ticket_messages.c.id)
         )
         return int(added.scalar_one())
+
+    async def set_forum_topic(self, ticket_id: int, topic: int | None) -> None:
+        await self._conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(forum_topic=topic))
+
+    async def by_forum_topic(self, topic: int) -> Ticket | None:
+        """The ticket whose topic in the staff group this is (the latest, should a topic id come back)."""
+        row = (
+            await self._conn.execute(
+                _TICKET.where(tickets.c.forum_topic == topic).order_by(tickets.c.id.desc()).limit(1)
+            )
+        ).first()
+        return None if row is None else _ticket(row)
+
+    async def message(self, message_id: int) -> TicketMessage | None:
+        """One message, with who wrote it."""
+        row = (
+            await self._conn.execute(
+                select(
+                    ticket_messages, func.coalesce(staff.c.display_name, ticket_messages.c.author_name).label("name")
+                )
+                .outerjoin(staff, staff.c.id == ticket_messages.c.staff_id)
+                .where(ticket_messages.c.id == message_id)
+            )
+        ).first()
+        return (
+            None
+            if row is None
+            else TicketMessage(row.id, row.ticket_id, Author(row.author), row.name, row.text, row.created_at)
+        )
 
     async def message_text(self, message_id: int) -> str | None:
         """One message's words (None once its ticket is gone: an erased account's, or past the retention)."""
         found = await self._conn.execute(select(ticket_messages.c.text).where(ticket_messages.c.id == message_id))
         return found.scalar_one_or_none()
 
+    async def last_from(self, ticket_id: int, author: Author) -> int | None:
+        """The id of the ticket's latest message by `author` (ids grow with time)."""
+        found = await self._conn.execute(
+            select(func.max(ticket_messages.c.id)).where(
+                ticket_messages.c.ticket_id == ticket_id, ticket_messages.c.author == author.value
+            )
+        )
+        return found.scalar_one_or_none()
+
     async def messages(self, ticket_id: int) -> list[TicketMessage]:
         rows = await self._conn.execute(
-            select(ticket_messages, staff.c.display_name)
+            select(ticket_messages, func.coalesce(staff.c.display_name, ticket_messages.c.author_name).label("name"))
             .outerjoin(staff, staff.c.id == ticket_messages.c.staff_id)
             .where(ticket_messages.c.ticket_id == ticket_id)
             .order_by(ticket_messages.c.id)
         )
-        return [TicketMessage(r.id, r.ticket_id, Author(r.author), r.display_name, r.text, r.created_at) for r in rows]
+        return [TicketMessage(r.id, r.ticket_id, Author(r.author), r.name, r.text, r.created_at) for r in rows]
 
     async def queue(self, state: TicketState, office_ids: Sequence[int] | None, limit: int) -> list[tuple[Ticket, int]]:
         """Tickets in `state`, the longest waiting first, with how many messages each holds."""
@@ -130,6 +182,19 @@ class TicketRepository:
         if office_ids is not None:
             query = query.where(tickets.c.office_id.in_(office_ids))
         return {TicketState(state): int(n) for state, n in await self._conn.execute(query)}
+
+    async def quiet(self, before: datetime, limit: int) -> list[Ticket]:
+        """Answered tickets not touched since `before`, the oldest first."""
+        rows = await self._conn.execute(
+            _TICKET.where(tickets.c.state == TicketState.ANSWERED.value, tickets.c.updated_at < before)
+            .order_by(tickets.c.updated_at, tickets.c.id)
+            .limit(limit)
+        )
+        return [_ticket(r) for r in rows]
+
+    async def count_of_chat(self, chat_id: int) -> int:
+        found = await self._conn.execute(select(func.count()).where(tickets.c.chat_id == chat_id))
+        return int(found.scalar_one())
 
     async def forget_chat(self, chat_id: int) -> int:
         """An erased account's conversations with staff (their messages go with them)."""

@@ -350,7 +350,8 @@ announcements = Table(
     Column("fanned_out_at", UtcDateTime),
     Column("dedupe_key", String(100), unique=True),
     CheckConstraint(
-        "kind IN ('proof', 'opening_soon', 'opened', 'reminder', 'closure', 'broadcast', 'answer')", name="kind"
+        "kind IN ('proof', 'opening_soon', 'opened', 'reminder', 'closure', 'broadcast', 'answer', 'relay')",
+        name="kind",
     ),
     CheckConstraint("state IN ('sending', 'paused', 'cancelled')", name="state"),
 )
@@ -419,10 +420,14 @@ tickets = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("waiting_since", UtcDateTime, nullable=False),  # when it last began to wait for staff: the queue's order
     Column("closed_at", UtcDateTime),
+    # The ticket's topic in the staff group in Telegram, when one is configured (None until its first message
+    # there, and again once the topic was found deleted or closed: the next message opens a new one).
+    Column("forum_topic", BigInteger),
     CheckConstraint("state IN ('open', 'answered', 'closed')", name="state"),
 )
 Index("ix_tickets_state_updated_at", tickets.c.state, tickets.c.updated_at)
 Index("ix_tickets_chat_id", tickets.c.chat_id)
+Index("ix_tickets_forum_topic", tickets.c.forum_topic)
 # One conversation at a time per chat: two messages at once cannot open two tickets (the second joins the first).
 Index(
     "uq_tickets_chat_id_active",
@@ -439,6 +444,7 @@ ticket_messages = Table(
     Column("ticket_id", ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False),
     Column("author", String(10), nullable=False),
     Column("staff_id", ForeignKey("staff.id", ondelete="SET NULL")),
+    Column("author_name", String(100)),  # staff who answered in the Telegram group (no staff account needed)
     Column("text", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     CheckConstraint("author IN ('applicant', 'staff')", name="author"),

@@ -26,8 +26,10 @@ async def record(
     office_id: int | None = None,
     booking_code: str | None = None,
     reason: str | None = None,
+    by: str | None = None,
 ) -> None:
-    """Adds one entry to the open unit; the caller commits it with the change it describes.
+    """Adds one entry to the open unit; the caller commits it with the change it describes. `by`: who, when it
+    is no staff account (a member of the staff group in Telegram).
 
     Values must already be safe to keep: NIKs masked, never a password.
     """
@@ -35,7 +37,7 @@ async def record(
         NewAuditEntry(
             at=now,
             staff_id=None if actor is None else actor.id,
-            actor=COMMAND_LINE if actor is None else actor.username,
+            actor=by or (COMMAND_LINE if actor is None else actor.username),
             action=action,
             subject=subject,
             before=before or {},

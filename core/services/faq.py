@@ -228,6 +228,17 @@ class QuestionGroup:
     def latest(self) -> datetime:
         return max(q.asked_at for q in self.questions)
 
+    @property
+    def others(self) -> list[tuple[str, str, int]]:
+        """The group's other wordings, each once (with how often, and why the help had no answer), the most asked
+        first: the same question typed five times is one line."""
+        counts: dict[str, tuple[str, int]] = {}
+        for q in self.questions[1:]:
+            if q.text != self.questions[0].text:
+                reason, n = counts.get(q.text, (q.reason, 0))
+                counts[q.text] = (reason, n + 1)
+        return sorted(((t, r, n) for t, (r, n) in counts.items()), key=lambda x: -x[2])
+
 
 async def unanswered_groups(
     reader: UnitOfWork, actor: StaffMember, library: Library, now: datetime

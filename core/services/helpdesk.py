@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from core.domain.announcements import Kind
 from core.domain.helpdesk import (
     MAX_TEXT,
+    QUIET_AFTER,
     AnotherTicketOpen,
     AnswerTooLong,
     Author,
@@ -25,6 +26,7 @@ from core.domain.helpdesk import (
     TicketMessage,
     TicketNotFound,
     TicketState,
+    WroteMeanwhile,
     clean_text,
 )
 from core.domain.staff import Permission, StaffMember
@@ -52,14 +54,17 @@ async def escalate(
     question: str,
     context: dict[str, Any],
     now: datetime,
+    *,
+    relay: int | None = None,
 ) -> Ticket:
     """A new ticket with the question; or, while the chat's ticket is still open or answered, the question added
-    to it (one conversation at a time)."""
+    to it (one conversation at a time). `relay`: the staff group in Telegram, which gets a copy in the ticket's
+    topic."""
     text = clean_text(question)
     try:
-        return await _escalate(uow(), chat_id, account_id, office_id, language, text, context, now)
+        return await _escalate(uow(), chat_id, account_id, office_id, language, text, context, now, relay)
     except IntegrityError:  # another message of the chat opened one meanwhile: join it
-        return await _escalate(uow(), chat_id, account_id, office_id, language, text, context, now)
+        return await _escalate(uow(), chat_id, account_id, office_id, language, text, context, now, relay)
 
 
 async def _escalate(
@@ -71,15 +76,17 @@ async def _escalate(
     text: str,
     context: dict[str, Any],
     now: datetime,
+    relay: int | None,
 ) -> Ticket:
     async with uow:
         current = await uow.tickets.latest_of_chat(chat_id)
         if current is not None and current.state is not TicketState.CLOSED:
-            await _applicant_adds(uow, current, text, now)
+            await _applicant_adds(uow, current, text, now, relay)
             ticket_id = current.id
         else:
             ticket_id = await uow.tickets.open(chat_id, account_id, office_id, language, text, context, now)
-            await uow.tickets.add_message(ticket_id, Author.APPLICANT, text, now)
+            said = await uow.tickets.add_message(ticket_id, Author.APPLICANT, text, now)
+            await _relay(uow, relay, {"ticket": ticket_id, "message": said, "first": True}, now)
         await uow.commit()
         ticket = await uow.tickets.get(ticket_id)
     assert ticket is not None
@@ -105,7 +112,9 @@ async def active_ticket(uow: UnitOfWork, chat_id: int) -> Ticket | None:
     return current if current is not None and current.state is not TicketState.CLOSED else None
 
 
-async def applicant_writes(uow: UnitOfWork, chat_id: int, text: str, now: datetime, *, reply: bool) -> Ticket | None:
+async def applicant_writes(
+    uow: UnitOfWork, chat_id: int, text: str, now: datetime, *, reply: bool, relay: int | None = None
+) -> Ticket | None:
     """The applicant's message added to their open or answered ticket, or, as a `reply` within REOPEN_WITHIN of its
     closing, to their closed one, which opens again; None when there is no such ticket."""
     text = clean_text(text)
@@ -115,14 +124,24 @@ async def applicant_writes(uow: UnitOfWork, chat_id: int, text: str, now: dateti
             return None
         if current.state is TicketState.CLOSED and not (reply and current.reopenable(now)):
             return None
-        await _applicant_adds(uow, current, text, now)
+        await _applicant_adds(uow, current, text, now, relay)
         await uow.commit()
         return await uow.tickets.get(current.id)
 
 
-async def _applicant_adds(uow: UnitOfWork, ticket: Ticket, text: str, now: datetime) -> None:
-    await uow.tickets.add_message(ticket.id, Author.APPLICANT, text, now)
+async def _applicant_adds(uow: UnitOfWork, ticket: Ticket, text: str, now: datetime, relay: int | None) -> None:
+    said = await uow.tickets.add_message(ticket.id, Author.APPLICANT, text, now)
     await uow.tickets.set_state(ticket.id, TicketState.OPEN, now)
+    await _relay(uow, relay, {"ticket": ticket.id, "message": said}, now)
+
+
+async def _relay(uow: UnitOfWork, group: int | None, payload: dict[str, Any], now: datetime) -> None:
+    """A copy into the ticket's topic of the staff group (through the outbox, which keeps the group's pace)."""
+    if group is None:
+        return
+    announcement_id = await uow.outbox.announce(Kind.RELAY, now, payload=payload)
+    assert announcement_id is not None
+    await uow.outbox.add(announcement_id, Kind.RELAY, group, "id", now, booking_id=None)
 
 
 # --- The staff's side (the pages) -------------------------------------------------------------------------------
@@ -151,9 +170,19 @@ async def conversation(uow: UnitOfWork, actor: StaffMember, ticket_id: int) -> C
         return Conversation(ticket, await uow.tickets.messages(ticket_id))
 
 
-async def answer(uow: UnitOfWork, actor: StaffMember, ticket_id: int, text: str, now: datetime) -> Ticket:
+async def answer(
+    uow: UnitOfWork,
+    actor: StaffMember,
+    ticket_id: int,
+    text: str,
+    now: datetime,
+    *,
+    seen: int | None = None,
+    relay: int | None = None,
+) -> Ticket:
     """Staff's answer, kept with the ticket and sent to the applicant's chat (through the outbox, in this same
-    transaction: an answer recorded is an answer on its way)."""
+    transaction: an answer recorded is an answer on its way). `seen`: the last message the answering page showed;
+    when the applicant wrote after it, the answer is refused (WroteMeanwhile) so that staff read it first."""
     actor.require(Permission.HELP_DESK)
     if len(text.strip()) > MAX_TEXT:  # staff's words are never cut short: they are told, and shorten them
         raise AnswerTooLong()
@@ -162,10 +191,12 @@ async def answer(uow: UnitOfWork, actor: StaffMember, ticket_id: int, text: str,
         ticket = await _ticket(uow, ticket_id)
         if ticket.state is TicketState.CLOSED:
             raise TicketClosed()
+        await _nothing_newer(uow, ticket.id, seen)
         said = await uow.tickets.add_message(ticket.id, Author.STAFF, text, now, staff_id=actor.id)
         await uow.tickets.set_state(ticket.id, TicketState.ANSWERED, now)
         # The words stay with the ticket, not in the outbox's payload: erasing the account erases them.
         await _tell(uow, ticket, {"ticket": ticket.id, "message": said}, now, actor)
+        await _relay(uow, relay, {"ticket": ticket.id, "message": said}, now)
         await audit.record(uow, actor, "ticket_answered", f"#{ticket.id}", now, office_id=ticket.office_id)
         await uow.commit()
         answered = await uow.tickets.get(ticket.id)
@@ -173,14 +204,25 @@ async def answer(uow: UnitOfWork, actor: StaffMember, ticket_id: int, text: str,
     return answered
 
 
-async def close(uow: UnitOfWork, actor: StaffMember, ticket_id: int, now: datetime) -> Ticket:
-    """Done: the applicant is told, and may reopen it by replying within REOPEN_WITHIN."""
+async def close(
+    uow: UnitOfWork,
+    actor: StaffMember,
+    ticket_id: int,
+    now: datetime,
+    *,
+    seen: int | None = None,
+    relay: int | None = None,
+) -> Ticket:
+    """Done: the applicant is told, and may reopen it by replying within REOPEN_WITHIN. `seen` as for answer: a
+    ticket is not closed on words staff have not read."""
     actor.require(Permission.HELP_DESK)
     async with uow:
         ticket = await _ticket(uow, ticket_id)
         if ticket.state is not TicketState.CLOSED:
+            await _nothing_newer(uow, ticket.id, seen)
             await uow.tickets.set_state(ticket.id, TicketState.CLOSED, now)
             await _tell(uow, ticket, {"ticket": ticket.id, "closed": True}, now, actor)
+            await _relay(uow, relay, {"ticket": ticket.id, "event": "closed", "by": actor.display_name}, now)
             await audit.record(uow, actor, "ticket_closed", f"#{ticket.id}", now, office_id=ticket.office_id)
             await uow.commit()
         closed = await uow.tickets.get(ticket.id)
@@ -188,7 +230,9 @@ async def close(uow: UnitOfWork, actor: StaffMember, ticket_id: int, now: dateti
     return closed
 
 
-async def reopen(uow: UnitOfWork, actor: StaffMember, ticket_id: int, now: datetime) -> Ticket:
+async def reopen(
+    uow: UnitOfWork, actor: StaffMember, ticket_id: int, now: datetime, *, relay: int | None = None
+) -> Ticket:
     """Open again, waiting for staff (closed by mistake, or more to say)."""
     actor.require(Permission.HELP_DESK)
     async with uow:
@@ -198,11 +242,115 @@ async def reopen(uow: UnitOfWork, actor: StaffMember, ticket_id: int, now: datet
             if latest is not None and latest.id != ticket.id and latest.state is not TicketState.CLOSED:
                 raise AnotherTicketOpen(latest.id)
             await uow.tickets.set_state(ticket.id, TicketState.OPEN, now)
+            await _relay(uow, relay, {"ticket": ticket.id, "event": "reopened", "by": actor.display_name}, now)
             await audit.record(uow, actor, "ticket_reopened", f"#{ticket.id}", now, office_id=ticket.office_id)
             await uow.commit()
         opened = await uow.tickets.get(ticket.id)
     assert opened is not None
     return opened
+
+
+async def close_quiet(uow: UnitOfWork, now: datetime, batch: int = 200, *, relay: int | None = None) -> int:
+    """The worker's round: answered tickets the applicant left quiet for QUIET_AFTER are closed, and they are told
+    (a reply within REOPEN_WITHIN still opens it again)."""
+    async with uow:
+        done = await uow.tickets.quiet(now - QUIET_AFTER, batch)
+        for ticket in done:
+            await uow.tickets.set_state(ticket.id, TicketState.CLOSED, now)
+            closing = {"ticket": ticket.id, "closed": True, "quiet": True}
+            announcement_id = await uow.outbox.announce(Kind.ANSWER, now, payload=closing)
+            assert announcement_id is not None
+            await uow.outbox.add(announcement_id, Kind.ANSWER, ticket.chat_id, ticket.language, now, booking_id=None)
+            await _relay(uow, relay, {"ticket": ticket.id, "event": "closed_quiet"}, now)
+            await audit.record(uow, None, "ticket_closed_quiet", f"#{ticket.id}", now, office_id=ticket.office_id)
+        await uow.commit()
+    return len(done)
+
+
+# --- The staff group in Telegram (optional) ------------------------------------------------------------------------
+
+
+async def topic_of(uow: UnitOfWork, ticket_id: int) -> Ticket | None:
+    """The ticket, for the courier that copies its messages into the staff group."""
+    async with uow:
+        return await uow.tickets.get(ticket_id)
+
+
+async def message(uow: UnitOfWork, message_id: int) -> TicketMessage | None:
+    async with uow:
+        return await uow.tickets.message(message_id)
+
+
+async def set_forum_topic(uow: UnitOfWork, ticket_id: int, topic: int | None) -> None:
+    """The ticket's topic in the staff group (None: gone, the next copy opens a new one)."""
+    async with uow:
+        await uow.tickets.set_forum_topic(ticket_id, topic)
+        await uow.commit()
+
+
+async def answer_in_group(uow: UnitOfWork, topic: int, author: str, text: str, now: datetime) -> Ticket | None:
+    """A staff member's message in a ticket's topic of the staff group: the answer, to the applicant's chat (not
+    copied back: it is in the topic already). None for a topic that is no ticket's (General, or one people opened
+    themselves)."""
+    if len(text.strip()) > MAX_TEXT:
+        raise AnswerTooLong()
+    text = clean_text(text)
+    async with uow:
+        ticket = await uow.tickets.by_forum_topic(topic)
+        if ticket is None:
+            return None
+        if ticket.state is TicketState.CLOSED:
+            raise TicketClosed()
+        said = await uow.tickets.add_message(ticket.id, Author.STAFF, text, now, author_name=author[:100])
+        await uow.tickets.set_state(ticket.id, TicketState.ANSWERED, now)
+        announcement_id = await uow.outbox.announce(Kind.ANSWER, now, payload={"ticket": ticket.id, "message": said})
+        assert announcement_id is not None
+        await uow.outbox.add(announcement_id, Kind.ANSWER, ticket.chat_id, ticket.language, now, booking_id=None)
+        await audit.record(uow, None, "ticket_answered", f"#{ticket.id}", now, office_id=ticket.office_id, by=author)
+        await uow.commit()
+        return await uow.tickets.get(ticket.id)
+
+
+async def close_in_group(uow: UnitOfWork, topic: int, author: str, now: datetime) -> Ticket | None:
+    """/close in a ticket's topic: done, and the applicant told, as from the pages."""
+    async with uow:
+        ticket = await uow.tickets.by_forum_topic(topic)
+        if ticket is None:
+            return None
+        if ticket.state is not TicketState.CLOSED:
+            await uow.tickets.set_state(ticket.id, TicketState.CLOSED, now)
+            announcement_id = await uow.outbox.announce(Kind.ANSWER, now, payload={"ticket": ticket.id, "closed": True})
+            assert announcement_id is not None
+            await uow.outbox.add(announcement_id, Kind.ANSWER, ticket.chat_id, ticket.language, now, booking_id=None)
+            await audit.record(uow, None, "ticket_closed", f"#{ticket.id}", now, office_id=ticket.office_id, by=author)
+            await uow.commit()
+        return await uow.tickets.get(ticket.id)
+
+
+async def reopen_in_group(uow: UnitOfWork, topic: int, author: str, now: datetime) -> Ticket | None:
+    """/reopen in a closed ticket's topic: it waits for staff again."""
+    async with uow:
+        ticket = await uow.tickets.by_forum_topic(topic)
+        if ticket is None:
+            return None
+        if ticket.state is TicketState.CLOSED:
+            latest = await uow.tickets.latest_of_chat(ticket.chat_id)
+            if latest is not None and latest.id != ticket.id and latest.state is not TicketState.CLOSED:
+                raise AnotherTicketOpen(latest.id)
+            await uow.tickets.set_state(ticket.id, TicketState.OPEN, now)
+            await audit.record(
+                uow, None, "ticket_reopened", f"#{ticket.id}", now, office_id=ticket.office_id, by=author
+            )
+            await uow.commit()
+        return await uow.tickets.get(ticket.id)
+
+
+async def _nothing_newer(uow: UnitOfWork, ticket_id: int, seen: int | None) -> None:
+    if seen is None:
+        return
+    latest = await uow.tickets.last_from(ticket_id, Author.APPLICANT)
+    if latest is not None and latest > seen:
+        raise WroteMeanwhile()
 
 
 async def _ticket(uow: UnitOfWork, ticket_id: int) -> Ticket:

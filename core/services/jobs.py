@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from core.clock import Clock
-from core.services import privacy, release
+from core.services import helpdesk, privacy, release
 from core.services.booking import BookingDesk
 from core.services.uow import UnitOfWork
 
@@ -28,6 +28,7 @@ HOLDS_EVERY = 5.0
 RETIRE_EVERY = 3600.0
 RELEASE_EVERY = 900.0
 ANONYMISE_EVERY = 3600.0  # a retention counted in days loses nothing to an hour's lag; erased accounts neither
+QUIET_EVERY = 3600.0  # tickets close after days of quiet: an hour more is nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +51,12 @@ def engine_jobs(
     retire_every: float = RETIRE_EVERY,
     release_every: float = RELEASE_EVERY,
     anonymise_every: float = ANONYMISE_EVERY,
+    quiet_every: float = QUIET_EVERY,
     retention: timedelta = timedelta(days=90),
+    relay: int | None = None,
 ) -> list[Job]:
-    """Holds back to the quota, ended bookings' NIKs freed, the weekly window, bookings past retention anonymised."""
+    """Holds back to the quota, ended bookings' NIKs freed, the weekly window, bookings past retention anonymised,
+    answered tickets left quiet closed (`relay`: the staff group in Telegram, told in the ticket's topic)."""
 
     async def weekly_release() -> int:
         scheduled = await release.schedule_weekly_release(uow(), clock.now())
@@ -61,11 +65,15 @@ def engine_jobs(
     async def anonymise() -> int:
         return await privacy.anonymise_ended(uow(), clock.now(), retention)
 
+    async def close_quiet() -> int:
+        return await helpdesk.close_quiet(uow(), clock.now(), relay=relay)
+
     return [
         Job("expire holds", holds_every, desk.expire_holds, "gave back the places of %d lapsed holds"),
         Job("retire ended", retire_every, desk.retire_ended, "freed %d NIKs of bookings whose day is over"),
         Job("weekly release", release_every, weekly_release, "scheduled %d office days of the weekly release"),
         Job("anonymise", anonymise_every, anonymise, "anonymised %d bookings past their retention or erased"),
+        Job("close quiet tickets", quiet_every, close_quiet, "closed %d answered tickets the applicant left quiet"),
     ]
 
 

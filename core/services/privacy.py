@@ -40,6 +40,7 @@ class MyData:
     upcoming: tuple[date, ...]  # days of bookings still to come: erasing keeps their people until then
     past: int  # bookings over whose people are still named (until the retention ends)
     retention: timedelta
+    questions: int = 0  # the chat's questions to staff (tickets) and those the help did not answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ async def my_data(uow: UnitOfWork, account_id: int, now: datetime, retention: ti
             raise AccountNotFound()
         saved = await uow.accounts.applicants(account_id)
         made = await uow.bookings.for_account(account_id, lapsed=True)
+        questions = await _questions(uow, account.telegram_user_id)
     coming = sorted({b.day for b in made if b.to_come(now) and b.status is BookingStatus.CONFIRMED})
     return MyData(
         kk_masked=account.kk_masked,
@@ -66,7 +68,28 @@ async def my_data(uow: UnitOfWork, account_id: int, now: datetime, retention: ti
         upcoming=tuple(coming),
         past=sum(1 for b in made if b.status in _MADE and not b.to_come(now)),
         retention=retention,
+        questions=questions,
     )
+
+
+async def _questions(uow: UnitOfWork, chat_id: int) -> int:
+    return await uow.tickets.count_of_chat(chat_id) + await uow.unanswered.count_of_chat(chat_id)
+
+
+async def questions_of_chat(uow: UnitOfWork, chat_id: int) -> int:
+    """What a chat without an account has stored: its questions to staff and those the help did not answer."""
+    async with uow:
+        return await _questions(uow, chat_id)
+
+
+async def forget_questions(uow: UnitOfWork, chat_id: int) -> int:
+    """Erases a chat's questions (to staff, with their answers, and those the help did not answer): for a chat
+    that asked without registering, which has no account to erase."""
+    async with uow:
+        gone = await uow.tickets.forget_chat(chat_id) + await uow.unanswered.forget_chat(chat_id)
+        # An answer still on its way finds its ticket gone, and is not sent (bot/courier.py).
+        await uow.commit()
+    return gone
 
 
 async def erase_account(uow: UnitOfWork, account_id: int, now: datetime) -> Erased:

@@ -1,4 +1,4 @@
-"""help topics written by staff, and the questions the help did not answer
+"""help topics written by staff, the questions the help did not answer, and the staff group's topics
 
 Revision ID: 0009
 Revises: 0008
@@ -16,7 +16,18 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+KINDS = "'proof', 'opening_soon', 'opened', 'reminder', 'closure', 'broadcast', 'answer'"
+
+
 def upgrade() -> None:
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("forum_topic", sa.BigInteger(), nullable=True))
+        batch_op.create_index("ix_tickets_forum_topic", ["forum_topic"], unique=False)
+    with op.batch_alter_table("ticket_messages", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("author_name", sa.String(length=100), nullable=True))
+    with op.batch_alter_table("announcements", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_announcements_kind"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_announcements_kind"), f"kind IN ({KINDS}, 'relay')")
     op.create_table(
         "faq_entries",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -67,3 +78,12 @@ def downgrade() -> None:
     op.drop_index("ix_unanswered_questions_settled_at_asked_at", table_name="unanswered_questions")
     op.drop_table("unanswered_questions")
     op.drop_table("faq_entries")
+    op.execute("DELETE FROM announcements WHERE kind = 'relay'")
+    with op.batch_alter_table("announcements", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_announcements_kind"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_announcements_kind"), f"kind IN ({KINDS})")
+    with op.batch_alter_table("ticket_messages", schema=None) as batch_op:
+        batch_op.drop_column("author_name")
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_index("ix_tickets_forum_topic")
+        batch_op.drop_column("forum_topic")

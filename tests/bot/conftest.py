@@ -81,8 +81,9 @@ class BotWorld:
 
 
 @asynccontextmanager
-async def running_world(database: Path, clock: FixedClock) -> AsyncIterator[BotWorld]:
-    """The bot polling a fresh stand-in over this SQLite file; what any handler raises is kept in `errors`."""
+async def running_world(database: Path, clock: FixedClock, **settings_too: Any) -> AsyncIterator[BotWorld]:
+    """The bot polling a fresh stand-in over this SQLite file; what any handler raises is kept in `errors`.
+    `settings_too`: more settings (the staff group's id)."""
     async with BotApiStandin() as telegram:
         settings = Settings(
             database_url=f"sqlite:///{database}",
@@ -90,6 +91,7 @@ async def running_world(database: Path, clock: FixedClock) -> AsyncIterator[BotW
             secret_key=SECRET,
             bot_token=TOKEN,
             telegram_api_url=telegram.base_url,
+            **settings_too,
         )
         async with open_runtime(settings, clock) as runtime:
             bot = make_bot(settings)

@@ -174,3 +174,43 @@ async def test_invisible_characters_for_staff_are_asked_for_again_and_a_thanks_w
     await world.text(USER, "terima kasih, terjemahannya harus dari penerjemah tersumpah?")
     assert (await world.last(USER)).startswith("📨 Ditambahkan ke pertanyaan Anda")
     assert world.errors == []
+
+
+async def test_staff_see_the_last_refusal_the_applicant_read_even_after_they_left_the_step(world: BotWorld) -> None:
+    await world.text(USER, "/start", calls=2)
+    await world.tap(USER, "✅ Saya setuju", calls=3)
+    await world.text(USER, "Budi Santoso")
+    await world.text(USER, "3174013207850001")  # a day 32 in the NIK: refused, the step stays
+    refused = await world.last(USER)
+    await world.text(USER, "/cancel")  # leaving the step does not lose what they were told
+    await world.text(USER, "/help")
+    await world.tap(USER, "Saya ingin bicara dengan petugas.", calls=2)
+    await world.tap(USER, "🙋 Tanya petugas", calls=2)
+    await world.text(USER, "nik saya ditolak terus, padahal benar", calls=2)  # told, and the way on
+    ticket = await helpdesk.active_ticket(world.runtime.uow(), USER)
+    assert ticket is not None
+    assert ticket.context["refusal"]["text"] == refused and ticket.context["refusal"]["code"].startswith("nik")
+
+
+async def test_asking_without_an_account_says_what_is_kept_and_mydata_deletes_it(world: BotWorld) -> None:
+    await world.text(USER, "/help")
+    await world.tap(USER, "Saya ingin bicara dengan petugas.", calls=2)
+    await world.tap(USER, "🙋 Tanya petugas", calls=2)
+    await world.text(USER, "apakah boleh datang tanpa booking?", calls=2)
+    assert "/mydata menampilkan dan menghapusnya" in "\n".join(
+        str(m.get("text")) for m in (await world.telegram.chat(USER))[-3:]
+    )
+    await world.text(USER, "/mydata")
+    assert "Pertanyaan Anda kepada petugas beserta jawabannya tersimpan: 1" in await world.last(USER)
+    await world.tap(USER, "🗑 Hapus pertanyaan saya", calls=2)
+    assert await world.last(USER) == "Pertanyaan Anda beserta jawabannya sudah dihapus."
+    assert await helpdesk.latest_ticket(world.runtime.reader(), USER) is None
+    await world.text(USER, "/mydata")
+    assert await world.last(USER) == "Tidak ada akun yang tersimpan untuk Anda. Kirim /start untuk memulai."
+
+
+async def test_my_data_counts_the_questions_kept_for_an_account(world: BotWorld) -> None:
+    await register(world.runtime, Vault(SECRET), USER)
+    await world.text(USER, "kalo ujan deres gmn ya")  # the help had nothing: kept for staff to improve it
+    await world.text(USER, "/mydata")
+    assert "yang tidak bisa dijawab bantuan: 1." in await world.last(USER)

@@ -233,3 +233,24 @@ async def test_unanswered_questions_of_an_erased_chat_go_with_it_and_old_ones_pa
         await uow.commit()
     async with rt.reader() as uow:
         assert await uow.unanswered.waiting(now - timedelta(days=365), 10) == []
+
+
+async def test_an_answered_ticket_left_quiet_for_a_week_closes_and_the_applicant_is_told(runtime: Runtime) -> None:
+    rt = runtime
+    support = await _member(rt, "bantuan", Role.SUPPORT)
+    now = rt.clock.now()
+    quiet = await helpdesk.escalate(rt.uow, 901, None, None, "id", "bisa ganti jadwal?", {}, now - timedelta(days=10))
+    await helpdesk.answer(rt.uow(), support, quiet.id, "Bisa, lewat menu.", now - timedelta(days=8))
+    recent = await helpdesk.escalate(rt.uow, 902, None, None, "id", "kapan buka?", {}, now - timedelta(days=10))
+    await helpdesk.answer(rt.uow(), support, recent.id, "Jumat.", now - timedelta(days=6))
+    waiting = await helpdesk.escalate(rt.uow, 903, None, None, "id", "halo?", {}, now - timedelta(days=10))
+    assert await helpdesk.close_quiet(rt.uow(), now) == 1
+    states = {t: (await helpdesk.latest_ticket(rt.reader(), t)) for t in (901, 902, 903)}
+    assert [states[c].state for c in (901, 902, 903)] == [  # type: ignore[union-attr]
+        TicketState.CLOSED, TicketState.ANSWERED, TicketState.OPEN,  # one that waits for staff never closes alone
+    ]  # fmt: skip
+    async with rt.engine.connect() as conn:
+        told = (await conn.execute(select(announcements.c.payload).where(announcements.c.kind == "answer"))).all()
+    assert {"ticket": quiet.id, "closed": True, "quiet": True} in [json.loads(p) for (p,) in told]
+    assert await helpdesk.close_quiet(rt.uow(), now) == 0
+    assert waiting.state is TicketState.OPEN

@@ -572,11 +572,13 @@ async def test_unanswered_questions_are_grouped_and_an_entry_or_setting_aside_se
         ["parkir motor dimana ya", "parkiran motor ada gak", "PARKIR MOTOR DI MANA", "jam buka kantin?"], 7001
     ):
         await faq.record_unanswered(runtime.uow(), chat, "id", text, "unsure", None, now)
+    await faq.record_unanswered(runtime.uow(), 7009, "id", "kapan kuota dibuka?", "not_helped", "opening", now)
     csrf = await sign_in(client, "bantuan")
     page = (await client.get("/support/questions")).text
     groups = page.split('class="card group"')[1:]
-    assert len(groups) == 2 and "Ditanyakan 3 kali" in groups[0] and "parkir motor dimana ya" in groups[0]
+    assert len(groups) == 3 and "Ditanyakan 3 kali" in groups[0] and "parkir motor dimana ya" in groups[0]
     assert "jam buka kantin?" in groups[1]
+    assert "topik terdekat: Kapan kuota baru dibuka?" in groups[2] and "jawabannya tidak membantu" in groups[2]
     ids = re.search(r'name="questions" value="([0-9,]+)"', groups[0])
     assert ids is not None and len(ids.group(1).split(",")) == 3
     form = (await client.get(f"/support/faq/new?questions={ids.group(1)}")).text
@@ -588,8 +590,47 @@ async def test_unanswered_questions_are_grouped_and_an_entry_or_setting_aside_se
     assert (await client.post("/support/faq", data=fields)).status_code == 303
     page = (await client.get("/support/questions")).text
     assert "parkir motor" not in page and "jam buka kantin?" in page
-    rest = re.search(r'name="questions" value="([0-9,]+)"', page)
-    assert rest is not None
-    done = await client.post("/support/questions/set-aside", data={"csrf": csrf, "questions": rest.group(1)})
+    for ids in re.findall(r'name="questions" value="([0-9,]+)"', page):
+        done = await client.post("/support/questions/set-aside", data={"csrf": csrf, "questions": ids})
+        assert done.status_code == 303
+    assert "Tidak ada yang menunggu" in (await client.get("/support/questions")).text
+
+
+async def test_a_ticket_says_in_words_where_the_applicant_was_and_the_last_refusal_they_read(
+    client: httpx.AsyncClient,
+) -> None:
+    runtime = _runtime(client)
+    context = {
+        "step": "Booking:slot",
+        "refusal": {"code": "slot_full", "text": "Jam itu sudah penuh.", "at": "2026-11-27T07:05:00+00:00"},
+        "booking": {"code": "K7PM-Q3XA", "status": "cancelled_by_office"},
+    }
+    ticket = await helpdesk.escalate(runtime.uow, 5502, None, None, "id", "kok penuh", context, runtime.clock.now())
+    await sign_in(client, "bantuan")
+    page = (await client.get(f"/support/{ticket.id}")).text
+    assert "memesan: memilih jam kedatangan" in page and "Booking:slot" not in page
+    assert "“Jam itu sudah penuh.”" in page and "27 Nov 2026 14:05 WIB" in page and "dibatalkan oleh kantor" in page
+
+
+async def test_an_answer_written_while_the_applicant_wrote_again_waits_until_staff_have_read_it(
+    client: httpx.AsyncClient,
+) -> None:
+    runtime = _runtime(client)
+    ticket = await _ask(client, "bisa ganti jadwal?", chat_id=5503)
+    csrf = await sign_in(client, "bantuan")
+    page = (await client.get(f"/support/{ticket}")).text
+    seen = re.search(r'name="seen" value="(\d+)"', page)
+    assert seen is not None
+    await helpdesk.applicant_writes(
+        runtime.uow(), 5503, "oh iya, saya sudah dapat jadwal baru", runtime.clock.now(), reply=False
+    )
+    typed = "Bisa, lewat menu Pesanan saya."
+    stale = await client.post(f"/support/{ticket}/answer", data={"csrf": csrf, "text": typed, "seen": seen.group(1)})
+    assert stale.status_code == 409 and "Pemohon menulis lagi" in stale.text
+    assert "oh iya, saya sudah dapat jadwal baru" in stale.text and typed in stale.text  # read it; nothing lost
+    closing = await client.post(f"/support/{ticket}/close", data={"csrf": csrf, "seen": seen.group(1)})
+    assert closing.status_code == 409
+    fresh = re.search(r'name="seen" value="(\d+)"', stale.text)
+    assert fresh is not None and int(fresh.group(1)) > int(seen.group(1))
+    done = await client.post(f"/support/{ticket}/close", data={"csrf": csrf, "seen": fresh.group(1)})
     assert done.status_code == 303
-    assert "Tidak ada yang menunggu" in (await client.get(done.headers["location"])).text

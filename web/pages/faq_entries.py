@@ -17,7 +17,7 @@ from core.services import faq
 from web.api.fields import IdPath
 from web.deps import DeskDep, FormStaff, PageStaff
 from web.errors import explain, status_of
-from web.i18n import translator
+from web.i18n import language_of, translator
 from web.pages.common import back, notice, render
 
 router = APIRouter()
@@ -164,12 +164,14 @@ async def questions_page(desk: DeskDep, member: PageStaff) -> Response:
     member.require(Permission.HELP_DESK)
     library = await desk.ctx.runtime.help.library()
     groups = await faq.unanswered_groups(desk.reader, member, library, desk.now)
+    language, translate = language_of(desk.request), translator(desk.request)
     return render(
         desk.request,
         "questions.html",
         member,
         nav="support",
         groups=groups,
+        topic_question=lambda topic: topic.question_in(language, translate),
         days=faq.UNANSWERED_DAYS,
         notice=notice(desk.request),
     )

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from core.domain.errors import DomainError
-from core.domain.helpdesk import MAX_TEXT, TicketState
+from core.domain.helpdesk import MAX_TEXT, TicketState, WroteMeanwhile
 from core.domain.staff import Permission
 from core.services import helpdesk, office_day
 from web.api.fields import IdPath
@@ -20,6 +20,39 @@ from web.i18n import translator
 from web.pages.common import back, notice, render
 
 router = APIRouter()
+
+
+def N_(text: str) -> str:
+    """gettext's mark: extracted now, translated on the page."""
+    return text
+
+
+# Where the applicant was in the chat (the conversation's state), in the staff's words.
+STEPS = {
+    "Registration:consent": N_("registering: the consent to use their data"),
+    "Registration:full_name": N_("registering: typing their name"),
+    "Registration:nik": N_("registering: typing their NIK"),
+    "Registration:birth_date": N_("registering: the date of birth"),
+    "Registration:family_card": N_("registering: typing the family card number"),
+    "Registration:phone": N_("registering: the phone number"),
+    "Booking:office": N_("booking: choosing the office"),
+    "Booking:party": N_("booking: choosing who comes"),
+    "Booking:calendar": N_("booking: choosing a date"),
+    "Booking:slot": N_("booking: choosing an arrival time"),
+    "Booking:summary": N_("booking: places held, at the summary to confirm"),
+    "Family:full_name": N_("adding a family member: the name"),
+    "Family:nik": N_("adding a family member: the NIK"),
+    "Family:birth_date": N_("adding a family member: the date of birth"),
+    "Alerts:office": N_("choosing an office to follow"),
+    "Asking:question": N_("writing a question for staff"),
+}
+STATUSES = {
+    "held": N_("places held, not confirmed"),
+    "confirmed": N_("confirmed"),
+    "cancelled": N_("cancelled by the applicant"),
+    "expired": N_("lapsed before confirming"),
+    "cancelled_by_office": N_("cancelled by the office"),
+}
 
 
 @router.get("/support")
@@ -52,6 +85,8 @@ async def _ticket_page(desk: DeskDep, member: PageStaff, ticket_id: int, **extra
         t=talk.ticket,
         messages=talk.messages,
         max_text=MAX_TEXT,
+        steps=STEPS,
+        statuses=STATUSES,
         notice=notice(desk.request),
         **extra,
     )
@@ -62,12 +97,26 @@ async def ticket_page(desk: DeskDep, member: PageStaff, ticket_id: IdPath) -> Re
     return await _ticket_page(desk, member, ticket_id, typed="")
 
 
+def _group(desk: DeskDep) -> int | None:
+    """The staff group in Telegram, when configured: what staff do here is copied into the ticket's topic."""
+    return desk.ctx.runtime.settings.support_group_id
+
+
+# The last message the page showed: an answer or a close from a page older than the applicant's latest words is
+# refused, and the page shown again with them (and the answer as typed).
+SeenField = Annotated[int | None, Form(ge=0, le=2**63 - 1)]
+
+
 @router.post("/support/{ticket_id}/answer")
 async def answer(
-    desk: DeskDep, member: FormStaff, ticket_id: IdPath, text: Annotated[str, Form(max_length=2 * MAX_TEXT)] = ""
+    desk: DeskDep,
+    member: FormStaff,
+    ticket_id: IdPath,
+    text: Annotated[str, Form(max_length=2 * MAX_TEXT)] = "",
+    seen: SeenField = None,
 ) -> Response:
     try:
-        await helpdesk.answer(desk.uow, member, ticket_id, text, desk.now)
+        await helpdesk.answer(desk.uow, member, ticket_id, text, desk.now, seen=seen, relay=_group(desk))
     except DomainError as err:  # the page again, the answer as typed, the refusal in the officer's language
         error = explain(err, translator(desk.request))
         return await _ticket_page(desk, member, ticket_id, typed=text, error=error, status_code=status_of(err))
@@ -75,12 +124,16 @@ async def answer(
 
 
 @router.post("/support/{ticket_id}/close")
-async def close(desk: DeskDep, member: FormStaff, ticket_id: IdPath) -> Response:
-    await helpdesk.close(desk.uow, member, ticket_id, desk.now)
+async def close(desk: DeskDep, member: FormStaff, ticket_id: IdPath, seen: SeenField = None) -> Response:
+    try:
+        await helpdesk.close(desk.uow, member, ticket_id, desk.now, seen=seen, relay=_group(desk))
+    except WroteMeanwhile as err:
+        error = explain(err, translator(desk.request))
+        return await _ticket_page(desk, member, ticket_id, typed="", error=error, status_code=status_of(err))
     return back(f"/support/{ticket_id}", done="ticket_closed")
 
 
 @router.post("/support/{ticket_id}/reopen")
 async def reopen(desk: DeskDep, member: FormStaff, ticket_id: IdPath) -> Response:
-    await helpdesk.reopen(desk.uow, member, ticket_id, desk.now)
+    await helpdesk.reopen(desk.uow, member, ticket_id, desk.now, relay=_group(desk))
     return back(f"/support/{ticket_id}", done="ticket_reopened")
