@@ -1,8 +1,9 @@
 """How well and how fast the help topics are found for questions in people's own words.
 
-Two labelled sets of questions, written as people type in a chat (informal Indonesian, abbreviations, typos,
-English): `tests/faq/asked.tsv`, the set the matching was tuned on, and `tests/faq/unseen_questions.tsv`, written
-apart and never read while tuning (the honest figure). A line labelled `none` is a question the topics do not
+Labelled sets of questions, written as people type in a chat (informal Indonesian, abbreviations, typos, regional
+words, English): three the matching was tuned on (`tests/faq/asked.tsv`, `more_asked.tsv`,
+`asked_in_many_voices.tsv`), and two written apart and never read while tuning (`unseen_questions.tsv`,
+`unseen_questions_2.tsv`: the honest figures). A line labelled `none` is a question the topics do not
 cover: the right answer is "I am not sure" with the topics and a person.
 
 For each set it prints top-1 (the best match is the labelled topic, given with confidence), top-3 (the labelled
@@ -40,7 +41,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SETS = {
     "tuned_on": ROOT / "tests/faq/asked.tsv",
     "tuned_on_later": ROOT / "tests/faq/more_asked.tsv",
+    "tuned_on_voices": ROOT / "tests/faq/asked_in_many_voices.tsv",
     "unseen": ROOT / "tests/faq/unseen_questions.tsv",
+    "unseen_2": ROOT / "tests/faq/unseen_questions_2.tsv",
 }
 
 

@@ -186,8 +186,15 @@ async def to_ticket(message: Message, runtime: Runtime, *, reply: bool) -> bool:
     """The applicant's words added to their open ticket (or to a closed one they reply to, reopening it);
     False when there is none to add to. Looked for on a read-only unit first: most words have no ticket."""
     current = await helpdesk.latest_ticket(runtime.reader(), message.chat.id)
-    if current is None or (current.state is TicketState.CLOSED and not reply):
+    if current is None:
         return False
+    if current.state is TicketState.CLOSED:
+        # Reopened only by a reply to one of the ticket's own messages (its answers and its closing name it), not
+        # by a reply to a reminder or an old menu.
+        replied = message.reply_to_message
+        reply = reply and replied is not None and f"#{current.id}" in (replied.text or replied.caption or "")
+        if not reply:
+            return False
     text = message.text or ""
     try:
         ticket = await helpdesk.applicant_writes(

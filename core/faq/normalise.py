@@ -83,6 +83,14 @@ SLANG: dict[str, str] = {
     "tlpn": "telepon", "temen": "teman", "tmn": "teman", "anter": "antar", "nganter": "antar", "nganterin": "antar",
     "kid": "child", "kids": "child", "struk": "bukti", "follow": "ikuti", "nyangkut": "error", "kesangkut": "error",
     "jakut": "jakarta", "jaksel": "jakarta", "jakbar": "jakarta", "jaktim": "jakarta", "jakpus": "jakarta",
+    "mulu": "terus", "melulu": "terus", "hang": "error", "ngehang": "error", "resi": "bukti", "cewe": "perempuan",
+    "cewek": "perempuan", "nambahin": "tambah", "tambahin": "tambah", "brgkt": "berangkat", "airport": "bandara",
+    # Javanese and Sundanese, as people mix them in
+    "kulo": "saya", "abdi": "saya", "mboten": "tidak", "ora": "tidak", "teu": "tidak",
+    "saget": "bisa", "iso": "bisa", "rawuh": "datang", "pripun": "bagaimana", "piye": "bagaimana",
+    "kumaha": "bagaimana", "nggih": "", "mbatalke": "batal", "batalke": "batal", "ngarti": "mengerti",
+    "basa": "bahasa", "ngarobah": "ubah", "ngarobahna": "ubah", "milih": "pilih", "nu": "yang",
+    "pangdeukeutna": "terdekat", "deukeut": "dekat", "opo": "apa",
 }  # fmt: skip
 
 # Colloquial affixes (with the empty one, to try each alone): "di-…-in" is the chat's "di-…-kan".

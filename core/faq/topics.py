@@ -124,6 +124,8 @@ TOPICS: tuple[Topic, ...] = (
             "pilih ulp atau kanim",
             "can i go to an office in another city",
             "cari kantor imigrasi di kota saya",
+            "pilih kantor dekat rumah atau dekat bandara",
+            "pulang dari luar negeri, kantor mana",
         ),
     ),
     Topic(
@@ -155,6 +157,8 @@ TOPICS: tuple[Topic, ...] = (
             "nik di ktp dan kartu keluarga beda",
             "why is my nik not accepted",
             "nik sudah sesuai ktp tapi ditolak",
+            "nik ada angka 40 lebih untuk perempuan",
+            "tanggal di nik ditambah 40",
         ),
     ),
     Topic(
@@ -207,6 +211,9 @@ TOPICS: tuple[Topic, ...] = (
             "cannot book again after cancelling",
             "tunggu satu bulan",
             "sudah batal tapi tetap tidak bisa pesan lagi",
+            "berapa hari lagi bisa ambil antrean lagi",
+            "sudah datang tapi disuruh kembali, mau antre lagi tidak bisa",
+            "istri atau keluarga yang pesan lalu masukkan saya",
         ),
     ),
     Topic(
@@ -235,6 +242,8 @@ TOPICS: tuple[Topic, ...] = (
             "what time does booking open",
             "kuota semua kantor dibuka bersamaan",
             "do all offices open at the same time",
+            "hari apa dan jam berapa kuota ditambahkan",
+            "when are new slots released",
         ),
     ),
     Topic(
@@ -286,6 +295,7 @@ TOPICS: tuple[Topic, ...] = (
             "cancel appointment",
             "sampai kapan bisa batal",
             "hapus jadwal kedatangan",
+            "tidak bisa datang, cara batal antrean",
         ),
     ),
     Topic(
@@ -344,6 +354,8 @@ TOPICS: tuple[Topic, ...] = (
             "masukkan adik ke pesanan saya",
             "tambah orang ke pesanan yang sudah ada",
             "sudah ada di pesanan lain",
+            "adik tidak bisa dipilih karena sudah ada di pesanan lain",
+            "tambah suami ke pesanan saya",
         ),
     ),
     Topic(
@@ -484,6 +496,8 @@ TOPICS: tuple[Topic, ...] = (
             "disuruh pulang oleh petugas",
             "tidak dilayani padahal sudah pesan",
             "sent home at the office",
+            "teman tidak ada di daftar pesanan, boleh ikut masuk",
+            "what happens when i arrive at the office",
         ),
     ),
     Topic(
@@ -510,6 +524,8 @@ TOPICS: tuple[Topic, ...] = (
             "lost booking code",
             "minta bukti lagi",
             "chat terhapus",
+            "kirim ulang bukti",
+            "resend the proof",
         ),
     ),
     Topic(
@@ -535,6 +551,7 @@ TOPICS: tuple[Topic, ...] = (
             "pengingat kuota",
             "alert me about new slots",
             "berhenti menerima notifikasi",
+            "dikabari kalau ada kuota baru",
         ),
     ),
     Topic(
@@ -563,6 +580,8 @@ TOPICS: tuple[Topic, ...] = (
             "nyangkut di satu langkah",
             "kembali ke menu awal",
             "error saat pilih tanggal",
+            "bot hang saat rebutan kuota",
+            "error terus",
         ),
     ),
     Topic(
@@ -633,6 +652,8 @@ TOPICS: tuple[Topic, ...] = (
             "switch to english",
             "ubah bahasa ke indonesia",
             "language setting",
+            "kenapa bot pakai bahasa inggris",
+            "tidak mengerti bahasa inggris",
         ),
     ),
 )

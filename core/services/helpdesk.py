@@ -257,10 +257,7 @@ async def close_quiet(uow: UnitOfWork, now: datetime, batch: int = 200, *, relay
         done = await uow.tickets.quiet(now - QUIET_AFTER, batch)
         for ticket in done:
             await uow.tickets.set_state(ticket.id, TicketState.CLOSED, now)
-            closing = {"ticket": ticket.id, "closed": True, "quiet": True}
-            announcement_id = await uow.outbox.announce(Kind.ANSWER, now, payload=closing)
-            assert announcement_id is not None
-            await uow.outbox.add(announcement_id, Kind.ANSWER, ticket.chat_id, ticket.language, now, booking_id=None)
+            await _tell(uow, ticket, {"ticket": ticket.id, "closed": True, "quiet": True}, now)
             await _relay(uow, relay, {"ticket": ticket.id, "event": "closed_quiet"}, now)
             await audit.record(uow, None, "ticket_closed_quiet", f"#{ticket.id}", now, office_id=ticket.office_id)
         await uow.commit()
@@ -303,9 +300,7 @@ async def answer_in_group(uow: UnitOfWork, topic: int, author: str, text: str, n
             raise TicketClosed()
         said = await uow.tickets.add_message(ticket.id, Author.STAFF, text, now, author_name=author[:100])
         await uow.tickets.set_state(ticket.id, TicketState.ANSWERED, now)
-        announcement_id = await uow.outbox.announce(Kind.ANSWER, now, payload={"ticket": ticket.id, "message": said})
-        assert announcement_id is not None
-        await uow.outbox.add(announcement_id, Kind.ANSWER, ticket.chat_id, ticket.language, now, booking_id=None)
+        await _tell(uow, ticket, {"ticket": ticket.id, "message": said}, now)
         await audit.record(uow, None, "ticket_answered", f"#{ticket.id}", now, office_id=ticket.office_id, by=author)
         await uow.commit()
         return await uow.tickets.get(ticket.id)
@@ -319,9 +314,7 @@ async def close_in_group(uow: UnitOfWork, topic: int, author: str, now: datetime
             return None
         if ticket.state is not TicketState.CLOSED:
             await uow.tickets.set_state(ticket.id, TicketState.CLOSED, now)
-            announcement_id = await uow.outbox.announce(Kind.ANSWER, now, payload={"ticket": ticket.id, "closed": True})
-            assert announcement_id is not None
-            await uow.outbox.add(announcement_id, Kind.ANSWER, ticket.chat_id, ticket.language, now, booking_id=None)
+            await _tell(uow, ticket, {"ticket": ticket.id, "closed": True}, now)
             await audit.record(uow, None, "ticket_closed", f"#{ticket.id}", now, office_id=ticket.office_id, by=author)
             await uow.commit()
         return await uow.tickets.get(ticket.id)
@@ -360,8 +353,11 @@ async def _ticket(uow: UnitOfWork, ticket_id: int) -> Ticket:
     return ticket
 
 
-async def _tell(uow: UnitOfWork, ticket: Ticket, payload: dict[str, Any], now: datetime, actor: StaffMember) -> None:
-    """One message to the ticket's chat through the outbox, first in line."""
-    announcement_id = await uow.outbox.announce(Kind.ANSWER, now, payload=payload, staff_id=actor.id)
+async def _tell(
+    uow: UnitOfWork, ticket: Ticket, payload: dict[str, Any], now: datetime, actor: StaffMember | None = None
+) -> None:
+    """One message to the ticket's chat through the outbox, first in line (`actor`: the staff account, if any)."""
+    staff_id = actor.id if actor is not None else None
+    announcement_id = await uow.outbox.announce(Kind.ANSWER, now, payload=payload, staff_id=staff_id)
     assert announcement_id is not None  # no dedupe key: always new
     await uow.outbox.add(announcement_id, Kind.ANSWER, ticket.chat_id, ticket.language, now, booking_id=None)

@@ -80,6 +80,11 @@ async def test_a_closed_ticket_reopens_when_the_applicant_replies_within_days_an
 
     await world.text(USER, "kapan kuota dibuka?")  # not a reply: a new question, answered from the help
     assert (await world.last(USER)).startswith("❓ ")
+    menu = next(m for m in await world.telegram.chat(USER) if str(m.get("text", "")).startswith("Silakan pilih"))
+    await world.telegram.user_sends_text(USER, "masih bingung ya", reply_to=int(menu["message_id"]))
+    await world.telegram.wait_for_bot(USER)  # a reply to another message of the bot does not reopen it
+    assert not (await world.last(USER)).startswith("📨")
+    assert (await helpdesk.active_ticket(world.runtime.uow(), USER)) is None
     await world.telegram.user_sends_text(USER, "masih bingung", reply_to=int(closing["message_id"]))
     await world.telegram.wait_for_bot(USER)
     assert (await world.last(USER)).startswith(f"📨 Ditambahkan ke pertanyaan Anda #{ticket.id}")

@@ -88,7 +88,10 @@ def test_a_topic_added_to_the_index_is_found_without_touching_the_matcher() -> N
     assert answer.best is not None and answer.best.topic.key == "parking"
 
 
-@pytest.mark.parametrize("name", ["asked.tsv", "unseen_questions.tsv"])
+@pytest.mark.parametrize(
+    "name",
+    ["asked.tsv", "more_asked.tsv", "asked_in_many_voices.tsv", "unseen_questions.tsv", "unseen_questions_2.tsv"],
+)
 def test_the_labelled_sets_are_well_formed_and_name_only_known_topics(name: str) -> None:
     keys = {t.key for t in TOPICS} | {"none"}
     rows = [line.split("\t") for line in (LABELLED / name).read_text(encoding="utf-8").splitlines()
