@@ -283,8 +283,9 @@ async def test_an_officer_closes_a_booked_date_and_the_applicant_is_told_why_and
     await expect(said(applicant, "Pilih tanggal kedatangan")).to_be_visible()
     await applicant.locator("button.inline").filter(has_text=re.compile(r"^8✅$")).last.click()
     await tap(applicant, "08:00–09:00")
-    await tap(applicant, "✅ Konfirmasi pesanan")
+    # The summary names the new date; confirming edits it into the code (so it is read before, not after).
     await expect(said(applicant, "Selasa, 8 Desember 2026")).to_be_visible()
+    await tap(applicant, "✅ Konfirmasi pesanan")
     await expect(applicant.locator(".message.bot", has_text="Kode booking: ")).to_have_count(2)  # booked again
     await screenshot(applicant, "10-booked-again")
 
