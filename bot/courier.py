@@ -13,7 +13,7 @@ from datetime import date, datetime
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
-from aiogram.methods import SendDocument, SendMessage
+from aiogram.methods import DeleteForumTopic, SendDocument, SendMessage
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -60,9 +60,10 @@ def _unfollow(office: Office) -> list[InlineKeyboardButton]:
 class Relayed:
     """A message into a ticket's topic of the staff group: sent as any, but a topic found gone is forgotten."""
 
-    call: SendMessage
+    call: SendMessage | DeleteForumTopic
     ticket_id: int
     item: Outgoing  # rendered again into a new topic when its own was found gone
+    opened: bool = False  # a topic was opened for it: one more call into the group, paced as a message
 
 
 class TopicGone(Exception):
@@ -162,15 +163,23 @@ class TelegramCourier:
     async def _send_relayed(self, relayed: Relayed) -> int:
         """Into the ticket's topic; a topic staff deleted or closed is forgotten and a new one opened for this very
         message (once: should that fail too, the sender tries again later)."""
+        if isinstance(relayed.call, DeleteForumTopic):  # an erased ticket's topic: gone already is as good
+            try:
+                await self._bot(relayed.call)
+            except TelegramBadRequest as err:
+                if not any(reason in err.message.lower() for reason in _TOPIC_GONE):
+                    raise
+            return 0
         try:
             return await self.send(relayed.call)
         except TelegramBadRequest as err:
             if not any(reason in err.message.lower() for reason in _TOPIC_GONE):
                 raise
-            await helpdesk.set_forum_topic(self._runtime.uow(), relayed.ticket_id, None)
+            await helpdesk.set_forum_topic(self._runtime.uow(), relayed.ticket_id, None, None)
         language = relayed.item.language if relayed.item.language in self._i18n.available_locales else "id"
         with self._i18n.context(), self._i18n.use_locale(language):
             again = await self._relay(relayed.item)
+        assert isinstance(again.call, SendMessage)
         try:
             return await self.send(again.call)
         except TelegramBadRequest as err:
@@ -179,10 +188,16 @@ class TelegramCourier:
     async def _relay(self, item: Outgoing) -> Relayed:
         """A ticket's message (or what became of it) copied into its topic of the staff group, which is opened on
         the ticket's first message there, headed by who asks and about what. In the staff's language (the row's)."""
+        event = item.payload.get("event")
+        if event == "forget":  # the ticket was erased: its topic goes, with all it held
+            return Relayed(DeleteForumTopic(chat_id=item.chat_id, message_thread_id=item.payload["topic"]), 0, item)
         ticket = await helpdesk.topic_of(self._runtime.reader(), item.payload["ticket"])
         if ticket is None:
             raise NothingToSay("the ticket is gone")
-        event = item.payload.get("event")
+        # A topic in another group (the setting changed) is no topic here.
+        topic = ticket.forum_topic if ticket.forum_group == item.chat_id else None
+        if event is not None and topic is None:  # what became of a ticket never copied here: nothing to add to
+            raise NothingToSay("no topic for the ticket")
         said = None if event else await helpdesk.message(self._runtime.reader(), item.payload["message"])
         if event is not None:
             text = {
@@ -198,18 +213,21 @@ class TelegramCourier:
             text = _("💬 {name} (help-desk page):\n{text}").format(name=said.staff_name or _("Staff"), text=said.text)
         else:
             text = _("👤 Applicant:\n{text}").format(text=said.text)
-        topic = ticket.forum_topic
+        opened = False
         if topic is None or item.payload.get("first"):  # a new topic: who asks, about what, before anything else
             applicant_says = said is not None and said.author is Author.APPLICANT
             heading = _ticket_heading(ticket, said.text if applicant_says and said else ticket.question)
             text = heading if applicant_says else f"{heading}\n\n{text}"
         if topic is None:
             name = texts.excerpt(f"#{ticket.id} {ticket.question}", 120)
-            created = await self._bot.create_forum_topic(chat_id=item.chat_id, name=name)
-            topic = created.message_thread_id
-            await helpdesk.set_forum_topic(self._runtime.uow(), ticket.id, topic)
+            try:
+                created = await self._bot.create_forum_topic(chat_id=item.chat_id, name=name)
+            except TelegramRetryAfter as flood:  # the group's limit: later, not a failure
+                raise TryLater(flood.retry_after) from flood
+            topic, opened = created.message_thread_id, True
+            await helpdesk.set_forum_topic(self._runtime.uow(), ticket.id, item.chat_id, topic)
         call = SendMessage(chat_id=item.chat_id, message_thread_id=topic, text=_cut(text, MESSAGE_LIMIT))
-        return Relayed(call, ticket.id, item)
+        return Relayed(call, ticket.id, item, opened)
 
     async def _send_shared(self, prepared: SharedText) -> int:
         """sendMessage with the body encoded once, straight over the bot's HTTP session.

@@ -3,6 +3,7 @@ gave, kept with the conversation after it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -31,6 +32,7 @@ class AccountMiddleware(BaseMiddleware):
 
 
 LAST_REFUSAL_KEY = "last_refusal"
+_LONG_NUMBER = re.compile(r"\d{4,}")
 
 
 class RefusalMemory(BaseMiddleware):
@@ -50,7 +52,10 @@ class RefusalMemory(BaseMiddleware):
             state: FSMContext | None = data.get("state")
             if said is not None and state is not None:
                 runtime: Runtime = data["runtime"]
-                await state.update_data({LAST_REFUSAL_KEY: {**said, "at": runtime.clock.now().isoformat()}})
+                # Kept for staff, who see NIKs masked: a refusal quoting digits of one (or a year) keeps none.
+                words = _LONG_NUMBER.sub("…", said["text"])
+                kept = {"code": said["code"], "text": words, "at": runtime.clock.now().isoformat()}
+                await state.update_data({LAST_REFUSAL_KEY: kept})
             return result
         finally:
             texts.REFUSED.reset(token)

@@ -29,6 +29,7 @@ from core.domain.booking import BookingRecord
 from core.domain.calendar import NewSlot, ReleasedSlot, SlotState
 from core.domain.offices import Office, format_working_days, parse_working_days
 from core.domain.staff import InvalidStaffAccount, NewStaff, StaffRecord, StaffSession
+from core.persistence.faq import FaqEntryRepository, UnansweredRepository
 from core.persistence.helpdesk import TicketRepository
 from core.persistence.outbox import Announcement, OutboxRepository, SubscriptionRepository
 from core.persistence.repositories import (
@@ -439,6 +440,8 @@ class FakeUnitOfWork:
         self.outbox: OutboxRepository = FakeOutbox()  # type: ignore[assignment]
         self.subscriptions: SubscriptionRepository = SubscriptionRepository(_no_connection("subscriptions"))
         self.tickets: TicketRepository = TicketRepository(_no_connection("tickets"))
+        self.faq_entries: FaqEntryRepository = FaqEntryRepository(_no_connection("faq entries"))
+        self.unanswered: UnansweredRepository = UnansweredRepository(_no_connection("unanswered questions"))
         self.committed = False
         self._last_commit = copy.deepcopy(self.store)
 

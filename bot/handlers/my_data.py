@@ -26,6 +26,8 @@ class Erase(CallbackData, prefix="erase"):
 class EraseQuestions(CallbackData, prefix="eraseq"):
     """A chat without an account: its questions to staff deleted."""
 
+    confirmed: bool = False
+
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -187,10 +189,23 @@ async def erase(
     )
 
 
-async def erase_questions(query: CallbackQuery, account: AccountView | None, runtime: Runtime) -> None:
-    """A chat without an account: its questions to staff, their answers and the unanswered ones, deleted."""
+async def erase_questions(
+    query: CallbackQuery, callback_data: EraseQuestions, state: FSMContext, runtime: Runtime
+) -> None:
+    """A chat without an account: asked first; then its questions to staff, their answers, the unanswered ones and
+    what the conversation kept of them (the last question, the last refusal), deleted."""
+    if not callback_data.confirmed:
+        await query.answer()
+        yes = InlineKeyboardButton(text=_("🗑 Yes, delete them"), callback_data=EraseQuestions(confirmed=True).pack())
+        no = InlineKeyboardButton(text=_("◀ No, keep them"), callback_data=kb.Menu(item="menu").pack())
+        await Screen(
+            _("Delete your questions to our staff, their answers, and the questions the help could not answer?"),
+            InlineKeyboardMarkup(inline_keyboard=[[yes], [no]]),
+        ).edit(message_of(query))
+        return
     await query.answer()
-    await privacy.forget_questions(runtime.uow(), query.from_user.id)
+    await privacy.forget_questions(runtime.uow(), query.from_user.id, runtime.clock.now())
+    await state.clear()
     await message_of(query).edit_text(_("Your questions and their answers are deleted."))
 
 

@@ -48,6 +48,7 @@ class Ticket:
     closed_at: datetime | None
     waiting_since: datetime  # when it last began to wait for staff: writing again does not move it back
     forum_topic: int | None = None  # its topic in the staff group in Telegram, when there is one
+    forum_group: int | None = None  # that group
 
     def reopenable(self, now: datetime) -> bool:
         """A closed ticket the applicant may take up again by replying."""

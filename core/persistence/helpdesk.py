@@ -21,6 +21,7 @@ def _ticket(r: _Row) -> Ticket:
     return Ticket(
         r.id, r.chat_id, r.account_id, r.office_id, r.office_code, r.language, TicketState(r.state), r.question,
         json.loads(r.context), r.created_at, r.updated_at, r.closed_at, r.waiting_since, r.forum_topic,
+        r.forum_group,
     )  # fmt: skip
 
 
@@ -105,17 +106,48 @@ class TicketRepository:
         )
         return int(added.scalar_one())
 
-    async def set_forum_topic(self, ticket_id: int, topic: int | None) -> None:
-        await self._conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(forum_topic=topic))
+    async def set_forum_topic(self, ticket_id: int, group: int | None, topic: int | None) -> None:
+        await self._conn.execute(
+            update(tickets).where(tickets.c.id == ticket_id).values(forum_group=group, forum_topic=topic)
+        )
 
-    async def by_forum_topic(self, topic: int) -> Ticket | None:
+    async def by_forum_topic(self, group: int, topic: int) -> Ticket | None:
         """The ticket whose topic in the staff group this is (the latest, should a topic id come back)."""
         row = (
             await self._conn.execute(
-                _TICKET.where(tickets.c.forum_topic == topic).order_by(tickets.c.id.desc()).limit(1)
+                _TICKET.where(tickets.c.forum_group == group, tickets.c.forum_topic == topic)
+                .order_by(tickets.c.id.desc())
+                .limit(1)
             )
         ).first()
         return None if row is None else _ticket(row)
+
+    async def topics(
+        self, *, chat_id: int | None = None, closed_before: datetime | None = None
+    ) -> list[tuple[int, int]]:
+        """(group, topic) of the tickets of a chat, or of those closed before a moment: their topics go with them."""
+        query = select(tickets.c.forum_group, tickets.c.forum_topic).where(
+            tickets.c.forum_group.is_not(None), tickets.c.forum_topic.is_not(None)
+        )
+        if chat_id is not None:
+            query = query.where(tickets.c.chat_id == chat_id)
+        if closed_before is not None:
+            query = query.where(tickets.c.state == TicketState.CLOSED.value, tickets.c.closed_at < closed_before)
+        return [(int(r.forum_group), int(r.forum_topic)) for r in await self._conn.execute(query)]
+
+    async def close_if_quiet(self, ticket_id: int, before: datetime, now: datetime) -> bool:
+        """Closes the ticket only if it still waits for the applicant, untouched since `before`: an applicant who
+        wrote meanwhile keeps it open."""
+        result = await self._conn.execute(
+            update(tickets)
+            .where(
+                tickets.c.id == ticket_id,
+                tickets.c.state == TicketState.ANSWERED.value,
+                tickets.c.updated_at < before,
+            )
+            .values(state=TicketState.CLOSED.value, updated_at=now, closed_at=now)
+        )
+        return bool(result.rowcount)
 
     async def message(self, message_id: int) -> TicketMessage | None:
         """One message, with who wrote it."""

@@ -73,10 +73,13 @@ def _dialect(conn: AsyncConnection | LoopConnection) -> str:
     return sync.dialect.name
 
 
-def _due(query: Select[Any], now: datetime) -> Select[Any]:
-    """Pending rows whose time has come, first in priority, then in their random position (ix_outbox_due)."""
-    return query.where(outbox.c.state == RowState.PENDING.value, outbox.c.not_before <= now).order_by(
-        outbox.c.priority, outbox.c.position
+def _due(query: Select[Any], now: datetime, groups: bool = False) -> Select[Any]:
+    """Pending rows whose time has come, first in priority, then in their random position (ix_outbox_due), then in
+    the order they were written (rows of one message each, a ticket's copies, keep theirs). `groups`: only the rows
+    to groups (negative chat ids: the staff group), which go at their own pace; else only the others."""
+    into = outbox.c.chat_id < 0 if groups else outbox.c.chat_id >= 0
+    return query.where(outbox.c.state == RowState.PENDING.value, outbox.c.not_before <= now, into).order_by(
+        outbox.c.priority, outbox.c.position, outbox.c.id
     )
 
 
@@ -359,13 +362,15 @@ class OutboxRepository:
 
     # --- The sender's side ---------------------------------------------------------------------------------------
 
-    async def claim(self, now: datetime, limit: int, *, paid: bool | None = None) -> list[Claimed]:
+    async def claim(
+        self, now: datetime, limit: int, *, paid: bool | None = None, groups: bool = False
+    ) -> list[Claimed]:
         """Marks up to `limit` due rows `sending`, first in priority then position; returns what each needs.
 
         On PostgreSQL the rows are locked and skipped by any other sender (FOR UPDATE SKIP LOCKED); SQLite has one
         writer at a time anyway.
         """
-        due = _due(select(outbox.c.id), now).limit(limit)
+        due = _due(select(outbox.c.id), now, groups).limit(limit)
         if paid is not None:
             due = due.where(outbox.c.paid == paid)
         if _dialect(self._conn) == "postgresql":
@@ -380,7 +385,7 @@ class OutboxRepository:
             )
         )  # fmt: skip
         rows = await self._conn.execute(stmt)
-        ordered = sorted(rows, key=lambda r: (r.priority, r.position))  # RETURNING keeps no order
+        ordered = sorted(rows, key=lambda r: (r.priority, r.position, r.id))  # RETURNING keeps no order
         return [
             Claimed(r.id, r.announcement_id, r.chat_id, r.language, r.booking_id, bool(r.paid), r.attempts)
             for r in ordered

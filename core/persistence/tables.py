@@ -422,12 +422,13 @@ tickets = Table(
     Column("closed_at", UtcDateTime),
     # The ticket's topic in the staff group in Telegram, when one is configured (None until its first message
     # there, and again once the topic was found deleted or closed: the next message opens a new one).
+    Column("forum_group", BigInteger),  # the group the topic is in: a topic's id means something only there
     Column("forum_topic", BigInteger),
     CheckConstraint("state IN ('open', 'answered', 'closed')", name="state"),
 )
 Index("ix_tickets_state_updated_at", tickets.c.state, tickets.c.updated_at)
 Index("ix_tickets_chat_id", tickets.c.chat_id)
-Index("ix_tickets_forum_topic", tickets.c.forum_topic)
+Index("ix_tickets_forum_topic", tickets.c.forum_group, tickets.c.forum_topic)
 # One conversation at a time per chat: two messages at once cannot open two tickets (the second joins the first).
 Index(
     "uq_tickets_chat_id_active",

@@ -9,6 +9,7 @@ its index again when it moved (about 25 ms, only then).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from core.services import audit
 from core.services.uow import UnitOfWork
 
 Gettext = Mapping[str, Callable[[str], str]]
+log = logging.getLogger(__name__)
 
 
 class HelpTopics:
@@ -66,9 +68,17 @@ class HelpTopics:
             return self._library
         async with self._lock:  # one look, and one build, for all the questions arriving meanwhile
             if self._library is None or self._monotonic() - self._checked_at >= self.REFRESH_SECONDS:
-                async with self._reader() as uow:
-                    revision = await uow.faq_entries.revision()
-                    entries = await uow.faq_entries.all() if revision != self._revision else None
+                try:
+                    async with self._reader() as uow:
+                        revision = await uow.faq_entries.revision()
+                        entries = await uow.faq_entries.all() if revision != self._revision else None
+                except Exception:
+                    if self._library is None:
+                        raise
+                    # The database away for a moment: the help answers as it did, and looks again later.
+                    log.warning("could not read the FAQ entries; answering from the help as it was", exc_info=True)
+                    self._checked_at = self._monotonic()
+                    return self._library
                 if entries is not None or self._library is None:
                     self._library = self._build(entries or [])
                     self._revision = revision

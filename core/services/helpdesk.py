@@ -254,9 +254,13 @@ async def close_quiet(uow: UnitOfWork, now: datetime, batch: int = 200, *, relay
     """The worker's round: answered tickets the applicant left quiet for QUIET_AFTER are closed, and they are told
     (a reply within REOPEN_WITHIN still opens it again)."""
     async with uow:
-        done = await uow.tickets.quiet(now - QUIET_AFTER, batch)
-        for ticket in done:
-            await uow.tickets.set_state(ticket.id, TicketState.CLOSED, now)
+        done = []
+        for ticket in await uow.tickets.quiet(now - QUIET_AFTER, batch):
+            # Closed only if still quiet at this moment: a message of the applicant's, arriving between the
+            # look and the change, keeps it open.
+            if not await uow.tickets.close_if_quiet(ticket.id, now - QUIET_AFTER, now):
+                continue
+            done.append(ticket)
             await _tell(uow, ticket, {"ticket": ticket.id, "closed": True, "quiet": True}, now)
             await _relay(uow, relay, {"ticket": ticket.id, "event": "closed_quiet"}, now)
             await audit.record(uow, None, "ticket_closed_quiet", f"#{ticket.id}", now, office_id=ticket.office_id)
@@ -273,19 +277,33 @@ async def topic_of(uow: UnitOfWork, ticket_id: int) -> Ticket | None:
         return await uow.tickets.get(ticket_id)
 
 
+async def ticket_of_topic(uow: UnitOfWork, group: int, topic: int) -> Ticket | None:
+    async with uow:
+        return await uow.tickets.by_forum_topic(group, topic)
+
+
 async def message(uow: UnitOfWork, message_id: int) -> TicketMessage | None:
     async with uow:
         return await uow.tickets.message(message_id)
 
 
-async def set_forum_topic(uow: UnitOfWork, ticket_id: int, topic: int | None) -> None:
+async def set_forum_topic(uow: UnitOfWork, ticket_id: int, group: int | None, topic: int | None) -> None:
     """The ticket's topic in the staff group (None: gone, the next copy opens a new one)."""
     async with uow:
-        await uow.tickets.set_forum_topic(ticket_id, topic)
+        await uow.tickets.set_forum_topic(ticket_id, group, topic)
         await uow.commit()
 
 
-async def answer_in_group(uow: UnitOfWork, topic: int, author: str, text: str, now: datetime) -> Ticket | None:
+async def forget_topics(uow: UnitOfWork, topics: list[tuple[int, int]], now: datetime) -> None:
+    """The staff group's topics of tickets being erased go too (through the outbox): names, masked numbers and
+    the conversation were copied there. Called inside the erasing unit, before its tickets are deleted."""
+    for group, topic in topics:
+        await _relay(uow, group, {"event": "forget", "group": group, "topic": topic}, now)
+
+
+async def answer_in_group(
+    uow: UnitOfWork, group: int, topic: int, author: str, text: str, now: datetime
+) -> Ticket | None:
     """A staff member's message in a ticket's topic of the staff group: the answer, to the applicant's chat (not
     copied back: it is in the topic already). None for a topic that is no ticket's (General, or one people opened
     themselves)."""
@@ -293,7 +311,7 @@ async def answer_in_group(uow: UnitOfWork, topic: int, author: str, text: str, n
         raise AnswerTooLong()
     text = clean_text(text)
     async with uow:
-        ticket = await uow.tickets.by_forum_topic(topic)
+        ticket = await uow.tickets.by_forum_topic(group, topic)
         if ticket is None:
             return None
         if ticket.state is TicketState.CLOSED:
@@ -306,10 +324,10 @@ async def answer_in_group(uow: UnitOfWork, topic: int, author: str, text: str, n
         return await uow.tickets.get(ticket.id)
 
 
-async def close_in_group(uow: UnitOfWork, topic: int, author: str, now: datetime) -> Ticket | None:
+async def close_in_group(uow: UnitOfWork, group: int, topic: int, author: str, now: datetime) -> Ticket | None:
     """/close in a ticket's topic: done, and the applicant told, as from the pages."""
     async with uow:
-        ticket = await uow.tickets.by_forum_topic(topic)
+        ticket = await uow.tickets.by_forum_topic(group, topic)
         if ticket is None:
             return None
         if ticket.state is not TicketState.CLOSED:
@@ -320,10 +338,10 @@ async def close_in_group(uow: UnitOfWork, topic: int, author: str, now: datetime
         return await uow.tickets.get(ticket.id)
 
 
-async def reopen_in_group(uow: UnitOfWork, topic: int, author: str, now: datetime) -> Ticket | None:
+async def reopen_in_group(uow: UnitOfWork, group: int, topic: int, author: str, now: datetime) -> Ticket | None:
     """/reopen in a closed ticket's topic: it waits for staff again."""
     async with uow:
-        ticket = await uow.tickets.by_forum_topic(topic)
+        ticket = await uow.tickets.by_forum_topic(group, topic)
         if ticket is None:
             return None
         if ticket.state is TicketState.CLOSED:

@@ -86,6 +86,7 @@ class _Outcome:
     message_id: int | None = None
     error: str | None = None
     retry_after: float | None = None  # a 429: back to pending, not counted as an attempt
+    opened: bool = False  # into a group: sending it opened a topic first (two calls into the group)
 
 
 @dataclass
@@ -109,7 +110,7 @@ class OutboxSender:
         self._paid = RateGate.within(self.paid_per_second)
         self._chunks = {False: Pace.within(self.per_second).chunk(), True: Pace.within(self.paid_per_second).chunk()}
         self._last_in_chat: dict[int, float] = {}
-        self._group_turns: dict[int, asyncio.Lock] = {}
+        self._group_free_at = 0.0  # time.monotonic() from which the next row may go into a group
         self._announcements: dict[int, Announcement] = {}
         self._started = False
         self._stopping = False
@@ -135,7 +136,30 @@ class OutboxSender:
                             self.stats.reset)  # fmt: skip
             self._started = True
         await announcements.fan_out_due(self.uow, self.clock.now(), reader=self._reader())
-        return await self.drain()
+        sent, _ = await asyncio.gather(self.drain(), self._one_into_a_group())
+        return sent
+
+    async def _one_into_a_group(self) -> None:
+        """At most one row into a group (the staff group) a round, once the group's pace allows: its rows never
+        take a place in the chunks the other chats' rows share, nor make them wait (a round comes every fraction
+        of a second, far more often than a group may take a message)."""
+        if self._stopping or time.monotonic() < self._group_free_at:
+            return
+        async with self.uow() as uow:
+            claimed = await uow.outbox.claim(self.clock.now(), 1, groups=True)
+            missing = {c.announcement_id for c in claimed} - self._announcements.keys()
+            if missing:
+                self._announcements.update(await uow.outbox.many(sorted(missing)))
+            await uow.commit()
+        if not claimed:
+            return
+        outcome = await self._send_paced(claimed[0], group=True)
+        # The next one a group's interval later; twice that when this one opened a topic (two calls), or as long
+        # as Telegram asked after a 429 in the group (which stops no other chat).
+        calls = 2 if outcome.opened else 1
+        wait = outcome.retry_after if outcome.retry_after is not None else calls * self.group_interval
+        self._group_free_at = time.monotonic() + wait
+        await self._record([outcome])
 
     def _reader(self) -> UnitOfWork:
         return (self.reader or self.uow)()
@@ -171,7 +195,7 @@ class OutboxSender:
         if paid is None:
             return []
         async with self.uow() as uow:
-            chunk = await uow.outbox.claim(now, self._chunks[paid], paid=paid)
+            chunk = await uow.outbox.claim(now, self._chunks[paid], paid=paid)  # no group's rows: they have a lane
             missing = {c.announcement_id for c in chunk} - self._announcements.keys()
             if missing:
                 self._announcements.update(await uow.outbox.many(sorted(missing)))
@@ -182,14 +206,9 @@ class OutboxSender:
         return list(await asyncio.gather(*(self._send(row) for row in chunk)))
 
     async def _send(self, row: Claimed) -> _Outcome:
-        if row.chat_id >= 0:
-            return await self._send_paced(row)
-        # A group (the staff group): its rows one after another, in order, each rendered only after the one before
-        # was sent (the first opens the ticket's topic, which the next must find), a group's pace apart.
-        async with self._group_turns.setdefault(row.chat_id, asyncio.Lock()):
-            return await self._send_paced(row)
+        return await self._send_paced(row)
 
-    async def _send_paced(self, row: Claimed) -> _Outcome:
+    async def _send_paced(self, row: Claimed, *, group: bool = False) -> _Outcome:
         a = self._announcements[row.announcement_id]
         item = Outgoing(
             row.id, a.id, a.kind, row.chat_id, row.language, a.office_id, row.booking_id, row.paid, a.payload
@@ -203,14 +222,19 @@ class OutboxSender:
             prepared = await self.courier.prepare(item)
         except NothingToSay as moot:
             return _Outcome(row, RowState.CANCELLED, error=str(moot)[:200])
+        except TryLater as flood:  # a group's limit met while preparing (opening a topic): later, not a failure
+            return _Outcome(row, RowState.PENDING, error="429", retry_after=flood.retry_after)
         except Exception as exc:
             return self._failed(row, exc)
+        opened = bool(getattr(prepared, "opened", False))
         gate = self._paid if row.paid else self._free
         try:
             async with gate.sending(interactive=False):
                 self._last_in_chat[row.chat_id] = time.monotonic()
                 message_id = await self.courier.send(prepared)
         except TryLater as flood:
+            if group:  # a group's own limit: only the group waits
+                return _Outcome(row, RowState.PENDING, error="429", retry_after=flood.retry_after, opened=opened)
             gate.pause(flood.retry_after)
             if gate is not self._free:
                 self._free.pause(flood.retry_after)
@@ -219,7 +243,7 @@ class OutboxSender:
             return _Outcome(row, RowState.BLOCKED, error=str(gone)[:200] or "unreachable")
         except Exception as exc:
             return self._failed(row, exc)
-        return _Outcome(row, RowState.SENT, message_id=message_id)
+        return _Outcome(row, RowState.SENT, message_id=message_id, opened=opened)
 
     def _failed(self, row: Claimed, exc: Exception) -> _Outcome:
         log.warning("outbox row %d to chat %d failed: %r", row.id, row.chat_id, exc)

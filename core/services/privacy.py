@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from core.domain.accounts import wait_in_force
 from core.domain.booking import BookingStatus
 from core.domain.identity import mask_number
+from core.services import helpdesk
 from core.services.errors import AccountNotFound
 from core.services.uow import UnitOfWork
 
@@ -82,10 +83,11 @@ async def questions_of_chat(uow: UnitOfWork, chat_id: int) -> int:
         return await _questions(uow, chat_id)
 
 
-async def forget_questions(uow: UnitOfWork, chat_id: int) -> int:
+async def forget_questions(uow: UnitOfWork, chat_id: int, now: datetime) -> int:
     """Erases a chat's questions (to staff, with their answers, and those the help did not answer): for a chat
     that asked without registering, which has no account to erase."""
     async with uow:
+        await helpdesk.forget_topics(uow, await uow.tickets.topics(chat_id=chat_id), now)
         gone = await uow.tickets.forget_chat(chat_id) + await uow.unanswered.forget_chat(chat_id)
         # An answer still on its way finds its ticket gone, and is not sent (bot/courier.py).
         await uow.commit()
@@ -109,6 +111,8 @@ async def erase_account(uow: UnitOfWork, account_id: int, now: datetime) -> Eras
             await uow.accounts.keep_freeze(account.owner_nik_hash, frozen)
         await uow.subscriptions.remove_chat(account.telegram_user_id)  # the chat is someone's: no alerts follow
         await uow.outbox.forget_chat(account.telegram_user_id)  # nor what was sent, or waits to be sent, to it
+        topics = await uow.tickets.topics(chat_id=account.telegram_user_id)
+        await helpdesk.forget_topics(uow, topics, now)  # their copies in the staff group's topics too
         await uow.tickets.forget_chat(account.telegram_user_id)  # nor its questions to staff and their answers
         await uow.unanswered.forget_chat(account.telegram_user_id)  # nor those the help did not answer
         if coming:
@@ -126,6 +130,7 @@ async def anonymise_ended(uow: UnitOfWork, now: datetime, retention: timedelta) 
         await uow.accounts.purge_erased()
         await uow.accounts.drop_freezes(now)
         await uow.outbox.forget_settled(now - retention)  # whom each message reached, kept as long as bookings
+        await helpdesk.forget_topics(uow, await uow.tickets.topics(closed_before=now - retention), now)
         await uow.tickets.forget_closed(now - retention)  # questions to staff, closed that long ago
         await uow.unanswered.forget_before(now - retention)  # and those the help did not answer
         await uow.commit()

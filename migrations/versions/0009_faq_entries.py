@@ -21,8 +21,9 @@ KINDS = "'proof', 'opening_soon', 'opened', 'reminder', 'closure', 'broadcast', 
 
 def upgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("forum_group", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("forum_topic", sa.BigInteger(), nullable=True))
-        batch_op.create_index("ix_tickets_forum_topic", ["forum_topic"], unique=False)
+        batch_op.create_index("ix_tickets_forum_topic", ["forum_group", "forum_topic"], unique=False)
     with op.batch_alter_table("ticket_messages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("author_name", sa.String(length=100), nullable=True))
     with op.batch_alter_table("announcements", schema=None) as batch_op:
@@ -87,3 +88,4 @@ def downgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index("ix_tickets_forum_topic")
         batch_op.drop_column("forum_topic")
+        batch_op.drop_column("forum_group")

@@ -4,6 +4,7 @@ arrives in the chat (through the outbox), the applicant's next words join the ti
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
 
 from core.crypto import Passwords, Vault
@@ -194,7 +195,9 @@ async def test_staff_see_the_last_refusal_the_applicant_read_even_after_they_lef
     await world.text(USER, "nik saya ditolak terus, padahal benar", calls=2)  # told, and the way on
     ticket = await helpdesk.active_ticket(world.runtime.uow(), USER)
     assert ticket is not None
-    assert ticket.context["refusal"]["text"] == refused and ticket.context["refusal"]["code"].startswith("nik")
+    kept = ticket.context["refusal"]
+    assert "320785" in refused and "320785" not in kept["text"]  # staff see NIKs masked: none of its digits
+    assert kept["text"] == re.sub(r"\d{4,}", "…", refused) and kept["code"].startswith("nik")
 
 
 async def test_asking_without_an_account_says_what_is_kept_and_mydata_deletes_it(world: BotWorld) -> None:
@@ -207,7 +210,9 @@ async def test_asking_without_an_account_says_what_is_kept_and_mydata_deletes_it
     )
     await world.text(USER, "/mydata")
     assert "Pertanyaan Anda kepada petugas beserta jawabannya tersimpan: 1" in await world.last(USER)
-    await world.tap(USER, "🗑 Hapus pertanyaan saya", calls=2)
+    await world.tap(USER, "🗑 Hapus pertanyaan saya", calls=2)  # asked first
+    assert (await world.last(USER)).startswith("Hapus pertanyaan Anda kepada petugas")
+    await world.tap(USER, "🗑 Ya, hapus", calls=2)
     assert await world.last(USER) == "Pertanyaan Anda beserta jawabannya sudah dihapus."
     assert await helpdesk.latest_ticket(world.runtime.reader(), USER) is None
     await world.text(USER, "/mydata")

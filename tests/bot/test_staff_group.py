@@ -15,12 +15,13 @@ import pytest
 
 from core.clock import FixedClock
 from core.crypto import Passwords, Vault
+from core.domain.announcements import Kind
 from core.domain.helpdesk import TicketState
 from core.domain.staff import Role
 from core.services import helpdesk, staff
 from tests.bot.conftest import BotWorld, running_world
 from tests.conftest import SECRET
-from tests.factories import register
+from tests.factories import add_office, register, sample_office
 
 USER = 8701
 GROUP = -1001234567890
@@ -88,7 +89,7 @@ async def test_a_ticket_opens_a_topic_and_a_reply_in_it_reaches_the_applicant_an
         password="kata-sandi-panjang", role=Role.SUPPORT, office_codes=[], now=world.clock.now(),
     )  # fmt: skip
     talk = await helpdesk.conversation(world.runtime.reader(), support, ticket.id)
-    assert talk.messages[-1].staff_name == "Rina (@rina)"
+    assert talk.messages[-1].staff_name == "Rina (@rina, id 7001)"
 
     await world.text(USER, "oh begitu, kapan dirilisnya?")  # the applicant's next words: to the ticket, and the topic
     await _until(lambda: any(t.startswith("👤 Pemohon:\noh begitu") for t in _texts(world, thread)), "the follow-up")
@@ -141,3 +142,50 @@ async def test_the_group_gets_no_more_than_its_limit_however_fast_the_applicant_
     assert time.monotonic() - started >= 8 * 0.3 * 0.9
     assert [t.split("\n")[-1] for t in texts[1:]] == [f"pesan ke-{n}" for n in range(8)]  # in order
     assert not [e for e in telegram.errors if "429" in str(e) or "Too Many" in str(e)]
+
+
+async def test_deleting_an_applicants_questions_deletes_their_topic_in_the_staff_group(world: BotWorld) -> None:
+    await _ask(world, "apakah boleh datang tanpa booking?")  # without an account
+    thread = (await _until(lambda: world.telegram.topics(GROUP), "a topic"))[0]["thread_id"]
+    await _until(lambda: _texts(world, thread), "the heading")
+    await world.text(USER, "/mydata")
+    await world.tap(USER, "🗑 Hapus pertanyaan saya", calls=2)
+    await world.tap(USER, "🗑 Ya, hapus", calls=2)
+    await _until(lambda: world.telegram.topics(GROUP)[0]["deleted"], "the topic deleted")
+    await world.telegram.staff_sends_in_topic(GROUP, STAFF, None, "halo semua")  # General: nobody's answer
+    assert await helpdesk.latest_ticket(world.runtime.reader(), USER) is None and world.errors == []
+
+
+async def test_rows_waiting_for_the_group_do_not_hold_up_messages_to_applicants(world: BotWorld) -> None:
+    sender = world.sender
+    assert sender is not None
+    sender.group_interval = 1.0  # slow enough to see: five copies take four seconds
+    office = await add_office(world.runtime, sample_office())
+    chats = range(USER, USER + 5)
+    for c in chats:
+        world.telegram.meet(c)  # each has written to the bot before
+    now = world.clock.now()
+    for c in chats:  # five copies for the group, written first and more urgent than a notice
+        await helpdesk.escalate(world.runtime.uow, c, None, None, "id", f"tanya {c}", {}, now, relay=GROUP)
+    started = time.monotonic()
+    async with world.runtime.uow() as uow:  # then an office's notice to the five applicants
+        notice = await uow.outbox.announce(
+            Kind.BROADCAST, now, office_id=office.id, payload={"text": {"id": "Kantor buka lebih pagi besok."}}
+        )
+        assert notice is not None
+        for c in chats:
+            await uow.outbox.add(notice, Kind.BROADCAST, c, "id", now, booking_id=None)
+        await uow.commit()
+
+    async def told_all() -> bool:
+        for c in chats:
+            if not any("lebih pagi" in str(m.get("text")) for m in await world.telegram.chat(c)):
+                return False
+        return True
+
+    for _ in range(200):
+        if await told_all():
+            break
+        await asyncio.sleep(0.02)
+    assert await told_all() and time.monotonic() - started < 2.5  # not behind the group's five seconds
+    assert len(world.telegram.topics(GROUP)) < 5  # the group still at its pace

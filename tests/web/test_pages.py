@@ -634,3 +634,13 @@ async def test_an_answer_written_while_the_applicant_wrote_again_waits_until_sta
     assert fresh is not None and int(fresh.group(1)) > int(seen.group(1))
     done = await client.post(f"/support/{ticket}/close", data={"csrf": csrf, "seen": fresh.group(1)})
     assert done.status_code == 303
+
+
+@pytest.mark.parametrize("ids", ["²", "1,²,3", "9" * 40, "-1", "1e3", ",,"])
+async def test_question_lists_in_forms_that_are_not_numbers_are_left_out_not_a_500(
+    client: httpx.AsyncClient, ids: str
+) -> None:
+    csrf = await sign_in(client, "bantuan")
+    assert (await client.get("/support/faq/new", params={"questions": ids})).status_code == 200
+    done = await client.post("/support/questions/set-aside", data={"csrf": csrf, "questions": ids})
+    assert done.status_code == 303
