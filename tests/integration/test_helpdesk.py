@@ -243,7 +243,7 @@ async def test_an_answered_ticket_left_quiet_for_a_week_closes_and_the_applicant
     await helpdesk.answer(rt.uow(), support, quiet.id, "Bisa, lewat menu.", now - timedelta(days=8))
     recent = await helpdesk.escalate(rt.uow, 902, None, None, "id", "kapan buka?", {}, now - timedelta(days=10))
     await helpdesk.answer(rt.uow(), support, recent.id, "Jumat.", now - timedelta(days=6))
-    waiting = await helpdesk.escalate(rt.uow, 903, None, None, "id", "halo?", {}, now - timedelta(days=10))
+    await helpdesk.escalate(rt.uow, 903, None, None, "id", "halo?", {}, now - timedelta(days=10))
     assert await helpdesk.close_quiet(rt.uow(), now) == 1
     states = {t: (await helpdesk.latest_ticket(rt.reader(), t)) for t in (901, 902, 903)}
     assert [states[c].state for c in (901, 902, 903)] == [  # type: ignore[union-attr]
