@@ -170,13 +170,9 @@ async def answer_question(
         closest = answer.best.topic.key if answer.best is not None and answer.outside is None else None
         reason = "unsure" if answer.outside is None else "outside"
         await faq.record_unanswered(
-            runtime.uow(), message.chat.id, _language_of(question, account), question, reason, closest,
+            runtime.uow(), message.chat.id, helpdesk.language_of(account), question, reason, closest,
             runtime.clock.now(),
         )  # fmt: skip
-
-
-def _language_of(question: str, account: AccountView | None) -> str:
-    return account.language if account is not None else get_i18n().current_locale
 
 
 def answers_it(text: str, answer: Answer) -> bool:

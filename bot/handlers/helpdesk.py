@@ -41,6 +41,11 @@ def ask_staff_button() -> list[InlineKeyboardButton]:
     return [InlineKeyboardButton(text=_("🙋 Ask a person"), callback_data=AskStaff().pack())]
 
 
+def language_of(account: AccountView | None) -> str:
+    """The applicant's language: their account's, or (before registering) the one they are spoken to in."""
+    return account.language if account is not None else get_i18n().current_locale
+
+
 async def remember_question(state: FSMContext, question: str, answer: Message, topic: str | None) -> None:
     """The question just answered from the help topics (by `answer`, with `topic` when one was given as the
     answer), in case the answer did not help: asking a person under that answer sends this question, and under no
@@ -94,7 +99,7 @@ async def send_to_staff(
 ) -> None:
     """A new ticket with the question (or the question added to the open one), and the applicant told so."""
     context, office_id = await _context(state, account, runtime)
-    language = account.language if account is not None else get_i18n().current_locale
+    language = language_of(account)
     ticket = await helpdesk.escalate(
         runtime.uow, message.chat.id, account.id if account else None, office_id, language, mask_numbers_in(question),
         context, runtime.clock.now(), relay=runtime.settings.support_group_id,
@@ -118,7 +123,7 @@ async def on_ask_staff(query: CallbackQuery, state: FSMContext, account: Account
     if under:
         question, topic = under
         if topic is not None:  # an answer that did not help: news for the FAQ (unsure ones are kept already)
-            language = account.language if account is not None else get_i18n().current_locale
+            language = language_of(account)
             await faq.record_unanswered(
                 runtime.uow(), query.from_user.id, language, question, "not_helped", topic, runtime.clock.now()
             )

@@ -27,6 +27,15 @@ def _ticket(r: _Row) -> Ticket:
 
 _TICKET = select(tickets, offices.c.code.label("office_code")).outerjoin(offices, offices.c.id == tickets.c.office_id)
 
+# A message with who wrote it: the staff account's name, or the staff group member's as kept with the message.
+_MESSAGE = select(
+    ticket_messages, func.coalesce(staff.c.display_name, ticket_messages.c.author_name).label("name")
+).outerjoin(staff, staff.c.id == ticket_messages.c.staff_id)
+
+
+def _message(r: _Row) -> TicketMessage:
+    return TicketMessage(r.id, r.ticket_id, Author(r.author), r.name, r.text, r.created_at)
+
 
 class TicketRepository:
     def __init__(self, conn: AsyncConnection | LoopConnection) -> None:
@@ -151,20 +160,8 @@ class TicketRepository:
 
     async def message(self, message_id: int) -> TicketMessage | None:
         """One message, with who wrote it."""
-        row = (
-            await self._conn.execute(
-                select(
-                    ticket_messages, func.coalesce(staff.c.display_name, ticket_messages.c.author_name).label("name")
-                )
-                .outerjoin(staff, staff.c.id == ticket_messages.c.staff_id)
-                .where(ticket_messages.c.id == message_id)
-            )
-        ).first()
-        return (
-            None
-            if row is None
-            else TicketMessage(row.id, row.ticket_id, Author(row.author), row.name, row.text, row.created_at)
-        )
+        row = (await self._conn.execute(_MESSAGE.where(ticket_messages.c.id == message_id))).first()
+        return None if row is None else _message(row)
 
     async def message_text(self, message_id: int) -> str | None:
         """One message's words (None once its ticket is gone: an erased account's, or past the retention)."""
@@ -182,12 +179,9 @@ class TicketRepository:
 
     async def messages(self, ticket_id: int) -> list[TicketMessage]:
         rows = await self._conn.execute(
-            select(ticket_messages, func.coalesce(staff.c.display_name, ticket_messages.c.author_name).label("name"))
-            .outerjoin(staff, staff.c.id == ticket_messages.c.staff_id)
-            .where(ticket_messages.c.ticket_id == ticket_id)
-            .order_by(ticket_messages.c.id)
+            _MESSAGE.where(ticket_messages.c.ticket_id == ticket_id).order_by(ticket_messages.c.id)
         )
-        return [TicketMessage(r.id, r.ticket_id, Author(r.author), r.name, r.text, r.created_at) for r in rows]
+        return [_message(r) for r in rows]
 
     async def queue(self, state: TicketState, office_ids: Sequence[int] | None, limit: int) -> list[tuple[Ticket, int]]:
         """Tickets in `state`, the longest waiting first, with how many messages each holds."""

@@ -184,20 +184,12 @@ async def answer(
     transaction: an answer recorded is an answer on its way). `seen`: the last message the answering page showed;
     when the applicant wrote after it, the answer is refused (WroteMeanwhile) so that staff read it first."""
     actor.require(Permission.HELP_DESK)
-    if len(text.strip()) > MAX_TEXT:  # staff's words are never cut short: they are told, and shorten them
-        raise AnswerTooLong()
-    text = clean_text(text)
+    text = _staff_words(text)
     async with uow:
         ticket = await _ticket(uow, ticket_id)
-        if ticket.state is TicketState.CLOSED:
-            raise TicketClosed()
-        await _nothing_newer(uow, ticket.id, seen)
-        said = await uow.tickets.add_message(ticket.id, Author.STAFF, text, now, staff_id=actor.id)
-        await uow.tickets.set_state(ticket.id, TicketState.ANSWERED, now)
-        # The words stay with the ticket, not in the outbox's payload: erasing the account erases them.
-        await _tell(uow, ticket, {"ticket": ticket.id, "message": said}, now, actor)
-        await _relay(uow, relay, {"ticket": ticket.id, "message": said}, now)
-        await audit.record(uow, actor, "ticket_answered", f"#{ticket.id}", now, office_id=ticket.office_id)
+        if ticket.state is not TicketState.CLOSED:
+            await _nothing_newer(uow, ticket.id, seen)
+        await _answer(uow, ticket, text, now, actor=actor, relay=relay)
         await uow.commit()
         answered = await uow.tickets.get(ticket.id)
     assert answered is not None
@@ -220,10 +212,7 @@ async def close(
         ticket = await _ticket(uow, ticket_id)
         if ticket.state is not TicketState.CLOSED:
             await _nothing_newer(uow, ticket.id, seen)
-            await uow.tickets.set_state(ticket.id, TicketState.CLOSED, now)
-            await _tell(uow, ticket, {"ticket": ticket.id, "closed": True}, now, actor)
-            await _relay(uow, relay, {"ticket": ticket.id, "event": "closed", "by": actor.display_name}, now)
-            await audit.record(uow, actor, "ticket_closed", f"#{ticket.id}", now, office_id=ticket.office_id)
+            await _close(uow, ticket, now, actor=actor, relay=relay)
             await uow.commit()
         closed = await uow.tickets.get(ticket.id)
     assert closed is not None
@@ -238,12 +227,7 @@ async def reopen(
     async with uow:
         ticket = await _ticket(uow, ticket_id)
         if ticket.state is TicketState.CLOSED:
-            latest = await uow.tickets.latest_of_chat(ticket.chat_id)
-            if latest is not None and latest.id != ticket.id and latest.state is not TicketState.CLOSED:
-                raise AnotherTicketOpen(latest.id)
-            await uow.tickets.set_state(ticket.id, TicketState.OPEN, now)
-            await _relay(uow, relay, {"ticket": ticket.id, "event": "reopened", "by": actor.display_name}, now)
-            await audit.record(uow, actor, "ticket_reopened", f"#{ticket.id}", now, office_id=ticket.office_id)
+            await _reopen(uow, ticket, now, actor=actor, relay=relay)
             await uow.commit()
         opened = await uow.tickets.get(ticket.id)
     assert opened is not None
@@ -307,19 +291,12 @@ async def answer_in_group(
     """A staff member's message in a ticket's topic of the staff group: the answer, to the applicant's chat (not
     copied back: it is in the topic already). None for a topic that is no ticket's (General, or one people opened
     themselves)."""
-    if len(text.strip()) > MAX_TEXT:
-        raise AnswerTooLong()
-    text = clean_text(text)
+    text = _staff_words(text)
     async with uow:
         ticket = await uow.tickets.by_forum_topic(group, topic)
         if ticket is None:
             return None
-        if ticket.state is TicketState.CLOSED:
-            raise TicketClosed()
-        said = await uow.tickets.add_message(ticket.id, Author.STAFF, text, now, author_name=author[:100])
-        await uow.tickets.set_state(ticket.id, TicketState.ANSWERED, now)
-        await _tell(uow, ticket, {"ticket": ticket.id, "message": said}, now)
-        await audit.record(uow, None, "ticket_answered", f"#{ticket.id}", now, office_id=ticket.office_id, by=author)
+        await _answer(uow, ticket, text, now, by=author)
         await uow.commit()
         return await uow.tickets.get(ticket.id)
 
@@ -331,9 +308,7 @@ async def close_in_group(uow: UnitOfWork, group: int, topic: int, author: str, n
         if ticket is None:
             return None
         if ticket.state is not TicketState.CLOSED:
-            await uow.tickets.set_state(ticket.id, TicketState.CLOSED, now)
-            await _tell(uow, ticket, {"ticket": ticket.id, "closed": True}, now)
-            await audit.record(uow, None, "ticket_closed", f"#{ticket.id}", now, office_id=ticket.office_id, by=author)
+            await _close(uow, ticket, now, by=author)
             await uow.commit()
         return await uow.tickets.get(ticket.id)
 
@@ -345,15 +320,76 @@ async def reopen_in_group(uow: UnitOfWork, group: int, topic: int, author: str, 
         if ticket is None:
             return None
         if ticket.state is TicketState.CLOSED:
-            latest = await uow.tickets.latest_of_chat(ticket.chat_id)
-            if latest is not None and latest.id != ticket.id and latest.state is not TicketState.CLOSED:
-                raise AnotherTicketOpen(latest.id)
-            await uow.tickets.set_state(ticket.id, TicketState.OPEN, now)
-            await audit.record(
-                uow, None, "ticket_reopened", f"#{ticket.id}", now, office_id=ticket.office_id, by=author
-            )
+            await _reopen(uow, ticket, now, by=author)
             await uow.commit()
         return await uow.tickets.get(ticket.id)
+
+
+# --- Staff's acts, the same from the pages (`actor`) and from the staff group (`by`: a member's name) -------------
+
+
+def _staff_words(text: str) -> str:
+    """Staff's words as kept; never cut short: too long, they are told, and shorten them."""
+    if len(text.strip()) > MAX_TEXT:
+        raise AnswerTooLong()
+    return clean_text(text)
+
+
+async def _answer(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    text: str,
+    now: datetime,
+    *,
+    actor: StaffMember | None = None,
+    by: str | None = None,
+    relay: int | None = None,
+) -> None:
+    """The answer kept with the ticket and on its way to the applicant's chat (and copied into the staff group)."""
+    if ticket.state is TicketState.CLOSED:
+        raise TicketClosed()
+    said = await uow.tickets.add_message(
+        ticket.id, Author.STAFF, text, now, staff_id=actor.id if actor else None, author_name=by[:100] if by else None
+    )
+    await uow.tickets.set_state(ticket.id, TicketState.ANSWERED, now)
+    # The words stay with the ticket, not in the outbox's payload: erasing the account erases them.
+    await _tell(uow, ticket, {"ticket": ticket.id, "message": said}, now, actor)
+    await _relay(uow, relay, {"ticket": ticket.id, "message": said}, now)
+    await audit.record(uow, actor, "ticket_answered", f"#{ticket.id}", now, office_id=ticket.office_id, by=by)
+
+
+async def _close(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    now: datetime,
+    *,
+    actor: StaffMember | None = None,
+    by: str | None = None,
+    relay: int | None = None,
+) -> None:
+    await uow.tickets.set_state(ticket.id, TicketState.CLOSED, now)
+    await _tell(uow, ticket, {"ticket": ticket.id, "closed": True}, now, actor)
+    if actor is not None:
+        await _relay(uow, relay, {"ticket": ticket.id, "event": "closed", "by": actor.display_name}, now)
+    await audit.record(uow, actor, "ticket_closed", f"#{ticket.id}", now, office_id=ticket.office_id, by=by)
+
+
+async def _reopen(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    now: datetime,
+    *,
+    actor: StaffMember | None = None,
+    by: str | None = None,
+    relay: int | None = None,
+) -> None:
+    latest = await uow.tickets.latest_of_chat(ticket.chat_id)
+    if latest is not None and latest.id != ticket.id and latest.state is not TicketState.CLOSED:
+        raise AnotherTicketOpen(latest.id)
+    await uow.tickets.set_state(ticket.id, TicketState.OPEN, now)
+    if actor is not None:
+        await _relay(uow, relay, {"ticket": ticket.id, "event": "reopened", "by": actor.display_name}, now)
+    await audit.record(uow, actor, "ticket_reopened", f"#{ticket.id}", now, office_id=ticket.office_id, by=by)
 
 
 async def _nothing_newer(uow: UnitOfWork, ticket_id: int, seen: int | None) -> None:

@@ -153,12 +153,11 @@ class OutboxSender:
             await uow.commit()
         if not claimed:
             return
-        outcome = await self._send_paced(claimed[0], group=True)
-        # The next one a group's interval later; twice that when this one opened a topic (two calls), or as long
-        # as Telegram asked after a 429 in the group (which stops no other chat).
-        calls = 2 if outcome.opened else 1
-        wait = outcome.retry_after if outcome.retry_after is not None else calls * self.group_interval
-        self._group_free_at = time.monotonic() + wait
+        outcome = await self._send(claimed[0], group=True)
+        # The group's pace is kept here alone: the next one a group's interval later, twice that when this one
+        # opened a topic (two calls), and no sooner than Telegram asked after a 429 there (which stops no other chat).
+        wait = (2 if outcome.opened else 1) * self.group_interval
+        self._group_free_at = time.monotonic() + max(wait, outcome.retry_after or 0.0)
         await self._record([outcome])
 
     def _reader(self) -> UnitOfWork:
@@ -205,18 +204,15 @@ class OutboxSender:
     async def _send_chunk(self, chunk: list[Claimed]) -> list[_Outcome]:
         return list(await asyncio.gather(*(self._send(row) for row in chunk)))
 
-    async def _send(self, row: Claimed) -> _Outcome:
-        return await self._send_paced(row)
-
-    async def _send_paced(self, row: Claimed, *, group: bool = False) -> _Outcome:
+    async def _send(self, row: Claimed, *, group: bool = False) -> _Outcome:
         a = self._announcements[row.announcement_id]
         item = Outgoing(
             row.id, a.id, a.kind, row.chat_id, row.language, a.office_id, row.booking_id, row.paid, a.payload
         )
-        # One a second in a chat: a proof and a reminder for the same person wait their turn, nobody else does.
-        last = self._last_in_chat.get(row.chat_id)
-        interval = self.group_interval if row.chat_id < 0 else self.chat_interval
-        if last is not None and (wait := last + interval - time.monotonic()) > 0:
+        # One a second in a chat: a proof and a reminder for the same person wait their turn, nobody else does (a
+        # group's pace is its lane's, _one_into_a_group).
+        last = None if group else self._last_in_chat.get(row.chat_id)
+        if last is not None and (wait := last + self.chat_interval - time.monotonic()) > 0:
             await asyncio.sleep(wait)
         try:
             prepared = await self.courier.prepare(item)
@@ -273,5 +269,5 @@ class OutboxSender:
         self.stats.retried += len(failing)
 
     def _forget_old_chats(self) -> None:
-        horizon = time.monotonic() - max(self.chat_interval, self.group_interval)
+        horizon = time.monotonic() - self.chat_interval
         self._last_in_chat = {c: t for c, t in self._last_in_chat.items() if t > horizon}

@@ -5,9 +5,10 @@ For the roles with the help-desk permission. These paths come before /support/{t
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import Response
 
 from core.domain.errors import DomainError
@@ -100,27 +101,41 @@ async def new_entry(
     return _form(desk, member, draft, action="/support/faq")
 
 
-def _typed(question_id: str, answer_id: str, question_en: str, answer_en: str) -> dict[str, tuple[str, str]]:
-    return {"id": (question_id, answer_id), "en": (question_en, answer_en)}
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """What the entry form holds: each language's question and answer, and the other ways of asking."""
+
+    texts: dict[str, tuple[str, str]]
+    asked: str
+
+
+def typed_entry(
+    question_id: QuestionField = "",
+    answer_id: AnswerField = "",
+    question_en: QuestionField = "",
+    answer_en: AnswerField = "",
+    asked: AskedField = "",
+) -> Typed:
+    """The entry form's fields, for writing an entry and for changing one."""
+    return Typed({"id": (question_id, answer_id), "en": (question_en, answer_en)}, asked)
+
+
+TypedEntry = Annotated[Typed, Depends(typed_entry)]
 
 
 @router.post("/support/faq")
 async def write(
     desk: DeskDep,
     member: FormStaff,
-    question_id: QuestionField = "",
-    answer_id: AnswerField = "",
-    question_en: QuestionField = "",
-    answer_en: AnswerField = "",
-    asked: AskedField = "",
+    typed: TypedEntry,
     ticket: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
     questions: Annotated[str, Form(max_length=20_000)] = "",
 ) -> Response:
-    texts = _typed(question_id, answer_id, question_en, answer_en)
+    ids = _ids(questions)
     try:
-        await faq.write_entry(desk.uow, member, texts, asked, desk.now, ticket_id=ticket, question_ids=_ids(questions))
+        await faq.write_entry(desk.uow, member, typed.texts, typed.asked, desk.now, ticket_id=ticket, question_ids=ids)
     except DomainError as err:  # the form again, as typed, the refusal in the officer's language
-        draft = faq.Draft(texts, asked, ticket, tuple(_ids(questions)))
+        draft = faq.Draft(typed.texts, typed.asked, ticket, tuple(ids))
         error = explain(err, translator(desk.request))
         return _form(desk, member, draft, action="/support/faq", error=error, status_code=status_of(err))
     return back("/support/faq", done="faq_written")
@@ -139,21 +154,17 @@ async def change(
     desk: DeskDep,
     member: FormStaff,
     entry_id: IdPath,
-    question_id: QuestionField = "",
-    answer_id: AnswerField = "",
-    question_en: QuestionField = "",
-    answer_en: AnswerField = "",
-    asked: AskedField = "",
+    typed: TypedEntry,
 ) -> Response:
-    texts = _typed(question_id, answer_id, question_en, answer_en)
     try:
-        await faq.change_entry(desk.uow, member, entry_id, texts, asked, desk.now)
+        await faq.change_entry(desk.uow, member, entry_id, typed.texts, typed.asked, desk.now)
     except DomainError as err:
         found = await faq.entry(desk.reader, member, entry_id)
         error = explain(err, translator(desk.request))
+        draft = faq.Draft(typed.texts, typed.asked, found.ticket_id)
         return _form(
-            desk, member, faq.Draft(texts, asked, found.ticket_id), action=f"/support/faq/{entry_id}", entry=found,
-            error=error, status_code=status_of(err),
+            desk, member, draft, action=f"/support/faq/{entry_id}", entry=found, error=error,
+            status_code=status_of(err),
         )  # fmt: skip
     return back("/support/faq", done="faq_written")
 
