@@ -7,6 +7,7 @@ to a tap reaches an applicant's chat through the outbox, sent by the worker with
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -14,14 +15,17 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from bot.courier import TelegramCourier
-from bot.factory import Feeder, bot_parts, make_bot, poll, set_commands, settle_heap
+from bot.factory import bot_parts, make_bot, poll, set_commands, settle_heap, update_types
 from bot.i18n import make_i18n
+from bot.inbox import InboxHandler, busy_answer
 from core.clock import Clock, SystemClock
 from core.config import Settings
 from core.crypto import Passwords
 from core.pacing import RateGate
+from core.persistence.inbox import Arrival
 from core.runtime import Runtime, open_runtime
 from core.services import outbox
+from core.services.inbox import InboxPump, Intake
 from core.services.jobs import Job, engine_jobs
 from core.services.outbox import Courier, OutboxSender
 from core.shared_pace import SharedWindow
@@ -83,6 +87,51 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> None:
         await poll(dp, bot, settings)
 
 
+def webhook_address(settings: Settings) -> str:
+    if not settings.webhook_url:
+        raise ValueError("ANTREAN_WEBHOOK_URL is not set")
+    return settings.webhook_url.rstrip("/") + WEBHOOK_PATH
+
+
+async def register_webhook(settings: Settings, *, drop_pending: bool = False) -> dict[str, Any]:
+    """`antrean webhook set`, once at deploy time: Telegram is told where to POST updates (with the secret, the kinds
+    of update the bot takes, and at most `webhook_max_connections` at once), and the commands' menu is set.
+    Returns what Telegram then says about the webhook."""
+    if not settings.webhook_secret:
+        raise ValueError("ANTREAN_WEBHOOK_SECRET is not set: it proves a POST is Telegram's")
+    bot = make_bot(settings, paced=False)
+    try:
+        await bot.set_webhook(
+            webhook_address(settings),
+            secret_token=settings.webhook_secret,
+            allowed_updates=update_types(),
+            max_connections=settings.webhook_max_connections,
+            drop_pending_updates=drop_pending,
+        )
+        await set_commands(bot)
+        return (await bot.get_webhook_info()).model_dump(exclude_none=True)
+    finally:
+        await bot.session.close()
+
+
+async def webhook_info(settings: Settings) -> dict[str, Any]:
+    """`antrean webhook info`: what Telegram says about the webhook (address, updates waiting, last error)."""
+    bot = make_bot(settings, paced=False)
+    try:
+        return (await bot.get_webhook_info()).model_dump(exclude_none=True)
+    finally:
+        await bot.session.close()
+
+
+async def delete_webhook(settings: Settings, *, drop_pending: bool = False) -> None:
+    """`antrean webhook delete`: back to long polling (`antrean bot`); updates waiting stay unless dropped."""
+    bot = make_bot(settings, paced=False)
+    try:
+        await bot.delete_webhook(drop_pending_updates=drop_pending)
+    finally:
+        await bot.session.close()
+
+
 def own_runtime(settings: Settings, clock: Clock | None = None) -> RuntimeSource:
     """A runtime opened with the app and closed with it (each uvicorn worker process has its own)."""
 
@@ -112,21 +161,14 @@ def web_app_with(
             rt = await stack.enter_async_context(runtime(app))
             if settings.bot_token and settings.webhook_url:
                 bot, dp = await stack.enter_async_context(bot_parts(rt, settings))
-                feeder = Feeder(dp, bot, settings.updates_in_flight)
-                feed_to["feed"] = feeder
-                stack.push_async_callback(feeder.drain)  # before the bot's parts close: updates taken in finish
-                await bot.set_webhook(
-                    settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
-                    secret_token=settings.webhook_secret,
-                    allowed_updates=dp.resolve_used_update_types(),
-                )
-                await set_commands(bot)
+                feed_to["feed"] = await stack.enter_async_context(taking_updates(rt, settings, InboxHandler(dp, bot)))
             await stack.enter_async_context(staff_attached(app, rt, settings, passwords=passwords))
             settle_heap()  # as long polling does: a web worker is as long-lived
             yield
 
-    async def feed(update: dict[str, Any]) -> None:
-        await feed_to["feed"](update)
+    async def feed(update: dict[str, Any]) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = await feed_to["feed"](update)
+        return result
 
     all_routers = list(routers)
     if settings.webhook_url and settings.webhook_secret:
@@ -134,6 +176,27 @@ def web_app_with(
     app = create_app(*all_routers, lifespan=lifespan)
     mount_staff(app)
     return app
+
+
+@asynccontextmanager
+async def taking_updates(runtime: Runtime, settings: Settings, handler: InboxHandler) -> AsyncIterator[Any]:
+    """The webhook's way in: each update kept in the inbox before Telegram is answered, and this worker's pump
+    handing what waits (any worker's) to the bot. Stopping lets the updates in hand finish first."""
+    pump = InboxPump(runtime.inbox, handler, in_flight=settings.updates_in_flight, lease=settings.inbox_lease_seconds)
+    intake = Intake(runtime.inbox, kept=pump.wake)
+    i18n = make_i18n()
+
+    async def feed(update: dict[str, Any]) -> dict[str, Any] | None:
+        # Behind: a tap is answered in the webhook's reply, at once (and its update says so, for the bot).
+        answer = busy_answer(update, i18n) if pump.lag > settings.busy_answer_after else None
+        new = await intake.keep(Arrival.of(update, time.time(), answered=answer is not None))
+        return answer if new else None
+
+    pump.start()
+    try:
+        yield feed
+    finally:
+        await pump.stop()
 
 
 def web_app(settings: Settings | None = None) -> FastAPI:

@@ -15,7 +15,7 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import date, time
 from pathlib import Path
 from typing import Any, TypeVar
@@ -216,6 +216,69 @@ def worker() -> None:
     settings = _settings()
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     _run_until_signalled(lambda stop: run_worker(settings, SystemClock(), stop))
+
+
+@cli.group()
+def webhook() -> None:
+    """Telegram's webhook, registered once at deploy time (not by each worker as it starts)."""
+
+
+def _telegram(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Runs a call to the Bot API; a refusal or an unreachable server is one line."""
+    from aiogram.exceptions import TelegramAPIError
+    from aiohttp import ClientError
+
+    try:
+        return asyncio.run(work())
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
+    except TelegramAPIError as err:
+        raise Refused(f"antrean: Telegram refused: {err.message}") from None
+    except (ClientError, OSError) as err:
+        raise Refused(f"antrean: cannot reach the Bot API: {_first_line(err)}") from None
+
+
+def _show_webhook(info: dict[str, Any]) -> None:
+    for key in ("url", "pending_update_count", "max_connections", "allowed_updates", "last_error_message"):
+        if key in info:
+            value = info[key]
+            click.echo(f"{key:<22} {', '.join(value) if isinstance(value, list) else value}")
+
+
+@webhook.command("set")
+@click.option("--drop-pending", is_flag=True, help="forget the updates Telegram holds for the bot now")
+def webhook_set(drop_pending: bool) -> None:
+    """Register {ANTREAN_WEBHOOK_URL}/telegram/webhook with the secret, the update kinds and max connections."""
+    from antrean.bootstrap import register_webhook
+
+    settings = _settings()
+    info = _telegram(lambda: register_webhook(settings, drop_pending=drop_pending))
+    _show_webhook(info)
+
+
+@webhook.command("info")
+@click.option("--json", "as_json", is_flag=True, help="Telegram's answer as JSON")
+def webhook_info(as_json: bool) -> None:
+    """What Telegram says about the webhook: its address, updates waiting for it, its last error."""
+    from antrean.bootstrap import webhook_info as info_of
+
+    settings = _settings()
+    info = _telegram(lambda: info_of(settings))
+    if as_json:
+        click.echo(json.dumps(info, default=str))
+    else:
+        _show_webhook(info)
+
+
+@webhook.command("delete")
+@click.option("--drop-pending", is_flag=True, help="forget the updates Telegram holds for the bot now")
+def webhook_delete(drop_pending: bool) -> None:
+    """Stop the webhook (for long polling with `antrean bot`)."""
+    from antrean.bootstrap import delete_webhook
+
+    settings = _settings()
+    _telegram(lambda: delete_webhook(settings, drop_pending=drop_pending))
+    click.echo("webhook deleted")
 
 
 DEMO_DATABASE = "sqlite:///var/demo.sqlite3"

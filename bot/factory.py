@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gc
 import logging
@@ -62,6 +61,13 @@ def build_dispatcher(runtime: Runtime, storage: BaseStorage | None = None) -> Di
     LocaleMiddleware(make_i18n()).setup(dp)
     dp.include_routers(*routers())
     return dp
+
+
+def update_types() -> list[str]:
+    """The kinds of update some handler of the bot takes: Telegram is asked for these only."""
+    dp = Dispatcher()
+    dp.include_routers(*routers())
+    return dp.resolve_used_update_types()
 
 
 COMMANDS = {
@@ -129,33 +135,3 @@ async def bot_parts(runtime: Runtime, settings: Settings) -> AsyncIterator[tuple
         await dp.storage.close()  # writes the conversations still held in memory
         await bot.session.close()
         await stack.aclose()
-
-
-class Feeder:
-    """Takes webhook updates in for the dispatcher, at most `in_flight` handled at once; drained before shutdown."""
-
-    def __init__(self, dp: Dispatcher, bot: Bot, in_flight: int) -> None:
-        self._dp = dp
-        self._bot = bot
-        self._turns = asyncio.Semaphore(in_flight)
-        self._running: set[asyncio.Task[None]] = set()
-
-    async def __call__(self, update: dict[str, Any]) -> None:
-        """Waits for a turn, then handles the update in the background and returns."""
-        await self._turns.acquire()
-        task = asyncio.create_task(self._handle(update))
-        self._running.add(task)
-        task.add_done_callback(self._running.discard)
-
-    async def _handle(self, update: dict[str, Any]) -> None:
-        try:
-            await self._dp.feed_raw_update(self._bot, update)
-        except Exception:  # the dispatcher reports handler errors itself; this is a last guard
-            log.exception("update %s failed", update.get("update_id"))
-        finally:
-            self._turns.release()
-
-    async def drain(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109 - a bound on shutdown, by design
-        """At shutdown: finish the updates already taken in (Telegram counts them delivered, and will not resend)."""
-        if self._running:
-            await asyncio.wait(set(self._running), timeout=timeout)

@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     # Webhook mode: Telegram POSTs updates to {webhook_url}/telegram/webhook with this secret in a header.
     webhook_url: str | None = None
     webhook_secret: str | None = Field(default=None, min_length=16, pattern=r"^[A-Za-z0-9_-]{16,256}$")
+    # Telegram opens at most this many connections to the webhook at once (`antrean webhook set`; 1-100).
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    # Webhook mode keeps each update in the inbox before answering Telegram. A worker holds the updates it took for
+    # this long, renewing while it handles them: a worker that dies leaves them to the others after at most this.
+    inbox_lease_seconds: float = Field(default=30.0, ge=1, le=600)
+    # When updates have waited longer than this for a worker, a tap is answered at once with "in line".
+    busy_answer_after: float = Field(default=1.0, ge=0, le=60)
     # Optional: a Telegram supergroup with topics (its id, -100…) where support staff answer tickets in Telegram as
     # well as on the help-desk pages. The bot must be an administrator there, allowed to manage topics.
     support_group_id: int | None = Field(default=None, lt=0)

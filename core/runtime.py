@@ -17,6 +17,7 @@ from core.config import Settings
 from core.crypto import Vault
 from core.faq.catalogs import catalog_gettext, office_places
 from core.persistence.database import is_sqlite, make_async_engine, make_sqlite_reader
+from core.persistence.inbox import Inbox
 from core.persistence.ledger import Ledger
 from core.persistence.ledger_postgres import PostgresLedger
 from core.persistence.ledger_sqlite import SqliteLedger
@@ -52,9 +53,11 @@ class Runtime:
     read_engine: Engine | None = None  # SQLite: reads on the loop's thread (see make_sqlite_reader)
     directory: OfficeDirectory = field(init=False)
     help: HelpTopics = field(init=False)
+    inbox: Inbox = field(init=False)
 
     def __post_init__(self) -> None:
         self.directory = OfficeDirectory(self.reader)
+        self.inbox = Inbox(self.engine)
         self.help = HelpTopics(self.reader, catalog_gettext, office_places)
 
     def uow(self, *, write: bool = True) -> SqlUnitOfWork:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import itertools
 import json
@@ -43,6 +44,7 @@ _INT_PARAMS = frozenset(
     {
         "chat_id",
         "message_id",
+        "max_connections",
         "offset",
         "limit",
         "timeout",
@@ -618,6 +620,29 @@ class _Request:
 
 _Handler = Callable[[_Request], Awaitable[Any]]
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+WEBHOOK_CONNECTIONS = 40  # Telegram's default max_connections
+
+
+@dataclass(frozen=True, slots=True)
+class _Webhook:
+    url: str
+    secret: str | None
+    connections: int
+    token: str  # the bot's, which set it: calls in the webhook's answers are that bot's
+
+
+def _chat_of_update(update: Json) -> int:
+    """The chat an update is about, whose updates the webhook delivers one at a time."""
+    for value in update.values():
+        if isinstance(value, dict):
+            message = value.get("message", value)
+            chat = message.get("chat") if isinstance(message, dict) else None
+            if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+                return int(chat["id"])
+            sender = value.get("from")
+            if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+                return int(sender["id"])
+    return 0
 
 
 def _new_message(chat: _Chat | _Group, sender: Json, **content: Any) -> _Message:
@@ -686,7 +711,7 @@ class BotApiStandin:
         self._closing = False
         self._runner: web.AppRunner | None = None
         # setWebhook: updates are POSTed there, in order, instead of waiting for getUpdates.
-        self._webhook: tuple[str, str | None] | None = None
+        self._webhook: _Webhook | None = None
         self._delivering: asyncio.Task[None] | None = None
         self._webhook_errors: list[str] = []
         # The pages that may drive users over HTTP (the playground's origin): its chats hold whole NIKs, so any
@@ -1252,16 +1277,25 @@ class BotApiStandin:
 
     async def _api(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        asked = request.match_info["method"]
         if self.delay > 0:
             await asyncio.sleep(self.delay)
+        try:
+            raw, files = await self._read_params(request)
+        except ApiError as refusal:
+            return web.json_response(refusal.body(), status=refusal.error_code)
+        status, body = await self._call(token, request.match_info["method"], raw, files)
+        return web.json_response(body, status=status)
+
+    async def _call(
+        self, token: str, asked: str, raw: dict[str, Any], files: dict[str, web.FileField]
+    ) -> tuple[int, Json]:
+        """One Bot API call, as asked over HTTP or in the answer to a webhook's POST: its status and its body."""
         if not _TOKEN.fullmatch(token) or (self.token is not None and token != self.token):
-            return web.json_response(ApiError(401, "Unauthorized").body(), status=401)
+            return 401, ApiError(401, "Unauthorized").body()
         method, handler = self._methods.get(asked.lower(), (asked, None))
         params: Json = {}
         chat_id: int | None = None
         try:
-            raw, files = await self._read_params(request)
             params = _normalise(raw)
             if method != "getUpdates":
                 self._calls.append((method, params))
@@ -1276,11 +1310,11 @@ class BotApiStandin:
         except ApiError as refusal:
             if method != "getUpdates":
                 self._errors.append((method, params, refusal.description))
-            return web.json_response(refusal.body(), status=refusal.error_code)
+            return refusal.error_code, refusal.body()
         finally:
             self._floods = [flood for flood in self._floods if flood.times > 0]
             self._note_chat_call(chat_id, (method, params))
-        return web.json_response({"ok": True, "result": result})
+        return 200, {"ok": True, "result": result}
 
     async def _read_params(self, request: web.Request) -> tuple[dict[str, Any], dict[str, web.FileField]]:
         raw: dict[str, Any] = dict(request.query)
@@ -1377,19 +1411,29 @@ class BotApiStandin:
         host = urlsplit(url).hostname or ""
         if urlsplit(url).scheme not in ("http", "https") or host not in _LOOPBACK:
             raise _bad("bad webhook: the stand-in delivers only to 127.0.0.1, localhost or ::1")
+        connections = request.params.get("max_connections", WEBHOOK_CONNECTIONS)
+        if not isinstance(connections, int) or not 1 <= connections <= 100:
+            raise _bad("bad webhook: max_connections must be between 1 and 100")
+        allowed = request.params.get("allowed_updates")
+        if isinstance(allowed, list):
+            self._allowed_updates = [str(kind) for kind in allowed]
         if request.params.get("drop_pending_updates") is True:
             self._updates.clear()
-        self._webhook = (url, _opt_str(request.params, "secret_token"))
+        self._webhook = _Webhook(url, _opt_str(request.params, "secret_token"), connections, request.token)
         self._wake_pollers()  # a long poll running now ends with 409, as on Telegram
         self._deliver()
         return True
 
     async def _get_webhook_info(self, request: _Request) -> Json:
         info: Json = {
-            "url": self._webhook[0] if self._webhook else "",
+            "url": self._webhook.url if self._webhook else "",
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        if self._webhook is not None:
+            info["max_connections"] = self._webhook.connections
+            if self._allowed_updates:
+                info["allowed_updates"] = list(self._allowed_updates)
         if self._webhook_errors:
             info["last_error_message"] = self._webhook_errors[-1]
         return info
@@ -1399,24 +1443,63 @@ class BotApiStandin:
             self._delivering = asyncio.create_task(self._deliver_pending())
 
     async def _deliver_pending(self) -> None:
-        """POSTs queued updates to the webhook one by one; an update the bot refuses stays queued."""
-        async with aiohttp.ClientSession() as session:
-            while self._webhook is not None and self._updates and not self._closing:
-                url, secret = self._webhook
-                headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
-                update = self._updates[0]
-                self._delivered.setdefault(update["update_id"], time.monotonic())
-                try:
-                    async with session.post(url, json=update, headers=headers) as response:
-                        ok = 200 <= response.status < 300
-                        reason = f"Wrong response from the webhook: {response.status} {response.reason}"
-                except aiohttp.ClientError as exc:
-                    ok, reason = False, f"Connection failed: {exc}"
-                if ok:
-                    self._updates.popleft()
-                else:
-                    self._webhook_errors.append(reason)
-                    await asyncio.sleep(0.2)  # Telegram retries later too
+        """POSTs queued updates to the webhook, up to its max_connections at once and one at a time in each chat
+        (a chat's next update waits for the answer to the one before); an update the bot refuses stays queued."""
+        posting: dict[int, asyncio.Task[None]] = {}
+        busy: set[int] = set()
+        done = asyncio.Event()
+
+        def finished(update_id: int, chat: int) -> Callable[[asyncio.Task[None]], None]:
+            def callback(_: asyncio.Task[None]) -> None:
+                posting.pop(update_id, None)
+                busy.discard(chat)
+                done.set()
+
+            return callback
+
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+            while self._webhook is not None and not self._closing and (self._updates or posting):
+                changed = self._updates_changed
+                for update in self._updates:
+                    if len(posting) >= self._webhook.connections:
+                        break
+                    update_id, chat = update["update_id"], _chat_of_update(update)
+                    if update_id in posting or chat in busy:
+                        continue
+                    busy.add(chat)
+                    task = asyncio.create_task(self._post_update(session, self._webhook, update))
+                    task.add_done_callback(finished(update_id, chat))
+                    posting[update_id] = task
+                waits = [asyncio.create_task(done.wait()), asyncio.create_task(changed.wait())]
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                for wait in waits:
+                    wait.cancel()
+                done.clear()
+            for task in list(posting.values()):
+                task.cancel()
+
+    async def _post_update(self, session: aiohttp.ClientSession, hook: _Webhook, update: Json) -> None:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": hook.secret} if hook.secret else {}
+        self._delivered.setdefault(update["update_id"], time.monotonic())
+        reply: Any = None
+        try:
+            async with session.post(hook.url, json=update, headers=headers) as response:
+                ok = 200 <= response.status < 300
+                reason = f"Wrong response from the webhook: {response.status} {response.reason}"
+                if ok and response.content_type == "application/json":
+                    reply = await response.json()
+        except (aiohttp.ClientError, ValueError) as exc:
+            ok, reason = False, f"Connection failed: {exc}"
+        if not ok:
+            self._webhook_errors.append(reason)
+            await asyncio.sleep(0.2)  # Telegram retries later too; the chat's next updates wait meanwhile
+            return
+        with contextlib.suppress(ValueError):
+            self._updates.remove(update)
+        # The answer may carry one Bot API call, which Telegram makes for the bot (its result goes nowhere).
+        if isinstance(reply, dict) and isinstance(reply.get("method"), str):
+            params = {k: v for k, v in reply.items() if k != "method"}
+            await self._call(hook.token, reply["method"], params, {})
 
     async def _set_my_commands(self, request: _Request) -> bool:
         commands = request.params.get("commands")

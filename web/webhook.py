@@ -17,16 +17,16 @@ WEBHOOK_PATH = "/telegram/webhook"
 # escaped JSON) plus its entities and the message it replies to. Anything larger is not an update of ours.
 MAX_UPDATE_BYTES = 1 << 20
 
-Feed = Callable[[dict[str, Any]], Awaitable[Any]]
+# Takes an update in and returns once it is kept; with a Bot API call for Telegram to make in reply, or None.
+Feed = Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]]
 
 
 def webhook_router(feed: Feed, secret: str) -> APIRouter:
-    """A route that hands each update to `feed`, which takes it in (the bot's dispatcher) and returns at once.
+    """A route that hands each update to `feed`, which keeps it (the inbox) and returns: then Telegram is told.
 
-    Telegram waits for the answer before it counts the update delivered, and retries slow ones: so `feed`
-    handles the update in the background, as in polling, and a crash in a handler never makes Telegram send
-    the update again. When every turn is taken, `feed` waits for one first, so Telegram slows down instead of
-    updates piling up in memory.
+    Telegram counts an update delivered when it gets the answer, and sends it again if it gets none (or an error):
+    an update is kept before that, so a worker that dies has lost none, and handled after, by any worker. The answer
+    may carry one Bot API call, which Telegram makes for us (a tap answered at once when the workers are behind).
     """
     router = APIRouter()
 
@@ -34,14 +34,14 @@ def webhook_router(feed: Feed, secret: str) -> APIRouter:
     async def telegram_update(
         request: Request,
         token: str | None = Header(default=None, alias="X-Telegram-Bot-Api-Secret-Token"),
-    ) -> dict[str, bool]:
+    ) -> dict[str, Any]:
         if token is None or not secrets.compare_digest(token.encode(), secret.encode()):
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "not from Telegram")
         update = _parsed(await _body(request))
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "not an update")
-        await feed(update)
-        return {"ok": True}
+        reply = await feed(update)
+        return reply if reply is not None else {"ok": True}
 
     return router
 

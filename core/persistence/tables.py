@@ -491,3 +491,37 @@ unanswered_questions = Table(
 )
 Index("ix_unanswered_questions_settled_at_asked_at", unanswered_questions.c.settled_at, unanswered_questions.c.asked_at)
 Index("ix_unanswered_questions_chat_id", unanswered_questions.c.chat_id)
+
+# Telegram's updates as the webhook took them in, before Telegram was told so: a worker that dies loses none.
+# Any worker takes the oldest pending update of a chat whose earlier updates are all handled (so a chat's updates
+# are handled in order whichever worker received them), for a lease it renews while handling; a lease that ran
+# out (its worker died) lets another take the update again. Handled rows stay a day, as long as Telegram may
+# deliver an update again, so that a repeat is recognised by its update_id and skipped. Times are the workers'
+# wall clocks in seconds since the epoch: leases compare them across machines, which NTP keeps within a second.
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("chat", BigInteger, nullable=False),  # the chat (or user) whose updates are kept in order
+    Column("body", Text, nullable=False),  # the update's JSON as Telegram sent it
+    Column("received_at", Float, nullable=False),
+    Column("answered", Boolean, nullable=False, default=False),  # a tap answered at once, in the webhook's reply
+    Column("taken_by", String(80)),
+    Column("taken_until", Float),
+    Column("takes", SmallInteger, nullable=False, default=0),
+    Column("done_at", Float),
+)
+Index(
+    "ix_inbox_pending",
+    inbox.c.chat,
+    inbox.c.update_id,
+    sqlite_where=inbox.c.done_at.is_(None),
+    postgresql_where=inbox.c.done_at.is_(None),
+)
+Index(
+    "ix_inbox_waiting",
+    inbox.c.update_id,
+    sqlite_where=inbox.c.done_at.is_(None),
+    postgresql_where=inbox.c.done_at.is_(None),
+)
+Index("ix_inbox_done_at", inbox.c.done_at)

@@ -14,7 +14,7 @@ import httpx
 import pytest
 import uvicorn
 
-from antrean.bootstrap import web_app
+from antrean.bootstrap import register_webhook, web_app
 from core.config import Settings
 from devtools.standin import BotApiStandin
 from tests.conftest import SECRET
@@ -51,6 +51,7 @@ async def serving_webhook(database: Path, *, delay: float = 0.0) -> AsyncIterato
         while not server.started:
             assert not serving.done(), "the web app did not start"
             await asyncio.sleep(0.02)
+        await register_webhook(settings)  # `antrean webhook set`, as a deploy runs it
         try:
             yield Served(telegram, url), server
         finally:

@@ -1,0 +1,213 @@
+"""The webhook's inbox: Telegram's updates kept in the database before Telegram is told they arrived.
+
+Every worker of the deployment shares it. A worker takes only the oldest unhandled update of a chat, so a chat's
+updates are handled one after the other and in order whichever worker received them; it holds what it took for a
+lease it renews while handling, so a worker that dies leaves its updates to the others when the lease runs out.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from core.persistence.database import WRITE
+from core.persistence.tables import inbox
+
+log = logging.getLogger(__name__)
+
+# An update taken this often without being handled killed its worker each time (or a worker died each time):
+# it is put aside, so that one poisoned update cannot stop its chat, or take every worker down in turn.
+MAX_TAKES = 3
+
+# Where Telegram puts the chat (or, for updates without one, the user) an update belongs to.
+_CHAT_IN = ("message", "edited_message", "channel_post", "edited_channel_post", "business_message",
+            "my_chat_member", "chat_member", "chat_join_request", "message_reaction")  # fmt: skip
+
+
+def chat_of(update: Mapping[str, Any]) -> int:
+    """The chat whose updates are kept in order: the chat of a message or a tap, else the user, else 0 (one line
+    for whatever names neither, which we do not ask Telegram for)."""
+    for kind in _CHAT_IN:
+        event = update.get(kind)
+        if isinstance(event, dict):
+            chat = event.get("chat")
+            if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+                return int(chat["id"])
+    query = update.get("callback_query")
+    if isinstance(query, dict):
+        message = query.get("message")
+        if isinstance(message, dict) and isinstance(message.get("chat"), dict):
+            chat_id = message["chat"].get("id")
+            if isinstance(chat_id, int):
+                return chat_id
+    for event in update.values():
+        if isinstance(event, dict) and isinstance(event.get("from"), dict):
+            user_id = event["from"].get("id")
+            if isinstance(user_id, int):
+                return user_id
+    return 0
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    update_id: int
+    chat: int
+    body: str
+    received_at: float
+    answered: bool = False
+
+    @classmethod
+    def of(cls, update: Mapping[str, Any], received_at: float, *, answered: bool = False) -> Arrival:
+        return cls(int(update["update_id"]), chat_of(update), json.dumps(update), received_at, answered)
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    update_id: int
+    body: str
+    received_at: float
+    answered: bool
+    takes: int  # counting this one: more than one, and a worker died holding it
+
+    def update(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.body)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """What one turn of a worker got: the updates it now holds, and since when the oldest update not taken by
+    anyone has waited (None: nothing waits that could have been taken)."""
+
+    taken: list[Taken]
+    waiting_since: float | None
+
+
+class Inbox:
+    """The inbox's statements; each method is one transaction."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._postgres = engine.dialect.name == "postgresql"
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in a write transaction (on SQLite, one that takes the write lock as it begins)."""
+        async with self._engine.connect() as conn:
+            conn = await conn.execution_options(**{WRITE: True})
+            async with conn.begin():
+                yield conn
+
+    async def put(self, arrivals: Sequence[Arrival]) -> set[int]:
+        """Keeps the updates not kept yet; returns the ids of those that were new (a repeat is not)."""
+        if not arrivals:
+            return set()
+        rows = [
+            {"update_id": a.update_id, "chat": a.chat, "body": a.body, "received_at": a.received_at,
+             "answered": a.answered, "takes": 0}
+            for a in arrivals
+        ]  # fmt: skip
+        dialect = postgresql if self._postgres else sqlite
+        stmt = (
+            dialect.insert(inbox).values(rows).on_conflict_do_nothing(index_elements=[inbox.c.update_id])
+        ).returning(inbox.c.update_id)
+        async with self._writing() as conn:
+            return {int(r[0]) for r in await conn.execute(stmt)}
+
+    async def take(
+        self,
+        me: str,
+        limit: int,
+        now: float,
+        lease: float,
+        *,
+        handled: Sequence[int] = (),
+        holding: Sequence[int] = (),
+    ) -> Round:
+        """One turn of a worker, in one transaction: marks `handled` done, renews the lease of the updates it is
+        still `holding`, puts aside updates taken too often, and takes up to `limit` more."""
+        async with self._writing() as conn:
+            if handled:
+                await conn.execute(
+                    update(inbox).where(inbox.c.update_id.in_(handled)).values(done_at=now, taken_until=None)
+                )
+            if holding:
+                await conn.execute(
+                    update(inbox)
+                    .where(inbox.c.update_id.in_(holding), inbox.c.taken_by == me, inbox.c.done_at.is_(None))
+                    .values(taken_until=now + lease)
+                )
+            if limit <= 0:
+                return Round([], None)
+            taken = await self._take(conn, me, limit, now, lease)
+            if len(taken) < limit:
+                return Round(taken, None)
+            oldest = select(inbox.c.received_at).where(inbox.c.done_at.is_(None), inbox.c.taken_until.is_(None))
+            since = (await conn.execute(oldest.order_by(inbox.c.update_id).limit(1))).scalar_one_or_none()
+            return Round(taken, since)
+
+    async def _take(self, conn: AsyncConnection, me: str, limit: int, now: float, lease: float) -> list[Taken]:
+        earlier = inbox.alias("earlier")
+        behind = exists().where(
+            earlier.c.chat == inbox.c.chat, earlier.c.done_at.is_(None), earlier.c.update_id < inbox.c.update_id
+        )
+        free = (
+            select(inbox.c.update_id)
+            .where(inbox.c.done_at.is_(None), or_(inbox.c.taken_until.is_(None), inbox.c.taken_until < now), ~behind)
+            .order_by(inbox.c.update_id)
+            .limit(limit)
+        )
+        if self._postgres:
+            # Another worker's turn skips what this one is taking, and takes the next chats instead.
+            free = free.with_for_update(skip_locked=True)
+        stmt = (
+            update(inbox)
+            .where(inbox.c.update_id.in_(free.scalar_subquery()))
+            .values(taken_by=me, taken_until=now + lease, takes=inbox.c.takes + 1)
+            .returning(inbox.c.update_id, inbox.c.body, inbox.c.received_at, inbox.c.answered, inbox.c.takes)
+        )
+        rows = sorted(await conn.execute(stmt), key=lambda r: r.update_id)  # RETURNING keeps no order
+        taken = [Taken(r.update_id, r.body, r.received_at, bool(r.answered), r.takes) for r in rows]
+        poisoned = [t.update_id for t in taken if t.takes > MAX_TAKES]
+        if not poisoned:
+            return taken
+        log.error(
+            "updates %s put aside: their workers stopped each of the %d times they took them", poisoned, MAX_TAKES
+        )
+        await conn.execute(update(inbox).where(inbox.c.update_id.in_(poisoned)).values(done_at=now, taken_until=None))
+        kept = [t for t in taken if t.takes <= MAX_TAKES]
+        # Their chats' next updates are free now.
+        return kept + await self._take(conn, me, limit - len(kept), now, lease)
+
+    async def let_go(self, me: str, update_ids: Sequence[int]) -> None:
+        """Updates this worker took but will not handle (it is stopping): any worker may take them now."""
+        if not update_ids:
+            return
+        async with self._writing() as conn:
+            await conn.execute(
+                update(inbox)
+                .where(inbox.c.update_id.in_(update_ids), inbox.c.taken_by == me, inbox.c.done_at.is_(None))
+                .values(taken_until=None, takes=inbox.c.takes - 1)
+            )
+
+    async def forget_handled(self, before: float) -> int:
+        """Handled updates older than `before` (Telegram no longer delivers them again); how many went."""
+        async with self._writing() as conn:
+            result = await conn.execute(
+                delete(inbox).where(and_(inbox.c.done_at.is_not(None), inbox.c.done_at < before))
+            )
+            return int(result.rowcount)
+
+    async def depth(self) -> int:
+        """Updates kept and not handled yet."""
+        async with self._engine.connect() as conn:
+            value = await conn.execute(select(func.count()).select_from(inbox).where(inbox.c.done_at.is_(None)))
+            return int(value.scalar_one())
