@@ -97,12 +97,13 @@ async def register_webhook(settings: Settings, *, drop_pending: bool = False) ->
     """`antrean webhook set`, once at deploy time: Telegram is told where to POST updates (with the secret, the kinds
     of update the bot takes, and at most `webhook_max_connections` at once), and the commands' menu is set.
     Returns what Telegram then says about the webhook."""
+    address = webhook_address(settings)
     if not settings.webhook_secret:
         raise ValueError("ANTREAN_WEBHOOK_SECRET is not set: it proves a POST is Telegram's")
     bot = make_bot(settings, paced=False)
     try:
         await bot.set_webhook(
-            webhook_address(settings),
+            address,
             secret_token=settings.webhook_secret,
             allowed_updates=update_types(),
             max_connections=settings.webhook_max_connections,

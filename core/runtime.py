@@ -9,7 +9,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import Clock
@@ -65,6 +65,11 @@ class Runtime:
 
     def reader(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, write=False, reader=self.read_engine)
+
+    async def ping(self) -> None:
+        """One round trip to the database (a new connection if the pool holds none): raises if it is down."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
 
 
 @asynccontextmanager

@@ -714,6 +714,11 @@ class BotApiStandin:
         self._webhook: _Webhook | None = None
         self._delivering: asyncio.Task[None] | None = None
         self._webhook_errors: list[str] = []
+        # A load balancer in front of several workers: POSTs go to these bases in turn (spread_over), and each
+        # update may be delivered a second time, to the next one, as Telegram does when an answer was lost.
+        self._spread: list[str] = []
+        self._next_base = 0
+        self.repeat_deliveries = False
         # The pages that may drive users over HTTP (the playground's origin): its chats hold whole NIKs, so any
         # other page a browser has open must neither read them nor post as a user.
         self._origins: set[str] = set()
@@ -876,6 +881,19 @@ class BotApiStandin:
     async def user_blocks_bot(self, user_id: int) -> None:
         """The user blocks the bot: sends to them answer 403 until they write again."""
         self._chat_for_user(user_id).blocked = True
+
+    def spread_over(self, bases: list[str]) -> None:
+        """Play a load balancer: webhook POSTs go to each of `bases` ("http://127.0.0.1:8001") in turn, at the
+        webhook's path."""
+        self._spread = list(bases)
+
+    def _webhook_target(self, hook: _Webhook) -> str:
+        if not self._spread:
+            return hook.url
+        base = self._spread[self._next_base % len(self._spread)]
+        self._next_base += 1
+        parts = urlsplit(hook.url)
+        return base.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
 
     def meet(self, user_id: int, *, language_code: str | None = None, first_name: str | None = None) -> None:
         """A chat the bot may write to, as if the user had started it long ago: no update, nothing in the chat.
@@ -1279,6 +1297,10 @@ class BotApiStandin:
         token = request.match_info["token"]
         if self.delay > 0:
             await asyncio.sleep(self.delay)
+            if request.transport is None:
+                # The caller went away (its process was killed) before the call was made: Telegram makes no call
+                # whose request it did not finish reading, and nobody reads this answer.
+                return web.Response(status=499)
         try:
             raw, files = await self._read_params(request)
         except ApiError as refusal:
@@ -1483,7 +1505,7 @@ class BotApiStandin:
         self._delivered.setdefault(update["update_id"], time.monotonic())
         reply: Any = None
         try:
-            async with session.post(hook.url, json=update, headers=headers) as response:
+            async with session.post(self._webhook_target(hook), json=update, headers=headers) as response:
                 ok = 200 <= response.status < 300
                 reason = f"Wrong response from the webhook: {response.status} {response.reason}"
                 if ok and response.content_type == "application/json":
@@ -1496,6 +1518,10 @@ class BotApiStandin:
             return
         with contextlib.suppress(ValueError):
             self._updates.remove(update)
+        if self.repeat_deliveries:  # the answer "was lost": the same update again, maybe to another worker
+            with contextlib.suppress(aiohttp.ClientError):
+                async with session.post(self._webhook_target(hook), json=update, headers=headers) as again:
+                    await again.read()
         # The answer may carry one Bot API call, which Telegram makes for the bot (its result goes nowhere).
         if isinstance(reply, dict) and isinstance(reply.get("method"), str):
             params = {k: v for k, v in reply.items() if k != "method"}

@@ -1,4 +1,4 @@
-"""The FastAPI app every web process serves: a health check, the routers it is given, the API's documentation."""
+"""The FastAPI app every web process serves: health checks, the routers it is given, the API's documentation."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from contextlib import AbstractAsyncContextManager
 from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
 
+from web.health import health_router
+
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
@@ -15,12 +17,7 @@ def create_app(*routers: APIRouter, lifespan: Lifespan | None = None) -> FastAPI
     # The API's documentation pages with Swagger UI's and ReDoc's files served by us, not by a CDN: they load
     # offline, and the staff pages' policy needs no other site.
     app = FastAPIOffline(title="Antrean", lifespan=lifespan)
-
-    @app.get("/health")
-    async def health() -> dict[str, str]:
-        """For a load balancer: the process answers."""
-        return {"status": "ok"}
-
+    app.include_router(health_router())
     for router in routers:
         app.include_router(router)
     return app

@@ -178,9 +178,13 @@ async def staff_attached(
         secure_cookies=settings.environment == "production",
     )
     app.state.staff = ctx
+    app.state.ready_checks = {"database": runtime.ping}
+    if redis is not None:
+        app.state.ready_checks["redis"] = redis.ping
     try:
         yield ctx
     finally:
+        app.state.ready_checks = {}  # stopping: a load balancer sends no more
         if redis is not None:
             await redis.aclose()
 

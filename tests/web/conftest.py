@@ -7,7 +7,6 @@ fixtures it uses that are async are session-loop ones too (`page`, `playground`)
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import shutil
@@ -18,7 +17,6 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-import uvicorn
 from playwright.async_api import Browser, Page, async_playwright
 
 from core.clock import FixedClock
@@ -26,6 +24,7 @@ from core.languages import LOCALES
 from devtools.playground import PLAYGROUND_PATH, playground_router
 from tests.bot.conftest import BotWorld, running_world
 from tests.conftest import IN_CI
+from tests.web.serving import serving
 from web.app import create_app
 
 # Playwright's own Chromium download needs its CDN, which our machines cannot reach; Debian's package can be had
@@ -151,15 +150,6 @@ async def playground(sqlite_template: Path, tmp_path: Path, clock: FixedClock) -
     shutil.copy(sqlite_template, path)
     async with running_world(path, clock) as world:
         app = create_app(playground_router(world.telegram.base_url, locales=LOCALES))
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-        serving = asyncio.create_task(server.serve())
-        try:
-            while not server.started:
-                assert not serving.done(), "the web app did not start"
-                await asyncio.sleep(0.02)
-            port = server.servers[0].sockets[0].getsockname()[1]
-            world.telegram.allow_origin(f"http://127.0.0.1:{port}")
-            yield Playground(world, f"http://127.0.0.1:{port}")
-        finally:
-            server.should_exit = True
-            await serving
+        async with serving(app) as (url, _):
+            world.telegram.allow_origin(url)
+            yield Playground(world, url)

@@ -48,7 +48,7 @@ def _wrong_passwords_from_rotating_addresses(sqlite_template: Path, tmp_path: Pa
             deadline = time.monotonic() + 60
             while True:
                 try:
-                    if client.get("/health").status_code == 200:
+                    if client.get("/healthz").status_code == 200:
                         break
                 except httpx.TransportError:
                     assert time.monotonic() < deadline, "antrean web did not start"

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from antrean.bootstrap import register_webhook, web_app
 from core.config import Settings
 from devtools.standin import BotApiStandin
 from tests.conftest import SECRET
+from tests.web.serving import serving
 from web.webhook import WEBHOOK_PATH
 
 TOKEN = "123456:TEST-antrean"
@@ -37,26 +39,20 @@ class Served:
 
 
 @asynccontextmanager
-async def serving_webhook(database: Path, *, delay: float = 0.0) -> AsyncIterator[tuple[Served, uvicorn.Server]]:
+async def serving_webhook(
+    database: Path, *, delay: float = 0.0, **settings_too: Any
+) -> AsyncIterator[tuple[Served, uvicorn.Server]]:
     """A stand-in Telegram (answering after `delay`) and the web app taking its updates by webhook."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     async with BotApiStandin(delay=delay) as telegram:
         settings = Settings(
             database_url=f"sqlite:///{database}", environment="test", secret_key=SECRET, bot_token=TOKEN,
-            telegram_api_url=telegram.base_url, webhook_url=url, webhook_secret=HOOK_SECRET,
+            telegram_api_url=telegram.base_url, webhook_url=url, webhook_secret=HOOK_SECRET, **settings_too,
         )  # fmt: skip
-        server = uvicorn.Server(uvicorn.Config(web_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-        serving = asyncio.create_task(server.serve())
-        while not server.started:
-            assert not serving.done(), "the web app did not start"
-            await asyncio.sleep(0.02)
-        await register_webhook(settings)  # `antrean webhook set`, as a deploy runs it
-        try:
+        async with serving(web_app(settings), port) as (_, server):
+            await register_webhook(settings)  # `antrean webhook set`, as a deploy runs it
             yield Served(telegram, url), server
-        finally:
-            server.should_exit = True
-            await serving
 
 
 @pytest.fixture
@@ -89,7 +85,7 @@ async def test_a_post_without_telegrams_secret_is_refused_and_not_handled(served
 
 async def test_the_app_answers_a_health_check(served: Served) -> None:
     async with httpx.AsyncClient(base_url=served.url) as client:
-        assert (await client.get("/health")).json() == {"status": "ok"}
+        assert (await client.get("/healthz")).json() == {"status": "ok"}
 
 
 @pytest.mark.parametrize(
@@ -139,3 +135,38 @@ async def test_an_update_taken_in_is_answered_even_when_the_worker_stops_right_a
             await asyncio.sleep(0.01)
         server.should_exit = True  # a deploy stops the worker now
     assert any(method == "sendMessage" and params["chat_id"] == 7010 for method, params in telegram.calls)
+
+
+async def test_taps_that_wait_behind_a_rush_are_answered_at_once_and_handled_in_turn(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "web.sqlite3"
+    shutil.copy(sqlite_template, path)
+    # One update at a time, and every Bot API call slow: taps pile up behind each other.
+    async with serving_webhook(path, updates_in_flight=1, busy_answer_after=0.3) as (served, _):
+        telegram = served.telegram
+        users = list(range(7101, 7109))
+        for user in users:
+            await telegram.user_sends_text(user, "/start")
+            await telegram.wait_for_bot(user, calls=2)
+        firsts = {}
+        for user in users:  # the consent's first button
+            message = await telegram.last_bot_message(user)
+            assert message is not None and "Apakah Anda setuju?" in message["text"]
+            firsts[user] = message["reply_markup"]["inline_keyboard"][0][0]["text"]
+        telegram.delay = 0.25
+        queries = []
+        for user in users:  # a tap every 0.25 s, and each takes longer than that to handle
+            queries.append(await telegram.user_taps_button(user, firsts[user]))
+            await asyncio.sleep(0.25)
+        for _ in range(200):  # the later taps: answered at once, by the webhook's reply
+            if len([q for q in queries if await telegram.answered(q)]) >= 3:
+                break
+            await asyncio.sleep(0.05)
+        answers = [await telegram.answered(q) for q in queries]
+        at_once = [a for a in answers if a is not None and (a["text"] or "").startswith("⏳")]
+        assert len(at_once) >= 2 and "antrean" in at_once[0]["text"]
+        for user in users:  # and every tap is handled, in turn
+            await telegram.wait_for_bot(user, calls=2, timeout=30)
+        telegram.delay = 0.0
+    assert not [e for e in telegram.errors if e[0] == "answerCallbackQuery"]  # nobody answered a tap twice
