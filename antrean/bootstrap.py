@@ -18,6 +18,7 @@ from bot.courier import TelegramCourier
 from bot.factory import bot_parts, make_bot, poll, set_commands, settle_heap, update_types
 from bot.i18n import make_i18n
 from bot.inbox import InboxHandler, busy_answer
+from core import metrics
 from core.clock import Clock, SystemClock
 from core.config import Settings
 from core.crypto import Passwords
@@ -30,6 +31,7 @@ from core.services.jobs import Job, engine_jobs
 from core.services.outbox import Courier, OutboxSender
 from core.shared_pace import SharedWindow
 from web.app import create_app
+from web.metrics import metrics_router
 from web.staff_app import mount_staff, staff_attached
 from web.webhook import WEBHOOK_PATH, webhook_router
 
@@ -43,6 +45,9 @@ def worker_jobs(runtime: Runtime, sender: OutboxSender | None = None) -> list[Jo
         runtime.desk, runtime.uow, runtime.clock, retention=runtime.settings.retention,
         relay=runtime.settings.support_group_id,
     )  # fmt: skip
+    jobs.append(
+        Job("forget handled updates", 3600, runtime.forget_handled_updates, "forgot %d updates handled a day ago")
+    )
     if sender is not None:
         jobs.append(
             Job("send the outbox", outbox.IDLE_EVERY, sender.run, "sent %d messages", interrupt=sender.interrupt)
@@ -171,7 +176,7 @@ def web_app_with(
         result: dict[str, Any] | None = await feed_to["feed"](update)
         return result
 
-    all_routers = list(routers)
+    all_routers = [*routers, metrics_router(settings.metrics_token)]
     if settings.webhook_url and settings.webhook_secret:
         all_routers.append(webhook_router(feed, settings.webhook_secret))
     app = create_app(*all_routers, lifespan=lifespan)
@@ -191,7 +196,10 @@ async def taking_updates(runtime: Runtime, settings: Settings, handler: InboxHan
         # Behind: a tap is answered in the webhook's reply, at once (and its update says so, for the bot).
         answer = busy_answer(update, i18n) if pump.lag > settings.busy_answer_after else None
         new = await intake.keep(Arrival.of(update, time.time(), answered=answer is not None))
-        return answer if new else None
+        if answer is None or not new:
+            return None
+        metrics.ANSWERED_AT_ONCE.inc()
+        return answer
 
     pump.start()
     try:

@@ -13,8 +13,10 @@ import contextlib
 import getpass
 import json
 import logging
+import os
 import signal
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import date, time
 from pathlib import Path
@@ -196,6 +198,9 @@ def web() -> None:
     import uvicorn
 
     settings = _settings()
+    if settings.web_workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each worker process counts in files here, so that any of them answers /metrics for all of them.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="antrean-metrics-")
     uvicorn.run(
         "antrean.bootstrap:web_app",
         factory=True,

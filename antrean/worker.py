@@ -10,6 +10,8 @@ import asyncio
 import contextlib
 import logging
 
+from prometheus_client import start_http_server
+
 from antrean.bootstrap import outbox_courier, outbox_sender, worker_jobs
 from core.clock import Clock
 from core.config import Settings
@@ -53,6 +55,9 @@ async def run_worker(settings: Settings, clock: Clock, stop: asyncio.Event, *, r
     """Waits to become the active worker, runs the jobs while it is, and waits again if it stops being so."""
     async with contextlib.AsyncExitStack() as stack:
         runtime = await stack.enter_async_context(open_runtime(settings, clock, pool_size=5))
+        if settings.worker_metrics_port is not None:
+            # What this process counts (the outbox's messages, its errors), for Prometheus; the depths are the app's.
+            start_http_server(settings.worker_metrics_port, addr=settings.web_host)
         courier = None
         shared = await stack.enter_async_context(shared_window(settings))  # with Redis: the bot's replies go first
         if settings.bot_token:

@@ -18,7 +18,7 @@ from aiogram.types import BotCommand
 from bot import limiter
 from bot.handlers import routers
 from bot.i18n import LocaleMiddleware, make_i18n
-from bot.middlewares import AccountMiddleware, RefusalMemory
+from bot.middlewares import AccountMiddleware, Measured, RefusalMemory
 from bot.storage import make_storage
 from core.config import Settings
 from core.documents import rendering
@@ -56,6 +56,7 @@ def build_dispatcher(runtime: Runtime, storage: BaseStorage | None = None) -> Di
     """
     storage = storage or make_storage(runtime)
     dp = Dispatcher(storage=storage, runtime=runtime)
+    dp.update.outer_middleware(Measured())
     dp.update.outer_middleware(AccountMiddleware())
     dp.update.outer_middleware(RefusalMemory())
     LocaleMiddleware(make_i18n()).setup(dp)

@@ -3,6 +3,7 @@ workers are behind (so a spinner never turns on a button while the tap waits in 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -11,6 +12,7 @@ from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.methods.base import Response, TelegramType
 from aiogram.utils.i18n import I18n
 
+from core import metrics
 from core.languages import DEFAULT_LANGUAGE
 from core.persistence.inbox import Taken
 
@@ -60,6 +62,7 @@ class InboxHandler:
         bot.session.middleware(self._answered)
 
     async def __call__(self, taken: Taken) -> None:
+        metrics.UPDATE_WAIT_SECONDS.observe(max(0.0, time.time() - taken.received_at))
         update = taken.update()
         query = update.get("callback_query")
         if taken.answered and isinstance(query, dict):

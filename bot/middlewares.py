@@ -4,6 +4,7 @@ gave, kept with the conversation after it."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -12,8 +13,30 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject, User
 
 from bot import texts
+from core import metrics
 from core.runtime import Runtime
 from core.services.accounts import account_by_telegram_user
+
+
+class Measured(BaseMiddleware):
+    """Counts each update by kind and times its handling, for /metrics; an update whose handling raised is an error."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        kind = getattr(event, "event_type", "update")
+        started = time.perf_counter()
+        try:
+            return await handler(event, data)
+        except Exception:
+            metrics.ERRORS.labels("update").inc()
+            raise
+        finally:
+            metrics.UPDATES.labels(kind).inc()
+            metrics.UPDATE_SECONDS.observe(time.perf_counter() - started)
 
 
 class AccountMiddleware(BaseMiddleware):
@@ -50,6 +73,8 @@ class RefusalMemory(BaseMiddleware):
             result = await handler(event, data)
             said = texts.REFUSED.get()
             state: FSMContext | None = data.get("state")
+            if said is not None:
+                metrics.REFUSALS.labels(said["code"]).inc()
             if said is not None and state is not None:
                 runtime: Runtime = data["runtime"]
                 # Kept for staff, who see NIKs masked: a refusal quoting digits of one (or a year) keeps none.

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     # Optional: a Telegram supergroup with topics (its id, -100…) where support staff answer tickets in Telegram as
     # well as on the help-desk pages. The bot must be an administrator there, allowed to manage topics.
     support_group_id: int | None = Field(default=None, lt=0)
+    # /metrics answers only with this bearer token (Prometheus: `authorization: {credentials: …}`); unset, it is off.
+    metrics_token: str | None = Field(default=None, min_length=16)
+    # `antrean worker` serves its own metrics (the outbox's) on this port, when set; it is not the public app.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)
     web_workers: int = Field(default=1, ge=1, le=64)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from core.services.faq import HelpTopics
 from core.services.offices import OfficeDirectory
 from core.services.uow import SqlUnitOfWork
 
+# Telegram keeps an update it could not deliver for a day at most: a handled one is remembered that long.
+REDELIVERY_SECONDS = 24 * 3600
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -65,6 +68,16 @@ class Runtime:
 
     def reader(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, write=False, reader=self.read_engine)
+
+    async def forget_handled_updates(self) -> int:
+        """Updates handled more than a day ago: Telegram delivers none again after that (the worker, hourly)."""
+        return await self.inbox.forget_handled(time.time() - REDELIVERY_SECONDS)
+
+    async def depths(self) -> dict[str, int]:
+        """Rows waiting in the inbox (updates not handled yet) and in the outbox (messages not sent yet)."""
+        async with self.reader() as uow:
+            outbox = await uow.outbox.depth()
+        return {"inbox": await self.inbox.depth(), "outbox": outbox}
 
     async def ping(self) -> None:
         """One round trip to the database (a new connection if the pool holds none): raises if it is down."""

@@ -179,6 +179,7 @@ async def staff_attached(
     )
     app.state.staff = ctx
     app.state.ready_checks = {"database": runtime.ping}
+    app.state.depths = runtime.depths
     if redis is not None:
         app.state.ready_checks["redis"] = redis.ping
     try:

@@ -320,6 +320,13 @@ class OutboxRepository:
         rows = await self._conn.execute(query.order_by(announcements.c.id.desc()).limit(limit))
         return [_announcement(r) for r in rows]
 
+    async def depth(self) -> int:
+        """Messages waiting to be sent, now or later."""
+        value = await self._conn.execute(
+            select(func.count()).select_from(outbox).where(outbox.c.state == RowState.PENDING.value)
+        )
+        return int(value.scalar_one())
+
     async def booked_on(self, office_id: int, day: date) -> int:
         """Bookings confirmed at the office on `day` whose owner has a chat: a broadcast's audience there."""
         value = await self._conn.execute(

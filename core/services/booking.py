@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from core import metrics
 from core.clock import Clock
 from core.domain.booking import (
     ApplicationType,
@@ -162,6 +163,7 @@ class BookingDesk:
             cmd = HoldCommand(account_id, office.id, slot_id, facts.day, ids, kinds, idempotency_key, code, now, terms)
             attempt = await self._ledger.hold(cmd)
             if attempt.booking_id is not None:
+                metrics.HOLDS.inc()
                 return self._hold(attempt.booking_id, code, slot_id, facts, len(ids), terms)
             if attempt.party_invalid:
                 await self._explain_party(account_id, ids)
@@ -246,6 +248,7 @@ class BookingDesk:
         now = self._clock.now()
         done = await self._ledger.confirm(account_id, booking_id, now)
         if done is not None:
+            metrics.BOOKINGS.inc()
             return Booked(done.booking_id, done.code, done.queue_start)
         async with self._uow() as uow:
             booking = await uow.bookings.get(booking_id)

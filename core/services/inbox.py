@@ -16,6 +16,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 
+from core import metrics
 from core.persistence.inbox import Arrival, Inbox, Taken
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ class InboxPump:
             except Exception:
                 # The database blinked: what was handled is marked at the next turn; nothing is taken meanwhile.
                 log.exception("the inbox could not be read; trying again")
+                metrics.ERRORS.labels("inbox").inc()
                 await asyncio.sleep(min(1.0, self._lease / 4))
                 self._woken.set()
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
+from core import metrics
 from core.clock import Clock
 from core.domain.announcements import MAX_ATTEMPTS, Outgoing, Pace, RowState
 from core.pacing import RateGate
@@ -262,6 +263,10 @@ class OutboxSender:
             for o in failing:  # 2, 4, 8 … seconds: a network hiccup passes, an outage is not hammered
                 await uow.outbox.retry([o.row.id], now + timedelta(seconds=2**o.row.attempts), o.error, count=True)
             await uow.commit()
+        for o in done:
+            metrics.OUTBOX_SENT.labels(o.state.value).inc()
+        if failing:
+            metrics.ERRORS.labels("outbox").inc(len(failing))
         self.stats.sent += sum(o.state is RowState.SENT for o in done)
         self.stats.blocked += sum(o.state is RowState.BLOCKED for o in done)
         self.stats.failed += sum(o.state is RowState.FAILED for o in done)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,18 +20,13 @@ from bench.engine_rush import NOW, SECRET
 from bench.workers import Worker, ready, start_worker
 from core.config import Settings
 from devtools.standin import BotApiStandin
+from tests.web.serving import free_port
 
 pytestmark = pytest.mark.postgres
 
 HOOK_SECRET = "hook-secret-0123456789"
 USER = 10_000  # the first account seed() registers
 QUESTIONS = ["/help kapan kuota dibuka", "/help berkas apa saja yang dibawa", "/help bisa batal tidak"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _rows(url: str, sql: str) -> list[Any]:
@@ -47,7 +41,7 @@ def _rows(url: str, sql: str) -> list[Any]:
 @asynccontextmanager
 async def two_workers(url: str, redis_url: str, telegram: BotApiStandin) -> AsyncIterator[list[Worker]]:
     """Two workers with leases of two seconds, the webhook registered once, and updates spread over both."""
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     env = {
         "ANTREAN_DATABASE_URL": url, "ANTREAN_REDIS_URL": redis_url, "ANTREAN_ENVIRONMENT": "test",
         "ANTREAN_SECRET_KEY": SECRET, "ANTREAN_BOT_TOKEN": TOKEN, "ANTREAN_TELEGRAM_API_URL": telegram.base_url,

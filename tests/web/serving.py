@@ -1,13 +1,23 @@
-"""An app served by uvicorn on a free port of 127.0.0.1, in the test's own loop, until the block ends."""
+"""An app served by uvicorn on a free port of 127.0.0.1, in the test's own loop, until the block ends; and the web
+app fed by the stand-in through its webhook."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+
+from antrean.bootstrap import register_webhook, web_app
+from core.config import Settings
+from devtools.standin import BotApiStandin
+from tests.conftest import SECRET
 
 
 @asynccontextmanager
@@ -24,3 +34,37 @@ async def serving(app: FastAPI, port: int = 0) -> AsyncIterator[tuple[str, uvico
     finally:
         server.should_exit = True
         await running
+
+
+TOKEN = "123456:TEST-antrean"
+HOOK_SECRET = "hook-secret-0123456789"
+
+
+def free_port() -> int:
+    """A port nothing listens on now (bound, then let go)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Served:
+    telegram: BotApiStandin
+    url: str
+
+
+@asynccontextmanager
+async def serving_webhook(
+    database: Path, *, delay: float = 0.0, **settings_too: Any
+) -> AsyncIterator[tuple[Served, uvicorn.Server]]:
+    """A stand-in Telegram (answering after `delay`) and the web app taking its updates by webhook."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    async with BotApiStandin(delay=delay) as telegram:
+        settings = Settings(
+            database_url=f"sqlite:///{database}", environment="test", secret_key=SECRET, bot_token=TOKEN,
+            telegram_api_url=telegram.base_url, webhook_url=url, webhook_secret=HOOK_SECRET, **settings_too,
+        )  # fmt: skip
+        async with serving(web_app(settings), port) as (_, server):
+            await register_webhook(settings)  # `antrean webhook set`, as a deploy runs it
+            yield Served(telegram, url), server

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,14 +16,7 @@ from antrean.bootstrap import web_app
 from core.config import Settings
 from core.runtime import upgrade_database
 from tests.conftest import POSTGRES_URL, SECRET
-from tests.web.serving import serving
-
-
-def _dead_port() -> int:
-    """A port nothing listens on (bound, then let go)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.web.serving import free_port, serving
 
 
 def _sqlite(sqlite_template: Path, tmp_path: Path) -> str:
@@ -48,7 +40,7 @@ async def test_a_worker_whose_database_and_redis_answer_is_alive_and_ready(
 
 async def test_a_worker_whose_redis_is_down_is_alive_but_not_ready(sqlite_template: Path, tmp_path: Path) -> None:
     settings = Settings(
-        database_url=_sqlite(sqlite_template, tmp_path), redis_url=f"redis://127.0.0.1:{_dead_port()}/0",
+        database_url=_sqlite(sqlite_template, tmp_path), redis_url=f"redis://127.0.0.1:{free_port()}/0",
         environment="test", secret_key=SECRET,
     )  # fmt: skip
     async with serving(web_app(settings)) as (url, _), httpx.AsyncClient(base_url=url) as client:

@@ -4,55 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from antrean.bootstrap import register_webhook, web_app
-from core.config import Settings
-from devtools.standin import BotApiStandin
-from tests.conftest import SECRET
-from tests.web.serving import serving
+from tests.web.serving import HOOK_SECRET, Served, serving_webhook
 from web.webhook import WEBHOOK_PATH
-
-TOKEN = "123456:TEST-antrean"
-HOOK_SECRET = "hook-secret-0123456789"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Served:
-    telegram: BotApiStandin
-    url: str
-
-
-@asynccontextmanager
-async def serving_webhook(
-    database: Path, *, delay: float = 0.0, **settings_too: Any
-) -> AsyncIterator[tuple[Served, uvicorn.Server]]:
-    """A stand-in Telegram (answering after `delay`) and the web app taking its updates by webhook."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    async with BotApiStandin(delay=delay) as telegram:
-        settings = Settings(
-            database_url=f"sqlite:///{database}", environment="test", secret_key=SECRET, bot_token=TOKEN,
-            telegram_api_url=telegram.base_url, webhook_url=url, webhook_secret=HOOK_SECRET, **settings_too,
-        )  # fmt: skip
-        async with serving(web_app(settings), port) as (_, server):
-            await register_webhook(settings)  # `antrean webhook set`, as a deploy runs it
-            yield Served(telegram, url), server
 
 
 @pytest.fixture
