@@ -4,10 +4,11 @@ workers are behind (so a spinner never turns on a button while the tap waits in 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.methods.base import Response, TelegramType
 from aiogram.utils.i18n import I18n
@@ -37,6 +38,8 @@ class AnsweredAlready(BaseRequestMiddleware):
 
     def __init__(self) -> None:
         self.queries: dict[str, int] = {}  # tap -> its chat, for taps answered by the webhook and not yet by us
+        # Taps of updates a worker died handling: it may have answered them; Telegram's "too old" then means done.
+        self.maybe: set[str] = set()
 
     async def __call__(
         self,
@@ -49,6 +52,13 @@ class AnsweredAlready(BaseRequestMiddleware):
             if method.text:
                 await bot(SendMessage(chat_id=chat_id, text=method.text))
             return Response[Any](ok=True, result=True)
+        if isinstance(method, AnswerCallbackQuery) and method.callback_query_id in self.maybe:
+            try:
+                return await make_request(bot, cast(Any, method))
+            except TelegramBadRequest as err:
+                if "query is too old" not in err.message:
+                    raise
+                return Response[Any](ok=True, result=True)
         return await make_request(bot, method)
 
 
@@ -65,11 +75,14 @@ class InboxHandler:
         metrics.UPDATE_WAIT_SECONDS.observe(max(0.0, time.time() - taken.received_at))
         update = taken.update()
         query = update.get("callback_query")
-        if taken.answered and isinstance(query, dict):
+        if isinstance(query, dict) and taken.answered:
             chat = (query.get("message") or {}).get("chat") or query.get("from") or {}
             self._answered.queries[str(query.get("id"))] = int(chat.get("id", 0))
+        elif isinstance(query, dict) and taken.takes > 1:
+            self._answered.maybe.add(str(query.get("id")))
         try:
             await self._dp.feed_raw_update(self._bot, update)
         finally:
             if isinstance(query, dict):
                 self._answered.queries.pop(str(query.get("id")), None)
+                self._answered.maybe.discard(str(query.get("id")))

@@ -882,6 +882,15 @@ class BotApiStandin:
         """The user blocks the bot: sends to them answer 403 until they write again."""
         self._chat_for_user(user_id).blocked = True
 
+    def earlier_bot_message(self, user_id: int, token: str, text: str, reply_markup: Json | None = None) -> int:
+        """A message the bot (`token`'s) sent this user before now, for a benchmark that starts with thousands of
+        chats open at a menu (sent one by one, 30 a second, they would take minutes); returns its message_id."""
+        chat = self._chat_for_user(user_id)
+        markup = _check_markup(reply_markup, inline_only=False)
+        message = _new_message(chat, self._bot_user(token), text=text, parse_mode=None, plain=text, reply_markup=markup)
+        self._post(chat, message)
+        return message.message_id
+
     def spread_over(self, bases: list[str]) -> None:
         """Play a load balancer: webhook POSTs go to each of `bases` ("http://127.0.0.1:8001") in turn, at the
         webhook's path."""

@@ -101,8 +101,10 @@ async def calendar_screen(state: FSMContext, account: AccountView, runtime: Runt
         office=await office_of(runtime, data["office_id"]),
     )
     opens, closes = view.next_window
-    await state.set_state(Booking.calendar)
+    # The step's data before the step: with state in Redis these are two writes, and a worker killed between them
+    # leaves the earlier step with data it ignores, never a step without the data it reads.
     await state.update_data(year=year, month=month)
+    await state.set_state(Booking.calendar)
     markup = calendar_markup(view.days, year, month)
     change: list[InlineKeyboardButton] = []
     if len(party) == 1:  # one applicant: switching the type here saves a trip to the party screen

@@ -108,8 +108,8 @@ async def summary_screen(state: FSMContext, account: AccountView, now: datetime)
 
 async def show(message: Message, state: FSMContext, account: AccountView, hold: Hold, now: datetime) -> None:
     """Enters the summary step with the places just held, in place of the message tapped."""
+    await state.update_data(**held(hold))  # the step's data before the step (see calendar_screen)
     await state.set_state(Booking.summary)
-    await state.update_data(**held(hold))
     await (await summary_screen(state, account, now)).edit(message)
 
 

@@ -62,8 +62,8 @@ async def slots_screen(
         for s in free
     ]
     buttons.append([InlineKeyboardButton(text=_("◀ Other dates"), callback_data=calendar.OtherDates().pack())])
+    await state.update_data(day=day.isoformat())  # the step's data before the step (see calendar_screen)
     await state.set_state(Booking.slot)
-    await state.update_data(day=day.isoformat())
     # Every time shown carries its zone: an applicant in Bali booking an office in Jakarta reads WIB, not WITA.
     zone = (await state.get_data())["zone"]
     text = _("{day}: choose your arrival time ({zone}).").format(day=texts.long_date(day), zone=zone)
