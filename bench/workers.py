@@ -36,7 +36,20 @@ def serve_web_worker(env: dict[str, str], now: str | None, cpu: Any = None) -> N
                 time.sleep(0.1)
 
         threading.Thread(target=count, daemon=True).start()
-    uvicorn.run(app, host="127.0.0.1", port=settings.web_port, log_level="warning", access_log=False)
+
+    def serve() -> None:
+        uvicorn.run(
+            app, host="127.0.0.1", port=settings.web_port, log_level="warning", access_log=False,
+            timeout_graceful_shutdown=10,
+        )  # fmt: skip
+
+    profile = os.environ.get("BENCH_PROFILE")  # a file: the worker's cProfile, written when it stops
+    if profile:
+        import cProfile
+
+        cProfile.runctx("serve()", globals(), {"serve": serve}, f"{profile}.{os.getpid()}")
+    else:
+        serve()
 
 
 @dataclass

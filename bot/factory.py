@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand
@@ -19,6 +18,7 @@ from bot import limiter
 from bot.handlers import routers
 from bot.i18n import LocaleMiddleware, make_i18n
 from bot.middlewares import AccountMiddleware, Measured, RefusalMemory
+from bot.session import LeanSession
 from bot.storage import make_storage
 from core.config import Settings
 from core.documents import rendering
@@ -37,7 +37,7 @@ def make_bot(settings: Settings, *, paced: bool = True, shared: SharedWindow | N
     if not settings.bot_token:
         raise ValueError("ANTREAN_BOT_TOKEN is not set")
     api = TelegramAPIServer.from_base(settings.telegram_api_url)
-    bot = Bot(settings.bot_token, session=AiohttpSession(api=api))
+    bot = Bot(settings.bot_token, session=LeanSession(api=api))
     if not paced:
         limiter.install_unpaced(bot)
         return bot

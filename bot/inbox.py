@@ -13,6 +13,7 @@ from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.methods.base import Response, TelegramType
 from aiogram.utils.i18n import I18n
 
+from bot.storage import remember_reads
 from core import metrics
 from core.languages import DEFAULT_LANGUAGE
 from core.persistence.inbox import Taken
@@ -73,6 +74,7 @@ class InboxHandler:
 
     async def __call__(self, taken: Taken) -> None:
         metrics.UPDATE_WAIT_SECONDS.observe(max(0.0, time.time() - taken.received_at))
+        remember_reads()  # before aiogram reads the conversation
         update = taken.update()
         query = update.get("callback_query")
         if isinstance(query, dict) and taken.answered:

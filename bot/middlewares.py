@@ -13,6 +13,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject, User
 
 from bot import texts
+from bot.storage import remember_reads
 from core import metrics
 from core.runtime import Runtime
 from core.services.accounts import account_by_telegram_user
@@ -29,6 +30,7 @@ class Measured(BaseMiddleware):
     ) -> Any:
         kind = getattr(event, "event_type", "update")
         started = time.perf_counter()
+        remember_reads()  # this update's conversation, read once
         try:
             return await handler(event, data)
         except Exception:

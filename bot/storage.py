@@ -7,6 +7,7 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram.fsm.state import State
@@ -149,8 +150,66 @@ class SqlStorage(BaseStorage):
         await self.flush()
 
 
+# The conversations read while one update is handled (its task's own): key -> (state, data as JSON).
+_READ: ContextVar[dict[str, tuple[str | None, str]] | None] = ContextVar("antrean_fsm_read", default=None)
+
+
+def remember_reads() -> None:
+    """From now until the current update's task ends, a conversation is read from Redis once: called as the update's
+    task starts (bot/inbox.py), else by the first of our middlewares (bot/middlewares.py)."""
+    if _READ.get() is None:
+        _READ.set({})
+
+
+class ReadOnce(BaseStorage):
+    """Redis storage that reads each conversation once an update: aiogram and the handlers ask for the state and the
+    data about six times an update, each a round trip to Redis, the most CPU an update spent after the handlers.
+
+    Only the update's own reads are kept, for as long as it is handled: a chat's updates are handled one at a time
+    (the webhook's inbox), so nothing else writes the conversation meanwhile; writes go through to Redis at once.
+    """
+
+    def __init__(self, inner: BaseStorage) -> None:
+        self._inner = inner
+
+    async def _read(self, key: StorageKey) -> tuple[dict[str, tuple[str | None, str]] | None, tuple[str | None, str]]:
+        seen = _READ.get()
+        k = _key(key)
+        if seen is not None and k in seen:
+            return seen, seen[k]
+        state, data = await self._inner.get_state(key), await self._inner.get_data(key)
+        row = (state, json.dumps(data))
+        if seen is not None:
+            seen[k] = row
+        return seen, row
+
+    async def set_state(self, key: StorageKey, state: str | State | None = None) -> None:
+        await self._inner.set_state(key, state)
+        seen = _READ.get()
+        if seen is not None and _key(key) in seen:
+            seen[_key(key)] = (state.state if isinstance(state, State) else state, seen[_key(key)][1])
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        return (await self._read(key))[1][0]
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        await self._inner.set_data(key, data)
+        seen = _READ.get()
+        if seen is not None and _key(key) in seen:
+            seen[_key(key)] = (seen[_key(key)][0], json.dumps(dict(data)))
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        # Decoded anew each time: a handler may change the dict it gets without changing the stored one.
+        return dict(json.loads((await self._read(key))[1][1]))
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
 def make_storage(runtime: Runtime) -> BaseStorage:
     """Redis when ANTREAN_REDIS_URL is set (several workers share it), else the project's database."""
     if runtime.settings.redis_url:
-        return RedisStorage.from_url(runtime.settings.redis_url, key_builder=DefaultKeyBuilder(prefix="antrean"))
+        return ReadOnce(
+            RedisStorage.from_url(runtime.settings.redis_url, key_builder=DefaultKeyBuilder(prefix="antrean"))
+        )
     return SqlStorage(runtime.engine, runtime.ledger, runtime.clock, reader=runtime.read_engine)

@@ -18,7 +18,7 @@ from core.config import Settings
 from core.crypto import Vault
 from core.faq.catalogs import catalog_gettext, office_places
 from core.persistence.database import is_sqlite, make_async_engine, make_sqlite_reader
-from core.persistence.inbox import Inbox
+from core.persistence.inbox import Inbox, SqliteInbox
 from core.persistence.ledger import Ledger
 from core.persistence.ledger_postgres import PostgresLedger
 from core.persistence.ledger_sqlite import SqliteLedger
@@ -60,7 +60,9 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.directory = OfficeDirectory(self.reader)
-        self.inbox = Inbox(self.engine)
+        # SQLite: on the ledger's connection, in its batches; PostgreSQL: statements of its own.
+        ledger = self.ledger
+        self.inbox = SqliteInbox(self.engine, ledger) if isinstance(ledger, SqliteLedger) else Inbox(self.engine)
         self.help = HelpTopics(self.reader, catalog_gettext, office_places)
 
     def uow(self, *, write: bool = True) -> SqlUnitOfWork:

@@ -321,6 +321,10 @@ class SqliteLedger:
                 results.append((future, True, value))
         return results
 
+    async def run(self, op: Op) -> Any:
+        """Any other write that must be quick (the webhook's inbox): in the next batch, on the loop's connection."""
+        return await self._submit(op)
+
     async def hold(self, cmd: HoldCommand) -> HoldAttempt:
         try:
             result: HoldAttempt = await self._submit(lambda db: apply_hold(db, cmd))

@@ -99,3 +99,35 @@ async def test_the_memory_keeps_a_bounded_number_of_conversations_and_forgets_no
     for n, key in enumerate(keys):  # the forgotten ones come back from the database
         assert await storage.get_data(key) == {"n": n}
     await storage.close()
+
+
+async def test_an_update_reads_its_conversation_from_redis_once_and_writes_through(redis_url: str) -> None:
+    import redis.asyncio as aioredis
+    from aiogram.fsm.storage.base import DefaultKeyBuilder
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    from bot.storage import ReadOnce, remember_reads
+
+    client = aioredis.Redis.from_url(redis_url)
+    storage = ReadOnce(RedisStorage(client, key_builder=DefaultKeyBuilder(prefix="antrean")))
+
+    async def gets() -> int:
+        stats = await client.info("commandstats")
+        return int(stats.get("cmdstat_get", {}).get("calls", 0))
+
+    async def one_update() -> dict[str, object]:
+        remember_reads()
+        for _ in range(3):  # as aiogram and a handler do
+            await storage.get_state(KEY)
+            await storage.get_data(KEY)
+        await storage.update_data(KEY, {"day": "2026-11-30"})
+        await storage.set_state(KEY, Registration.nik)
+        assert await storage.get_state(KEY) == Registration.nik.state  # its own writes, read back
+        return await storage.get_data(KEY)
+
+    before = await gets()
+    assert await asyncio.create_task(one_update()) == {"day": "2026-11-30"}
+    assert await gets() - before == 2  # the state and the data, once
+    await RedisStorage(client, key_builder=DefaultKeyBuilder(prefix="antrean")).set_data(KEY, {"day": "2026-12-01"})
+    assert await asyncio.create_task(storage.get_data(KEY)) == {"day": "2026-12-01"}  # the next update: Redis's now
+    await storage.close()

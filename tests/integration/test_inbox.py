@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.persistence.database import make_async_engine
-from core.persistence.inbox import MAX_TAKES, Arrival, Inbox, Taken, chat_of
+from core.persistence.inbox import MAX_TAKES, Arrival, Inbox, SqliteInbox, Taken, chat_of
+from core.runtime import Runtime
 from core.services.inbox import InboxPump, Intake
 
 
@@ -29,15 +27,11 @@ def arrival(update_id: int, chat: int, at: float = 1000.0) -> Arrival:
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_async_engine(database_url)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-def inbox(engine: AsyncEngine) -> Inbox:
-    return Inbox(engine)
+def inbox(runtime: Runtime) -> Inbox:
+    """The runtime's: on SQLite, on the ledger's own connection; on PostgreSQL, statements of its own."""
+    if "sqlite" in runtime.settings.database_url:
+        assert isinstance(runtime.inbox, SqliteInbox)
+    return runtime.inbox
 
 
 def ids(taken: list[Taken]) -> list[int]:
