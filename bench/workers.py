@@ -46,6 +46,11 @@ def serve_web_worker(env: dict[str, str], now: str | None, cpu: Any = None) -> N
     profile = os.environ.get("BENCH_PROFILE")  # a file: the worker's cProfile, written when it stops
     if profile:
         import cProfile
+        import signal
+        import sys
+
+        # uvicorn stops gracefully on SIGTERM, then raises it again: as SystemExit here, so the profile is written.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
         cProfile.runctx("serve()", globals(), {"serve": serve}, f"{profile}.{os.getpid()}")
     else:
