@@ -195,8 +195,12 @@ async def taking_updates(runtime: Runtime, settings: Settings, handler: InboxHan
     async def feed(update: dict[str, Any]) -> dict[str, Any] | None:
         # Behind: a tap is answered in the webhook's reply, at once (and its update says so, for the bot).
         answer = busy_answer(update, i18n) if pump.lag > settings.busy_answer_after else None
-        new = await intake.keep(Arrival.of(update, time.time(), answered=answer is not None))
-        if answer is None or not new:
+        kept = await intake.keep(Arrival.of(update, time.time(), answered=answer is not None))
+        if kept.answered_before:
+            # Telegram sends an update again when our reply did not reach it: the answer that reply carried did not
+            # either, and the bot will not answer the tap (its update says it was answered). Answer it again.
+            return busy_answer(update, i18n)
+        if answer is None or not kept.new:
             return None
         metrics.ANSWERED_AT_ONCE.inc()
         return answer

@@ -116,10 +116,12 @@ class Inbox:
             async with conn.begin():
                 yield conn
 
-    async def put(self, arrivals: Sequence[Arrival]) -> set[int]:
-        """Keeps the updates not kept yet; returns the ids of those that were new (a repeat is not)."""
+    async def put(self, arrivals: Sequence[Arrival]) -> tuple[set[int], set[int]]:
+        """Keeps the updates not kept yet; returns the ids of those that were new, and of the repeats whose first copy
+        was answered at once (a tap): Telegram sends an update again when our reply did not reach it, and that reply
+        carried the answer."""
         if not arrivals:
-            return set()
+            return set(), set()
         rows = [
             {"update_id": a.update_id, "chat": a.chat, "body": a.body, "received_at": a.received_at,
              "answered": a.answered, "takes": 0}
@@ -130,7 +132,12 @@ class Inbox:
             dialect.insert(inbox).values(rows).on_conflict_do_nothing(index_elements=[inbox.c.update_id])
         ).returning(inbox.c.update_id)
         async with self._writing() as conn:
-            return {int(r[0]) for r in await conn.execute(stmt)}
+            new = {int(r[0]) for r in await conn.execute(stmt)}
+            repeats = {a.update_id for a in arrivals} - new
+            if not repeats:
+                return new, set()
+            answered = select(inbox.c.update_id).where(inbox.c.update_id.in_(repeats), inbox.c.answered)
+            return new, {int(r[0]) for r in await conn.execute(answered)}
 
     async def take(
         self,
@@ -223,6 +230,7 @@ class Inbox:
 # The same statements for SQLite, on the ledger's own connection on the event loop (sqlite3, no thread hops; they
 # share the ledger's next batch and its one commit): a rush's inbox costs tens of microseconds an update there.
 _PUT = "INSERT OR IGNORE INTO inbox (update_id, chat, body, received_at, answered, takes) VALUES (?, ?, ?, ?, ?, 0)"
+_ANSWERED = "SELECT 1 FROM inbox WHERE update_id = ? AND answered"
 _DONE = "UPDATE inbox SET done_at = ?, taken_until = NULL WHERE update_id = ?"
 _RENEW = "UPDATE inbox SET taken_until = ? WHERE update_id = ? AND taken_by = ? AND done_at IS NULL"
 _TAKE = """
@@ -246,18 +254,20 @@ class SqliteInbox(Inbox):
         super().__init__(engine)
         self._ledger = ledger
 
-    async def put(self, arrivals: Sequence[Arrival]) -> set[int]:
+    async def put(self, arrivals: Sequence[Arrival]) -> tuple[set[int], set[int]]:
         if not arrivals:
-            return set()
+            return set(), set()
 
-        def put(db: sqlite3.Connection) -> set[int]:
-            new = set()
+        def put(db: sqlite3.Connection) -> tuple[set[int], set[int]]:
+            new, answered = set(), set()
             for a in arrivals:  # one at a time: INSERT OR IGNORE says by its row count whether it was new
                 if db.execute(_PUT, (a.update_id, a.chat, a.body, a.received_at, a.answered)).rowcount:
                     new.add(a.update_id)
-            return new
+                elif db.execute(_ANSWERED, (a.update_id,)).fetchone():
+                    answered.add(a.update_id)
+            return new, answered
 
-        result: set[int] = await self._ledger.run(put)
+        result: tuple[set[int], set[int]] = await self._ledger.run(put)
         return result
 
     async def take(

@@ -15,6 +15,7 @@ import os
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from core import metrics
 from core.persistence.inbox import Arrival, Inbox, Taken
@@ -30,6 +31,12 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:60]}:{os.getpid()}"
 
 
+@dataclass(frozen=True, slots=True)
+class Kept:
+    new: bool  # False: a repeat, recognised by its update_id
+    answered_before: bool  # a repeat whose first copy was a tap answered at once, in a reply that may be lost
+
+
 class Intake:
     """Keeps arriving updates in the inbox. Updates that arrive while a write is under way share the next one
     (one transaction for a burst, not one each), and each caller returns once its update is kept."""
@@ -37,12 +44,12 @@ class Intake:
     def __init__(self, inbox: Inbox, *, kept: Callable[[], None] | None = None) -> None:
         self._inbox = inbox
         self._kept = kept
-        self._waiting: list[tuple[Arrival, asyncio.Future[bool]]] = []
+        self._waiting: list[tuple[Arrival, asyncio.Future[Kept]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def keep(self, arrival: Arrival) -> bool:
-        """Returns once the update is kept: True if it is new, False if it was kept already (a repeat)."""
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    async def keep(self, arrival: Arrival) -> Kept:
+        """Returns once the update is kept: whether it is new, and if not, whether its first copy was answered."""
+        future: asyncio.Future[Kept] = asyncio.get_running_loop().create_future()
         self._waiting.append((arrival, future))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write(), name="inbox-intake")
@@ -55,16 +62,21 @@ class Intake:
             for arrival, _ in batch:
                 first.setdefault(arrival.update_id, arrival)
             try:
-                new = await self._inbox.put(list(first.values()))
+                new, answered = await self._inbox.put(list(first.values()))
             except Exception as exc:  # each waiting request fails (Telegram gets a 500 and sends again)
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
                 continue
             for arrival, future in batch:
-                if not future.done():
-                    # A repeat inside the batch is not new either: only the first of its copies was kept.
-                    future.set_result(arrival.update_id in new and first[arrival.update_id] is arrival)
+                if future.done():
+                    continue
+                original = first[arrival.update_id]
+                if original is arrival:
+                    future.set_result(Kept(arrival.update_id in new, arrival.update_id in answered))
+                else:  # a repeat inside the batch: its first copy was kept (or found) just now
+                    was_answered = original.answered if original.update_id in new else original.update_id in answered
+                    future.set_result(Kept(False, was_answered))
             if new and self._kept is not None:
                 self._kept()
 

@@ -11,7 +11,7 @@ import pytest
 
 from core.persistence.inbox import MAX_TAKES, Arrival, Inbox, SqliteInbox, Taken, chat_of
 from core.runtime import Runtime
-from core.services.inbox import InboxPump, Intake
+from core.services.inbox import InboxPump, Intake, Kept
 
 
 def message(update_id: int, chat: int, text: str = "halo") -> dict[str, Any]:
@@ -49,12 +49,12 @@ def test_the_chat_of_an_update_is_its_messages_chat_or_the_tapping_users() -> No
 
 
 async def test_an_update_delivered_again_is_recognised_and_kept_once(inbox: Inbox) -> None:
-    assert await inbox.put([arrival(1, 10), arrival(2, 11)]) == {1, 2}
-    assert await inbox.put([arrival(2, 11), arrival(3, 12)]) == {3}
+    assert await inbox.put([arrival(1, 10), arrival(2, 11)]) == ({1, 2}, set())
+    assert await inbox.put([arrival(2, 11), arrival(3, 12)]) == ({3}, set())
     got = await inbox.take("w1", 10, 1000.0, 30.0)
     assert ids(got.taken) == [1, 2, 3]
     await inbox.take("w1", 0, 1001.0, 30.0, handled=[1, 2, 3])
-    assert await inbox.put([arrival(2, 11)]) == set()  # handled, and still recognised
+    assert await inbox.put([arrival(2, 11)]) == (set(), set())  # handled, and still recognised
     assert ids((await inbox.take("w1", 10, 1002.0, 30.0)).taken) == []
 
 
@@ -120,8 +120,17 @@ async def test_handled_updates_are_forgotten_after_a_day_and_the_pending_never(i
 async def test_updates_arriving_together_are_kept_in_one_go_and_repeats_are_not_new(inbox: Inbox) -> None:
     intake = Intake(inbox)
     results = await asyncio.gather(*(intake.keep(arrival(i, 10 + i)) for i in (1, 2, 2, 3)))
-    assert results == [True, True, False, True]
-    assert await intake.keep(arrival(3, 13)) is False
+    assert [r.new for r in results] == [True, True, False, True]
+    assert (await intake.keep(arrival(3, 13))).new is False
+
+
+async def test_a_tap_sent_again_after_its_answer_at_once_was_lost_says_so(inbox: Inbox) -> None:
+    intake = Intake(inbox)
+    tap = Arrival.of(message(1, 10), 1000.0, answered=True)  # the webhook's reply answered it: that reply was lost
+    assert await intake.keep(tap) == Kept(True, False)
+    assert await intake.keep(Arrival.of(message(1, 10), 1001.0)) == Kept(False, True)  # so Telegram sent it again
+    assert await intake.keep(arrival(2, 11)) == Kept(True, False)
+    assert await intake.keep(arrival(2, 11)) == Kept(False, False)
 
 
 async def test_the_pump_hands_each_chats_updates_over_in_order_and_marks_them_handled(inbox: Inbox) -> None:
