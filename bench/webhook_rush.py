@@ -101,6 +101,7 @@ def _env(url: str, api: str, webhook_base: str, *, redis: bool) -> dict[str, str
         "ANTREAN_BOT_TOKEN": TOKEN, "ANTREAN_TELEGRAM_API_URL": api, "ANTREAN_WEBHOOK_URL": webhook_base,
         "ANTREAN_WEBHOOK_SECRET": HOOK_SECRET, "ANTREAN_METRICS_TOKEN": METRICS_TOKEN,
         "ANTREAN_INBOX_LEASE_SECONDS": str(LEASE), "ANTREAN_REDIS_URL": REDIS_URL if redis else "",
+        "ANTREAN_PROOF_WORKERS": "0",  # proofs are the outbox worker's: no renderer process beside a web worker
     }  # fmt: skip
     if not redis:
         del env["ANTREAN_REDIS_URL"]

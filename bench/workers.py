@@ -4,12 +4,15 @@ benchmarks and the tests that feed several workers by webhook (and kill one)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -46,7 +49,6 @@ def serve_web_worker(env: dict[str, str], now: str | None, cpu: Any = None) -> N
     profile = os.environ.get("BENCH_PROFILE")  # a file: the worker's cProfile, written when it stops
     if profile:
         import cProfile
-        import signal
         import sys
 
         # uvicorn stops gracefully on SIGTERM, then raises it again: as SystemExit here, so the profile is written.
@@ -68,8 +70,13 @@ class Worker:
         return int(self.process.pid)
 
     def kill(self) -> None:
-        """kill -9: no shutdown, nothing finished, nothing given back."""
+        """kill -9: no shutdown, nothing finished, nothing given back; and its own processes (the proof renderer), as
+        when a machine or a container goes, so that none lives on holding the caller's output open."""
+        children = _children(self.pid)
         self.process.kill()
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
         self.process.join(10)
 
     def stop(self) -> None:
@@ -79,6 +86,16 @@ class Worker:
         self.process.join(60)
         if self.process.is_alive():
             self.kill()
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux's /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
 
 
 def start_worker(env: dict[str, str], port: int, now: datetime | None = None) -> Worker:
