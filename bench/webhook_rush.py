@@ -75,6 +75,11 @@ class WebhookRush(Rush):
         self.at_once: list[float] = []  # tap → the webhook's "in line", seconds
         self.half_way = asyncio.Event()  # set when `half` answers have come
         self.half = 0
+        self.refused: set[int] = set()  # told in an alert that the date has no time left for them
+
+    async def labels(self, user: int) -> list[str]:
+        # An alert leaves the screen as it was: tapping the same full date again would get the same alert.
+        return [] if user in self.refused else await super().labels(user)
 
     async def act(self, user: int, do: Any, calls: int, step: str = "menu") -> None:
         started = time.monotonic()
@@ -85,12 +90,16 @@ class WebhookRush(Rush):
         if method == "answerCallbackQuery" and str(params.get("text") or "").startswith(BUSY):
             # The webhook's answer stands in for the bot's own (which is then not sent): the same calls in all.
             self.at_once.append(time.monotonic() - started)
-            await self.telegram.wait_for_bot(user, calls=2, timeout=60)
+            method, params = (await self.telegram.wait_for_bot(user, calls=2, timeout=60))[1]
         answered = time.monotonic()
         self.latencies.append(answered - started)
         self.answers.append((update_id, answered, step))
         if self.half and len(self.answers) >= self.half:
             self.half_way.set()
+        if method == "answerCallbackQuery" and params.get("show_alert"):
+            # The date filled up between the calendar and the tap: the bot says so in an alert, and that is all.
+            self.refused.add(user)
+            return
         if calls > 1:
             await self.telegram.wait_for_bot(user, calls=calls, timeout=60)
 
