@@ -17,7 +17,11 @@ def make_i18n() -> I18n:
 
 def language_of(user: User | None) -> str:
     """English for an English Telegram, Indonesian for everyone else."""
-    code = (user.language_code or "") if user else ""
+    return language_of_app((user.language_code or "") if user else "")
+
+
+def language_of_app(code: str) -> str:
+    """The same from the Telegram app's language code alone (an update not yet parsed: bot/inbox.py)."""
     return "en" if code.lower().startswith("en") else DEFAULT_LANGUAGE
 
 

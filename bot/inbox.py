@@ -13,9 +13,9 @@ from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.methods.base import Response, TelegramType
 from aiogram.utils.i18n import I18n
 
+from bot.i18n import language_of_app
 from bot.storage import remember_reads
 from core import metrics
-from core.languages import DEFAULT_LANGUAGE
 from core.persistence.inbox import Taken
 
 
@@ -27,8 +27,7 @@ def busy_answer(update: dict[str, Any], i18n: I18n) -> dict[str, Any] | None:
     if not isinstance(query, dict) or not isinstance(query.get("id"), str):
         return None
     sender = query.get("from")
-    code = str(sender.get("language_code") or "") if isinstance(sender, dict) else ""
-    locale = "en" if code.lower().startswith("en") else DEFAULT_LANGUAGE
+    locale = language_of_app(str(sender.get("language_code") or "") if isinstance(sender, dict) else "")
     text = i18n.gettext("⏳ Many people are booking right now. Your tap is in line; the answer follows.", locale=locale)
     return {"method": "answerCallbackQuery", "callback_query_id": query["id"], "text": text}
 
