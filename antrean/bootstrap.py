@@ -172,8 +172,8 @@ def web_app_with(
             settle_heap()  # as long polling does: a web worker is as long-lived
             yield
 
-    async def feed(update: dict[str, Any]) -> dict[str, Any] | None:
-        result: dict[str, Any] | None = await feed_to["feed"](update)
+    async def feed(update: dict[str, Any], body: str) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = await feed_to["feed"](update, body)
         return result
 
     all_routers = [*routers, metrics_router(settings.metrics_token)]
@@ -192,10 +192,10 @@ async def taking_updates(runtime: Runtime, settings: Settings, handler: InboxHan
     intake = Intake(runtime.inbox, kept=pump.wake)
     i18n = make_i18n()
 
-    async def feed(update: dict[str, Any]) -> dict[str, Any] | None:
+    async def feed(update: dict[str, Any], body: str) -> dict[str, Any] | None:
         # Behind: a tap is answered in the webhook's reply, at once (and its update says so, for the bot).
         answer = busy_answer(update, i18n) if pump.lag > settings.busy_answer_after else None
-        kept = await intake.keep(Arrival.of(update, time.time(), answered=answer is not None))
+        kept = await intake.keep(Arrival.of(update, time.time(), answered=answer is not None, body=body))
         if kept.answered_before:
             # Telegram sends an update again when our reply did not reach it: the answer that reply carried did not
             # either, and the bot will not answer the tap (its update says it was answered). Answer it again.

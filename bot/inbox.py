@@ -14,6 +14,7 @@ from aiogram.methods.base import Response, TelegramType
 from aiogram.utils.i18n import I18n
 
 from bot.i18n import language_of_app
+from bot.limiter import DONE
 from bot.storage import remember_reads
 from core import metrics
 from core.persistence.inbox import Taken
@@ -51,14 +52,14 @@ class AnsweredAlready(BaseRequestMiddleware):
             chat_id = self.queries.pop(method.callback_query_id)
             if method.text:
                 await bot(SendMessage(chat_id=chat_id, text=method.text))
-            return Response[Any](ok=True, result=True)
+            return cast(Response[TelegramType], DONE)
         if isinstance(method, AnswerCallbackQuery) and method.callback_query_id in self.maybe:
             try:
                 return await make_request(bot, cast(Any, method))
             except TelegramBadRequest as err:
                 if "query is too old" not in err.message:
                     raise
-                return Response[Any](ok=True, result=True)
+                return cast(Response[TelegramType], DONE)
         return await make_request(bot, method)
 
 

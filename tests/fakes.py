@@ -212,6 +212,10 @@ class FakeAccountRepository(AccountRepository):
     async def by_telegram_user(self, telegram_user_id: int) -> Account | None:
         return next((a for a in self._store.accounts.values() if a.telegram_user_id == telegram_user_id), None)
 
+    async def with_people(self, telegram_user_id: int) -> tuple[Account, list[SavedApplicant]] | None:
+        account = await self.by_telegram_user(telegram_user_id)
+        return None if account is None else (account, await self.applicants(account.id))
+
     async def get(self, account_id: int) -> Account | None:
         return self._store.accounts.get(account_id)
 

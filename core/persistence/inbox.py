@@ -67,8 +67,12 @@ class Arrival:
     answered: bool = False
 
     @classmethod
-    def of(cls, update: Mapping[str, Any], received_at: float, *, answered: bool = False) -> Arrival:
-        return cls(int(update["update_id"]), chat_of(update), json.dumps(update), received_at, answered)
+    def of(
+        cls, update: Mapping[str, Any], received_at: float, *, answered: bool = False, body: str | None = None
+    ) -> Arrival:
+        """`body`: the update as the text Telegram sent, kept as it is (else written anew from `update`)."""
+        text = json.dumps(update) if body is None else body
+        return cls(int(update["update_id"]), chat_of(update), text, received_at, answered)
 
 
 @dataclass(frozen=True, slots=True)

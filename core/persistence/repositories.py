@@ -284,11 +284,18 @@ def _account(r: _Row) -> Account:
     )  # fmt: skip
 
 
-def _applicant(r: _Row) -> SavedApplicant:
+def _applicant(r: _Row | _Person) -> SavedApplicant:
     return SavedApplicant(
         r.id, r.account_id, r.is_owner, r.full_name, r.nik_hash, r.nik_enc, r.nik_masked, r.birth_date,
         Gender(r.gender), r.created_at,
     )  # fmt: skip
+
+
+class _Person(dict[str, Any]):
+    """A saved person's columns out of a joined row, read as a row's attributes are."""
+
+    def __getattr__(self, name: str) -> Any:
+        return self[name]
 
 
 class AccountRepository:
@@ -299,6 +306,25 @@ class AccountRepository:
         stmt = select(accounts).where(accounts.c.telegram_user_id == telegram_user_id)
         r = (await self._conn.execute(stmt)).first()
         return None if r is None else _account(r)
+
+    async def with_people(self, telegram_user_id: int) -> tuple[Account, list[SavedApplicant]] | None:
+        """The account of a Telegram user with its saved people (as `applicants` orders them), in one query: every
+        update the bot handles reads them."""
+        person = [c.label(f"person_{c.name}") for c in applicants.c]
+        stmt = (
+            select(*accounts.c, *person)
+            .select_from(accounts.outerjoin(applicants, applicants.c.account_id == accounts.c.id))
+            .where(accounts.c.telegram_user_id == telegram_user_id)
+            .order_by(applicants.c.is_owner.desc(), applicants.c.id)
+        )
+        rows = (await self._conn.execute(stmt)).all()
+        if not rows:
+            return None
+        names = [c.name for c in applicants.c]
+        people = [
+            _applicant(_Person(zip(names, r[len(accounts.c) :], strict=True))) for r in rows if r.person_id is not None
+        ]
+        return _account(rows[0]), people
 
     async def get(self, account_id: int) -> Account | None:
         """The account, unless it was erased."""

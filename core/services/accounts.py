@@ -213,10 +213,8 @@ async def remove_family_member(uow: UnitOfWork, account_id: int, applicant_id: i
 
 async def account_by_telegram_user(uow: UnitOfWork, telegram_user_id: int) -> AccountView | None:
     async with uow:
-        account = await uow.accounts.by_telegram_user(telegram_user_id)
-        if account is None:
-            return None
-        return _view(account, await uow.accounts.applicants(account.id))
+        found = await uow.accounts.with_people(telegram_user_id)
+    return None if found is None else _view(*found)
 
 
 async def set_language(uow: UnitOfWork, account_id: int, language: str) -> None:

@@ -81,9 +81,20 @@ async def test_an_account_and_its_applicants_read_back_as_the_records_written(un
         assert await uow.accounts.get(account.id) == account
         assert await uow.accounts.by_telegram_user(1) == account
         assert await uow.accounts.applicants(account.id) == [owner, member]  # the owner first
+        assert await uow.accounts.with_people(1) == (account, [owner, member])  # in one query, the same
+        assert await uow.accounts.with_people(2) is None
         assert await uow.accounts.owner_hash_taken("owner-1")
         assert not await uow.accounts.owner_hash_taken("child")
     assert owner.gender is Gender.FEMALE and owner.is_owner and not member.is_owner
+
+
+async def test_an_account_without_saved_people_reads_back_with_none(units: Units) -> None:
+    async with units() as uow:
+        account = await uow.accounts.add(_account())
+        await uow.commit()
+
+    async with units() as uow:
+        assert await uow.accounts.with_people(1) == (account, [])
 
 
 async def test_a_second_account_of_the_same_owner_nik_is_refused_with_nik_owns_another_account(

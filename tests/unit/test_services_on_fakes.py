@@ -101,6 +101,7 @@ FAKED: dict[tuple[type[Any], type[Any]], tuple[str, ...]] = {
     ),
     (FakeAccountRepository, repositories.AccountRepository): (
         "by_telegram_user",
+        "with_people",
         "get",
         "owner_hash_taken",
         "add",
