@@ -11,7 +11,7 @@ from dataclasses import asdict
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Row, and_, case, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, case, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -174,11 +174,7 @@ class OfficeRepository:
         return saved
 
     async def closures(self, office_id: int, first: date, last: date) -> dict[date, str]:
-        rows = await self._conn.execute(
-            select(closures.c.day, closures.c.reason).where(
-                closures.c.office_id == office_id, closures.c.day.between(first, last)
-            )
-        )
+        rows = await self._conn.execute(_CLOSURES, {"office": office_id, "first": first, "last": last})
         return {r.day: r.reason for r in rows}
 
     async def add_closure(self, office_id: int, day: date, reason: str) -> None:
@@ -215,11 +211,7 @@ class SlotRepository:
         self._conn = conn
 
     async def in_range(self, office_id: int, first: date, last: date) -> dict[date, list[SlotState]]:
-        rows = await self._conn.execute(
-            select(slots)
-            .where(slots.c.office_id == office_id, slots.c.day.between(first, last))
-            .order_by(slots.c.day, slots.c.start_time)
-        )
+        rows = await self._conn.execute(_SLOTS_IN_RANGE, {"office": office_id, "first": first, "last": last})
         out: dict[date, list[SlotState]] = {}
         for r in rows:
             out.setdefault(r.day, []).append(_slot_state(r))
@@ -291,6 +283,25 @@ def _applicant(r: _Row | _Person) -> SavedApplicant:
     )  # fmt: skip
 
 
+# The statements the bot runs on every update (or every calendar it shows), built once: building a select costs
+# about as much as running it on SQLite, and a statement kept is compiled once (its cache key computed once too).
+_PERSON_COLUMNS = [c.name for c in applicants.c]
+_WITH_PEOPLE = (
+    select(*accounts.c, *(c.label(f"person_{c.name}") for c in applicants.c))
+    .select_from(accounts.outerjoin(applicants, applicants.c.account_id == accounts.c.id))
+    .where(accounts.c.telegram_user_id == bindparam("user"))
+    .order_by(applicants.c.is_owner.desc(), applicants.c.id)
+)
+_CLOSURES = select(closures.c.day, closures.c.reason).where(
+    closures.c.office_id == bindparam("office"), closures.c.day.between(bindparam("first"), bindparam("last"))
+)
+_SLOTS_IN_RANGE = (
+    select(slots)
+    .where(slots.c.office_id == bindparam("office"), slots.c.day.between(bindparam("first"), bindparam("last")))
+    .order_by(slots.c.day, slots.c.start_time)
+)
+
+
 class _Person(dict[str, Any]):
     """A saved person's columns out of a joined row, read as a row's attributes are."""
 
@@ -310,20 +321,11 @@ class AccountRepository:
     async def with_people(self, telegram_user_id: int) -> tuple[Account, list[SavedApplicant]] | None:
         """The account of a Telegram user with its saved people (as `applicants` orders them), in one query: every
         update the bot handles reads them."""
-        person = [c.label(f"person_{c.name}") for c in applicants.c]
-        stmt = (
-            select(*accounts.c, *person)
-            .select_from(accounts.outerjoin(applicants, applicants.c.account_id == accounts.c.id))
-            .where(accounts.c.telegram_user_id == telegram_user_id)
-            .order_by(applicants.c.is_owner.desc(), applicants.c.id)
-        )
-        rows = (await self._conn.execute(stmt)).all()
+        rows = (await self._conn.execute(_WITH_PEOPLE, {"user": telegram_user_id})).all()
         if not rows:
             return None
-        names = [c.name for c in applicants.c]
-        people = [
-            _applicant(_Person(zip(names, r[len(accounts.c) :], strict=True))) for r in rows if r.person_id is not None
-        ]
+        first = len(accounts.c)
+        people = [_applicant(_Person(zip(_PERSON_COLUMNS, r[first:], strict=True))) for r in rows if r.person_id]
         return _account(rows[0]), people
 
     async def get(self, account_id: int) -> Account | None:
