@@ -41,9 +41,13 @@ class Intake:
     """Keeps arriving updates in the inbox. Updates that arrive while a write is under way share the next one
     (one transaction for a burst, not one each), and each caller returns once its update is kept."""
 
-    def __init__(self, inbox: Inbox, *, kept: Callable[[], None] | None = None) -> None:
+    def __init__(self, inbox: Inbox, *, kept: Callable[[], None] | None = None, gather: float = 0.004) -> None:
         self._inbox = inbox
         self._kept = kept
+        # A write waits this long for more updates before it begins. Telegram sends a rush's updates a few
+        # milliseconds apart, each by its own POST; without the wait nearly each one paid a transaction of its
+        # own, and a transaction costs more CPU than the rows in it (bench/webhook_rush.py).
+        self._gather = gather
         self._waiting: list[tuple[Arrival, asyncio.Future[Kept]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -56,6 +60,8 @@ class Intake:
         return await future
 
     async def _write(self) -> None:
+        if self._gather > 0:
+            await asyncio.sleep(self._gather)
         while self._waiting:
             batch, self._waiting = self._waiting, []
             first: dict[int, Arrival] = {}
@@ -94,6 +100,7 @@ class InboxPump:
         in_flight: int,
         lease: float,
         poll: float = 0.25,
+        gap: float = 0.01,
         me: str | None = None,
         now: Now = time.time,
     ) -> None:
@@ -102,6 +109,9 @@ class InboxPump:
         self._in_flight = in_flight
         self._lease = lease
         self._poll = poll
+        # Turns are at least `gap` seconds apart: in a rush an update finishes every few milliseconds, and a turn
+        # for each (mark it handled, take the next) cost a transaction each; a turn now marks and takes several.
+        self._gap = gap
         self.me = me or worker_name()
         self._now = now
         self._running: dict[int, asyncio.Task[None]] = {}
@@ -130,12 +140,17 @@ class InboxPump:
         self._loop = asyncio.create_task(self._run(), name="inbox-pump")
 
     async def _run(self) -> None:
+        last = 0.0
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._woken.wait(), self._poll)
+            wait = last + self._gap - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
             self._woken.clear()
             if self._stopping:  # set by stop(), while this waited
                 return
+            last = time.monotonic()
             try:
                 await self._turn()
             except Exception:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -36,6 +36,27 @@ def inbox(runtime: Runtime) -> Inbox:
 
 def ids(taken: list[Taken]) -> list[int]:
     return [t.update_id for t in taken]
+
+
+class Counted:
+    """The inbox, with each of its transactions written down (how many rows a write kept, what a turn marked)."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+        self.writes: list[int] = []
+        self.marked: list[list[int]] = []
+
+    async def put(self, arrivals: list[Arrival]) -> tuple[set[int], set[int]]:
+        self.writes.append(len(arrivals))
+        return await self.inbox.put(arrivals)
+
+    async def take(self, me: str, limit: int, now: float, lease: float, **turn: Any) -> Any:
+        if turn.get("handled"):
+            self.marked.append(sorted(turn["handled"]))
+        return await self.inbox.take(me, limit, now, lease, **turn)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inbox, name)
 
 
 def test_the_chat_of_an_update_is_its_messages_chat_or_the_tapping_users() -> None:
@@ -122,6 +143,40 @@ async def test_updates_arriving_together_are_kept_in_one_go_and_repeats_are_not_
     results = await asyncio.gather(*(intake.keep(arrival(i, 10 + i)) for i in (1, 2, 2, 3)))
     assert [r.new for r in results] == [True, True, False, True]
     assert (await intake.keep(arrival(3, 13))).new is False
+
+
+@pytest.mark.parametrize(("gather", "one_write"), [(0.5, True), (0.0, False)])
+async def test_updates_sent_a_few_milliseconds_apart_share_one_write(
+    inbox: Inbox, gather: float, one_write: bool
+) -> None:
+    counted = Counted(inbox)
+    intake = Intake(cast(Inbox, counted), gather=gather)
+
+    async def sent(update_id: int) -> Kept:
+        await asyncio.sleep(update_id * 0.04)  # each by its own POST, as Telegram sends a rush
+        return await intake.keep(arrival(update_id, 10 + update_id))
+
+    results = await asyncio.gather(*(sent(i) for i in range(1, 6)))
+    assert all(r.new for r in results)
+    assert (counted.writes == [5]) is one_write  # without the wait, nearly a transaction each
+
+
+async def test_updates_finishing_together_are_marked_handled_in_one_turn(inbox: Inbox) -> None:
+    counted = Counted(inbox)
+
+    async def handle(taken: Taken) -> None:
+        await asyncio.sleep(0.01 + taken.update_id * 0.002)  # they finish a few milliseconds apart
+
+    pump = InboxPump(cast(Inbox, counted), handle, in_flight=8, lease=30.0, poll=0.05, gap=0.2)
+    await inbox.put([arrival(i, 10 + i) for i in range(1, 6)])
+    pump.start()
+    pump.wake()
+    for _ in range(100):
+        if await inbox.depth() == 0:
+            break
+        await asyncio.sleep(0.05)
+    await pump.stop()
+    assert counted.marked == [[1, 2, 3, 4, 5]]
 
 
 async def test_a_tap_sent_again_after_its_answer_at_once_was_lost_says_so(inbox: Inbox) -> None:
