@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 
+from bench import machine_ms
 from bench.bot_rush import BOOK, OFFICE, TOKEN, Rush, _doubles, _percentiles, seed
 from bench.engine_rush import NOW, SECRET, drop_postgres, fresh_postgres, oversold, query
 from bench.workers import Worker, ready, start_worker
@@ -388,10 +389,13 @@ def main() -> None:
     low, _, high = args.think.partition("-")
     think = (float(low), float(high or low))
     results = {}
+    machine = [machine_ms()]
     for config in configs:
         results[config] = one_config(config, args, think)
         show(results[config])
-    summary: dict[str, Any] = {"runs": results}
+    machine.append(machine_ms())
+    print(f"machine: {machine[0]} ms of CPU for a fixed piece of Python at the start, {machine[1]} ms at the end")
+    summary: dict[str, Any] = {"runs": results, "machine_ms": machine}
     if "b" in results and "c" in results:
         summary["c_over_b_updates_per_s"] = round(results["c"]["updates_per_s"] / results["b"]["updates_per_s"], 2)
         print(f"(c) / (b) updates a second: {summary['c_over_b_updates_per_s']}")
