@@ -15,6 +15,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.i18n import language_of_app
 from bot.limiter import DONE
+from bot.session import without_tapped_keyboard
 from bot.storage import remember_reads
 from core import metrics
 from core.persistence.inbox import Taken
@@ -83,7 +84,7 @@ class InboxHandler:
         elif isinstance(query, dict) and taken.takes > 1:
             self._answered.maybe.add(str(query.get("id")))
         try:
-            await self._dp.feed_raw_update(self._bot, update)
+            await self._dp.feed_raw_update(self._bot, without_tapped_keyboard(update))
         finally:
             if isinstance(query, dict):
                 self._answered.queries.pop(str(query.get("id")), None)

@@ -20,11 +20,28 @@ from aiogram.methods import (
     DeleteMessage,
     EditMessageReplyMarkup,
     EditMessageText,
+    GetUpdates,
     SendChatAction,
     TelegramMethod,
 )
-from aiogram.methods.base import TelegramType
+from aiogram.methods.base import Response, TelegramType
+from aiogram.types import Update
 from aiohttp import ClientError, ClientTimeout
+
+
+def without_tapped_keyboard(update: dict[str, Any]) -> dict[str, Any]:
+    """The update, without the keyboard of the message a tap came from (removed in place).
+
+    Telegram sends that keyboard with every tap, and aiogram would make a pydantic model of each of its buttons,
+    a calendar's 46 of them: about a third of the models built for an update, for a keyboard no handler reads
+    (the handlers read the tap's data, and edit the message with a keyboard of their own)."""
+    query = update.get("callback_query")
+    if isinstance(query, dict):
+        message = query.get("message")
+        if isinstance(message, dict):
+            message.pop("reply_markup", None)
+    return update
+
 
 UNREAD = (AnswerCallbackQuery, EditMessageText, EditMessageReplyMarkup, DeleteMessage, SendChatAction)
 JSON = {"Content-Type": "application/json"}
@@ -66,3 +83,24 @@ class LeanSession(AiohttpSession):
                 return cast(TelegramType, True)
         response = self.check_response(bot=bot, method=method, status_code=resp.status, content=raw)
         return cast(TelegramType, response.result)
+
+    def check_response(
+        self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
+    ) -> Response[TelegramType]:
+        """Long polling's updates come without the keyboards of the messages tapped (without_tapped_keyboard)."""
+        if isinstance(method, GetUpdates) and status_code == 200:
+            try:
+                answer = self.json_loads(content)
+            except ValueError:
+                answer = None
+            if isinstance(answer, dict) and answer.get("ok") is True and isinstance(answer.get("result"), list):
+                for update in answer["result"]:
+                    if isinstance(update, dict):
+                        without_tapped_keyboard(update)
+                updates = _UPDATES.model_validate(answer, context={"bot": bot})
+                return cast(Response[TelegramType], updates)
+        return super().check_response(bot=bot, method=method, status_code=status_code, content=content)
+
+
+# Built once and held: pydantic keeps a parametrised generic only weakly (bot/limiter.py says more).
+_UPDATES = Response[list[Update]]
