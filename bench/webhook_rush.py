@@ -39,7 +39,7 @@ import httpx
 from bench import machine_ms
 from bench.bot_rush import BOOK, OFFICE, TOKEN, Rush, _doubles, _percentiles, seed
 from bench.engine_rush import NOW, SECRET, drop_postgres, fresh_postgres, oversold, query
-from bench.workers import Worker, ready, start_worker
+from bench.workers import Worker, free_port, ready, start_worker
 from devtools.standin import BotApiStandin
 
 REDIS_URL = os.environ.get("ANTREAN_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -47,14 +47,6 @@ HOOK_SECRET = "bench-hook-secret-0123456789"
 METRICS_TOKEN = "bench-metrics-token-0123456789"
 BUSY = "⏳"
 LEASE = 10  # seconds: a killed worker's updates go to the other this long after (30 in production)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _peak_memory_mb(pid: int) -> float:
@@ -202,7 +194,7 @@ async def run(config: str, url: str, args: argparse.Namespace, think: tuple[floa
         _flush_redis()
     await seed(url, args.applicants, args.places)
     users = [10_000 + i for i in range(args.applicants)]
-    ports = [_free_port() for _ in range(n_workers)]
+    ports = [free_port() for _ in range(n_workers)]
     async with BotApiStandin() as telegram:
         env = _env(url, telegram.base_url, f"http://127.0.0.1:{ports[0]}", redis=redis)
         workers = [start_worker(env, port, NOW) for port in ports]

@@ -8,6 +8,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -16,6 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+
+def free_port() -> int:
+    """A port nothing listens on now (bound, then let go)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def serve_web_worker(env: dict[str, str], now: str | None, cpu: Any = None) -> None:

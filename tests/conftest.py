@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -50,16 +51,25 @@ def postgres_url() -> Iterator[str]:
         if IN_CI:
             pytest.fail(f"{reason}; CI must run the PostgreSQL tests")
         pytest.skip(reason)
-    name = f"antrean_test_{uuid.uuid4().hex[:8]}"
+    with migrated_postgres("antrean_test") as (url, _):
+        yield url
+
+
+@contextmanager
+def migrated_postgres(prefix: str) -> Iterator[tuple[str, str]]:
+    """A new database on the PostgreSQL server, migrated; its URL and name. Dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(make_url(POSTGRES_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    upgrade_database(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        upgrade_database(url)
+        yield url, name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ app fed by the stand-in through its webhook."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from antrean.bootstrap import register_webhook, web_app
+from bench.workers import free_port
 from core.config import Settings
 from devtools.standin import BotApiStandin
 from tests.conftest import SECRET
@@ -38,13 +38,6 @@ async def serving(app: FastAPI, port: int = 0) -> AsyncIterator[tuple[str, uvico
 
 TOKEN = "123456:TEST-antrean"
 HOOK_SECRET = "hook-secret-0123456789"
-
-
-def free_port() -> int:
-    """A port nothing listens on now (bound, then let go)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import io
 import re
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -23,6 +22,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bench.workers import free_port
 from core.clock import FixedClock
 from core.config import Settings
 from core.documents.signing import ProofClaim, sign_proof
@@ -608,15 +608,9 @@ async def test_nothing_a_test_writes_is_committed(desk: Desk) -> None:
     assert (seen, inside) == (0, 5)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def test_the_api_answers_over_a_real_socket(desk: Desk) -> None:
     # The app already runs (the fixture ran its lifespan): uvicorn only serves it, in this test's event loop.
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(desk.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
     serving = asyncio.create_task(server.serve())
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,22 +12,17 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.workers import free_port
 from tests.conftest import SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wrong_passwords_from_rotating_addresses(sqlite_template: Path, tmp_path: Path, **env: str) -> list[int]:
     """Six wrong passwords for one name, each claiming another address; the statuses `antrean web` answered."""
     path = tmp_path / "web.sqlite3"
     shutil.copy(sqlite_template, path)
-    port = _free_port()
+    port = free_port()
     web = subprocess.Popen(
         [sys.executable, "-m", "antrean", "web"],
         cwd=ROOT,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +13,7 @@ from sqlalchemy.engine import make_url
 
 from antrean.bootstrap import web_app
 from core.config import Settings
-from core.runtime import upgrade_database
-from tests.conftest import POSTGRES_URL, SECRET
+from tests.conftest import SECRET, migrated_postgres
 from tests.web.serving import free_port, serving
 
 
@@ -53,16 +51,8 @@ async def test_a_worker_whose_redis_is_down_is_alive_but_not_ready(sqlite_templa
 @pytest.fixture
 def own_postgres(postgres_url: str) -> Iterator[tuple[str, str]]:
     """A database of its own on the PostgreSQL server (this test takes it down): its URL and name."""
-    name = f"antrean_ready_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(make_url(POSTGRES_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    upgrade_database(url)
-    yield url, name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with migrated_postgres("antrean_ready") as found:
+        yield found
 
 
 @pytest.mark.postgres
