@@ -161,6 +161,10 @@ def remember_reads() -> None:
         _READ.set({})
 
 
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
 class ReadOnce(BaseStorage):
     """Redis storage that reads each conversation once an update: aiogram and the handlers ask for the state and the
     data about six times an update, each a round trip to Redis, the most CPU an update spent after the handlers.
@@ -169,7 +173,7 @@ class ReadOnce(BaseStorage):
     (the webhook's inbox), so nothing else writes the conversation meanwhile; writes go through to Redis at once.
     """
 
-    def __init__(self, inner: BaseStorage) -> None:
+    def __init__(self, inner: RedisStorage) -> None:
         self._inner = inner
 
     async def _read(self, key: StorageKey) -> tuple[dict[str, tuple[str | None, str]] | None, tuple[str | None, str]]:
@@ -177,8 +181,10 @@ class ReadOnce(BaseStorage):
         k = _key(key)
         if seen is not None and k in seen:
             return seen, seen[k]
-        state, data = await self._inner.get_state(key), await self._inner.get_data(key)
-        row = (state, json.dumps(data))
+        # The state and the data in one round trip, as RedisStorage would read and decode each.
+        build = self._inner.key_builder.build
+        state, data = await self._inner.redis.mget(build(key, "state"), build(key, "data"))
+        row = (_text(state), _text(data) or _EMPTY)
         if seen is not None:
             seen[k] = row
         return seen, row
