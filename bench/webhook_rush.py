@@ -211,6 +211,7 @@ async def run(config: str, url: str, args: argparse.Namespace, think: tuple[floa
             rush.half = args.applicants * 5 // 2  # about half the rush's taps answered
             first_update = telegram._last_update_id + 1
             cpu_before = [w.cpu.value for w in workers]
+            machine_before, me_before = _machine_cpu(), time.process_time()
             cpu_at_death: dict[int, float] = {}
             memory_at_death: dict[int, float] = {}
             start = asyncio.Event()
@@ -231,6 +232,7 @@ async def run(config: str, url: str, args: argparse.Namespace, think: tuple[floa
                 killer = asyncio.create_task(kill_half_way())
             await asyncio.gather(*tasks)
             seconds = time.perf_counter() - started
+            machine_cpu, me_cpu = _machine_cpu() - machine_before, time.process_time() - me_before
             if killer is not None:
                 await killer
             await _drained(url, telegram, first_update)
@@ -274,6 +276,13 @@ async def run(config: str, url: str, args: argparse.Namespace, think: tuple[floa
         "updates_per_s": round(updates / seconds, 1),
         "bot_cpu_s": round(cpu, 2),
         "bot_cpu_ms_per_update": round(cpu / updates * 1000, 2),
+        # Cores busy during the rush (of os.cpu_count()): the workers, this process (the stand-in playing Telegram and
+        # the applicants), and the rest (PostgreSQL, Redis, the system). A second worker can add only what is idle.
+        "cores_busy": {
+            "all": round(machine_cpu / seconds, 2),
+            "workers": round(cpu / seconds, 2),
+            "telegram_and_applicants": round(me_cpu / seconds, 2),
+        },
         "p50_ms": p50,
         "p99_ms": p99,
         "delivered_p50_ms": inside_p50,
@@ -295,6 +304,17 @@ async def run(config: str, url: str, args: argparse.Namespace, think: tuple[floa
         "capacity_taps_per_s": capacity_rate,
         "capacity_steps": capacity_steps,
     }
+
+
+def _machine_cpu() -> float:
+    """Seconds of CPU the whole machine has spent (every core, every process) since it started, from /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except OSError:  # not Linux: the figure is left out (0)
+        return 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle and waiting for I/O
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def _open_menus(telegram: BotApiStandin, users: list[int]) -> None:
@@ -349,11 +369,15 @@ NAMES = {
 
 
 def show(f: dict[str, Any]) -> None:
+    busy = f["cores_busy"]
     print(
         f"{NAMES[f['config']]}: {f['applicants']} applicants, {f['bookings']} booked, {f['turned_away']} turned away, "
         f"{f['failed']} failed in {f['seconds']} s\n"
         f"  updates {f['updates']} at {f['updates_per_s']}/s; workers' CPU {f['bot_cpu_s']} s "
         f"({f['bot_cpu_ms_per_update']} ms an update); peak memory {f['peak_memory_mb']} MB\n"
+        f"  cores busy {busy['all']} of {os.cpu_count()}: workers {busy['workers']}, Telegram and the applicants "
+        f"{busy['telegram_and_applicants']}, the rest (databases, system) "
+        f"{round(busy['all'] - busy['workers'] - busy['telegram_and_applicants'], 2)}\n"
         f"  tap → answer p50 {f['p50_ms']} ms, p99 {f['p99_ms']} ms; delivered → answer p50 {f['delivered_p50_ms']} "
         f"ms, p99 {f['delivered_p99_ms']} ms; {f['answered_at_once']} taps answered at once "
         f"(p99 {f['at_once_p99_ms']} ms)\n"
