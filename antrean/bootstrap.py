@@ -199,7 +199,7 @@ async def taking_updates(runtime: Runtime, settings: Settings, handler: InboxHan
         if kept.answered_before:
             # Telegram sends an update again when our reply did not reach it: the answer that reply carried did not
             # either, and the bot will not answer the tap (its update says it was answered). Answer it again.
-            return busy_answer(update, i18n)
+            return answer or busy_answer(update, i18n)
         if answer is None or not kept.new:
             return None
         metrics.ANSWERED_AT_ONCE.inc()

@@ -74,13 +74,8 @@ class LeanSession(AiohttpSession):
             raise
         except ClientError as e:
             raise TelegramNetworkError(method=method, message=f"{type(e).__name__}: {e}") from e
-        if resp.status == 200 and isinstance(method, UNREAD):
-            try:
-                answer = self.json_loads(raw)
-            except ValueError:
-                answer = None
-            if isinstance(answer, dict) and answer.get("ok") is True:
-                return cast(TelegramType, True)
+        if resp.status == 200 and isinstance(method, UNREAD) and self._ok(raw) is not None:
+            return cast(TelegramType, True)
         response = self.check_response(bot=bot, method=method, status_code=resp.status, content=raw)
         return cast(TelegramType, response.result)
 
@@ -89,17 +84,22 @@ class LeanSession(AiohttpSession):
     ) -> Response[TelegramType]:
         """Long polling's updates come without the keyboards of the messages tapped (without_tapped_keyboard)."""
         if isinstance(method, GetUpdates) and status_code == 200:
-            try:
-                answer = self.json_loads(content)
-            except ValueError:
-                answer = None
-            if isinstance(answer, dict) and answer.get("ok") is True and isinstance(answer.get("result"), list):
+            answer = self._ok(content)
+            if answer is not None and isinstance(answer.get("result"), list):
                 for update in answer["result"]:
                     if isinstance(update, dict):
                         without_tapped_keyboard(update)
                 updates = _UPDATES.model_validate(answer, context={"bot": bot})
                 return cast(Response[TelegramType], updates)
         return super().check_response(bot=bot, method=method, status_code=status_code, content=content)
+
+    def _ok(self, raw: str) -> dict[str, Any] | None:
+        """Telegram's answer when it says ok; None for anything else (aiogram's own check then says what it is)."""
+        try:
+            answer = self.json_loads(raw)
+        except ValueError:
+            return None
+        return answer if isinstance(answer, dict) and answer.get("ok") is True else None
 
 
 # Built once and held: pydantic keeps a parametrised generic only weakly (bot/limiter.py says more).

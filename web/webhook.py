@@ -43,10 +43,10 @@ def webhook_router(feed: Feed, secret: str) -> APIRouter:
         body = await _body(request)
         if body is None:
             return _refusal(status.HTTP_413_CONTENT_TOO_LARGE, "larger than any update")
-        update = _parsed(body)
+        text, update = _parsed(body)
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             return _refusal(status.HTTP_400_BAD_REQUEST, "not an update")
-        reply = await feed(update, body.decode("utf-8"))
+        reply = await feed(update, text)
         return Response(_OK if reply is None else json.dumps(reply), media_type="application/json")
 
     router.add_route(WEBHOOK_PATH, telegram_update, methods=["POST"], include_in_schema=False)
@@ -73,10 +73,12 @@ async def _body(request: Request) -> bytes | None:
     return bytes(body)
 
 
-def _parsed(body: bytes) -> Any:
-    """JSON text in UTF-8, as Telegram sends it; anything else is a 400, never a server error."""
+def _parsed(body: bytes) -> tuple[str, Any]:
+    """The body as text, and its JSON (None unless it is JSON text in UTF-8, as Telegram sends it: a 400, never a
+    server error)."""
     try:
-        return json.loads(body.decode("utf-8"))
+        text = body.decode("utf-8")
+        return text, json.loads(text)
     except (UnicodeDecodeError, ValueError, RecursionError):
         # RecursionError: a document nested thousands of levels deep exhausts the parser's stack.
-        return None
+        return "", None
