@@ -15,8 +15,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.persistence.database import WRITE
@@ -105,17 +105,81 @@ def _put_aside(taken: list[Taken]) -> tuple[list[Taken], list[int]]:
     return [t for t in taken if t.takes <= MAX_TAKES], poisoned
 
 
+# PostgreSQL's statements, built once. The rows to keep go in as arrays (one text whatever their number: a
+# multi-row VALUES was a new statement for every count, compiled anew each time).
+_PG_PUT = text(
+    "INSERT INTO inbox (update_id, chat, body, received_at, answered, takes)"
+    " SELECT u, c, b, r, a, 0 FROM unnest(CAST(:ids AS BIGINT[]), CAST(:chats AS BIGINT[]), CAST(:bodies AS TEXT[]),"
+    " CAST(:received AS FLOAT8[]), CAST(:answered AS BOOLEAN[])) AS t (u, c, b, r, a)"
+    " ON CONFLICT (update_id) DO NOTHING RETURNING update_id"
+)
+_REPEATS_ANSWERED = select(inbox.c.update_id).where(
+    inbox.c.update_id.in_(bindparam("ids", expanding=True)), inbox.c.answered
+)
+_MARK_DONE = (
+    update(inbox)
+    .where(inbox.c.update_id.in_(bindparam("ids", expanding=True)))
+    .values(done_at=bindparam("now"), taken_until=None)
+)
+_RENEW_MINE = (
+    update(inbox)
+    .where(inbox.c.update_id.in_(bindparam("ids", expanding=True)), inbox.c.taken_by == bindparam("me"),
+           inbox.c.done_at.is_(None))
+    .values(taken_until=bindparam("until"))
+)  # fmt: skip
+_OLDEST_WAITING = (
+    select(inbox.c.received_at)
+    .where(inbox.c.done_at.is_(None), inbox.c.taken_until.is_(None))
+    .order_by(inbox.c.update_id)
+    .limit(1)
+)
+
+
+def _taking(*, skip_locked: bool) -> Any:
+    earlier = inbox.alias("earlier")
+    behind = exists().where(
+        earlier.c.chat == inbox.c.chat, earlier.c.done_at.is_(None), earlier.c.update_id < inbox.c.update_id
+    )
+    free = (
+        select(inbox.c.update_id)
+        .where(inbox.c.done_at.is_(None), or_(inbox.c.taken_until.is_(None), inbox.c.taken_until < bindparam("now")),
+               ~behind)
+        .order_by(inbox.c.update_id)
+        .limit(bindparam("limit"))
+    )  # fmt: skip
+    if skip_locked:
+        # Another worker's turn skips what this one is taking, and takes the next chats instead.
+        free = free.with_for_update(skip_locked=True)
+    return (
+        update(inbox)
+        .where(inbox.c.update_id.in_(free.scalar_subquery()))
+        .values(taken_by=bindparam("me"), taken_until=bindparam("until"), takes=inbox.c.takes + 1)
+        .returning(inbox.c.update_id, inbox.c.body, inbox.c.received_at, inbox.c.answered, inbox.c.takes)
+    )
+
+
+_TAKE_LOCKING, _TAKE_PLAIN = _taking(skip_locked=True), _taking(skip_locked=False)
+
+
 class Inbox:
-    """The inbox's statements; each method is one transaction."""
+    """The inbox's statements. Each method's statements stand alone: each is right by itself, whatever happens
+    between them (a worker that dies after marking its updates handled and before taking more leaves nothing
+    wrong). On PostgreSQL they run outside a transaction, as BEGIN and COMMIT were two more round trips for
+    every write and every turn; elsewhere, in one write transaction."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._postgres = engine.dialect.name == "postgresql"
+        self._take_stmt = _TAKE_LOCKING if self._postgres else _TAKE_PLAIN
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncConnection]:
-        """A connection in a write transaction (on SQLite, one that takes the write lock as it begins)."""
+        """PostgreSQL: a connection in autocommit; else one in a write transaction (on SQLite, one that takes the
+        write lock as it begins)."""
         async with self._engine.connect() as conn:
+            if self._postgres:
+                yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+                return
             conn = await conn.execution_options(**{WRITE: True})
             async with conn.begin():
                 yield conn
@@ -126,22 +190,25 @@ class Inbox:
         carried the answer."""
         if not arrivals:
             return set(), set()
-        rows = [
-            {"update_id": a.update_id, "chat": a.chat, "body": a.body, "received_at": a.received_at,
-             "answered": a.answered, "takes": 0}
-            for a in arrivals
-        ]  # fmt: skip
-        dialect = postgresql if self._postgres else sqlite
-        stmt = (
-            dialect.insert(inbox).values(rows).on_conflict_do_nothing(index_elements=[inbox.c.update_id])
-        ).returning(inbox.c.update_id)
         async with self._writing() as conn:
-            new = {int(r[0]) for r in await conn.execute(stmt)}
+            if self._postgres:
+                columns = {"ids": [a.update_id for a in arrivals], "chats": [a.chat for a in arrivals],
+                           "bodies": [a.body for a in arrivals], "received": [a.received_at for a in arrivals],
+                           "answered": [a.answered for a in arrivals]}  # fmt: skip
+                result = await conn.execute(_PG_PUT, columns)
+            else:
+                rows = [
+                    {"update_id": a.update_id, "chat": a.chat, "body": a.body, "received_at": a.received_at,
+                     "answered": a.answered, "takes": 0}
+                    for a in arrivals
+                ]  # fmt: skip
+                stmt = sqlite.insert(inbox).values(rows).on_conflict_do_nothing(index_elements=[inbox.c.update_id])
+                result = await conn.execute(stmt.returning(inbox.c.update_id))
+            new = {int(r[0]) for r in result}
             repeats = {a.update_id for a in arrivals} - new
             if not repeats:
                 return new, set()
-            answered = select(inbox.c.update_id).where(inbox.c.update_id.in_(repeats), inbox.c.answered)
-            return new, {int(r[0]) for r in await conn.execute(answered)}
+            return new, {int(r[0]) for r in await conn.execute(_REPEATS_ANSWERED, {"ids": sorted(repeats)})}
 
     async def take(
         self,
@@ -153,55 +220,30 @@ class Inbox:
         handled: Sequence[int] = (),
         holding: Sequence[int] = (),
     ) -> Round:
-        """One turn of a worker, in one transaction: marks `handled` done, renews the lease of the updates it is
-        still `holding`, puts aside updates taken too often, and takes up to `limit` more."""
+        """One turn of a worker: marks `handled` done, renews the lease of the updates it is still `holding`, puts
+        aside updates taken too often, and takes up to `limit` more."""
         async with self._writing() as conn:
             if handled:
-                await conn.execute(
-                    update(inbox).where(inbox.c.update_id.in_(handled)).values(done_at=now, taken_until=None)
-                )
+                await conn.execute(_MARK_DONE, {"ids": list(handled), "now": now})
             if holding:
-                await conn.execute(
-                    update(inbox)
-                    .where(inbox.c.update_id.in_(holding), inbox.c.taken_by == me, inbox.c.done_at.is_(None))
-                    .values(taken_until=now + lease)
-                )
+                await conn.execute(_RENEW_MINE, {"ids": list(holding), "me": me, "until": now + lease})
             if limit <= 0:
                 return Round([], None)
             taken = await self._take(conn, me, limit, now, lease)
             if len(taken) < limit:
                 return Round(taken, None)
-            oldest = select(inbox.c.received_at).where(inbox.c.done_at.is_(None), inbox.c.taken_until.is_(None))
-            since = (await conn.execute(oldest.order_by(inbox.c.update_id).limit(1))).scalar_one_or_none()
+            since = (await conn.execute(_OLDEST_WAITING)).scalar_one_or_none()
             return Round(taken, since)
 
     async def _take(self, conn: AsyncConnection, me: str, limit: int, now: float, lease: float) -> list[Taken]:
-        earlier = inbox.alias("earlier")
-        behind = exists().where(
-            earlier.c.chat == inbox.c.chat, earlier.c.done_at.is_(None), earlier.c.update_id < inbox.c.update_id
-        )
-        free = (
-            select(inbox.c.update_id)
-            .where(inbox.c.done_at.is_(None), or_(inbox.c.taken_until.is_(None), inbox.c.taken_until < now), ~behind)
-            .order_by(inbox.c.update_id)
-            .limit(limit)
-        )
-        if self._postgres:
-            # Another worker's turn skips what this one is taking, and takes the next chats instead.
-            free = free.with_for_update(skip_locked=True)
-        stmt = (
-            update(inbox)
-            .where(inbox.c.update_id.in_(free.scalar_subquery()))
-            .values(taken_by=me, taken_until=now + lease, takes=inbox.c.takes + 1)
-            .returning(inbox.c.update_id, inbox.c.body, inbox.c.received_at, inbox.c.answered, inbox.c.takes)
-        )
-        rows = sorted(await conn.execute(stmt), key=lambda r: r.update_id)  # RETURNING keeps no order
+        params = {"me": me, "until": now + lease, "now": now, "limit": limit}
+        rows = sorted(await conn.execute(self._take_stmt, params), key=lambda r: r.update_id)  # RETURNING: no order
         kept, poisoned = _put_aside(
             [Taken(r.update_id, r.body, r.received_at, bool(r.answered), r.takes) for r in rows]
         )
         if not poisoned:
             return kept
-        await conn.execute(update(inbox).where(inbox.c.update_id.in_(poisoned)).values(done_at=now, taken_until=None))
+        await conn.execute(_MARK_DONE, {"ids": poisoned, "now": now})
         # Their chats' next updates are free now.
         return kept + await self._take(conn, me, limit - len(kept), now, lease)
 

@@ -87,6 +87,11 @@ class SqlUnitOfWork:
             conn = await self._engine.connect()
             if self._write:
                 conn = await conn.execution_options(**{WRITE: True})
+            elif self._engine.dialect.name == "postgresql":
+                # A read needs no transaction there: under READ COMMITTED each statement reads its own snapshot,
+                # in a transaction or not, and BEGIN and ROLLBACK were two round trips of each read unit (most of
+                # an update's statements in a rush).
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             self._conn = conn
             self._tx = await conn.begin()
         self.offices = OfficeRepository(conn)
