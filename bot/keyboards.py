@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     InlineKeyboardButton,
@@ -28,6 +30,14 @@ class Menu(CallbackData, prefix="menu"):
 
 class Language(CallbackData, prefix="lang"):
     code: str
+
+
+@lru_cache(maxsize=4096)
+def tap(text: str, callback_data: str) -> InlineKeyboardButton:
+    """A button that sends `callback_data`, built once for each text and data. A month's calendar is some forty
+    buttons, and pydantic's checks of each were a third of showing one; the same button object may then sit in
+    many keyboards, as nothing changes a button once built."""
+    return InlineKeyboardButton(text=text, callback_data=callback_data)
 
 
 def consent() -> InlineKeyboardMarkup:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from aiogram import Router
@@ -55,6 +56,12 @@ def valid_day(code: int) -> date | None:
         return None
 
 
+@lru_cache(maxsize=2048)
+def _day_cell(day: date, state: DayState) -> InlineKeyboardButton:
+    """A date that is not past: its number, its state's mark, and the tap that picks it (built once each)."""
+    return kb.tap(f"{day.day}{MARK[state]}", Day(yyyymmdd=int(day.strftime("%Y%m%d"))).pack())
+
+
 def calendar_markup(days: tuple[DayInfo, ...], year: int, month: int) -> InlineKeyboardMarkup:
     """The month as a grid of weeks; weeks already gone are left out.
 
@@ -62,27 +69,25 @@ def calendar_markup(days: tuple[DayInfo, ...], year: int, month: int) -> InlineK
     the biggest cost of a step; on the opening Friday most of the month is past.
     """
     noop = Noop().pack()
-    head = [InlineKeyboardButton(text=d, callback_data=noop) for d in texts.weekday_initials()]
-    cells = [InlineKeyboardButton(text=" ", callback_data=noop) for _ in range(days[0].day.weekday())]
+    head = [kb.tap(d, noop) for d in texts.weekday_initials()]
+    cells = [kb.tap(" ", noop) for _ in range(days[0].day.weekday())]
     live = [False] * len(cells)  # a cell for a date that is not past
     for info in days:
         if info.state is DayState.PAST:
-            cells.append(InlineKeyboardButton(text="·", callback_data=noop))
+            cells.append(kb.tap("·", noop))
         else:
-            code = int(info.day.strftime("%Y%m%d"))
-            label = f"{info.day.day}{MARK[info.state]}"
-            cells.append(InlineKeyboardButton(text=label, callback_data=Day(yyyymmdd=code).pack()))
+            cells.append(_day_cell(info.day, info.state))
         live.append(info.state is not DayState.PAST)
     while len(cells) % 7:
-        cells.append(InlineKeyboardButton(text=" ", callback_data=noop))
+        cells.append(kb.tap(" ", noop))
         live.append(False)
     weeks = [week for i, week in enumerate(kb.rows(cells, 7)) if any(live[i * 7 : i * 7 + 7])]
     prev_y, prev_m = (year, month - 1) if month > 1 else (year - 1, 12)
     next_y, next_m = (year, month + 1) if month < 12 else (year + 1, 1)
     nav = [
-        InlineKeyboardButton(text="◀", callback_data=Month(year=prev_y, month=prev_m).pack()),
-        InlineKeyboardButton(text=texts.month_name(year, month), callback_data=noop),
-        InlineKeyboardButton(text="▶", callback_data=Month(year=next_y, month=next_m).pack()),
+        kb.tap("◀", Month(year=prev_y, month=prev_m).pack()),
+        kb.tap(texts.month_name(year, month), noop),
+        kb.tap("▶", Month(year=next_y, month=next_m).pack()),
     ]
     return InlineKeyboardMarkup(inline_keyboard=[nav, head, *(weeks or kb.rows(cells, 7))])
 
@@ -118,7 +123,7 @@ async def calendar_screen(state: FSMContext, account: AccountView, runtime: Runt
     change.append(InlineKeyboardButton(text=_("👥 Who comes"), callback_data=WhoComes().pack()))
     markup.inline_keyboard.append(change)
     follow = kb.Follow(office_id=data["office_id"]).pack()
-    markup.inline_keyboard.append([InlineKeyboardButton(text=_("🔔 Tell me when quota opens"), callback_data=follow)])
+    markup.inline_keyboard.append([kb.tap(_("🔔 Tell me when quota opens"), follow)])
     text = _(
         "{office}\n{people}\n\nChoose the date of arrival.\n"
         "✅ places free   ❌ full   ⏳ not released yet   ⛔ holiday or closed\n"

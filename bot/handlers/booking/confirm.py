@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 from aiogram import Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot import keyboards as kb
 from bot import texts
 from bot.handlers.booking.shared import kind_label
 from bot.handlers.parts import Screen, forget, message_of, on_tap
@@ -95,12 +96,8 @@ async def summary_screen(state: FSMContext, account: AccountView, now: datetime)
     )
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_("✅ Confirm booking"), callback_data=Confirm(booking_id=data["booking_id"]).pack()
-                )
-            ],
-            [InlineKeyboardButton(text=_("◀ Other times"), callback_data=OtherTimes().pack())],
+            [kb.tap(_("✅ Confirm booking"), Confirm(booking_id=data["booking_id"]).pack())],
+            [kb.tap(_("◀ Other times"), OtherTimes().pack())],
         ]
     )
     return Screen(text, markup)

@@ -8,9 +8,10 @@ from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot import keyboards as kb
 from bot import texts
 from bot.handlers.booking import calendar, confirm
 from bot.handlers.booking.shared import office_of
@@ -52,16 +53,14 @@ async def slots_screen(
         return None
     buttons = [
         [
-            InlineKeyboardButton(
-                text=_("{start}–{end} · {n} left").format(
-                    start=f"{s.start:%H:%M}", end=f"{s.end:%H:%M}", n=s.remaining
-                ),
-                callback_data=SlotPick(slot_id=s.slot_id).pack(),
+            kb.tap(
+                _("{start}–{end} · {n} left").format(start=f"{s.start:%H:%M}", end=f"{s.end:%H:%M}", n=s.remaining),
+                SlotPick(slot_id=s.slot_id).pack(),
             )
         ]
         for s in free
     ]
-    buttons.append([InlineKeyboardButton(text=_("◀ Other dates"), callback_data=calendar.OtherDates().pack())])
+    buttons.append([kb.tap(_("◀ Other dates"), calendar.OtherDates().pack())])
     await state.update_data(day=day.isoformat())  # the step's data before the step (see calendar_screen)
     await state.set_state(Booking.slot)
     # Every time shown carries its zone: an applicant in Bali booking an office in Jakarta reads WIB, not WITA.
