@@ -188,7 +188,7 @@ def web_app_with(
 async def taking_updates(runtime: Runtime, settings: Settings, handler: InboxHandler) -> AsyncIterator[Any]:
     """The webhook's way in: each update kept in the inbox before Telegram is answered, and this worker's pump
     handing what waits (any worker's) to the bot. Stopping lets the updates in hand finish first."""
-    pump = InboxPump(runtime.inbox, handler, in_flight=settings.in_flight, lease=settings.inbox_lease_seconds)
+    pump = InboxPump(runtime.inbox, handler, in_flight=settings.updates_in_flight, lease=settings.inbox_lease_seconds)
     intake = Intake(runtime.inbox, kept=pump.wake)
     i18n = make_i18n()
 

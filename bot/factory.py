@@ -110,11 +110,11 @@ def settle_heap() -> None:
 
 
 async def poll(dp: Dispatcher, bot: Bot, settings: Settings, **kwargs: Any) -> None:
-    """Long polling: `updates_per_fetch` updates taken at a time, at most `in_flight` (settings) handled at once."""
+    """Long polling: `updates_per_fetch` updates taken at a time, at most `updates_in_flight` handled at once."""
     rendering.warm_up(settings.proof_workers)
     bot.session.middleware(limiter.FetchAtMost(settings.updates_per_fetch))
     settle_heap()
-    await dp.start_polling(bot, tasks_concurrency_limit=settings.in_flight, **kwargs)
+    await dp.start_polling(bot, tasks_concurrency_limit=settings.updates_in_flight, **kwargs)
 
 
 @asynccontextmanager

@@ -32,8 +32,9 @@ class Settings(BaseSettings):
     outbox_paid_messages_per_second: float = Field(default=1000.0, gt=0, le=1000)
     outbox_chat_interval: float = Field(default=1.0, ge=0, le=60)
     # Updates handled at once by one process; more wait in Telegram's queue (polling) or for a turn (webhook).
-    # Unset, `in_flight` chooses (see there).
-    updates_in_flight: int | None = Field(default=None, ge=1, le=1000)
+    # Bounded so that a rush never asks the database pool for more connections than it has. 16 answered a rush
+    # sooner than 32 and handled as many updates a second, on SQLite and PostgreSQL (bench/bot_rush.py).
+    updates_in_flight: int = Field(default=16, ge=1, le=1000)
     # Long polling takes at most this many updates per getUpdates (Telegram's own default is 100): the rest of
     # a rush waits at Telegram instead of inside this process (bot/limiter.py, FetchAtMost, says why).
     updates_per_fetch: int = Field(default=8, ge=1, le=100)
@@ -63,22 +64,6 @@ class Settings(BaseSettings):
     # "*" behind a proxy that strips the headers clients send). None: the client's own address counts, so nobody
     # can pick the address the sign-in throttle sees by sending the header.
     forwarded_allow_ips: str | None = None
-
-    @property
-    def in_flight(self) -> int:
-        """Updates one process handles at once: ANTREAN_UPDATES_IN_FLIGHT, or else 64 for a webhook worker on
-        SQLite and 16 otherwise.
-
-        Bounded so that a rush never asks the database pool for more connections than it has. Long polling: 16
-        answered a rush sooner than 32 and handled as many updates a second, on SQLite and PostgreSQL
-        (bench/bot_rush.py). A webhook worker on SQLite, 64 against 16 (bench/webhook_rush.py (a), 5,000
-        applicants): 409 updates a second against 266, 2.18 ms of CPU an update against 2.39, and the worker busy
-        instead of a third idle while the inbox waited; on PostgreSQL, 64 made the databases work twice as hard
-        for fewer updates a second (201 against 270), so 16 stays there.
-        """
-        if self.updates_in_flight is not None:
-            return self.updates_in_flight
-        return 64 if self.webhook_url and self.database_url.startswith("sqlite") else 16
 
     @property
     def retention(self) -> timedelta:

@@ -30,11 +30,3 @@ def test_several_web_workers_need_redis_to_share_conversations() -> None:
     with pytest.raises(ValidationError, match="ANTREAN_REDIS_URL"):
         Settings(web_workers=2)
     assert Settings(web_workers=2, redis_url="redis://127.0.0.1:6379/0").web_workers == 2
-
-
-def test_a_webhook_worker_on_sqlite_handles_more_updates_at_once_unless_told_otherwise() -> None:
-    webhook = {"webhook_url": "https://antrean.example.id", "bot_token": TOKEN, "webhook_secret": "s" * 16}
-    assert Settings(database_url="sqlite:///var/a.sqlite3", **webhook).in_flight == 64
-    assert Settings(database_url="postgresql://db/antrean", **webhook).in_flight == 16
-    assert Settings(database_url="sqlite:///var/a.sqlite3").in_flight == 16  # long polling
-    assert Settings(database_url="sqlite:///var/a.sqlite3", updates_in_flight=8, **webhook).in_flight == 8
