@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, text, update
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.persistence.database import WRITE
@@ -135,7 +134,7 @@ _OLDEST_WAITING = (
 )
 
 
-def _taking(*, skip_locked: bool) -> Any:
+def _taking() -> Any:
     earlier = inbox.alias("earlier")
     behind = exists().where(
         earlier.c.chat == inbox.c.chat, earlier.c.done_at.is_(None), earlier.c.update_id < inbox.c.update_id
@@ -146,10 +145,9 @@ def _taking(*, skip_locked: bool) -> Any:
                ~behind)
         .order_by(inbox.c.update_id)
         .limit(bindparam("limit"))
-    )  # fmt: skip
-    if skip_locked:
         # Another worker's turn skips what this one is taking, and takes the next chats instead.
-        free = free.with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True)
+    )  # fmt: skip
     return (
         update(inbox)
         .where(inbox.c.update_id.in_(free.scalar_subquery()))
@@ -158,19 +156,20 @@ def _taking(*, skip_locked: bool) -> Any:
     )
 
 
-_TAKE_LOCKING, _TAKE_PLAIN = _taking(skip_locked=True), _taking(skip_locked=False)
+_PG_TAKE = _taking()
 
 
 class Inbox:
-    """The inbox's statements. Each method's statements stand alone: each is right by itself, whatever happens
-    between them (a worker that dies after marking its updates handled and before taking more leaves nothing
-    wrong). On PostgreSQL they run outside a transaction, as BEGIN and COMMIT were two more round trips for
-    every write and every turn; elsewhere, in one write transaction."""
+    """The inbox on PostgreSQL (SqliteInbox has its own put, take and let_go; it shares forgetting and depth).
+
+    Each method's statements stand alone: each is right by itself, whatever happens between them (a worker that
+    dies after marking its updates handled and before taking more leaves nothing wrong). On PostgreSQL they run
+    outside a transaction, as BEGIN and COMMIT were two more round trips for every write and every turn; on SQLite,
+    in one write transaction."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._postgres = engine.dialect.name == "postgresql"
-        self._take_stmt = _TAKE_LOCKING if self._postgres else _TAKE_PLAIN
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncConnection]:
@@ -190,20 +189,11 @@ class Inbox:
         carried the answer."""
         if not arrivals:
             return set(), set()
+        columns = {"ids": [a.update_id for a in arrivals], "chats": [a.chat for a in arrivals],
+                   "bodies": [a.body for a in arrivals], "received": [a.received_at for a in arrivals],
+                   "answered": [a.answered for a in arrivals]}  # fmt: skip
         async with self._writing() as conn:
-            if self._postgres:
-                columns = {"ids": [a.update_id for a in arrivals], "chats": [a.chat for a in arrivals],
-                           "bodies": [a.body for a in arrivals], "received": [a.received_at for a in arrivals],
-                           "answered": [a.answered for a in arrivals]}  # fmt: skip
-                result = await conn.execute(_PG_PUT, columns)
-            else:
-                rows = [
-                    {"update_id": a.update_id, "chat": a.chat, "body": a.body, "received_at": a.received_at,
-                     "answered": a.answered, "takes": 0}
-                    for a in arrivals
-                ]  # fmt: skip
-                stmt = sqlite.insert(inbox).values(rows).on_conflict_do_nothing(index_elements=[inbox.c.update_id])
-                result = await conn.execute(stmt.returning(inbox.c.update_id))
+            result = await conn.execute(_PG_PUT, columns)
             new = {int(r[0]) for r in result}
             repeats = {a.update_id for a in arrivals} - new
             if not repeats:
@@ -237,7 +227,7 @@ class Inbox:
 
     async def _take(self, conn: AsyncConnection, me: str, limit: int, now: float, lease: float) -> list[Taken]:
         params = {"me": me, "until": now + lease, "now": now, "limit": limit}
-        rows = sorted(await conn.execute(self._take_stmt, params), key=lambda r: r.update_id)  # RETURNING: no order
+        rows = sorted(await conn.execute(_PG_TAKE, params), key=lambda r: r.update_id)  # RETURNING: no order
         kept, poisoned = _put_aside(
             [Taken(r.update_id, r.body, r.received_at, bool(r.answered), r.takes) for r in rows]
         )
