@@ -1476,6 +1476,13 @@ class BotApiStandin:
     async def _deliver_pending(self) -> None:
         """POSTs queued updates to the webhook, up to its max_connections at once and one at a time in each chat
         (a chat's next update waits for the answer to the one before); an update the bot refuses stays queued."""
+        # Closing the session waits for its connections to close: updates that arrive meanwhile find this task not
+        # yet done and start no other, so it looks again once the session is closed.
+        while self._webhook is not None and not self._closing and self._updates:
+            async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+                await self._post_pending(session)
+
+    async def _post_pending(self, session: aiohttp.ClientSession) -> None:
         posting: dict[int, asyncio.Task[None]] = {}
         busy: set[int] = set()
         done = asyncio.Event()
@@ -1488,26 +1495,25 @@ class BotApiStandin:
 
             return callback
 
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
-            while self._webhook is not None and not self._closing and (self._updates or posting):
-                changed = self._updates_changed
-                for update in self._updates:
-                    if len(posting) >= self._webhook.connections:
-                        break
-                    update_id, chat = update["update_id"], _chat_of_update(update)
-                    if update_id in posting or chat in busy:
-                        continue
-                    busy.add(chat)
-                    task = asyncio.create_task(self._post_update(session, self._webhook, update))
-                    task.add_done_callback(finished(update_id, chat))
-                    posting[update_id] = task
-                waits = [asyncio.create_task(done.wait()), asyncio.create_task(changed.wait())]
-                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-                for wait in waits:
-                    wait.cancel()
-                done.clear()
-            for task in list(posting.values()):
-                task.cancel()
+        while self._webhook is not None and not self._closing and (self._updates or posting):
+            changed = self._updates_changed
+            for update in self._updates:
+                if len(posting) >= self._webhook.connections:
+                    break
+                update_id, chat = update["update_id"], _chat_of_update(update)
+                if update_id in posting or chat in busy:
+                    continue
+                busy.add(chat)
+                task = asyncio.create_task(self._post_update(session, self._webhook, update))
+                task.add_done_callback(finished(update_id, chat))
+                posting[update_id] = task
+            waits = [asyncio.create_task(done.wait()), asyncio.create_task(changed.wait())]
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            for wait in waits:
+                wait.cancel()
+            done.clear()
+        for task in list(posting.values()):
+            task.cancel()
 
     async def _post_update(self, session: aiohttp.ClientSession, hook: _Webhook, update: Json) -> None:
         headers = {"X-Telegram-Bot-Api-Secret-Token": hook.secret} if hook.secret else {}

@@ -24,8 +24,9 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
-from aiohttp import ClientSession
+from aiohttp import ClientSession, web
 
+from bench.workers import free_port
 from devtools.standin import CHAT_MESSAGES_PER_SECOND, BotApiStandin
 
 TOKEN = "123456789:AAEhBP0av28dHUcCn2K1q8s0jcO7jUjHnHQ"
@@ -586,3 +587,41 @@ async def test_the_api_answers_json_bodies_and_unknown_methods_like_telegram(sta
     assert sent["result"]["text"] == "Halo"
     assert unknown == (404, {"ok": False, "error_code": 404, "description": "Not Found"})
     assert unauthorised == 401
+
+
+async def test_an_update_that_arrives_as_the_last_post_ends_still_reaches_the_webhook(
+    standin: BotApiStandin, bot: Bot
+) -> None:
+    # A user writes a few event-loop turns after the webhook got the update before, while the stand-in winds up that
+    # delivery (its connections close). Each offset in turn, so the moment is met whenever it falls.
+    received: asyncio.Queue[int] = asyncio.Queue()
+
+    async def hook(request: web.Request) -> web.Response:
+        received.put_nowait((await request.json())["update_id"])
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    missed = []
+    try:
+        await bot.set_webhook(f"http://127.0.0.1:{port}/hook")
+        for turns in range(40):
+            await standin.user_sends_text(BUDI, "halo")
+            await asyncio.wait_for(received.get(), 5)
+            for _ in range(turns):
+                await asyncio.sleep(0)
+            sent = await standin.user_sends_text(SITI, "halo")
+            try:
+                while await asyncio.wait_for(received.get(), 2) != sent:
+                    pass
+            except TimeoutError:
+                missed.append(turns)
+                break
+    finally:
+        await bot.delete_webhook()
+        await runner.cleanup()
+    assert missed == []
