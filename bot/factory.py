@@ -19,7 +19,7 @@ from bot.handlers import routers
 from bot.i18n import LocaleMiddleware, make_i18n
 from bot.middlewares import AccountMiddleware, Measured, RefusalMemory
 from bot.session import LeanSession
-from bot.storage import make_storage
+from bot.storage import WritesFirst, make_storage
 from core.config import Settings
 from core.documents import rendering
 from core.pacing import RateGate
@@ -38,6 +38,7 @@ def make_bot(settings: Settings, *, paced: bool = True, shared: SharedWindow | N
         raise ValueError("ANTREAN_BOT_TOKEN is not set")
     api = TelegramAPIServer.from_base(settings.telegram_api_url)
     bot = Bot(settings.bot_token, session=LeanSession(api=api))
+    bot.session.middleware(WritesFirst())
     if not paced:
         limiter.install_unpaced(bot)
         return bot

@@ -13,14 +13,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject, User
 
 from bot import texts
-from bot.storage import remember_reads
+from bot.storage import drop_pending, remember_reads, write_pending
 from core import metrics
 from core.runtime import Runtime
 from core.services.accounts import account_by_telegram_user
 
 
 class Measured(BaseMiddleware):
-    """Counts each update by kind and times its handling, for /metrics; an update whose handling raised is an error."""
+    """Counts each update by kind and times its handling, for /metrics; an update whose handling raised is an error.
+    Writes the conversation at the end (bot/storage.py)."""
 
     async def __call__(
         self,
@@ -32,8 +33,11 @@ class Measured(BaseMiddleware):
         started = time.perf_counter()
         remember_reads()  # this update's conversation, read once
         try:
-            return await handler(event, data)
+            result = await handler(event, data)
+            await write_pending(end=True)  # the conversation as the update left it, when nothing was sent since
+            return result
         except Exception:
+            drop_pending()  # what the applicant was not shown of a step that failed is not kept either
             metrics.ERRORS.labels("update").inc()
             raise
         finally:

@@ -6,13 +6,20 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+from redis.asyncio.client import Pipeline
 from sqlalchemy import Engine, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -150,15 +157,64 @@ class SqlStorage(BaseStorage):
         await self.flush()
 
 
-# The conversations read while one update is handled (its task's own): key -> (state, data as JSON).
-_READ: ContextVar[dict[str, tuple[str | None, str]] | None] = ContextVar("antrean_fsm_read", default=None)
+class _Unset:
+    """Not written in this update (a state or data of None is written: it deletes)."""
+
+
+UNSET = _Unset()
+
+
+@dataclass(slots=True)
+class _Write:
+    key: StorageKey
+    state: str | _Unset | None = UNSET
+    data: str | _Unset | None = UNSET  # JSON text; None for no data (the key is deleted)
+
+
+@dataclass(slots=True)
+class _Update:
+    """One update's conversations: what it read (key -> state, data as JSON), what it wrote and has not yet sent."""
+
+    reads: dict[str, tuple[str | None, str]] = field(default_factory=dict)
+    writes: dict[str, _Write] = field(default_factory=dict)
+    storage: ReadOnce | None = None
+    ended: bool = False
+
+
+# The current update's conversations (its task's own).
+_UPDATE: ContextVar[_Update | None] = ContextVar("antrean_fsm_update", default=None)
 
 
 def remember_reads() -> None:
-    """From now until the current update's task ends, a conversation is read from Redis once: called as the update's
-    task starts (bot/inbox.py), else by the first of our middlewares (bot/middlewares.py)."""
-    if _READ.get() is None:
-        _READ.set({})
+    """From now until the current update's task ends, a conversation is read from Redis once and its writes wait
+    for write_pending: called as the update's task starts (bot/inbox.py), else by the first of our middlewares
+    (bot/middlewares.py)."""
+    if _UPDATE.get() is None:
+        _UPDATE.set(_Update())
+
+
+async def write_pending(*, end: bool = False) -> None:
+    """Sends the current update's conversation writes to Redis, all in one transaction: before each call to Telegram
+    (what the applicant is shown never runs ahead of what is stored) and when the update ends (`end`: later writes
+    of its task, or of tasks it started, go straight through)."""
+    update = _UPDATE.get()
+    if update is None:
+        return
+    if end:
+        update.ended = True
+    if update.writes and update.storage is not None:
+        writes, update.writes = update.writes, {}
+        await update.storage.write(writes.values())
+
+
+def drop_pending() -> None:
+    """Forgets the current update's writes not sent yet (it failed before showing them), and what it read: later
+    writes of its task go straight through."""
+    update = _UPDATE.get()
+    if update is not None:
+        update.ended = True
+        update.writes.clear()
+        update.reads.clear()
 
 
 def _text(value: bytes | str | None) -> str | None:
@@ -166,50 +222,109 @@ def _text(value: bytes | str | None) -> str | None:
 
 
 class ReadOnce(BaseStorage):
-    """Redis storage that reads each conversation once an update: aiogram and the handlers ask for the state and the
-    data about six times an update, each a round trip to Redis, the most CPU an update spent after the handlers.
+    """Redis storage that reads each conversation once an update and writes it once: aiogram and the handlers ask
+    for the state and the data about six times an update, and a step sets both, each a round trip to Redis.
 
     Only the update's own reads are kept, for as long as it is handled: a chat's updates are handled one at a time
-    (the webhook's inbox), so nothing else writes the conversation meanwhile; writes go through to Redis at once.
+    (the webhook's inbox), so nothing else writes the conversation meanwhile. Its writes wait, and go together in one
+    MULTI before the bot next calls Telegram or when the update ends (write_pending): a worker that dies before then
+    has shown nothing of the step, and the update, handled again elsewhere, starts from the state before it.
     """
 
     def __init__(self, inner: RedisStorage) -> None:
         self._inner = inner
 
-    async def _read(self, key: StorageKey) -> tuple[dict[str, tuple[str | None, str]] | None, tuple[str | None, str]]:
-        seen = _READ.get()
+    async def _read(self, key: StorageKey) -> tuple[str | None, str]:
+        update = _UPDATE.get()
         k = _key(key)
-        if seen is not None and k in seen:
-            return seen, seen[k]
+        if update is not None and k in update.reads:
+            return update.reads[k]
         # The state and the data in one round trip, as RedisStorage would read and decode each.
         build = self._inner.key_builder.build
         state, data = await self._inner.redis.mget(build(key, "state"), build(key, "data"))
         row = (_text(state), _text(data) or _EMPTY)
-        if seen is not None:
-            seen[k] = row
-        return seen, row
+        if update is not None and not update.ended:
+            row = update.reads.setdefault(k, row)  # a write made while this read was under way wins
+            pending = update.writes.get(k)
+            if pending is not None:
+                row = update.reads[k] = _overlaid(row, pending)
+        return row
+
+    def _pending(self, key: StorageKey) -> tuple[_Update, _Write] | None:
+        update = _UPDATE.get()
+        if update is None or update.ended:
+            return None
+        update.storage = self
+        k = _key(key)
+        return update, update.writes.setdefault(k, _Write(key))
 
     async def set_state(self, key: StorageKey, state: str | State | None = None) -> None:
-        await self._inner.set_state(key, state)
-        seen = _READ.get()
-        if seen is not None and _key(key) in seen:
-            seen[_key(key)] = (state.state if isinstance(state, State) else state, seen[_key(key)][1])
+        value = state.state if isinstance(state, State) else state
+        pending = self._pending(key)
+        if pending is None:
+            await self._inner.set_state(key, value)
+            return
+        update, write = pending
+        write.state = value
+        k = _key(key)
+        if k in update.reads:
+            update.reads[k] = (value, update.reads[k][1])
 
     async def get_state(self, key: StorageKey) -> str | None:
-        return (await self._read(key))[1][0]
+        return (await self._read(key))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        await self._inner.set_data(key, data)
-        seen = _READ.get()
-        if seen is not None and _key(key) in seen:
-            seen[_key(key)] = (seen[_key(key)][0], json.dumps(dict(data)))
+        pending = self._pending(key)
+        if pending is None or not isinstance(data, dict):  # aiogram's own refusal of what is not a dict
+            await self._inner.set_data(key, data)
+            return
+        update, write = pending
+        encoded = self._inner.json_dumps(data) if data else None
+        write.data = encoded
+        k = _key(key)
+        if k in update.reads:
+            update.reads[k] = (update.reads[k][0], encoded or _EMPTY)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         # Decoded anew each time: a handler may change the dict it gets without changing the stored one.
-        return dict(json.loads((await self._read(key))[1][1]))
+        return dict(json.loads((await self._read(key))[1]))
+
+    async def write(self, writes: Iterable[_Write]) -> None:
+        """Writes states and data as RedisStorage would (None deletes; its expiries), in one transaction."""
+        build = self._inner.key_builder.build
+        async with self._inner.redis.pipeline(transaction=True) as pipe:
+            for w in writes:
+                if not isinstance(w.state, _Unset):
+                    _set_or_delete(pipe, build(w.key, "state"), w.state, self._inner.state_ttl)
+                if not isinstance(w.data, _Unset):
+                    _set_or_delete(pipe, build(w.key, "data"), w.data, self._inner.data_ttl)
+            await pipe.execute()
 
     async def close(self) -> None:
         await self._inner.close()
+
+
+class WritesFirst(BaseRequestMiddleware):
+    """A session middleware: the update's conversation is written before the bot calls Telegram (write_pending)."""
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
+    ) -> Response[TelegramType]:
+        await write_pending()
+        return await make_request(bot, method)
+
+
+def _set_or_delete(pipe: Pipeline, key: str, value: str | None, ttl: int | timedelta | None) -> None:
+    if value is None:
+        pipe.delete(key)
+    else:
+        pipe.set(key, value, ex=ttl)
+
+
+def _overlaid(row: tuple[str | None, str], write: _Write) -> tuple[str | None, str]:
+    state = row[0] if isinstance(write.state, _Unset) else write.state
+    data = row[1] if isinstance(write.data, _Unset) else (write.data or _EMPTY)
+    return state, data
 
 
 def make_storage(runtime: Runtime) -> BaseStorage:

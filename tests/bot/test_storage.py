@@ -101,7 +101,76 @@ async def test_the_memory_keeps_a_bounded_number_of_conversations_and_forgets_no
     await storage.close()
 
 
-async def test_an_update_reads_its_conversation_from_redis_once_and_writes_through(redis_url: str) -> None:
+async def test_an_update_reads_its_conversation_from_redis_once_and_writes_it_once(redis_url: str) -> None:
+    import redis.asyncio as aioredis
+    from aiogram.fsm.storage.base import DefaultKeyBuilder
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    from bot.storage import ReadOnce, remember_reads, write_pending
+
+    client = aioredis.Redis.from_url(redis_url)
+    storage = ReadOnce(RedisStorage(client, key_builder=DefaultKeyBuilder(prefix="antrean")))
+    other = RedisStorage(client, key_builder=DefaultKeyBuilder(prefix="antrean"))  # another worker's view
+    await other.set_state(KEY, None)
+    await other.set_data(KEY, {})
+
+    async def calls(*commands: str) -> int:
+        stats = await client.info("commandstats")
+        return sum(int(stats.get(f"cmdstat_{c}", {}).get("calls", 0)) for c in commands)
+
+    async def one_update() -> tuple[object, ...]:
+        remember_reads()
+        for _ in range(3):  # as aiogram and a handler do
+            await storage.get_state(KEY)
+            await storage.get_data(KEY)
+        await storage.update_data(KEY, {"day": "2026-11-30"})
+        await storage.set_state(KEY, Registration.nik)
+        own = (await storage.get_state(KEY), await storage.get_data(KEY))  # its own writes, read back
+        stored_meanwhile = (await other.get_state(KEY), await other.get_data(KEY))
+        writes_before = await calls("set", "del", "exec")
+        await write_pending(end=True)
+        return own, stored_meanwhile, await calls("set", "del", "exec") - writes_before
+
+    reads_before = await calls("get", "mget")
+    own, meanwhile, writes = await asyncio.create_task(one_update())
+    assert own == (Registration.nik.state, {"day": "2026-11-30"})
+    assert meanwhile == (None, {})  # nothing is stored until the update sends it
+    assert writes == 3  # the state and the data, together: SET, SET, EXEC
+    assert await calls("get", "mget") - reads_before == 1 + 2  # one read by the update, two by `other` above
+    assert (await other.get_state(KEY), await other.get_data(KEY)) == (Registration.nik.state, {"day": "2026-11-30"})
+    await other.set_data(KEY, {"day": "2026-12-01"})
+    assert await asyncio.create_task(storage.get_data(KEY)) == {"day": "2026-12-01"}  # the next update: Redis's now
+    await storage.close()
+
+
+async def test_a_step_that_fails_before_it_shows_anything_leaves_the_conversation_as_it_was(redis_url: str) -> None:
+    import redis.asyncio as aioredis
+    from aiogram.fsm.storage.base import DefaultKeyBuilder
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    from bot.storage import ReadOnce, drop_pending, remember_reads
+
+    client = aioredis.Redis.from_url(redis_url)
+    storage = ReadOnce(RedisStorage(client, key_builder=DefaultKeyBuilder(prefix="antrean")))
+    await storage.set_state(KEY, Registration.nik)  # outside any update: straight through
+    await storage.set_data(KEY, {"full_name": "SITI"})
+
+    async def failing_update() -> tuple[object, ...]:
+        remember_reads()
+        await storage.update_data(KEY, {"nik": "3171"})
+        await storage.set_state(KEY, None)
+        drop_pending()  # the handler raised here (bot/middlewares.py)
+        after = (await storage.get_state(KEY), await storage.get_data(KEY))
+        await storage.set_data(KEY, {"full_name": "SITI", "note": "the error handler's"})  # goes straight through
+        return after
+
+    assert await asyncio.create_task(failing_update()) == (Registration.nik.state, {"full_name": "SITI"})
+    assert await storage.get_state(KEY) == Registration.nik.state
+    assert await storage.get_data(KEY) == {"full_name": "SITI", "note": "the error handler's"}
+    await storage.close()
+
+
+async def test_the_conversation_is_stored_before_the_bot_calls_telegram(redis_url: str, world: BotWorld) -> None:
     import redis.asyncio as aioredis
     from aiogram.fsm.storage.base import DefaultKeyBuilder
     from aiogram.fsm.storage.redis import RedisStorage
@@ -110,24 +179,15 @@ async def test_an_update_reads_its_conversation_from_redis_once_and_writes_throu
 
     client = aioredis.Redis.from_url(redis_url)
     storage = ReadOnce(RedisStorage(client, key_builder=DefaultKeyBuilder(prefix="antrean")))
+    other = RedisStorage(client, key_builder=DefaultKeyBuilder(prefix="antrean"))
+    await other.set_state(KEY, None)
+    await world.telegram.user_sends_text(42, "/start")
 
-    async def gets() -> int:
-        stats = await client.info("commandstats")
-        return sum(int(stats.get(f"cmdstat_{c}", {}).get("calls", 0)) for c in ("get", "mget"))
-
-    async def one_update() -> dict[str, object]:
+    async def step() -> object:
         remember_reads()
-        for _ in range(3):  # as aiogram and a handler do
-            await storage.get_state(KEY)
-            await storage.get_data(KEY)
-        await storage.update_data(KEY, {"day": "2026-11-30"})
         await storage.set_state(KEY, Registration.nik)
-        assert await storage.get_state(KEY) == Registration.nik.state  # its own writes, read back
-        return await storage.get_data(KEY)
+        await world.bot.send_message(42, "Ketik NIK Anda.")  # the step's screen
+        return await other.get_state(KEY)  # the update has not ended yet
 
-    before = await gets()
-    assert await asyncio.create_task(one_update()) == {"day": "2026-11-30"}
-    assert await gets() - before == 1  # the state and the data, once, together
-    await RedisStorage(client, key_builder=DefaultKeyBuilder(prefix="antrean")).set_data(KEY, {"day": "2026-12-01"})
-    assert await asyncio.create_task(storage.get_data(KEY)) == {"day": "2026-12-01"}  # the next update: Redis's now
+    assert await asyncio.create_task(step()) == Registration.nik.state
     await storage.close()
