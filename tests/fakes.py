@@ -163,6 +163,12 @@ class FakeSlotRepository(SlotRepository):
                 out.setdefault(s.day, []).append(s.state)
         return out
 
+    async def days(
+        self, office_id: int, first: date, last: date
+    ) -> tuple[dict[date, str], dict[date, list[SlotState]]]:
+        closed = {d: r for (o, d), r in self._store.closures.items() if o == office_id and first <= d <= last}
+        return closed, await self.in_range(office_id, first, last)
+
     async def get(self, slot_id: int) -> ReleasedSlot | None:
         return self._store.slots.get(slot_id)
 

@@ -11,7 +11,23 @@ from dataclasses import asdict
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, case, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Executable,
+    Row,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -217,6 +233,21 @@ class SlotRepository:
             out.setdefault(r.day, []).append(_slot_state(r))
         return out
 
+    async def days(
+        self, office_id: int, first: date, last: date
+    ) -> tuple[dict[date, str], dict[date, list[SlotState]]]:
+        """The office's closures (date -> reason) and released slots between two dates, in one statement: each
+        calendar and date the bot shows reads both, and each statement is a round trip to the server."""
+        rows = await self._conn.execute(_DAYS, {"office": office_id, "first": first, "last": last})
+        closed: dict[date, str] = {}
+        out: dict[date, list[SlotState]] = {}
+        for r in rows:
+            if r.reason is not None:
+                closed[r.day] = r.reason
+            else:
+                out.setdefault(r.day, []).append(_slot_state(r))
+        return closed, out
+
     async def get(self, slot_id: int) -> ReleasedSlot | None:
         r = (await self._conn.execute(select(slots).where(slots.c.id == slot_id))).first()
         return None if r is None else ReleasedSlot(r.office_id, r.day, _slot_state(r))
@@ -300,6 +331,17 @@ _SLOTS_IN_RANGE = (
     .where(slots.c.office_id == bindparam("office"), slots.c.day.between(bindparam("first"), bindparam("last")))
     .order_by(slots.c.day, slots.c.start_time)
 )
+# Slots and closures as one list of rows: a closure's row has its reason and no slot; a slot's, no reason.
+_SLOT_COLUMNS = (slots.c.id, slots.c.start_time, slots.c.end_time, slots.c.capacity, slots.c.taken,
+                 slots.c.bookable_from, slots.c.bookable_until)  # fmt: skip
+_DAYS: Executable = union_all(
+    select(slots.c.day, *_SLOT_COLUMNS, cast(null(), closures.c.reason.type).label("reason")).where(
+        slots.c.office_id == bindparam("office"), slots.c.day.between(bindparam("first"), bindparam("last"))
+    ),
+    select(closures.c.day, *(cast(null(), c.type) for c in _SLOT_COLUMNS), closures.c.reason).where(
+        closures.c.office_id == bindparam("office"), closures.c.day.between(bindparam("first"), bindparam("last"))
+    ),
+).order_by("day", "start_time")
 
 
 class _Person(dict[str, Any]):

@@ -25,8 +25,8 @@ class MonthView:
 
 async def _days(uow: UnitOfWork, office: Office, first: date, last: date, now: datetime, party: int) -> list[DayInfo]:
     assert office.id is not None
-    closed = closures_between(first, last, await uow.offices.closures(office.id, first, last))
-    by_day = await uow.slots.in_range(office.id, first, last)
+    own, by_day = await uow.slots.days(office.id, first, last)
+    closed = closures_between(first, last, own)
     out = []
     d = first
     while d <= last:

@@ -192,6 +192,39 @@ async def test_a_second_slot_at_the_same_office_day_and_start_is_refused(units: 
             await uow.slots.add([slot])
 
 
+async def test_an_offices_days_read_back_its_closures_and_its_slots_in_order_and_no_other_offices(
+    units: Units,
+) -> None:
+    async with units() as uow:
+        office = await uow.offices.save(sample_office())
+        other = await uow.offices.save(replace(sample_office(), code="KANIM-LAIN", name="Kantor Lain"))
+        assert office.id is not None and other.id is not None
+        opens = datetime(2026, 11, 27, 14, 0, tzinfo=JAKARTA)
+        until = opens + timedelta(days=2)
+        monday, tuesday, wednesday = date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 2)
+        await uow.slots.add([
+            NewSlot(office.id, monday, time(10), time(11), 5, opens, until),
+            NewSlot(office.id, monday, time(8), time(9), 10, opens, until),
+            NewSlot(office.id, wednesday, time(8), time(9), 3, opens, until),
+            NewSlot(other.id, monday, time(8), time(9), 7, opens, until),
+        ])  # fmt: skip
+        await uow.offices.add_closure(office.id, tuesday, "Cuti bersama")
+        await uow.offices.add_closure(office.id, wednesday, "Listrik padam")
+        await uow.offices.add_closure(other.id, monday, "Renovasi")
+        await uow.commit()
+
+    async with units() as uow:
+        closed, by_day = await uow.slots.days(office.id, monday, wednesday)
+        assert closed == {tuesday: "Cuti bersama", wednesday: "Listrik padam"}
+        assert {d: [(s.start, s.capacity, s.taken) for s in day] for d, day in by_day.items()} == {
+            monday: [(time(8), 10, 0), (time(10), 5, 0)],
+            wednesday: [(time(8), 3, 0)],
+        }
+        assert by_day == await uow.slots.in_range(office.id, monday, wednesday)  # the same slots, read alone
+        assert by_day[monday][0].bookable_from == opens and by_day[monday][0].bookable_until == until
+        assert await uow.slots.days(office.id, tuesday, tuesday) == ({tuesday: "Cuti bersama"}, {})
+
+
 async def test_a_kept_freeze_reads_back_keeps_the_later_end_and_goes_once_over(units: Units) -> None:
     later = FRIDAY_AFTERNOON + timedelta(days=30)
     async with units() as uow:
