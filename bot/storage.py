@@ -180,6 +180,11 @@ class _Update:
     storage: ReadOnce | None = None
     ended: bool = False
 
+    def reread(self, k: str, write: _Write) -> None:
+        """What the update reads of a conversation it read before, after writing it."""
+        if k in self.reads:
+            self.reads[k] = _overlaid(self.reads[k], write)
+
 
 # The current update's conversations (its task's own).
 _UPDATE: ContextVar[_Update | None] = ContextVar("antrean_fsm_update", default=None)
@@ -250,13 +255,14 @@ class ReadOnce(BaseStorage):
                 row = update.reads[k] = _overlaid(row, pending)
         return row
 
-    def _pending(self, key: StorageKey) -> tuple[_Update, _Write] | None:
+    def _pending(self, key: StorageKey) -> tuple[_Update, str, _Write] | None:
+        """The current update's pending write of this conversation; None outside an update or after it."""
         update = _UPDATE.get()
         if update is None or update.ended:
             return None
         update.storage = self
         k = _key(key)
-        return update, update.writes.setdefault(k, _Write(key))
+        return update, k, update.writes.setdefault(k, _Write(key))
 
     async def set_state(self, key: StorageKey, state: str | State | None = None) -> None:
         value = state.state if isinstance(state, State) else state
@@ -264,11 +270,9 @@ class ReadOnce(BaseStorage):
         if pending is None:
             await self._inner.set_state(key, value)
             return
-        update, write = pending
+        update, k, write = pending
         write.state = value
-        k = _key(key)
-        if k in update.reads:
-            update.reads[k] = (value, update.reads[k][1])
+        update.reread(k, write)
 
     async def get_state(self, key: StorageKey) -> str | None:
         return (await self._read(key))[0]
@@ -278,12 +282,9 @@ class ReadOnce(BaseStorage):
         if pending is None or not isinstance(data, dict):  # aiogram's own refusal of what is not a dict
             await self._inner.set_data(key, data)
             return
-        update, write = pending
-        encoded = self._inner.json_dumps(data) if data else None
-        write.data = encoded
-        k = _key(key)
-        if k in update.reads:
-            update.reads[k] = (update.reads[k][0], encoded or _EMPTY)
+        update, k, write = pending
+        write.data = self._inner.json_dumps(data) if data else None
+        update.reread(k, write)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         # Decoded anew each time: a handler may change the dict it gets without changing the stored one.
