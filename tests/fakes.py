@@ -166,7 +166,7 @@ class FakeSlotRepository(SlotRepository):
     async def days(
         self, office_id: int, first: date, last: date
     ) -> tuple[dict[date, str], dict[date, list[SlotState]]]:
-        closed = {d: r for (o, d), r in self._store.closures.items() if o == office_id and first <= d <= last}
+        closed = await FakeOfficeRepository(self._store).closures(office_id, first, last)
         return closed, await self.in_range(office_id, first, last)
 
     async def get(self, slot_id: int) -> ReleasedSlot | None:
