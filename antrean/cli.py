@@ -35,6 +35,7 @@ from rich.progress import (
 )
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
+from antrean import eventloop
 from core.clock import SystemClock
 from core.config import Settings
 from core.crypto import Passwords
@@ -169,7 +170,7 @@ def _run_until_signalled(main: Callable[[asyncio.Event], Awaitable[None]]) -> No
             loop.add_signal_handler(sig, stop.set)
         await main(stop)
 
-    asyncio.run(run())
+    eventloop.run(run())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, help=__doc__)
@@ -189,7 +190,7 @@ def bot() -> None:
     from antrean.bootstrap import run_bot
 
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    asyncio.run(run_bot(settings))
+    eventloop.run(run_bot(settings))
 
 
 @cli.command()
@@ -319,7 +320,7 @@ def demo(port: int, standin_port: int, database: str) -> None:
         }
     )
     logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
-    asyncio.run(run_demo(own, web_port=port, standin_port=standin_port))
+    eventloop.run(run_demo(own, web_port=port, standin_port=standin_port))
 
 
 # --- the database and the catalogue of offices -------------------------------------------------------------------

@@ -53,6 +53,7 @@ from sqlalchemy import insert
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+from antrean import eventloop
 from bench.broadcast import most_in_one_second
 from bench.engine_rush import DAY, NOW, SECRET, drop_postgres, fresh_postgres, oversold, query, seed_accounts
 from bot.handlers.booking.office import office_label
@@ -144,9 +145,9 @@ def bot_process(
             await bot.session.close()
 
     if profile:
-        cProfile.runctx("asyncio.run(serve())", globals(), locals(), profile)
+        cProfile.runctx("eventloop.run(serve())", globals(), locals(), profile)
     else:
-        asyncio.run(serve())
+        eventloop.run(serve())  # as `antrean bot` runs
 
 
 def sender_process(url: str, api: str, ready: Any, go: Any, stop: Any, cpu: Any) -> None:
@@ -174,7 +175,7 @@ def sender_process(url: str, api: str, ready: Any, go: Any, stop: Any, cpu: Any)
                 cpu.value = time.process_time() - before
             rendering.shut_down()
 
-    asyncio.run(serve())
+    eventloop.run(serve())  # as `antrean worker` runs
 
 
 async def subscribe_broadcast(url: str, n: int) -> list[int]:

@@ -51,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select
 
+from antrean import eventloop
 from antrean.bootstrap import outbox_sender
 from bench.engine_rush import SECRET, drop_postgres, fresh_postgres, rush_office
 from core.clock import SystemClock
@@ -116,9 +117,9 @@ def worker_process(conn: Connection, profile: str | None) -> None:
         await run_worker(settings, SystemClock(), stop)
 
     if profile:
-        cProfile.runctx("asyncio.run(serve())", globals(), locals(), profile)
+        cProfile.runctx("eventloop.run(serve())", globals(), locals(), profile)
     else:
-        asyncio.run(serve())
+        eventloop.run(serve())  # as `antrean worker` runs
     conn.send(time.process_time() - cpu)
 
 

@@ -21,6 +21,7 @@ has no priorities of its own; this is the layer over it.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -63,15 +64,14 @@ class RateGate:
         return cls(limit, 1, per_window=max(1, int(limit)), shared=shared)
 
     def _now(self) -> float:
-        return asyncio.get_running_loop().time()
+        # Not the loop's time: uvloop's counts whole milliseconds, so an answer was logged up to one early and its
+        # place freed that much early (1,002 messages in one second at 1,000 a second in bench/broadcast.py).
+        # The clock asyncio's own loop reads, at full resolution.
+        return time.monotonic()
 
     def pause(self, seconds: float) -> None:
         """Telegram said to wait: nobody, interactive or not, passes before then."""
-        try:
-            now = self._now()
-        except RuntimeError:  # no loop running: nothing is waiting either
-            return
-        self._paused_until = max(self._paused_until, now + seconds)
+        self._paused_until = max(self._paused_until, self._now() + seconds)
 
     @property
     def paused_for(self) -> float:
