@@ -12,8 +12,10 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Executable,
     Row,
+    Table,
     and_,
     bindparam,
     case,
@@ -323,23 +325,24 @@ _WITH_PEOPLE = (
     .where(accounts.c.telegram_user_id == bindparam("user"))
     .order_by(applicants.c.is_owner.desc(), applicants.c.id)
 )
-_CLOSURES = select(closures.c.day, closures.c.reason).where(
-    closures.c.office_id == bindparam("office"), closures.c.day.between(bindparam("first"), bindparam("last"))
-)
-_SLOTS_IN_RANGE = (
-    select(slots)
-    .where(slots.c.office_id == bindparam("office"), slots.c.day.between(bindparam("first"), bindparam("last")))
-    .order_by(slots.c.day, slots.c.start_time)
-)
+
+
+def _office_days(table: Table) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """A table's rows of one office (:office) between two days (:first, :last)."""
+    return table.c.office_id == bindparam("office"), table.c.day.between(bindparam("first"), bindparam("last"))
+
+
+_CLOSURES = select(closures.c.day, closures.c.reason).where(*_office_days(closures))
+_SLOTS_IN_RANGE = select(slots).where(*_office_days(slots)).order_by(slots.c.day, slots.c.start_time)
 # Slots and closures as one list of rows: a closure's row has its reason and no slot; a slot's, no reason.
 _SLOT_COLUMNS = (slots.c.id, slots.c.start_time, slots.c.end_time, slots.c.capacity, slots.c.taken,
                  slots.c.bookable_from, slots.c.bookable_until)  # fmt: skip
 _DAYS: Executable = union_all(
     select(slots.c.day, *_SLOT_COLUMNS, cast(null(), closures.c.reason.type).label("reason")).where(
-        slots.c.office_id == bindparam("office"), slots.c.day.between(bindparam("first"), bindparam("last"))
+        *_office_days(slots)
     ),
     select(closures.c.day, *(cast(null(), c.type) for c in _SLOT_COLUMNS), closures.c.reason).where(
-        closures.c.office_id == bindparam("office"), closures.c.day.between(bindparam("first"), bindparam("last"))
+        *_office_days(closures)
     ),
 ).order_by("day", "start_time")
 
