@@ -228,6 +228,10 @@ REFUSALS: dict[tuple[type[DomainError], str | None], Refusal] = {
     (CheckInRefused, Problem.NOT_TODAY): Refusal(_CONFLICT, N_("This booking is not for today.")),
     (CheckInRefused, Problem.NOT_CONFIRMED): Refusal(_CONFLICT, N_("This booking was never confirmed.")),
     (CheckInRefused, Problem.CANCELLED): Refusal(_CONFLICT, N_("This booking was cancelled.")),
+    (CheckInRefused, Problem.MOVED): Refusal(
+        _CONFLICT,
+        N_("The applicant moved this booking to another date or time: ask for the new proof, which has a new code."),
+    ),
     (CheckInRefused, Problem.EXPIRED): Refusal(_CONFLICT, N_("This booking has expired.")),
     (CheckInRefused, Problem.USED): Refusal(_CONFLICT, N_("Everyone on this booking has already checked in.")),
     (NotInBooking, None): Refusal(

@@ -1,4 +1,4 @@
-"""Bookings: party rules, codes, holds, the cancellation deadline and the freeze."""
+"""Bookings: party rules, codes, holds, the cancellation deadline, moving once, and the freeze."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ class BookingStatus(StrEnum):
     CONFIRMED = "confirmed"
     CANCELLED = "cancelled"  # by the owner, or by the office closing the date
     EXPIRED = "expired"  # a hold that lapsed or was let go: it never was a booking
+    MOVED = "moved"  # its owner moved it to another date and time: a new booking took its party's place
 
 
 class PartyEmpty(DomainError):
@@ -120,6 +121,44 @@ class CancellationClosed(DomainError):
     def __init__(self, last_day: date) -> None:
         self.last_day = last_day
         super().__init__(f"last day to cancel was {last_day}")
+
+
+class MoveClosed(DomainError):
+    """Moving closes with cancelling: two days before the arrival date."""
+
+    code = "move_closed"
+
+    def __init__(self, last_day: date) -> None:
+        self.last_day = last_day
+        super().__init__(f"last day to move was {last_day}")
+
+
+class AlreadyMoved(DomainError):
+    """A booking is moved at most once: this one is itself the result of a move."""
+
+    code = "already_moved"
+
+
+class NotMovable(DomainError):
+    """Only a confirmed booking moves: this one was cancelled, moved already, or never confirmed."""
+
+    code = "not_movable"
+
+    def __init__(self, status: BookingStatus) -> None:
+        self.status = status
+        super().__init__(f"booking is {status}")
+
+
+class SameTime(DomainError):
+    """The booking is at that date and time already."""
+
+    code = "same_time"
+
+
+class OtherOffice(DomainError):
+    """A move stays at the booking's office."""
+
+    code = "other_office"
 
 
 class NotCancellable(DomainError):
@@ -250,6 +289,7 @@ class BookingRecord:
     confirmed_at: datetime | None
     ended_at: datetime | None  # when it was cancelled or expired
     cancelled_by_office_at: datetime | None = None  # the office closed its date: no 30-day wait counts from it
+    moved_from: int | None = None  # the booking this one replaced when its owner moved it; a move happens once
 
     def lapsed(self, now: datetime) -> bool:
         """A hold whose minutes ran out: it holds nothing any more, even before a sweep marks it expired."""
@@ -258,6 +298,15 @@ class BookingRecord:
     def stands(self, now: datetime) -> bool:
         """Confirmed, or held and not lapsed: what a repeated request may hand back."""
         return self.status is BookingStatus.CONFIRMED or (self.status is BookingStatus.HELD and not self.lapsed(now))
+
+    def check_movable(self, now: datetime) -> None:
+        """Raise why the owner cannot move this booking now: not confirmed, moved once already, or too late."""
+        if self.status is not BookingStatus.CONFIRMED:
+            raise NotMovable(self.status)
+        if self.moved_from is not None:
+            raise AlreadyMoved()
+        if self.cancel_until <= now:
+            raise MoveClosed(last_cancel_day(self.day))
 
     def to_come(self, now: datetime) -> bool:
         """Standing and its day not over: its people are on (or about to join) the office's list."""

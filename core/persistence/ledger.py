@@ -51,6 +51,28 @@ class HoldAttempt:
 
 
 @dataclass(frozen=True, slots=True)
+class MoveCommand:
+    """Move a confirmed booking of the account to another slot of its office, as a new confirmed booking."""
+
+    account_id: int
+    booking_id: int
+    slot_id: int
+    day: date
+    code: str  # the new booking's
+    now: datetime
+    terms: HoldTerms  # the new date's deadlines; `held_until` is `now`, as a move is confirmed at once
+
+
+@dataclass(frozen=True, slots=True)
+class MoveAttempt:
+    """The new booking, or why not: the booking could not move (see `BookingRecord.check_movable`), or no room."""
+
+    booking_id: int | None
+    queue_start: int = 0
+    not_movable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Confirmed:
     booking_id: int
     code: str
@@ -78,6 +100,15 @@ class Ledger(Protocol):
     async def cancel(self, account_id: int, booking_id: int, now: datetime) -> Ended | None: ...
 
     async def release_hold(self, account_id: int, booking_id: int, now: datetime) -> Ended | None: ...
+
+    async def move(self, cmd: MoveCommand) -> MoveAttempt:
+        """The party's places move to the new slot as a new confirmed booking, in one transaction, or nothing changes.
+
+        Taken first, so a slot without room leaves the booking as it was; then the old places return and their
+        NIKs are freed, the new booking gets new queue numbers, the account's wait counts from the new date, and
+        the new proof goes into the outbox.
+        """
+        ...
 
     async def expire_holds(self, now: datetime) -> int: ...
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.domain.announcements import PRIORITY, Kind
 from core.domain.calendar import SlotState
-from core.persistence.ledger import Confirmed, Ended, HoldAttempt, HoldCommand
+from core.persistence.ledger import Confirmed, Ended, HoldAttempt, HoldCommand, MoveAttempt, MoveCommand
 
 # Data-modifying CTEs run as one atomic statement: if the slot has no room nothing is inserted, and if an
 # applicant's NIK is already active the unique index aborts the whole statement, places included.
@@ -141,6 +141,70 @@ _EXPIRE = """
     SELECT count(*) FROM b
 """
 
+# Moving, statement by statement in one transaction: the booking locked as it must be to move ($1 booking,
+# $2 account, $3 now), places taken in a released slot (the weekly window is for new bookings, not moves) before
+# anything else is written, so a slot without room changes nothing.
+_MOVABLE = """
+    SELECT slot_id, party_size FROM bookings
+    WHERE id = $1::int AND account_id = $2::int AND status = 'confirmed' AND cancel_until > $3::timestamptz
+      AND moved_from IS NULL
+    FOR UPDATE
+"""
+_TAKE_RELEASED = """
+    UPDATE slots SET taken = taken + $1::int, queue_seq = queue_seq + $1::int
+    WHERE id = $2::int AND taken + $1::int <= capacity AND bookable_from <= $3::timestamptz
+    RETURNING queue_seq - $1::int + 1
+"""
+# $1 old booking, $2 now, $3 code, $4 slot, $5 day, $6 first queue number, $7 cancel_until, $8 frozen_until,
+# $9 ends_at, $10 account. The old places return, its NIKs are freed before the new booking takes them, and the
+# account's wait counts from the new date.
+_MOVE = f"""
+    WITH old AS (
+        UPDATE bookings SET status = 'moved', ended_at = $2::timestamptz WHERE id = $1::int
+        RETURNING id, slot_id, party_size, account_id, office_id
+    ),
+    back AS (
+        UPDATE slots SET taken = slots.taken - old.party_size FROM old WHERE slots.id = old.slot_id RETURNING 1
+    ),
+    booking AS (
+        INSERT INTO bookings (code, account_id, office_id, slot_id, day, party_size, queue_start, status,
+                              idempotency_key, held_until, cancel_until, frozen_until, ends_at, created_at,
+                              confirmed_at, moved_from)
+        SELECT $3::text, old.account_id, old.office_id, $4::int, $5::date, old.party_size, $6::int, 'confirmed',
+               'move:' || old.id, $2::timestamptz, $7::timestamptz, $8::timestamptz, $9::timestamptz,
+               $2::timestamptz, $2::timestamptz, old.id
+        FROM old
+        RETURNING id
+    ),
+    frozen AS (
+        UPDATE accounts SET frozen_until = $8::timestamptz WHERE id = $10::int RETURNING 1
+    ),
+    a AS (
+        INSERT INTO announcements (kind, payload, created_at, paid, state)
+        SELECT 'proof', '{{}}', $2::timestamptz, false, 'sending' FROM booking
+        RETURNING id
+    ),
+    proof AS (
+        INSERT INTO outbox (announcement_id, chat_id, language, booking_id, priority, paid, position, state,
+                            not_before, attempts)
+        SELECT a.id, accounts.telegram_user_id, accounts.language, booking.id, {PRIORITY[Kind.PROOF]}, false, 0,
+               'pending', $2::timestamptz, 0
+        FROM a, booking, accounts WHERE accounts.id = $10::int AND accounts.telegram_user_id IS NOT NULL
+        RETURNING 1
+    )
+    SELECT id FROM booking
+"""  # noqa: S608 - the interpolated number is a constant of the domain
+# Apart from _MOVE: a data-modifying CTE's statements all see the tables as they were, so the old booking's NIKs
+# would still be active to the unique index when the new rows arrive. ($1 old booking)
+_FREE_OLD_NIKS = "UPDATE booking_applicants SET active_nik = NULL WHERE booking_id = $1::int"
+# $1 new booking, $2 its first queue number, $3 old booking
+_COPY_PARTY = """
+    INSERT INTO booking_applicants (booking_id, position, applicant_id, application_type, active_nik, queue_no)
+    SELECT $1::int, ba.position, ba.applicant_id, ba.application_type, a.nik_hash, $2::int + ba.position - 1
+    FROM booking_applicants ba JOIN applicants a ON a.id = ba.applicant_id
+    WHERE ba.booking_id = $3::int
+"""
+
 _RETIRE = """
     WITH freed AS (
         UPDATE booking_applicants SET active_nik = NULL
@@ -179,6 +243,26 @@ async def _hold(db: asyncpg.Connection, cmd: HoldCommand) -> HoldAttempt:
         frozen_until=why["frozen_until"],
         key_used=why["key_used"],
     )
+
+
+async def _move(db: asyncpg.Connection, cmd: MoveCommand) -> MoveAttempt:
+    old = await db.fetchrow(_MOVABLE, cmd.booking_id, cmd.account_id, cmd.now)
+    if old is None:
+        return MoveAttempt(None, not_movable=True)
+    n = old["party_size"]
+    first = await db.fetchval(_TAKE_RELEASED, n, cmd.slot_id, cmd.now)
+    if first is None:
+        return MoveAttempt(None)
+    t = cmd.terms
+    await db.execute(_FREE_OLD_NIKS, cmd.booking_id)
+    booking_id = await db.fetchval(
+        _MOVE, cmd.booking_id, cmd.now, cmd.code, cmd.slot_id, cmd.day, first, t.cancel_until, t.frozen_until,
+        t.ends_at, cmd.account_id,
+    )  # fmt: skip
+    copied = await db.execute(_COPY_PARTY, booking_id, first, cmd.booking_id)
+    if copied != f"INSERT 0 {n}":
+        raise asyncpg.IntegrityConstraintViolationError("a member of the party is no longer on the account")
+    return MoveAttempt(booking_id, first)
 
 
 async def _expire(db: asyncpg.Connection, now: datetime) -> int:
@@ -292,6 +376,11 @@ class PostgresLedger:
 
     async def release_hold(self, account_id: int, booking_id: int, now: datetime) -> Ended | None:
         return await self._end(_RELEASE, account_id, booking_id, now)
+
+    async def move(self, cmd: MoveCommand) -> MoveAttempt:
+        # In the new slot's lane, as its holds: the lock that lane's batches take first is this slot's.
+        result: MoveAttempt = await self._submit(cmd.slot_id, lambda db: _move(db, cmd))
+        return result
 
     async def expire_holds(self, now: datetime) -> int:
         result: int = await self._submit(0, lambda db: _expire(db, now))

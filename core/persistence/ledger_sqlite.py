@@ -25,7 +25,7 @@ from core.domain.announcements import PRIORITY, Kind
 from core.domain.booking import MAX_PARTY
 from core.domain.calendar import SlotState
 from core.persistence.database import BUSY_TIMEOUT_MS, ensure_sqlite_dir, sqlite_pragmas
-from core.persistence.ledger import Confirmed, Ended, HoldAttempt, HoldCommand
+from core.persistence.ledger import Confirmed, Ended, HoldAttempt, HoldCommand, MoveAttempt, MoveCommand
 
 Op = Callable[[sqlite3.Connection], Any]
 Results = list[tuple["asyncio.Future[Any]", bool, Any]]
@@ -111,6 +111,30 @@ _EXPIRE = """
 """
 _GIVE_BACK = "UPDATE slots SET taken = taken - ? WHERE id = ?"
 _FREE_NIKS = "UPDATE booking_applicants SET active_nik = NULL WHERE booking_id = ?"
+# Moving: the booking as it must be to move, places in a released slot (the weekly window is for new bookings, not
+# moves), the old booking marked moved, and the new one written from the old with the same party.
+_MOVABLE = """
+    SELECT slot_id, party_size FROM bookings
+    WHERE id = ?1 AND account_id = ?2 AND status = 'confirmed' AND cancel_until > ?3 AND moved_from IS NULL
+"""
+_TAKE_RELEASED = """
+    UPDATE slots SET taken = taken + ?1, queue_seq = queue_seq + ?1
+    WHERE id = ?2 AND taken + ?1 <= capacity AND bookable_from <= ?3
+    RETURNING queue_seq - ?1 + 1
+"""
+_MARK_MOVED = "UPDATE bookings SET status = 'moved', ended_at = ? WHERE id = ?"
+_ADD_MOVED = """
+    INSERT INTO bookings (code, account_id, office_id, slot_id, day, party_size, queue_start, status, idempotency_key,
+                          held_until, cancel_until, frozen_until, ends_at, created_at, confirmed_at, moved_from)
+    SELECT ?, account_id, office_id, ?, ?, party_size, ?, 'confirmed', 'move:' || id, ?, ?, ?, ?, ?, ?, id
+    FROM bookings WHERE id = ?
+"""
+_COPY_PARTY = """
+    INSERT INTO booking_applicants (booking_id, position, applicant_id, application_type, active_nik, queue_no)
+    SELECT ?1, ba.position, ba.applicant_id, ba.application_type, a.nik_hash, ?2 + ba.position - 1
+    FROM booking_applicants ba JOIN applicants a ON a.id = ba.applicant_id
+    WHERE ba.booking_id = ?3
+"""
 _RETIRE = """
     UPDATE booking_applicants SET active_nik = NULL
     WHERE active_nik IS NOT NULL {}
@@ -179,6 +203,37 @@ def apply_confirm(db: sqlite3.Connection, account_id: int, booking_id: int, now:
     announcement = db.execute(_PROOF_ANNOUNCEMENT, (at,)).lastrowid
     db.execute(_PROOF_ROW, (announcement, booking_id, at, account_id))
     return Confirmed(booking_id, code, first)
+
+
+def apply_move(db: sqlite3.Connection, cmd: MoveCommand) -> MoveAttempt:
+    """Move the booking's party to the new slot as a new confirmed booking, or change nothing; inside a transaction."""
+    now = _ts(cmd.now)
+    old = db.execute(_MOVABLE, (cmd.booking_id, cmd.account_id, now)).fetchone()
+    if old is None:
+        return MoveAttempt(None, not_movable=True)
+    old_slot, n = old
+    taken = db.execute(_TAKE_RELEASED, (n, cmd.slot_id, now)).fetchone()
+    if taken is None:
+        return MoveAttempt(None)
+    first = taken[0]
+    db.execute(_MARK_MOVED, (now, cmd.booking_id))
+    db.execute(_GIVE_BACK, (n, old_slot))
+    db.execute(_FREE_NIKS, (cmd.booking_id,))
+    t = cmd.terms
+    booking_id = db.execute(
+        _ADD_MOVED,
+        (
+            cmd.code, cmd.slot_id, cmd.day.isoformat(), first, now, _ts(t.cancel_until), _ts(t.frozen_until),
+            _ts(t.ends_at), now, now, cmd.booking_id,
+        ),
+    ).lastrowid  # fmt: skip
+    if db.execute(_COPY_PARTY, (booking_id, first, cmd.booking_id)).rowcount != n:
+        raise sqlite3.IntegrityError("a member of the party is no longer on the account")  # the batch rolls back
+    db.execute(_FREEZE, (_ts(t.frozen_until), cmd.account_id))
+    announcement = db.execute(_PROOF_ANNOUNCEMENT, (now,)).lastrowid
+    db.execute(_PROOF_ROW, (announcement, booking_id, now, cmd.account_id))
+    assert booking_id is not None
+    return MoveAttempt(booking_id, first)
 
 
 def apply_end(db: sqlite3.Connection, stmt: str, account_id: int, booking_id: int, now: datetime) -> Ended | None:
@@ -342,6 +397,10 @@ class SqliteLedger:
 
     async def release_hold(self, account_id: int, booking_id: int, now: datetime) -> Ended | None:
         result: Ended | None = await self._submit(lambda db: apply_end(db, _RELEASE, account_id, booking_id, now))
+        return result
+
+    async def move(self, cmd: MoveCommand) -> MoveAttempt:
+        result: MoveAttempt = await self._submit(lambda db: apply_move(db, cmd))
         return result
 
     async def expire_holds(self, now: datetime) -> int:

@@ -466,7 +466,7 @@ def _booking(r: _Row) -> BookingRecord:
     return BookingRecord(
         r.id, r.code, r.account_id, r.office_id, r.slot_id, r.day, r.start_time, r.end_time, r.party_size,
         r.queue_start, BookingStatus(r.status), r.idempotency_key, r.held_until, r.cancel_until, r.frozen_until,
-        r.ends_at, r.created_at, r.confirmed_at, r.ended_at, r.cancelled_by_office_at,
+        r.ends_at, r.created_at, r.confirmed_at, r.ended_at, r.cancelled_by_office_at, r.moved_from,
     )  # fmt: skip
 
 
@@ -496,11 +496,11 @@ class BookingRepository:
         return await self._one(_BOOKINGS.where(bookings.c.code == code))
 
     async def for_account(self, account_id: int, *, lapsed: bool = False) -> list[BookingRecord]:
-        """The account's bookings that were made (held, confirmed or cancelled), newest arrival first.
+        """The account's bookings that were made (held, confirmed, cancelled or moved), newest arrival first.
 
         `lapsed`: holds that ran out (expired) as well, for what must reach every booking of an account.
         """
-        made = [BookingStatus.HELD.value, BookingStatus.CONFIRMED.value, BookingStatus.CANCELLED.value]
+        made = [s.value for s in BookingStatus if s is not BookingStatus.EXPIRED]
         if lapsed:
             made.append(BookingStatus.EXPIRED.value)
         stmt = _BOOKINGS.where(bookings.c.account_id == account_id, bookings.c.status.in_(made)).order_by(
@@ -511,7 +511,7 @@ class BookingRepository:
     async def to_anonymise(self, ended_before: datetime, now: datetime) -> list[int]:
         """Bookings whose people may go: over before `ended_before`; or of an erased account and over (or ended)."""
         held = BookingStatus.HELD.value
-        gone = (BookingStatus.CANCELLED.value, BookingStatus.EXPIRED.value)
+        gone = (BookingStatus.CANCELLED.value, BookingStatus.EXPIRED.value, BookingStatus.MOVED.value)
         of_erased = bookings.c.account_id.in_(select(accounts.c.id).where(accounts.c.erased_at.is_not(None)))
         stmt = select(bookings.c.id).where(
             bookings.c.anonymised_at.is_(None),

@@ -210,9 +210,13 @@ bookings = Table(
     Column("cancelled_by_office_at", UtcDateTime),
     # Its people and account let go (the retention setting after its day, or the account erased): counts remain.
     Column("anonymised_at", UtcDateTime),
+    # The booking this one replaced when its owner moved it (that one's status is then 'moved'). Unique: a booking
+    # is moved at most once, and a move that raced another could not leave two successors.
+    Column("moved_from", ForeignKey("bookings.id")),
     UniqueConstraint("account_id", "idempotency_key"),
+    UniqueConstraint("moved_from"),
     CheckConstraint("party_size BETWEEN 1 AND 5", name="party_size"),
-    CheckConstraint("status IN ('held', 'confirmed', 'cancelled', 'expired')", name="status"),
+    CheckConstraint("status IN ('held', 'confirmed', 'cancelled', 'expired', 'moved')", name="status"),
 )
 # Only holds are swept by time; a partial index stays small and is not touched by confirmed bookings.
 # (Bookings by account are found through the unique (account_id, idempotency_key) index.)

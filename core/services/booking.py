@@ -1,4 +1,4 @@
-"""Booking use cases: hold places, confirm, cancel, and the sweeps that give lapsed places back.
+"""Booking use cases: hold places, confirm, cancel, move, and the sweeps that give lapsed places back.
 
 The fast path is one ledger operation; only when the database says no does the desk read around to
 say exactly why (full, frozen, window closed, a NIK already booked) or to repair what is stale (a lapsed
@@ -17,6 +17,7 @@ from core.clock import Clock
 from core.domain.booking import (
     ApplicationType,
     BookingNotFound,
+    BookingRecord,
     BookingStatus,
     BookingWindowClosed,
     CancellationClosed,
@@ -25,7 +26,10 @@ from core.domain.booking import (
     HoldTerms,
     NikAlreadyBooked,
     NotCancellable,
+    NotMovable,
+    OtherOffice,
     OwnerNotFirst,
+    SameTime,
     SlotFull,
     check_not_frozen,
     check_party,
@@ -36,7 +40,8 @@ from core.domain.booking import (
 from core.domain.calendar import SlotState
 from core.domain.errors import DomainError
 from core.domain.offices import Office
-from core.persistence.ledger import HoldAttempt, HoldCommand, Ledger
+from core.persistence.ledger import HoldAttempt, HoldCommand, Ledger, MoveCommand
+from core.services.calendar import day_view
 from core.services.errors import SlotNotFound
 from core.services.uow import UnitOfWork
 
@@ -90,6 +95,24 @@ class Cancelled:
     frozen_until: datetime  # cancelling does not lift the freeze
     replayed: bool = False
     by_office: bool = False  # the office had cancelled it (closing the date): no wait counts from it
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """The booking a move made: new code and queue numbers, the same party, the wait counted from its date."""
+
+    booking_id: int
+    code: str
+    queue_start: int
+    moved_from: int
+    office: Office
+    day: date
+    start: time
+    end: time
+    party_size: int
+    last_cancel_day: date
+    frozen_until: datetime
+    replayed: bool = False  # a double tap: the first one moved it
 
 
 class BookingDesk:
@@ -280,6 +303,56 @@ class BookingDesk:
         if booking.status is BookingStatus.CONFIRMED:
             raise CancellationClosed(last_cancel_day(booking.day))
         raise NotCancellable(booking.status)
+
+    async def move(self, account_id: int, booking_id: int, slot_id: int) -> Moved:
+        """Move a confirmed booking once, before its cancellation deadline, to a released slot of its office."""
+        now = self._clock.now()
+        booking = await self._movable(account_id, booking_id, slot_id, now)
+        if isinstance(booking, Moved):
+            return booking
+        if slot_id == booking.slot_id:
+            raise SameTime()
+        facts = await self._slot_facts(slot_id)
+        if facts.office.id != booking.office_id:
+            raise OtherOffice()
+        if facts.day <= facts.office.today(now):
+            raise DateNotBookable(facts.day, "past")
+        base = facts.terms
+        terms = HoldTerms(now, base.cancel_until, base.frozen_until, base.ends_at)
+        cmd = MoveCommand(account_id, booking_id, slot_id, facts.day, new_booking_code(), now, terms)
+        attempt = await self._ledger.move(cmd)
+        if attempt.booking_id is not None:
+            metrics.MOVES.inc()
+            return Moved(
+                attempt.booking_id, cmd.code, attempt.queue_start, booking_id, facts.office, facts.day, facts.start,
+                facts.end, booking.party_size, last_cancel_day(facts.day), terms.frozen_until,
+            )  # fmt: skip
+        if attempt.not_movable:  # changed since it was read: a double tap moved it, or it was cancelled meanwhile
+            now_is = await self._movable(account_id, booking_id, slot_id, now)
+            if isinstance(now_is, Moved):
+                return now_is
+            raise NotMovable(now_is.status)
+        info = await day_view(self._uow(), facts.office.code, facts.day, party=booking.party_size, now=now,
+                              office=facts.office)  # fmt: skip
+        slot = next((s for s in info.slots if s.slot_id == slot_id), None)
+        others = tuple(s for s in info.free_slots(booking.party_size) if s.slot_id not in (slot_id, booking.slot_id))
+        raise SlotFullWithChoices(slot_id, 0 if slot is None else slot.remaining, booking.party_size, others)
+
+    async def _movable(self, account_id: int, booking_id: int, slot_id: int, now: datetime) -> BookingRecord | Moved:
+        """The booking, if it may move now; what the same move made before, if it was made; else why not."""
+        async with self._uow() as uow:
+            booking = await uow.bookings.get(booking_id)
+            again = await uow.bookings.by_key(account_id, f"move:{booking_id}")
+        if booking is None or booking.account_id != account_id:
+            raise BookingNotFound()
+        if again is not None and again.slot_id == slot_id:  # a double tap, or a second copy of the question
+            office = (await self._slot_facts(again.slot_id)).office
+            return Moved(
+                again.id, again.code, again.queue_start, booking_id, office, again.day, again.start, again.end,
+                again.party_size, last_cancel_day(again.day), again.frozen_until, replayed=True,
+            )  # fmt: skip
+        booking.check_movable(now)
+        return booking
 
     async def expire_holds(self) -> int:
         """Give back the places of every hold past its time; run every few seconds."""

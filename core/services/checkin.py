@@ -42,6 +42,7 @@ class Problem(StrEnum):
     NOT_TODAY = "not_today"
     NOT_CONFIRMED = "not_confirmed"  # a hold that was never confirmed
     CANCELLED = "cancelled"
+    MOVED = "moved"  # its owner moved it: the new booking has its own code and proof
     EXPIRED = "expired"
     USED = "used"  # everyone on it has already checked in
 
@@ -146,6 +147,7 @@ async def _load(
 _STATUS_PROBLEM = {
     BookingStatus.HELD: Problem.NOT_CONFIRMED,
     BookingStatus.CANCELLED: Problem.CANCELLED,
+    BookingStatus.MOVED: Problem.MOVED,
     BookingStatus.EXPIRED: Problem.EXPIRED,
 }
 

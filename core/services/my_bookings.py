@@ -26,6 +26,7 @@ class BookingSummary:
     upcoming: bool  # its arrival day has not ended
     cancellable: bool  # confirmed, and the last day to cancel has not passed
     cancelled_by_office: bool = False  # it closed the date: the booking does not count for the 30-day wait
+    movable: bool = False  # confirmed, never moved, and the last day to cancel (and to move) has not passed
 
 
 async def my_bookings(uow: UnitOfWork, account_id: int, now: datetime) -> list[BookingSummary]:
@@ -55,6 +56,7 @@ async def my_bookings(uow: UnitOfWork, account_id: int, now: datetime) -> list[B
                 upcoming=b.ends_at > now,
                 cancellable=b.status is BookingStatus.CONFIRMED and b.cancel_until > now,
                 cancelled_by_office=b.cancelled_by_office_at is not None,
+                movable=b.status is BookingStatus.CONFIRMED and b.cancel_until > now and b.moved_from is None,
             )
         )
     return out
@@ -100,6 +102,29 @@ async def _choice(uow: UnitOfWork, booking: BookingRecord) -> LastChoice:
         kinds=tuple(p.application_type for p in party),
         day=booking.day,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class MoveChoice:
+    """What moving a booking starts from: where and when it is now, and who comes (the party stays)."""
+
+    booking_id: int
+    code: str
+    slot_id: int
+    start: time
+    end: time
+    choice: LastChoice
+
+
+async def move_choice(uow: UnitOfWork, account_id: int, booking_id: int, now: datetime) -> MoveChoice:
+    """The booking about to be moved, or the domain error saying why it cannot move (moved once, too late, …)."""
+    async with uow:
+        booking = await uow.bookings.get(booking_id)
+        if booking is None or booking.account_id != account_id:
+            raise BookingNotFound()
+        booking.check_movable(now)
+        choice = await _choice(uow, booking)
+    return MoveChoice(booking.id, booking.code, booking.slot_id, booking.start, booking.end, choice)
 
 
 async def booking_record(uow: UnitOfWork, booking_id: int) -> BookingRecord:

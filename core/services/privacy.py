@@ -17,7 +17,8 @@ from core.services import helpdesk
 from core.services.errors import AccountNotFound
 from core.services.uow import UnitOfWork
 
-_MADE = (BookingStatus.CONFIRMED, BookingStatus.CANCELLED)  # what the applicant knows as their bookings
+# What the applicant knows as their bookings (a moved one counts once: as the booking it became).
+_MADE = (BookingStatus.CONFIRMED, BookingStatus.CANCELLED)
 
 
 @dataclass(frozen=True, slots=True)
