@@ -18,6 +18,7 @@ class Booking(StatesGroup):
     calendar = State()  # a month of dates with their states
     slot = State()  # the date's arrival times with places left
     summary = State()  # places held; confirm or go back
+    move = State()  # moving a booking: a new time chosen (nothing held); move or go back
 
 
 class Family(StatesGroup):

@@ -333,6 +333,16 @@ REFUSALS: dict[type[DomainError], Refusal] = {
     bk.NotCancellable: Refusal(
         __("This booking can no longer be cancelled: it was cancelled already or never confirmed.")
     ),
+    bk.MoveClosed: Refusal(
+        __("This booking can no longer be moved: moving closes with cancelling, and the last day was {day}."),
+        lambda err: {"day": long_date(err.last_day)},
+    ),
+    bk.AlreadyMoved: Refusal(__("This booking was moved once already, and a booking moves only once.")),
+    bk.NotMovable: Refusal(
+        __("Only a confirmed booking can be moved: this one was moved already, cancelled, or never confirmed.")
+    ),
+    bk.SameTime: Refusal(__("Your booking is at that date and time already. Please choose another.")),
+    bk.OtherOffice: Refusal(__("A booking moves within its own office. Please choose a date on this calendar.")),
     staff.NotAllowed: _STAFF_ONLY,
     staff.InvalidStaffAccount: _STAFF_ONLY,
     signing.InvalidProof: Refusal(__("That is not a proof Antrean issued.")),

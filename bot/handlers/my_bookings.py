@@ -1,16 +1,19 @@
-"""My bookings: the list, a booking's details, the proof again, and cancelling with a confirmation step."""
+"""My bookings: the list, a booking's details, the proof again, moving once, and cancelling after a question."""
 
 from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards as kb
 from bot import texts
+from bot.handlers.booking import move
 from bot.handlers.booking.confirm import send_proof
-from bot.handlers.parts import message_of, on_tap
+from bot.handlers.booking.shared import KeepBooking
+from bot.handlers.parts import forget, message_of, on_tap
 from core.domain.booking import BookingStatus, format_booking_code
 from core.runtime import Runtime
 from core.services.accounts import AccountView
@@ -23,12 +26,14 @@ class BookingOpen(CallbackData, prefix="bk"):
 
 class BookingAct(CallbackData, prefix="bka"):
     booking_id: int
-    act: str  # pdf | cancel | cancel_yes
+    act: str  # pdf | move | cancel | cancel_yes
 
 
 def _status(b: BookingSummary) -> str:
     if b.status is BookingStatus.CANCELLED:
         return _("cancelled by the office") if b.cancelled_by_office else _("cancelled")
+    if b.status is BookingStatus.MOVED:
+        return _("moved")
     if b.status is BookingStatus.HELD:
         return _("not confirmed yet")
     return _("booked") if b.upcoming else _("past")
@@ -73,7 +78,13 @@ def _details(b: BookingSummary) -> str:
     )
     if b.cancelled_by_office:
         text += "\n" + _why_not_cancellable_by_office()
-    if b.cancellable:
+    if b.status is BookingStatus.MOVED:
+        text += "\n" + _("It was moved to another date or time: the booking it became is in your list, with its proof.")
+    if b.movable:
+        text += "\n" + _("You can move it once to another date or time, or cancel it, until {day}.").format(
+            day=texts.long_date(b.last_cancel_day)
+        )
+    elif b.cancellable:
         text += "\n" + _("You can cancel until {day}.").format(day=texts.long_date(b.last_cancel_day))
     elif b.status is BookingStatus.CONFIRMED and b.upcoming:
         text += "\n" + _(
@@ -98,6 +109,9 @@ def _details_markup(b: BookingSummary) -> InlineKeyboardMarkup:
     if b.cancelled_by_office and b.upcoming:
         again = _("📅 Book again (👤 {n})").format(n=b.party_size)
         rows.append([InlineKeyboardButton(text=again, callback_data=kb.BookAgain(booking_id=b.booking_id).pack())])
+    if b.movable:
+        move_it = BookingAct(booking_id=b.booking_id, act="move").pack()
+        rows.append([InlineKeyboardButton(text=_("🔁 Move to another date or time"), callback_data=move_it)])
     if b.cancellable:
         rows.append(
             [
@@ -119,6 +133,8 @@ def _why_not_cancellable(b: BookingSummary) -> str:
     """What became of a booking an old cancel button points at."""
     if b.status is BookingStatus.CANCELLED:
         return _why_not_cancellable_by_office() if b.cancelled_by_office else _("This booking was cancelled already.")
+    if b.status is BookingStatus.MOVED:
+        return _("This booking was moved to another date or time; the booking it became is in your list.")
     if b.status is BookingStatus.HELD:
         return _("This booking was never confirmed, so there is nothing to cancel.")
     if not b.upcoming:
@@ -141,10 +157,15 @@ async def open_booking(
     await message_of(query).edit_text(_details(b), reply_markup=_details_markup(b))
 
 
-async def act(query: CallbackQuery, callback_data: BookingAct, account: AccountView | None, runtime: Runtime) -> None:
-    """Resends the proof; asks before cancelling; cancels and states the freeze."""
+async def act(
+    query: CallbackQuery, callback_data: BookingAct, state: FSMContext, account: AccountView | None, runtime: Runtime
+) -> None:
+    """Resends the proof; starts a move; asks before cancelling; cancels and states the freeze."""
     if account is None:
         await query.answer()
+        return
+    if callback_data.act == "move":
+        await move.begin(query, callback_data.booking_id, state, account, runtime)
         return
     message = message_of(query)
     now = runtime.clock.now()
@@ -207,10 +228,20 @@ async def act(query: CallbackQuery, callback_data: BookingAct, account: AccountV
     await message.edit_text(text, reply_markup=kb.main_menu())
 
 
+async def keep(
+    query: CallbackQuery, callback_data: KeepBooking, state: FSMContext, account: AccountView | None, runtime: Runtime
+) -> None:
+    """A move given up: the booking as it is, the move's steps closed."""
+    if (await state.get_data()).get("moving") == callback_data.booking_id:
+        await forget(state)
+    await open_booking(query, BookingOpen(booking_id=callback_data.booking_id), account, runtime)
+
+
 def router() -> Router:
     """A fresh router of this feature (a router belongs to one dispatcher)."""
     r = Router(name="my_bookings")
     r.callback_query.register(show_list, kb.Menu.filter(F.item == "bookings"))
     r.callback_query.register(open_booking, BookingOpen.filter())
+    r.callback_query.register(keep, KeepBooking.filter())
     r.callback_query.register(act, BookingAct.filter())
     return r

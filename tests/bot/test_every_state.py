@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from aiogram.fsm.state import State
@@ -112,6 +112,25 @@ async def _summary(world: BotWorld) -> None:
     await world.tap(USER, "08:00–09:00 · sisa 10", calls=2)
 
 
+async def _move(world: BotWorld) -> None:
+    office = await add_office(world.runtime, sample_office())
+    await release_days(world.runtime, office, [NEXT_MONDAY, NEXT_MONDAY + timedelta(days=1)])
+    account = await register(world.runtime, Vault(SECRET), USER)
+    async with world.runtime.reader() as uow:
+        assert office.id is not None
+        monday = (await uow.slots.in_range(office.id, NEXT_MONDAY, NEXT_MONDAY))[NEXT_MONDAY][0].slot_id
+    await world.text(USER, "/menu")
+    hold = await world.runtime.desk.hold(account.id, monday, [account.applicants[0].id], ["new"], "k")
+    await world.runtime.desk.confirm(account.id, hold.booking_id)
+    await world.telegram.wait_for_bot(USER, calls=1)  # the proof, through the outbox
+    await world.tap(USER, "🧾 Pesanan saya", calls=2)
+    await world.tap(USER, "30-11-2026 08:00 WIB · Kantor Imigrasi Uji TST · terjadwal", calls=2)
+    await world.tap(USER, "🔁 Pindah ke tanggal atau jam lain", calls=2)
+    await world.tap(USER, "▶", calls=2)
+    await world.tap(USER, "1✅", calls=2)
+    await world.tap(USER, "09:00–10:00 · sisa 10", calls=2)
+
+
 @dataclass(frozen=True)
 class Step:
     state: State
@@ -151,6 +170,7 @@ STEPS = [
     Step(
         Booking.summary, _summary, "Pembatalan bisa dilakukan sampai Sabtu, 28 November 2026", "✅ Konfirmasi pesanan"
     ),
+    Step(Booking.move, _move, "Baru: Selasa, 1 Desember 2026, 09:00–10:00 WIB", "✅ Ya, pindahkan"),
 ]
 IDS = [s.state.state for s in STEPS]
 

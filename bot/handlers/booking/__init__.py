@@ -1,4 +1,5 @@
-"""Booking, one router per step: office, party and application types, calendar, arrival time, summary and confirm.
+"""Booking, one router per step: office, party and application types, calendar, arrival time, summary and confirm;
+and moving a booking, through the same calendar and times.
 
 After the first typed search, every step edits one message in place: at opening time Telegram's
 message limit, not our database, is the tightest resource.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers.booking import calendar, confirm, office, party, slot
+from bot.handlers.booking import calendar, confirm, move, office, party, slot
 from bot.handlers.booking.office import start_at
 from bot.handlers.parts import Ask
 from bot.states import Booking
@@ -21,11 +22,15 @@ PROMPTS: dict[str | None, Ask] = {
     Booking.calendar.state: calendar.ask,
     Booking.slot.state: slot.ask,
     Booking.summary.state: confirm.ask,
+    Booking.move.state: move.ask,
 }
 
 
 def router() -> Router:
     """A fresh router for the whole booking, its steps as sub-routers (a router belongs to one dispatcher)."""
     r = Router(name="booking")
-    r.include_routers(office.router(), party.router(), calendar.router(), slot.router(), confirm.router())
+    # The move's router before the times': a time tapped while moving asks the move's question, it holds nothing.
+    r.include_routers(
+        office.router(), party.router(), calendar.router(), move.router(), slot.router(), confirm.router()
+    )
     return r

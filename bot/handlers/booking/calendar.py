@@ -15,10 +15,19 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards as kb
 from bot import texts
-from bot.handlers.booking.shared import Kind, WhoComes, kind_label, office_of, people_line, switched
+from bot.handlers.booking.shared import (
+    Kind,
+    WhoComes,
+    keep_booking,
+    kind_label,
+    moving_now,
+    office_of,
+    people_line,
+    switched,
+)
 from bot.handlers.parts import Screen, message_of
 from bot.states import Booking
-from core.domain.booking import ApplicationType
+from core.domain.booking import ApplicationType, format_booking_code
 from core.domain.calendar import DayInfo, DayState
 from core.runtime import Runtime
 from core.services import calendar
@@ -111,6 +120,18 @@ async def calendar_screen(state: FSMContext, account: AccountView, runtime: Runt
     await state.update_data(year=year, month=month)
     await state.set_state(Booking.calendar)
     markup = calendar_markup(view.days, year, month)
+    if data.get("moving"):  # the party stays, and a move is not bound to the weekly window (see move.py)
+        markup.inline_keyboard.append(keep_booking(data))
+        text = _(
+            "Moving booking {code}\n{office}\n{people}\n{now}\n\nChoose the new date.\n"
+            "✅ places free   ❌ full   ⏳ not released yet   ⛔ holiday or closed"
+        ).format(
+            code=format_booking_code(data["moving_code"]),
+            office=data["office_name"],
+            people=people_line(account, party, data["kinds"]),
+            now=moving_now(data),
+        )
+        return Screen(text, markup)
     change: list[InlineKeyboardButton] = []
     if len(party) == 1:  # one applicant: switching the type here saves a trip to the party screen
         other = switched(data["kinds"].get(str(party[0]), ApplicationType.NEW))

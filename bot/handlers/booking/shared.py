@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton
 from aiogram.utils.i18n import gettext as _
 
+from bot import keyboards as kb
+from bot import texts
 from core.domain.booking import ApplicationType
 from core.domain.offices import Office
 from core.runtime import Runtime
@@ -21,6 +25,27 @@ class Kind(CallbackData, prefix="kind"):
 
 class WhoComes(CallbackData, prefix="who"):
     """From the calendar back to who comes."""
+
+
+class KeepBooking(CallbackData, prefix="mvk"):
+    """Moving a booking: leave it as it is, and back to its details."""
+
+    booking_id: int
+
+
+def moving_now(data: dict[str, Any]) -> str:
+    """The date and time of the booking being moved, as they stand before the move."""
+    return _("Now: {day}, {start}–{end} {zone}").format(
+        day=texts.long_date(date.fromisoformat(data["moving_day"])),
+        start=data["moving_start"],
+        end=data["moving_end"],
+        zone=data["zone"],
+    )
+
+
+def keep_booking(data: dict[str, Any]) -> list[InlineKeyboardButton]:
+    """The row that ends a move without moving: back to the booking as it is."""
+    return [kb.tap(_("◀ Keep my booking as it is"), KeepBooking(booking_id=data["moving"]).pack())]
 
 
 async def office_of(runtime: Runtime, office_id: int) -> Office | None:

@@ -30,7 +30,8 @@ class SlotPick(CallbackData, prefix="slot"):
     slot_id: int
 
 
-async def _day_view(state: FSMContext, runtime: Runtime, day: date) -> DayInfo:
+async def day_info(state: FSMContext, runtime: Runtime, day: date) -> DayInfo:
+    """The date for the conversation's office and party."""
     data = await state.get_data()
     office = await office_of(runtime, data["office_id"])
     now = runtime.clock.now()
@@ -46,9 +47,14 @@ async def slots_screen(
 
     `info`: the date, if just read.
     """
-    party = len((await state.get_data())["party"])
-    info = info or await _day_view(state, runtime, day)
-    free = [s for s in info.free_slots(party) if s.open_at(runtime.clock.now())]
+    data = await state.get_data()
+    party = len(data["party"])
+    info = info or await day_info(state, runtime, day)
+    now = runtime.clock.now()
+    if data.get("moving"):  # any released time with room but the booking's own (see move.py)
+        free = [s for s in info.free_slots(party) if s.released(now) and s.slot_id != data["moving_slot"]]
+    else:
+        free = [s for s in info.free_slots(party) if s.open_at(now)]
     if not free:
         return None
     buttons = [
@@ -105,8 +111,9 @@ async def day(
     if chosen is None:
         await query.answer(texts.stale_button(), show_alert=True)
         return
-    info = await _day_view(state, runtime, chosen)
-    if not (info.state is DayState.FREE and info.open_now):
+    info = await day_info(state, runtime, chosen)
+    moving = bool((await state.get_data()).get("moving"))  # a move is not bound to the weekly window
+    if not (info.state is DayState.FREE and (info.open_now or moving)):
         await query.answer(texts.day_refusal(info, len((await state.get_data())["party"])), show_alert=True)
         if info.state is DayState.PAST and account is not None:  # the calendar is old: today's, in its place
             await calendar.show_now(message_of(query), state, account, runtime)
@@ -152,7 +159,7 @@ async def slot(
 
 
 async def other_times(query: CallbackQuery, state: FSMContext, account: AccountView | None, runtime: Runtime) -> None:
-    """From the summary back to the date's times; the hold is let go at once."""
+    """From the summary (or a move's question) back to the date's times; a hold is let go at once."""
     await query.answer()
     await release_held(state, account, runtime)
     data = await state.get_data()
@@ -166,5 +173,5 @@ def router() -> Router:
     r = Router(name="booking.slot")
     r.callback_query.register(day, StateFilter(Booking.calendar), calendar.Day.filter())
     r.callback_query.register(slot, StateFilter(Booking.slot), SlotPick.filter())
-    r.callback_query.register(other_times, StateFilter(Booking.summary), confirm.OtherTimes.filter())
+    r.callback_query.register(other_times, StateFilter(Booking.summary, Booking.move), confirm.OtherTimes.filter())
     return r
