@@ -203,6 +203,23 @@ async def test_an_edited_or_foreign_proof_is_refused(
     )
 
 
+async def test_the_old_proof_of_a_moved_booking_is_refused_at_the_counter_and_the_new_one_lets_them_in(
+    runtime: Runtime, vault: Vault, passwords: Passwords, tst: None, clock: FixedClock
+) -> None:
+    account = await register(runtime, vault, 1, family=1)
+    first, later = await slot_ids(runtime, await _office(runtime), NEXT_MONDAY)
+    ids = [a.id for a in account.applicants]
+    hold = await runtime.desk.hold(account.id, first, ids, ["new", "new"], "k")
+    await runtime.desk.confirm(account.id, hold.booking_id)
+    moved = await runtime.desk.move(account.id, hold.booking_id, later)
+    counter = await _member(runtime, passwords, Role.COUNTER, "TST")
+    clock.set(MONDAY_MORNING)
+    old = await checkin.inspect(runtime.reader(), vault, counter, "TST", hold.code, MONDAY_MORNING)
+    assert old.problems == (Problem.MOVED,)
+    new = await checkin.inspect(runtime.reader(), vault, counter, "TST", moved.code, MONDAY_MORNING)
+    assert new.valid and new.booking is not None and len(new.booking.applicants) == 2
+
+
 async def test_a_booking_of_another_office_is_named_but_its_people_are_not_shown(
     runtime: Runtime, vault: Vault, passwords: Passwords, tst: None
 ) -> None:

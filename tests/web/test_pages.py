@@ -15,6 +15,7 @@ from sqlalchemy import select
 from core.clock import FixedClock
 from core.config import Settings
 from core.crypto import Passwords
+from core.domain.booking import BookingStatus
 from core.domain.staff import Role
 from core.persistence.tables import outbox
 from core.runtime import Runtime
@@ -23,6 +24,7 @@ from tests.conftest import NEXT_MONDAY, SECRET
 from tests.factories import add_office, release_days, sample_office
 from tests.web.api_support import login_form
 from web.audit_view import ACTIONS
+from web.pages.helpdesk import STATUSES, STEPS
 from web.security import SESSION_COOKIE
 from web.staff_app import staff_app
 
@@ -644,3 +646,10 @@ async def test_question_lists_in_forms_that_are_not_numbers_are_left_out_not_a_5
     assert (await client.get("/support/faq/new", params={"questions": ids})).status_code == 200
     done = await client.post("/support/questions/set-aside", data={"csrf": csrf, "questions": ids})
     assert done.status_code == 303
+
+
+def test_a_ticket_names_every_step_of_the_conversation_and_every_booking_status_in_the_staffs_words() -> None:
+    from tests.bot.test_states import _all_states
+
+    assert {s.state for s in _all_states()} - set(STEPS) == set()
+    assert {s.value for s in BookingStatus} - set(STATUSES) == set()

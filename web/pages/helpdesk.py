@@ -40,6 +40,7 @@ STEPS = {
     "Booking:calendar": N_("booking: choosing a date"),
     "Booking:slot": N_("booking: choosing an arrival time"),
     "Booking:summary": N_("booking: places held, at the summary to confirm"),
+    "Booking:move": N_("moving a booking: a new time chosen, asked to confirm the move"),
     "Family:full_name": N_("adding a family member: the name"),
     "Family:nik": N_("adding a family member: the NIK"),
     "Family:birth_date": N_("adding a family member: the date of birth"),
@@ -51,6 +52,7 @@ STATUSES = {
     "confirmed": N_("confirmed"),
     "cancelled": N_("cancelled by the applicant"),
     "expired": N_("lapsed before confirming"),
+    "moved": N_("moved by the applicant to another date or time"),
     "cancelled_by_office": N_("cancelled by the office"),
 }
 
