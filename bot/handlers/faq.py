@@ -158,13 +158,9 @@ async def answer_question(
     step_open = await state.get_state() is not None
     answer = answer or await ask(question, runtime)
     screen, asked = screen_for(answer, registered=account is not None, step_open=step_open)
-    sent = await message.answer(screen.text, reply_markup=screen.markup)
-    if not asked:
-        return
-    # A question, not a greeting: a person may be asked it under this answer.
     shown = answer.best.topic.key if answer.confident and answer.best is not None else None
-    await helpdesk.remember_question(state, question, sent, shown)
-    if shown is None:
+    if asked and shown is None:
+        # Kept before the answer goes out: what the applicant does next (/mydata, say) already counts it.
         # The closest topic says what an unsure question was near; for a subject the help does not cover, the
         # nearest topic is chance, and would mislead the staff reading the group.
         closest = answer.best.topic.key if answer.best is not None and answer.outside is None else None
@@ -173,6 +169,9 @@ async def answer_question(
             runtime.uow(), message.chat.id, helpdesk.language_of(account), question, reason, closest,
             runtime.clock.now(),
         )  # fmt: skip
+    sent = await message.answer(screen.text, reply_markup=screen.markup)
+    if asked:  # a question, not a greeting: a person may be asked it under this answer
+        await helpdesk.remember_question(state, question, sent, shown)
 
 
 def answers_it(text: str, answer: Answer) -> bool:
