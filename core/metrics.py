@@ -21,6 +21,7 @@ ANSWERED_AT_ONCE = Counter("antrean_taps_answered_at_once", "Taps answered 'in l
 HOLDS = Counter("antrean_holds", "Places held for a party (each hold, however many places)")
 BOOKINGS = Counter("antrean_bookings", "Bookings confirmed")
 MOVES = Counter("antrean_moves", "Bookings moved by their owners to another date or time")
+OFFERS = Counter("antrean_waitlist_offers", "Freed places offered to waiting parties, by how the offer ended", ["end"])
 REFUSALS = Counter("antrean_refusals", "Refusals the bot gave applicants, by kind", ["code"])
 OUTBOX_SENT = Counter("antrean_outbox_messages", "Messages the outbox settled, by outcome", ["outcome"])
 ERRORS = Counter("antrean_errors", "Errors, by where they happened", ["where"])

@@ -41,6 +41,7 @@ from core.persistence.repositories import (
     SlotRepository,
     StaffRepository,
 )
+from core.persistence.waitlist import WaitlistRepository
 
 if TYPE_CHECKING:
     from core.services.uow import UnitOfWork
@@ -452,6 +453,7 @@ class FakeUnitOfWork:
         self.tickets: TicketRepository = TicketRepository(_no_connection("tickets"))
         self.faq_entries: FaqEntryRepository = FaqEntryRepository(_no_connection("faq entries"))
         self.unanswered: UnansweredRepository = UnansweredRepository(_no_connection("unanswered questions"))
+        self.waitlist: WaitlistRepository = WaitlistRepository(_no_connection("waiting list"))
         self.committed = False
         self._last_commit = copy.deepcopy(self.store)
 

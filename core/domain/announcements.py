@@ -25,6 +25,8 @@ class Kind(StrEnum):
     BROADCAST = "broadcast"  # staff's own words
     ANSWER = "answer"  # the help desk's answer to one applicant's question (or its closing)
     RELAY = "relay"  # a ticket's message copied into its topic of the staff group in Telegram
+    OFFER = "offer"  # places came free for a waiting party: held for it, take them or not
+    WAIT_OVER = "wait_over"  # a party left the waiting list without asking: an offer lapsed, or its dates passed
 
 
 # Lower goes first. A proof is awaited by someone who just tapped, a help-desk answer by someone who asked; a
@@ -33,6 +35,8 @@ class Kind(StrEnum):
 PRIORITY = {
     Kind.PROOF: 0,
     Kind.ANSWER: 0,
+    Kind.OFFER: 0,  # the places are held for minutes: every one of them counts
+    Kind.WAIT_OVER: 2,
     Kind.RELAY: 1,  # staff read it within minutes, not seconds; the group's own pace (20 a minute) spaces them
     Kind.CLOSURE: 1,
     Kind.REMINDER: 2,

@@ -30,6 +30,7 @@ class HoldCommand:
     code: str
     now: datetime
     terms: HoldTerms
+    any_time: bool = False  # an offer to a waiting party: any released slot, not only while the window is open
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,9 @@ _HOLD = """
     SELECT (SELECT id FROM booking) AS booking_id, (SELECT count(*) FROM party) AS party_found
 """
 
+# An offer to a waiting party (core/domain/waitlist.py) takes places in any released slot, window or not.
+_HOLD_ANY_TIME = _HOLD.replace(" AND bookable_until > $7::timestamptz", "")
+assert _HOLD_ANY_TIME != _HOLD
 # Why no room, in one read: lapsed holds in the slot ($1, $2 now), the account's freeze ($3) and whether
 # this request was made before ($4 key).
 _WHY = """
@@ -72,6 +75,28 @@ _DAY = """
     ORDER BY start_time
 """
 
+
+def _proof(new: str, booking_id: str, now: str, account: str) -> str:
+    """CTEs that put the proof of the booking CTE `new` makes into the outbox, in the statement that makes it.
+
+    A crash after the commit loses nothing: the worker sends it.
+    """
+    return f"""
+    a AS (
+        INSERT INTO announcements (kind, payload, created_at, paid, state)
+        SELECT 'proof', '{{}}', {now}, false, 'sending' FROM {new}
+        RETURNING id
+    ),
+    proof AS (
+        INSERT INTO outbox (announcement_id, chat_id, language, booking_id, priority, paid, position, state,
+                            not_before, attempts)
+        SELECT a.id, accounts.telegram_user_id, accounts.language, {booking_id}, {PRIORITY[Kind.PROOF]}, false, 0,
+               'pending', {now}, 0
+        FROM a, {new}, accounts WHERE accounts.id = {account} AND accounts.telegram_user_id IS NOT NULL
+        RETURNING 1
+    )"""  # noqa: S608 - the interpolated words are constants of this module
+
+
 # $1 booking, $2 account, $3 now
 # The proof goes out through the outbox, written in the confirming transaction: a crash after it loses nothing.
 _CONFIRM = f"""
@@ -84,19 +109,7 @@ _CONFIRM = f"""
         UPDATE accounts SET frozen_until = b.frozen_until FROM b WHERE accounts.id = $2::int
         RETURNING 1
     ),
-    a AS (
-        INSERT INTO announcements (kind, payload, created_at, paid, state)
-        SELECT 'proof', '{{}}', $3::timestamptz, false, 'sending' FROM b
-        RETURNING id
-    ),
-    proof AS (
-        INSERT INTO outbox (announcement_id, chat_id, language, booking_id, priority, paid, position, state,
-                            not_before, attempts)
-        SELECT a.id, accounts.telegram_user_id, accounts.language, $1::int, {PRIORITY[Kind.PROOF]}, false, 0, 'pending',
-               $3::timestamptz, 0
-        FROM a, accounts WHERE accounts.id = $2::int AND accounts.telegram_user_id IS NOT NULL
-        RETURNING 1
-    )
+{_proof("b", "$1::int", "$3::timestamptz", "$2::int")}
     SELECT code, queue_start FROM b
 """  # noqa: S608 - the interpolated number is a constant of the domain
 
@@ -179,19 +192,7 @@ _MOVE = f"""
     frozen AS (
         UPDATE accounts SET frozen_until = $8::timestamptz WHERE id = $10::int RETURNING 1
     ),
-    a AS (
-        INSERT INTO announcements (kind, payload, created_at, paid, state)
-        SELECT 'proof', '{{}}', $2::timestamptz, false, 'sending' FROM booking
-        RETURNING id
-    ),
-    proof AS (
-        INSERT INTO outbox (announcement_id, chat_id, language, booking_id, priority, paid, position, state,
-                            not_before, attempts)
-        SELECT a.id, accounts.telegram_user_id, accounts.language, booking.id, {PRIORITY[Kind.PROOF]}, false, 0,
-               'pending', $2::timestamptz, 0
-        FROM a, booking, accounts WHERE accounts.id = $10::int AND accounts.telegram_user_id IS NOT NULL
-        RETURNING 1
-    )
+{_proof("booking", "booking.id", "$2::timestamptz", "$10::int")}
     SELECT id FROM booking
 """  # noqa: S608 - the interpolated number is a constant of the domain
 # Apart from _MOVE: a data-modifying CTE's statements all see the tables as they were, so the old booking's NIKs
@@ -226,8 +227,9 @@ async def _hold(db: asyncpg.Connection, cmd: HoldCommand) -> HoldAttempt:
         list(cmd.applicant_ids), list(cmd.application_types), cmd.account_id, cmd.office_id, cmd.slot_id, n,
         cmd.now, cmd.day, cmd.code, cmd.idempotency_key, t.held_until, t.cancel_until, t.frozen_until, t.ends_at,
     )  # fmt: skip
+    stmt = _HOLD_ANY_TIME if cmd.any_time else _HOLD
     for attempt in range(2):
-        row = await db.fetchrow(_HOLD, *args)
+        row = await db.fetchrow(stmt, *args)
         if row["party_found"] != n:
             return HoldAttempt(None, party_invalid=True)
         if row["booking_id"] is not None:

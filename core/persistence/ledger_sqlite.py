@@ -52,6 +52,9 @@ _TAKE = """
       AND NOT EXISTS (SELECT 1 FROM accounts WHERE id = ?4 AND frozen_until > ?3)
     RETURNING queue_seq - ?1 + 1
 """
+# An offer to a waiting party (core/domain/waitlist.py) takes places in any released slot, window or not.
+_TAKE_ANY_TIME = _TAKE.replace(" AND bookable_until > ?3", "")
+assert _TAKE_ANY_TIME != _TAKE
 # Why no room, in one read: lapsed holds in the slot, the account's freeze, and whether this request was
 # made before (the same idempotency key).
 _WHY = """
@@ -157,11 +160,12 @@ def apply_hold(db: sqlite3.Connection, cmd: HoldCommand) -> HoldAttempt:
     n = len(ids)
     now = _ts(cmd.now)
     take = (n, cmd.slot_id, now, cmd.account_id)
-    taken = db.execute(_TAKE, take).fetchone()
+    stmt = _TAKE_ANY_TIME if cmd.any_time else _TAKE
+    taken = db.execute(stmt, take).fetchone()
     if taken is None:
         lapsed, frozen, key_used = db.execute(_WHY, (cmd.slot_id, now, cmd.account_id, cmd.idempotency_key)).fetchone()
         # Holds that lapsed in this slot still count until swept: sweep, and try once more.
-        if not lapsed or not apply_expire(db, cmd.now) or (taken := db.execute(_TAKE, take).fetchone()) is None:
+        if not lapsed or not apply_expire(db, cmd.now) or (taken := db.execute(stmt, take).fetchone()) is None:
             return _no_room(db, cmd, _read_ts(frozen), bool(key_used))
     first = taken[0]
     t = cmd.terms

@@ -354,7 +354,8 @@ announcements = Table(
     Column("fanned_out_at", UtcDateTime),
     Column("dedupe_key", String(100), unique=True),
     CheckConstraint(
-        "kind IN ('proof', 'opening_soon', 'opened', 'reminder', 'closure', 'broadcast', 'answer', 'relay')",
+        "kind IN ('proof', 'opening_soon', 'opened', 'reminder', 'closure', 'broadcast', 'answer', 'relay', 'offer', "
+        "'wait_over')",
         name="kind",
     ),
     CheckConstraint("state IN ('sending', 'paused', 'cancelled')", name="state"),
@@ -535,4 +536,40 @@ Index(
     inbox.c.done_at,
     sqlite_where=inbox.c.done_at.is_not(None),
     postgresql_where=inbox.c.done_at.is_not(None),
+)
+
+# The waiting list (core/domain/waitlist.py): a party waiting at an office for any date in a range, offered freed
+# places in the order it joined. `party`: JSON [[applicant id, application type], …], the owner first. While an
+# offer is open, `offered_booking_id` is the held booking that keeps the places. One live entry per account.
+waitlist = Table(
+    "waitlist",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("office_id", ForeignKey("offices.id", ondelete="CASCADE"), nullable=False),
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    Column("party", Text, nullable=False),
+    Column("state", String(8), nullable=False),
+    Column("joined_at", UtcDateTime, nullable=False),
+    Column("offered_booking_id", ForeignKey("bookings.id")),
+    Column("offered_until", UtcDateTime),
+    Column("ended_at", UtcDateTime),
+    Column("ended_why", String(12)),
+    CheckConstraint("state IN ('waiting', 'offered', 'booked', 'left')", name="state"),
+    CheckConstraint("first_day <= last_day", name="range"),
+)
+Index(
+    "ix_waitlist_live_account",
+    waitlist.c.account_id,
+    unique=True,
+    sqlite_where=waitlist.c.state.in_(("waiting", "offered")),
+    postgresql_where=waitlist.c.state.in_(("waiting", "offered")),
+)
+Index(
+    "ix_waitlist_live_office",
+    waitlist.c.office_id,
+    waitlist.c.id,
+    sqlite_where=waitlist.c.state.in_(("waiting", "offered")),
+    postgresql_where=waitlist.c.state.in_(("waiting", "offered")),
 )

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
 from core import metrics
 from core.clock import Clock
@@ -115,6 +116,14 @@ class Moved:
     replayed: bool = False  # a double tap: the first one moved it
 
 
+class OfferRefused(StrEnum):
+    """Why places could not be held for a waiting party."""
+
+    NO_ROOM = "no_room"  # taken meanwhile: try the next places
+    NOT_NOW = "not_now"  # someone of the party holds places in a booking under way: their turn waits a sweep
+    CANNOT_BOOK = "cannot_book"  # frozen, someone of the party booked, or someone left the account
+
+
 class BookingDesk:
     """The booking use cases over one ledger; reads go through a fresh unit of work each."""
 
@@ -198,6 +207,41 @@ class BookingDesk:
             else:
                 self._explain_no_room(slot_id, len(ids), attempt, now)
         raise SlotFull(slot_id, 0, len(ids))  # repaired twice and still refused: the race was lost
+
+    async def offer(
+        self,
+        account_id: int,
+        slot_id: int,
+        applicant_ids: Sequence[int],
+        application_types: Sequence[str],
+        key: str,
+        held_until: datetime,
+    ) -> Hold | OfferRefused:
+        """Hold places for a waiting party until `held_until` in a released slot, window or not; or why not."""
+        facts = await self._slot_facts(slot_id)
+        office = facts.office
+        assert office.id is not None
+        now = self._clock.now()
+        ids, kinds = tuple(applicant_ids), tuple(application_types)
+        base = facts.terms
+        terms = HoldTerms(held_until, base.cancel_until, base.frozen_until, base.ends_at)
+        cmd = HoldCommand(
+            account_id, office.id, slot_id, facts.day, ids, kinds, key, new_booking_code(), now, terms, any_time=True
+        )
+        attempt = await self._ledger.hold(cmd)
+        if attempt.booking_id is not None:
+            metrics.HOLDS.inc()
+            return self._hold(attempt.booking_id, cmd.code, slot_id, facts, len(ids), terms)
+        if attempt.party_invalid or (attempt.frozen_until is not None and attempt.frozen_until > now):
+            return OfferRefused.CANNOT_BOOK
+        if attempt.conflict:
+            async with self._uow() as uow:
+                saved = {r.id: r.nik_hash for r in await uow.accounts.applicants(account_id)}
+                holders = await uow.bookings.active_holders([saved[a] for a in ids if a in saved])
+            if any(h.status is BookingStatus.CONFIRMED and not h.day_over(now) for h in holders):
+                return OfferRefused.CANNOT_BOOK
+            return OfferRefused.NOT_NOW
+        return OfferRefused.NO_ROOM
 
     def _hold(
         self,

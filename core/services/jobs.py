@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from core.clock import Clock
-from core.services import helpdesk, privacy, release
+from core.services import helpdesk, privacy, release, waitlist
 from core.services.booking import BookingDesk
 from core.services.uow import UnitOfWork
 
@@ -29,6 +29,8 @@ RETIRE_EVERY = 3600.0
 RELEASE_EVERY = 900.0
 ANONYMISE_EVERY = 3600.0  # a retention counted in days loses nothing to an hour's lag; erased accounts neither
 QUIET_EVERY = 3600.0  # tickets close after days of quiet: an hour more is nothing
+# A freed place waits at most this long for the next waiting party that fits; an offer holds places for minutes.
+WAITLIST_EVERY = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +54,13 @@ def engine_jobs(
     release_every: float = RELEASE_EVERY,
     anonymise_every: float = ANONYMISE_EVERY,
     quiet_every: float = QUIET_EVERY,
+    waitlist_every: float = WAITLIST_EVERY,
     retention: timedelta = timedelta(days=90),
     relay: int | None = None,
 ) -> list[Job]:
     """Holds back to the quota, ended bookings' NIKs freed, the weekly window, bookings past retention anonymised,
-    answered tickets left quiet closed (`relay`: the staff group in Telegram, told in the ticket's topic)."""
+    answered tickets left quiet closed (`relay`: the staff group in Telegram, told in the ticket's topic), freed
+    places offered to waiting parties."""
 
     async def weekly_release() -> int:
         scheduled = await release.schedule_weekly_release(uow(), clock.now())
@@ -68,12 +72,17 @@ def engine_jobs(
     async def close_quiet() -> int:
         return await helpdesk.close_quiet(uow(), clock.now(), relay=relay)
 
+    async def offer_freed() -> int:
+        done = await waitlist.sweep(uow, desk, clock)
+        return done.offered + done.lapsed + done.ended
+
     return [
         Job("expire holds", holds_every, desk.expire_holds, "gave back the places of %d lapsed holds"),
         Job("retire ended", retire_every, desk.retire_ended, "freed %d NIKs of bookings whose day is over"),
         Job("weekly release", release_every, weekly_release, "scheduled %d office days of the weekly release"),
         Job("anonymise", anonymise_every, anonymise, "anonymised %d bookings past their retention or erased"),
         Job("close quiet tickets", quiet_every, close_quiet, "closed %d answered tickets the applicant left quiet"),
+        Job("waiting list", waitlist_every, offer_freed, "waiting list: %d offers made, lapsed or ended"),
     ]
 
 

@@ -21,6 +21,7 @@ from core.persistence.repositories import (
     SlotRepository,
     StaffRepository,
 )
+from core.persistence.waitlist import WaitlistRepository
 
 
 class UnitOfWork(Protocol):
@@ -36,6 +37,7 @@ class UnitOfWork(Protocol):
     tickets: TicketRepository
     faq_entries: FaqEntryRepository
     unanswered: UnansweredRepository
+    waitlist: WaitlistRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -106,6 +108,7 @@ class SqlUnitOfWork:
         self.tickets = TicketRepository(conn)
         self.faq_entries = FaqEntryRepository(conn)
         self.unanswered = UnansweredRepository(conn)
+        self.waitlist = WaitlistRepository(conn)
         return self
 
     async def __aexit__(

@@ -20,6 +20,7 @@ from core.domain.announcements import TooManySubscriptions
 from core.domain.errors import DomainError
 from core.domain.offices import InvalidOffice
 from core.domain.staff import InvalidStaffAccount, NotAllowed, Permission
+from core.domain.waitlist import AlreadyWaiting, NotWaiting, WaitRangeInvalid
 from core.languages import LOCALES
 from core.services import accounts
 from core.services.booking import ApplicantNotOnAccount, SlotFullWithChoices
@@ -50,6 +51,9 @@ NOT_FROM_THE_WEB: dict[type[DomainError], str] = {
     bk.NotMovable: "moving by the owner: the bot",
     bk.SameTime: "moving by the owner: the bot",
     bk.OtherOffice: "moving by the owner: the bot",
+    AlreadyWaiting: "joining the waiting list: the bot",
+    WaitRangeInvalid: "joining the waiting list: the bot",
+    NotWaiting: "answering an offer of the waiting list: the bot",
     idn.NikError: "a NIK typed at registration: the bot",
     idn.NikNotDigits: "a NIK typed at registration: the bot",
     idn.NikWrongLength: "a NIK typed at registration: the bot",
