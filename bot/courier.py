@@ -20,9 +20,9 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import texts
 from bot.handlers.booking.confirm import proof_file, proof_with_data
-from bot.keyboards import BookAgain, BookAt, Unfollow
+from bot.keyboards import BookAgain, BookAt, Unfollow, WaitAnswer
 from core.domain.announcements import Kind, Outgoing
-from core.domain.booking import BookingNotFound, format_booking_code
+from core.domain.booking import BookingNotFound, BookingStatus, format_booking_code
 from core.domain.helpdesk import QUIET_AFTER, REOPEN_WITHIN, Author, Ticket
 from core.domain.offices import Office
 from core.runtime import Runtime
@@ -265,6 +265,10 @@ class TelegramCourier:
             raise NothingToSay("the office is gone")
         if item.kind is Kind.CLOSURE:
             return await self._closure(item, office)
+        if item.kind is Kind.OFFER:
+            return await self._offer(item, office)
+        if item.kind is Kind.WAIT_OVER:
+            return self._wait_over(item, office)
         if item.kind is Kind.BROADCAST:  # the office's own words, in the reader's language when it wrote them
             words = item.payload["text"]
             text = f"📢 {office.name}\n\n{words.get(item.language) or words['id']}"
@@ -352,6 +356,58 @@ class TelegramCourier:
         return SendMessage(
             chat_id=item.chat_id, text=text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[again]])
         )
+
+    async def _offer(self, item: Outgoing, office: Office) -> TelegramCall:
+        """Places held for a waiting party: when, until when, and the two answers."""
+        assert item.booking_id is not None
+        try:
+            held = await my_bookings.booking_record(self._runtime.reader(), item.booking_id)
+        except BookingNotFound as err:
+            raise NothingToSay("the offer is gone") from err
+        if held.status is not BookingStatus.HELD or held.lapsed(self._runtime.clock.now()):
+            raise NothingToSay("the offer is over")  # the worker was down until after it lapsed
+        text = _(
+            "🎉 Places came free at {office}: {day}, {start}–{end} {zone}, for your {n} applicant(s).\n\n"
+            "They are held for you until {until} {zone}. Book them?\n"
+            "With no answer by then they go to the next family waiting, and you leave the waiting list."
+        ).format(
+            office=office.name,
+            day=texts.long_date(held.day),
+            start=f"{held.start:%H:%M}",
+            end=f"{held.end:%H:%M}",
+            zone=office.zone_label,
+            n=held.party_size,
+            until=f"{held.held_until.astimezone(office.zone):%H:%M}",
+        )
+        entry = int(item.payload["entry"])
+        yes = InlineKeyboardButton(text=_("✅ Book them"), callback_data=WaitAnswer(entry_id=entry, yes=True).pack())
+        no = InlineKeyboardButton(
+            text=_("✖ No, leave the waiting list"), callback_data=WaitAnswer(entry_id=entry, yes=False).pack()
+        )
+        markup = InlineKeyboardMarkup(inline_keyboard=[[yes], [no]])
+        return SendMessage(chat_id=item.chat_id, text=text, reply_markup=markup)
+
+    def _wait_over(self, item: Outgoing, office: Office) -> TelegramCall:
+        """Why the party is no longer on the waiting list, when it did not leave by itself."""
+        why = item.payload.get("why")
+        if why == "lapsed":
+            text = _(
+                "⌛ The places held for you at {office} went to the next family waiting: the offer was not answered "
+                "in time. You are no longer on the waiting list; you may join it again from the calendar."
+            )
+        elif why == "over":
+            text = _(
+                "No places came free in time for the dates you waited for at {office}: they are too close now. You "
+                "are no longer on the waiting list."
+            )
+        elif why == "cannot_book":
+            text = _(
+                "You are no longer on the waiting list at {office}: your account cannot book now (it has a booking, "
+                "or is in its 30-day wait)."
+            )
+        else:
+            raise NothingToSay(f"no words for leaving the list because {why}")
+        return SendMessage(chat_id=item.chat_id, text=text.format(office=office.name))
 
     async def _reminder(self, item: Outgoing) -> TelegramCall:
         """Tomorrow's arrival: when, where, what each person brings, and the proof to show, in one message."""

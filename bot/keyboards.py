@@ -121,6 +121,13 @@ class BookAt(CallbackData, prefix="bookat"):
     yyyymmdd: int
 
 
+class WaitAnswer(CallbackData, prefix="wait"):
+    """An offer's buttons: take the places held for the waiting party, or say no and leave the list."""
+
+    entry_id: int
+    yes: bool
+
+
 class BookAgain(CallbackData, prefix="again"):
     """A closure notice's button: the same people at the same office, from the calendar."""
 

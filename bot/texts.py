@@ -18,7 +18,7 @@ from core.documents import signing
 from core.documents.pdf_text import format_day
 from core.documents.proof import ProofLabels
 from core.domain import booking as bk
-from core.domain import faq_entries, helpdesk, offices, staff
+from core.domain import faq_entries, helpdesk, offices, staff, waitlist
 from core.domain import identity as idn
 from core.domain.announcements import TooManySubscriptions
 from core.domain.calendar import ClosureKind, DayInfo, DayState
@@ -341,6 +341,11 @@ REFUSALS: dict[type[DomainError], Refusal] = {
     bk.NotMovable: Refusal(
         __("Only a confirmed booking can be moved: this one was moved already, cancelled, or never confirmed.")
     ),
+    waitlist.AlreadyWaiting: Refusal(
+        __("You are on a waiting list already. To wait elsewhere, leave it first in My bookings.")
+    ),
+    waitlist.WaitRangeInvalid: Refusal(__("Those dates cannot be waited for. Please choose a date on the calendar.")),
+    waitlist.NotWaiting: Refusal(__("This offer is no longer open: it was answered, or its time ran out.")),
     bk.SameTime: Refusal(__("Your booking is at that date and time already. Please choose another.")),
     bk.OtherOffice: Refusal(__("A booking moves within its own office. Please choose a date on this calendar.")),
     staff.NotAllowed: _STAFF_ONLY,

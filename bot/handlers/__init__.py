@@ -18,6 +18,7 @@ from bot.handlers import (
     my_data,
     registration,
     staff_group,
+    waitlist,
 )  # fmt: skip
 
 
@@ -36,6 +37,7 @@ def routers() -> list[Router]:
         registration.router(),
         booking.router(),
         my_bookings.router(),
+        waitlist.router(),
         family.router(),
         my_data.router(),
         alerts.router(),

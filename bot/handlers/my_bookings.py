@@ -10,12 +10,14 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards as kb
 from bot import texts
+from bot.handlers import waitlist as waiting_list
 from bot.handlers.booking import move
 from bot.handlers.booking.confirm import send_proof
 from bot.handlers.booking.shared import KeepBooking
 from bot.handlers.parts import forget, message_of, on_tap
 from core.domain.booking import BookingStatus, format_booking_code
 from core.runtime import Runtime
+from core.services import waitlist
 from core.services.accounts import AccountView
 from core.services.my_bookings import BookingSummary, my_booking, my_bookings
 
@@ -49,19 +51,17 @@ async def show_list(query: CallbackQuery, account: AccountView | None, runtime: 
     if account is None:
         return
     found = await my_bookings(runtime.reader(), account.id, runtime.clock.now())
+    place = await waitlist.my_place(runtime.reader(), account.id)
     back = [InlineKeyboardButton(text=_("◀ Menu"), callback_data=kb.Menu(item="menu").pack())]
-    if not found:
-        await message_of(query).edit_text(
-            _("You have no bookings yet."), reply_markup=InlineKeyboardMarkup(inline_keyboard=[back])
-        )
-        return
+    waiting = [] if place is None else [waiting_list.leave_button()]
     rows = [
         [InlineKeyboardButton(text=_line(b), callback_data=BookingOpen(booking_id=b.booking_id).pack())]
         for b in found[:10]
     ]
-    await message_of(query).edit_text(
-        _("Your bookings:"), reply_markup=InlineKeyboardMarkup(inline_keyboard=[*rows, back])
-    )
+    text = _("Your bookings:") if found else _("You have no bookings yet.")
+    if place is not None:
+        text = waiting_list.place_line(place) + "\n\n" + text
+    await message_of(query).edit_text(text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[*rows, *waiting, back]))
 
 
 def _details(b: BookingSummary) -> str:

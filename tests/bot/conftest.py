@@ -70,6 +70,12 @@ class BotWorld:
         await self.dispatcher.feed_raw_update(self.bot, {"update_id": next(_fed), "message": message})
         return [c for c in self.telegram.calls[before:] if c[1].get("chat_id") == chat["id"]]
 
+    async def unasked(self, user: int, calls: int = 1) -> list[object]:
+        """Waits for `calls` more bot calls about this chat than it has made since the user's last action: what the
+        worker sends unasked (a proof, an offer), after the replies already counted."""
+        seen = len(await self.telegram.wait_for_bot(user, calls=0))
+        return (await self.telegram.wait_for_bot(user, calls=seen + calls))[seen:]
+
     async def state_of(self, user: int) -> str | None:
         """The conversation state of a user's private chat."""
         return await self.dispatcher.fsm.get_context(self.bot, chat_id=user, user_id=user).get_state()

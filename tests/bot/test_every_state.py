@@ -122,7 +122,7 @@ async def _move(world: BotWorld) -> None:
     await world.text(USER, "/menu")
     hold = await world.runtime.desk.hold(account.id, monday, [account.applicants[0].id], ["new"], "k")
     await world.runtime.desk.confirm(account.id, hold.booking_id)
-    await world.telegram.wait_for_bot(USER, calls=1)  # the proof, through the outbox
+    await world.unasked(USER)  # the proof, through the outbox
     await world.tap(USER, "🧾 Pesanan saya", calls=2)
     await world.tap(USER, "30-11-2026 08:00 WIB · Kantor Imigrasi Uji TST · terjadwal", calls=2)
     await world.tap(USER, "🔁 Pindah ke tanggal atau jam lain", calls=2)

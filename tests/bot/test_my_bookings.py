@@ -24,7 +24,7 @@ async def test_a_booking_is_listed_and_its_proof_can_be_sent_again(world: BotWor
     await world.tap(USER, "30-11-2026 08:00 WIB · Kantor Imigrasi Uji TST · terjadwal", calls=2)
     details = await world.last(USER)
     assert "Senin, 30 November 2026, 08:00–09:00 WIB" in details and "2 pemohon" in details
-    assert "Pembatalan bisa dilakukan sampai Sabtu, 28 November 2026." in details
+    assert "atau membatalkannya, sampai Sabtu, 28 November 2026." in details
     await world.tap(USER, "📄 Kirim ulang bukti", calls=2)
     documents = [m for m in await world.telegram.chat(USER) if m.get("document")]
     assert len(documents) == 2

@@ -1,5 +1,5 @@
 """Booking, one router per step: office, party and application types, calendar, arrival time, summary and confirm;
-and moving a booking, through the same calendar and times.
+moving a booking, through the same calendar and times; and the waiting list offered on a full date.
 
 After the first typed search, every step edits one message in place: at opening time Telegram's
 message limit, not our database, is the tightest resource.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers.booking import calendar, confirm, move, office, party, slot
+from bot.handlers.booking import calendar, confirm, move, office, party, slot, wait
 from bot.handlers.booking.office import start_at
 from bot.handlers.parts import Ask
 from bot.states import Booking
@@ -31,6 +31,12 @@ def router() -> Router:
     r = Router(name="booking")
     # The move's router before the times': a time tapped while moving asks the move's question, it holds nothing.
     r.include_routers(
-        office.router(), party.router(), calendar.router(), move.router(), slot.router(), confirm.router()
+        office.router(),
+        party.router(),
+        calendar.router(),
+        move.router(),
+        slot.router(),
+        confirm.router(),
+        wait.router(),
     )
     return r

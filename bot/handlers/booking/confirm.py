@@ -139,12 +139,15 @@ async def confirm(
     if (await state.get_data()).get("booking_id") == booked.booking_id:
         await forget(state)  # a summary of another flow may be open since: left alone
     # The proof follows through the outbox, written with the booking: a crash now delays it, never loses it.
-    await message_of(query).edit_text(
-        _(
-            "Booked ✅\nBooking code: {code}\nThe proof follows in a moment as a PDF: show it (printed or on your "
-            "phone) at the office."
-        ).format(code=format_booking_code(booked.code)),
-    )
+    await message_of(query).edit_text(booked_text(booked.code))
+
+
+def booked_text(code: str) -> str:
+    """What a new booking's owner reads: the code, and the proof on its way."""
+    return _(
+        "Booked ✅\nBooking code: {code}\nThe proof follows in a moment as a PDF: show it (printed or on your "
+        "phone) at the office."
+    ).format(code=format_booking_code(code))
 
 
 async def proof_file(runtime: Runtime, account_id: int | None, booking_id: int) -> BufferedInputFile:

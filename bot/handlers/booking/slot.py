@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import keyboards as kb
 from bot import texts
-from bot.handlers.booking import calendar, confirm
+from bot.handlers.booking import calendar, confirm, wait
 from bot.handlers.booking.shared import office_of
 from bot.handlers.parts import Screen, message_of
 from bot.states import Booking
@@ -113,6 +113,10 @@ async def day(
         return
     info = await day_info(state, runtime, chosen)
     moving = bool((await state.get_data()).get("moving"))  # a move is not bound to the weekly window
+    if info.state is DayState.FULL and not moving:  # full for this party: the waiting list, in the calendar's place
+        await query.answer()
+        await wait.offer_to_wait(message_of(query), state, runtime, chosen)
+        return
     if not (info.state is DayState.FREE and (info.open_now or moving)):
         await query.answer(texts.day_refusal(info, len((await state.get_data())["party"])), show_alert=True)
         if info.state is DayState.PAST and account is not None:  # the calendar is old: today's, in its place
