@@ -40,6 +40,7 @@ from core.clock import SystemClock
 from core.config import Settings
 from core.crypto import Passwords
 from core.domain.calendar import DayState
+from core.domain.draw import Finding, PublishedDraw, parse_line, verify
 from core.domain.errors import DomainError
 from core.domain.identity import NikError, parse_nik
 from core.domain.offices import SlotTime
@@ -631,6 +632,48 @@ def nik_check(number: str, dob: date | None) -> None:
     click.echo(f"  born:       {parsed.birth_date.isoformat()}")
     click.echo(f"  gender:     {parsed.gender.value}")
     click.echo(f"  serial:     {parsed.serial}")
+
+
+@cli.group()
+def draw() -> None:
+    """A fair opening's draw: repeat a published one."""
+
+
+@draw.command("verify")
+@click.argument("published", type=click.File("r", encoding="utf-8"))
+def draw_verify(published: Any) -> None:
+    """Repeats a published draw (a JSON file, or - for standard input) from its seed and list; exit 1 if it differs.
+
+    The file holds "commitment", "digest", "seed", "beacon" (may be empty), "registrations" (the published lines,
+    number|token|party|dates) and "order" (registration numbers), as core/domain/draw.py describes.
+    """
+    try:
+        data = json.load(published)
+        found = PublishedDraw(
+            commitment=str(data["commitment"]),
+            digest=str(data["digest"]),
+            registrations=tuple(parse_line(str(line)) for line in data["registrations"]),
+            seed=str(data["seed"]),
+            beacon=str(data.get("beacon") or ""),
+            order=tuple(int(n) for n in data["order"]),
+        )
+    except (ValueError, TypeError, KeyError) as err:
+        what = f"missing {err}" if isinstance(err, KeyError) else str(err)
+        raise click.BadParameter(f"not a published draw: {what}", param_hint="PUBLISHED") from None
+    wrong = verify(found)
+    n = len(found.registrations)
+    checks = (
+        (Finding.SEED, f"the seed is the one committed to before registration opened ({found.commitment[:16]}…)"),
+        (
+            Finding.LIST,
+            f"the list is the one frozen when registration closed ({n} registrations, {found.digest[:16]}…)",
+        ),
+        (Finding.ORDER, "the order is the draw of that list by that seed"),
+    )
+    for finding, what in checks:
+        click.echo(f"{'✗ NOT:' if finding in wrong else '✓'} {what}")
+    if wrong:
+        raise SystemExit(1)
 
 
 @cli.group("staff")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -104,6 +106,7 @@ def test_the_first_administrator_is_made_on_the_command_line_with_a_password_fro
         (["broadcast", "send", "JKT-SEL"], "Missing option '--text-id'"),
         (["broadcast", "pause", "0"], "0 is not in the range"),
         (["broadcast", "send", "JKT-SEL", "--text-id", "x", "--day", "2031-02-30"], "no day of the calendar"),
+        (["draw", "verify", "/no/such/draw.json"], "No such file or directory"),
     ],
 )
 def test_a_bad_argument_is_one_line_naming_it_and_exit_status_two(
@@ -130,7 +133,7 @@ def test_every_command_has_its_help(capsys: pytest.CaptureFixture[str]) -> None:
         [], ["bot"], ["web"], ["worker"], ["demo"], ["db", "upgrade"], ["offices", "import"], ["offices", "list"],
         ["calendar"], ["release"], ["quota", "template"], ["quota", "set"], ["quota", "close"], ["nik", "check"],
         ["staff", "create"], ["staff", "list"], ["broadcast", "send"], ["broadcast", "watch"], ["broadcast", "pause"],
-        ["broadcast", "resume"], ["broadcast", "cancel"],
+        ["broadcast", "resume"], ["broadcast", "cancel"], ["draw", "verify"],
     ]  # fmt: skip
     for command in commands:
         assert main([*command, "--help"]) == 0, command
@@ -223,3 +226,54 @@ def test_faq_ask_with_a_wrong_language_is_one_line_and_status_two(capsys: pytest
     assert main(["faq", "ask", "--lang", "fr", "bonjour"]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "--lang" in err
+
+
+def _draw_file(tmp_path: Path, **changes: object) -> str:
+    from core.domain.draw import Registration, commitment, digest, list_text, order
+
+    registrations = tuple(Registration(n, f"T{n:03d}", 1 + n % 4, (date(2026, 12, 14),)) for n in range(1, 41))
+    seed = "ab" * 32
+    published: dict[str, object] = {
+        "commitment": commitment(seed),
+        "digest": digest(registrations),
+        "seed": seed,
+        "beacon": "",
+        "registrations": list_text(registrations).split("\n"),
+        "order": list(order(registrations, seed)),
+    }
+    published.update(changes)
+    path = tmp_path / "draw.json"
+    path.write_text(json.dumps(published))
+    return str(path)
+
+
+def test_a_published_draw_is_repeated_and_found_honest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["draw", "verify", _draw_file(tmp_path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 3 and all(line.startswith("✓ ") for line in out)
+    assert "(40 registrations, " in out[1]
+
+
+def test_a_draw_with_a_changed_registration_or_order_is_named_and_exits_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    honest = json.loads(Path(_draw_file(tmp_path)).read_text())
+    lines = honest["registrations"]
+    changed = [lines[0].replace("|2|", "|3|"), *lines[1:]]
+    assert main(["draw", "verify", _draw_file(tmp_path, registrations=changed)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("✓ ") and out[1].startswith("✗ NOT: the list") and out[2].startswith("✗ NOT: the order")
+    reordered = [honest["order"][1], honest["order"][0], *honest["order"][2:]]
+    assert main(["draw", "verify", _draw_file(tmp_path, order=reordered)]) == 1
+    assert [line[:1] for line in capsys.readouterr().out.splitlines()] == ["✓", "✓", "✗"]
+
+
+def test_a_file_that_is_no_published_draw_is_one_line_and_exit_two(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["draw", "verify", _draw_file(tmp_path, registrations=["1|T|x|"])]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a published draw: the number and the party size are whole numbers" in err[0]
+    (tmp_path / "empty.json").write_text("{}")
+    assert main(["draw", "verify", str(tmp_path / "empty.json")]) == 2
+    assert "not a published draw: missing 'commitment'" in capsys.readouterr().err
