@@ -31,6 +31,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Without the status, a moved booking reads as what it is to everyone but its owner: cancelled.
+    op.execute("UPDATE bookings SET status = 'cancelled' WHERE status = 'moved'")
     with op.batch_alter_table("bookings", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_bookings_status"), type_="check")
         batch_op.create_check_constraint(op.f("ck_bookings_status"), _WITHOUT_MOVED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -67,3 +68,27 @@ def test_changing_referenced_tables_on_sqlite_keeps_every_account_applicant_and_
     command.downgrade(_config(f"sqlite:///{path}"), "0004")  # and back, as an operator rolling back would
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT COUNT(*) FROM applicants").fetchone() == (1,)
+
+
+async def test_rolling_back_the_move_migration_keeps_a_moved_booking_as_cancelled(tmp_path: Path) -> None:
+    from core.clock import FixedClock
+    from core.config import Settings
+    from core.crypto import Vault
+    from core.runtime import open_runtime
+    from tests.conftest import FRIDAY_AFTERNOON, NEXT_MONDAY, SECRET
+    from tests.factories import add_office, register, release_days, sample_office, slot_ids
+
+    path = tmp_path / "moved.sqlite3"
+    await asyncio.to_thread(upgrade_database, f"sqlite:///{path}")  # migrations run a loop of their own
+    settings = Settings(database_url=f"sqlite:///{path}", environment="test", secret_key=SECRET)
+    async with open_runtime(settings, FixedClock(FRIDAY_AFTERNOON)) as rt:
+        office = await add_office(rt, sample_office())
+        await release_days(rt, office, [NEXT_MONDAY])
+        first, later = await slot_ids(rt, office, NEXT_MONDAY)
+        account = await register(rt, Vault(SECRET), 1)
+        hold = await rt.desk.hold(account.id, first, [account.applicants[0].id], ["new"], "k")
+        await rt.desk.confirm(account.id, hold.booking_id)
+        await rt.desk.move(account.id, hold.booking_id, later)
+    await asyncio.to_thread(command.downgrade, _config(f"sqlite:///{path}"), "0011")
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT status FROM bookings ORDER BY id").fetchall() == [("cancelled",), ("confirmed",)]
