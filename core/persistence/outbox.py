@@ -320,6 +320,17 @@ class OutboxRepository:
         rows = await self._conn.execute(query.order_by(announcements.c.id.desc()).limit(limit))
         return [_announcement(r) for r in rows]
 
+    async def delivered(self, booking_id: int, kind: Kind) -> bool:
+        """Whether a message of this kind about the booking reached its chat."""
+        stmt = select(
+            exists().where(
+                outbox.c.booking_id == booking_id,
+                outbox.c.state == RowState.SENT.value,
+                outbox.c.announcement_id.in_(select(announcements.c.id).where(announcements.c.kind == kind.value)),
+            )
+        )
+        return bool((await self._conn.execute(stmt)).scalar_one())
+
     async def depth(self) -> int:
         """Messages waiting to be sent, now or later."""
         value = await self._conn.execute(

@@ -98,6 +98,15 @@ class WaitlistRepository:
         )
         return bool((await self._conn.execute(stmt)).rowcount)
 
+    async def requeue(self, entry_id: int) -> bool:
+        """An offer that ended through no fault of the party: it waits again, at its place in line."""
+        stmt = (
+            update(waitlist)
+            .where(waitlist.c.id == entry_id, waitlist.c.state == WaitState.OFFERED.value)
+            .values(state=WaitState.WAITING.value, offered_booking_id=None, offered_until=None)
+        )
+        return bool((await self._conn.execute(stmt)).rowcount)
+
     async def end(
         self, entry_id: int, state: WaitState, why: LeftBecause | None, now: datetime, *, was: Sequence[WaitState]
     ) -> bool:

@@ -10,7 +10,7 @@ judged by the database for every offer. The offer reaches the chat through the o
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from core import metrics
@@ -29,6 +29,7 @@ from core.domain.waitlist import (
     LeftBecause,
     NotWaiting,
     WaitEntry,
+    WaitRangeInvalid,
     WaitState,
     check_range,
     first_fit,
@@ -66,6 +67,8 @@ async def join(
         if office is None:
             raise OfficeNotFound(str(office_id))
         check_range(first, last, office.today(now))
+        if offer_hold(office, last, now) is None:  # no offer could be made for any of these dates any more
+            raise WaitRangeInvalid()
         account = await uow.accounts.get(account_id)
         assert account is not None
         check_not_frozen(account.frozen_until, now)
@@ -98,12 +101,15 @@ async def my_place(uow: UnitOfWork, account_id: int) -> Waiting | None:
 
 async def leave(make_uow: Callable[[], UnitOfWork], desk: BookingDesk, account_id: int, now: datetime) -> WaitEntry:
     """Leaves the list; places held by an open offer go back at once."""
+    live = (WaitState.WAITING, WaitState.OFFERED)
     async with make_uow() as uow:
         entry = await uow.waitlist.live_of_account(account_id)
         if entry is None:
             raise NotWaiting()
-        await uow.waitlist.end(entry.id, WaitState.LEFT, LeftBecause.ASKED, now, was=(entry.state,))
+        await uow.waitlist.end(entry.id, WaitState.LEFT, LeftBecause.ASKED, now, was=live)
         await uow.commit()
+    async with make_uow() as uow:  # as it was when it left: a sweep may have made an offer since it was read
+        entry = await uow.waitlist.get(entry.id) or entry
     if entry.offered_booking_id is not None:
         await desk.release_hold(account_id, entry.offered_booking_id)
     return entry
@@ -189,12 +195,19 @@ async def _sweep_office(make_uow: Callable[[], UnitOfWork], desk: BookingDesk, o
         made = {b: await uow.bookings.get(b) for b in offers}
     assert office is not None and office.id is not None
     booked = lapsed = ended = offered = 0
-    for booking_id, entry in offers.items():  # open offers: taken, or lapsed (their places are free again)
+    for booking_id, entry in offers.items():  # open offers: taken, or over (their places are free again)
         b = made[booking_id]
         if b is not None and b.status is BookingStatus.CONFIRMED:
             booked += await _end(make_uow, entry, WaitState.BOOKED, None, now)
         elif b is None or not b.stands(now):
-            lapsed += await _end(make_uow, entry, WaitState.LEFT, LeftBecause.LAPSED, now, notify=True)
+            if b is not None and b.held_until <= now and await _seen(make_uow, booking_id):
+                lapsed += await _end(make_uow, entry, WaitState.LEFT, LeftBecause.LAPSED, now, notify=True)
+            else:  # ended before its time (the office closed the date), or never reached the chat: not their fault
+                async with make_uow() as uow:
+                    await uow.waitlist.requeue(entry.id)
+                    await uow.commit()
+                entry = replace(entry, state=WaitState.WAITING, offered_booking_id=None, offered_until=None)
+                entries = [entry if e.id == entry.id else e for e in entries]
     waiting = [e for e in entries if e.state is WaitState.WAITING]
     for e in list(waiting):  # dates that can no longer be offered
         if offer_hold(office, e.last_day, now) is None:
@@ -226,6 +239,12 @@ async def _sweep_office(make_uow: Callable[[], UnitOfWork], desk: BookingDesk, o
                     offered += await _offered(make_uow, desk, office, party, got, now)
                     room -= party.size
     return Swept(offered, booked, lapsed, ended)
+
+
+async def _seen(make_uow: Callable[[], UnitOfWork], booking_id: int) -> bool:
+    """Whether the offer of these held places reached the chat (else the worker was down until it was over)."""
+    async with make_uow() as uow:
+        return await uow.outbox.delivered(booking_id, Kind.OFFER)
 
 
 async def _offered(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.clock import FixedClock
 from core.crypto import Vault
@@ -48,6 +48,12 @@ async def _entry(rt: Runtime, entry_id: int) -> WaitEntry:
         found = await uow.waitlist.get(entry_id)
     assert found is not None
     return found
+
+
+async def _delivered(rt: Runtime) -> None:
+    """The worker's sender delivered every message so far (it does not run in these tests)."""
+    async with rt.engine.begin() as conn:
+        await conn.execute(update(outbox).values(state="sent"))
 
 
 async def _offers_sent(rt: Runtime) -> list[int]:
@@ -132,7 +138,8 @@ async def test_a_declined_or_lapsed_offer_goes_to_the_next_party_at_the_next_swe
     assert (await _entry(runtime, ea.id)).ended_why is LeftBecause.ASKED
     await waitlist.sweep(runtime.uow, runtime.desk, runtime.clock)
     assert (await _entry(runtime, eb.id)).state is WaitState.OFFERED
-    clock.advance(timedelta(minutes=31))  # b says nothing
+    await _delivered(runtime)
+    clock.advance(timedelta(minutes=31))  # b saw the offer and says nothing
     done = await waitlist.sweep(runtime.uow, runtime.desk, runtime.clock)
     assert done.lapsed == 1 and done.offered == 1
     lapsed = await _entry(runtime, eb.id)
@@ -182,7 +189,7 @@ async def test_leaving_with_an_offer_open_gives_the_places_back_at_once(runtime:
     await runtime.desk.cancel(first.id, booked.booking_id)
     await waitlist.sweep(runtime.uow, runtime.desk, runtime.clock)
     left = await waitlist.leave(runtime.uow, runtime.desk, waiting.id, runtime.clock.now())
-    assert left.state is WaitState.OFFERED
+    assert left.state is WaitState.LEFT and left.offered_booking_id is not None
     async with runtime.reader() as uow:
         found = await uow.slots.get(slot)
     assert found is not None and found.state.taken == 0
@@ -204,3 +211,20 @@ async def _office_of(rt: Runtime, office_id: int) -> Office:
         found = await uow.offices.get_by_id(office_id)
     assert found is not None
     return found
+
+
+async def test_an_offer_that_never_reached_the_chat_is_made_again_not_counted_against_the_party(
+    runtime: Runtime, vault: Vault, clock: FixedClock
+) -> None:
+    office_id, [slot] = await _office(runtime, capacity=1)
+    first = await register(runtime, vault, 1)
+    booked = await _book(runtime, first, slot)
+    entry = (await _wait(runtime, await register(runtime, vault, 2), office_id)).entry
+    await runtime.desk.cancel(first.id, booked.booking_id)
+    await waitlist.sweep(runtime.uow, runtime.desk, runtime.clock)
+    offered = await _entry(runtime, entry.id)
+    clock.advance(timedelta(minutes=31))  # the worker's sender was down the whole time
+    done = await waitlist.sweep(runtime.uow, runtime.desk, runtime.clock)
+    assert done.lapsed == 0 and done.offered == 1
+    again = await _entry(runtime, entry.id)
+    assert again.state is WaitState.OFFERED and again.offered_booking_id != offered.offered_booking_id
