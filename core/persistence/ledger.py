@@ -71,6 +71,7 @@ class MoveAttempt:
     booking_id: int | None
     queue_start: int = 0
     not_movable: bool = False
+    conflict: bool = False  # a unique index or a lock said no (a code taken, someone left the party): try again
 
 
 @dataclass(frozen=True, slots=True)

@@ -380,8 +380,13 @@ class PostgresLedger:
         return await self._end(_RELEASE, account_id, booking_id, now)
 
     async def move(self, cmd: MoveCommand) -> MoveAttempt:
-        # In the new slot's lane, as its holds: the lock that lane's batches take first is this slot's.
-        result: MoveAttempt = await self._submit(cmd.slot_id, lambda db: _move(db, cmd))
+        # In the new slot's lane, as its holds: the lock that lane's batches take first is this slot's. The old
+        # slot's lock comes second, so a cancel or closure there may deadlock with it: PostgreSQL breaks it, and
+        # the caller tries again.
+        try:
+            result: MoveAttempt = await self._submit(cmd.slot_id, lambda db: _move(db, cmd))
+        except (asyncpg.IntegrityConstraintViolationError, asyncpg.DeadlockDetectedError):
+            return MoveAttempt(None, conflict=True)
         return result
 
     async def expire_holds(self, now: datetime) -> int:

@@ -404,7 +404,10 @@ class SqliteLedger:
         return result
 
     async def move(self, cmd: MoveCommand) -> MoveAttempt:
-        result: MoveAttempt = await self._submit(lambda db: apply_move(db, cmd))
+        try:
+            result: MoveAttempt = await self._submit(lambda db: apply_move(db, cmd))
+        except sqlite3.IntegrityError:
+            return MoveAttempt(None, conflict=True)
         return result
 
     async def expire_holds(self, now: datetime) -> int:

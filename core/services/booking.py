@@ -363,8 +363,13 @@ class BookingDesk:
             raise DateNotBookable(facts.day, "past")
         base = facts.terms
         terms = HoldTerms(now, base.cancel_until, base.frozen_until, base.ends_at)
-        cmd = MoveCommand(account_id, booking_id, slot_id, facts.day, new_booking_code(), now, terms)
-        attempt = await self._ledger.move(cmd)
+        for _ in range(ATTEMPTS):  # a new code each time: a collision, or a deadlock broken, goes again
+            cmd = MoveCommand(account_id, booking_id, slot_id, facts.day, new_booking_code(), now, terms)
+            attempt = await self._ledger.move(cmd)
+            if not attempt.conflict:
+                break
+        else:
+            raise ApplicantNotOnAccount()  # what still says no: someone of the party left the account meanwhile
         if attempt.booking_id is not None:
             metrics.MOVES.inc()
             return Moved(

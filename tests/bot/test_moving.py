@@ -145,3 +145,24 @@ async def test_keeping_the_booking_leaves_the_move_and_shows_it_as_it_was(world:
     await world.tap(USER, "◀ Biarkan pesanan saya seperti semula", calls=2)
     assert await world.state_of(USER) is None
     assert "Senin, 30 November 2026, 08:00–09:00 WIB" in await world.last(USER)
+
+
+async def test_an_older_question_tapped_after_the_move_began_again_answers_with_an_alert(world: BotWorld) -> None:
+    await _booked_with_tuesday_free(world)
+    await _to_question(world)
+    question = await world.telegram.last_bot_message(USER)
+    assert question is not None
+    yes = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await world.text(USER, "/menu")
+    await world.tap(USER, "🧾 Pesanan saya", calls=2)
+    await world.tap(USER, BOOKED, calls=2)
+    await world.tap(USER, MOVE, calls=2)  # the move begun again: its calendar, no date chosen yet
+    async with world.runtime.reader() as uow:
+        tuesday = await uow.slots.in_range(1, NEXT_MONDAY + timedelta(days=1), NEXT_MONDAY + timedelta(days=1))
+    async with world.runtime.uow() as uow:
+        await uow.slots.set_capacity(tuesday[NEXT_MONDAY + timedelta(days=1)][1].slot_id, 1)
+        await uow.commit()
+    await world.telegram.user_taps(USER, question["message_id"], yes)
+    (answer,) = await world.telegram.wait_for_bot(USER, calls=1)
+    assert answer[0] == "answerCallbackQuery" and "Tempat itu baru saja diambil orang lain." in str(answer)
+    assert world.errors == []

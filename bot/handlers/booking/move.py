@@ -62,6 +62,7 @@ async def begin(
     found = await on_tap(query, move_choice(runtime.reader(), account.id, booking_id, runtime.clock.now()))
     if found is None:
         return
+    await slot.release_held(state, account, runtime)  # places held on a summary go back now, not in minutes
     await forget(state)  # whatever the chat was doing: a booking begun elsewhere is not this one
     await state.update_data(moving_data(found))
     day = found.choice.day
@@ -148,7 +149,9 @@ async def move(
         await query.answer()
         return
     data = await state.get_data()
-    ours = data.get("moving") == callback_data.booking_id
+    mine = data.get("moving") == callback_data.booking_id  # this chat is moving this booking
+    # ... and is still at this question: not an older copy of it, nor at a move begun again since
+    ours = mine and await state.get_state() == Booking.move.state and data.get("move_slot") == callback_data.slot_id
     try:
         moved = await runtime.desk.move(account.id, callback_data.booking_id, callback_data.slot_id)
     except SlotFullWithChoices as err:
@@ -162,7 +165,7 @@ async def move(
     except DomainError as err:
         await query.answer(texts.explain(err), show_alert=True)
         return
-    if ours:
+    if mine:
         await forget(state)
     code = format_booking_code(moved.code)
     if moved.replayed:  # a double tap, or another copy of the question: the first tap said everything
