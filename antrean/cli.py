@@ -649,10 +649,12 @@ def draw_verify(published: Any) -> None:
     """
     try:
         data = json.load(published)
+        lines = [str(line) for line in data["registrations"]]
         found = PublishedDraw(
             commitment=str(data["commitment"]),
             digest=str(data["digest"]),
-            registrations=tuple(parse_line(str(line)) for line in data["registrations"]),
+            listed="\n".join(lines),
+            registrations=tuple(parse_line(line) for line in lines),
             seed=str(data["seed"]),
             beacon=str(data.get("beacon") or ""),
             order=tuple(int(n) for n in data["order"]),

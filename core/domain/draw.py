@@ -107,7 +107,8 @@ class PublishedDraw:
 
     commitment: str
     digest: str
-    registrations: tuple[Registration, ...]
+    listed: str  # the frozen list exactly as published: the digest is of this text
+    registrations: tuple[Registration, ...]  # the same lines, read
     seed: str
     beacon: str
     order: tuple[int, ...]
@@ -124,8 +125,10 @@ def verify(draw: PublishedDraw) -> list[Finding]:
     found = []
     if commitment(draw.seed) != draw.commitment:
         found.append(Finding.SEED)
-    if digest(draw.registrations) != draw.digest:
-        found.append(Finding.LIST)
+    numbers = [r.number for r in draw.registrations]
+    canonical = list_text(draw.registrations) == draw.listed and len(set(numbers)) == len(numbers)
+    if hashlib.sha256(draw.listed.encode()).hexdigest() != draw.digest or not canonical:
+        found.append(Finding.LIST)  # changed since it was frozen, or not written as the procedure writes it
     if order(draw.registrations, draw.seed, draw.beacon) != draw.order:
         found.append(Finding.ORDER)
     return found

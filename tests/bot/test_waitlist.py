@@ -121,3 +121,33 @@ async def _account(world: BotWorld) -> AccountView:
     found = await accounts.account_by_telegram_user(world.runtime.reader(), USER)
     assert found is not None
     return found
+
+
+async def test_a_full_date_too_close_for_an_offer_is_only_explained(world: BotWorld) -> None:
+    await _full_monday(world)
+    world.clock.advance(timedelta(days=1, hours=10))  # Sunday 01:00: Monday's last day to cancel was Saturday
+    await world.text(USER, "/menu")
+    await world.tap(USER, "📅 Pesan antrean", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji TST", calls=2)
+    await world.tap(USER, "30❌")
+    answers = [p for m, p in world.telegram.calls if m == "answerCallbackQuery"]
+    assert "Pada tanggal itu sudah tidak ada jam kedatangan yang cukup untuk 1 pemohon." in str(answers[-1])
+    assert await world.state_of(USER) == "Booking:calendar"
+
+
+async def test_an_old_wait_button_after_choosing_another_office_says_the_booking_changed(world: BotWorld) -> None:
+    await _full_monday(world)
+    other = await add_office(world.runtime, sample_office("OTH"))
+    await release_days(world.runtime, other, [NEXT_MONDAY])
+    await _join(world)
+    screen = await world.telegram.last_bot_message(USER)
+    assert screen is not None
+    wait_here = screen["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await world.text(USER, "/menu")
+    await world.tap(USER, "📅 Pesan antrean", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji OTH", calls=2)
+    await world.telegram.user_taps(USER, screen["message_id"], wait_here)
+    await world.telegram.wait_for_bot(USER, calls=1)
+    answers = [p for m, p in world.telegram.calls if m == "answerCallbackQuery"]
+    assert "Pesanan Anda sudah berubah sejak itu" in str(answers[-1])
+    assert await waitlist.my_place(world.runtime.reader(), (await _account(world)).id) is None

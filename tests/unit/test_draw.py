@@ -57,7 +57,10 @@ def _by_the_description(lines: list[str], seed: str, beacon: str = "") -> list[i
 
 
 def _published(registrations: tuple[Registration, ...] = LIST, seed: str = SEED) -> PublishedDraw:
-    return PublishedDraw(commitment(seed), digest(registrations), registrations, seed, "", order(registrations, seed))
+    listed = list_text(registrations)
+    return PublishedDraw(
+        commitment(seed), digest(registrations), listed, registrations, seed, "", order(registrations, seed)
+    )
 
 
 def test_the_order_is_the_one_the_documented_procedure_gives() -> None:
@@ -81,7 +84,12 @@ def test_a_published_draw_verifies_and_each_kind_of_tampering_is_named() -> None
     other_seed = dataclasses.replace(honest, seed=new_seed())
     assert verify(other_seed) == [Finding.SEED, Finding.ORDER]
     changed = (dataclasses.replace(LIST[0], party=2), *LIST[1:])
-    assert verify(dataclasses.replace(honest, registrations=changed)) == [Finding.LIST, Finding.ORDER]
+    tampered = dataclasses.replace(honest, registrations=changed, listed=list_text(changed))
+    assert verify(tampered) == [Finding.LIST, Finding.ORDER]
+    padded = honest.listed.replace("1|K7Q2", "01|K7Q2", 1)  # the same numbers, not as the procedure writes them
+    assert verify(dataclasses.replace(honest, listed=padded)) == [Finding.LIST]
+    twice = (*LIST, LIST[0])
+    assert verify(dataclasses.replace(honest, registrations=twice, listed=list_text(twice)))[0] is Finding.LIST
     swapped = (honest.order[1], honest.order[0], *honest.order[2:])
     assert verify(dataclasses.replace(honest, order=swapped)) == [Finding.ORDER]
     assert verify(dataclasses.replace(honest, beacon="ff")) == [Finding.ORDER]

@@ -113,8 +113,8 @@ async def day(
         return
     info = await day_info(state, runtime, chosen)
     moving = bool((await state.get_data()).get("moving"))  # a move is not bound to the weekly window
-    if info.state is DayState.FULL and not moving:  # full for this party: the waiting list, in the calendar's place
-        await query.answer()
+    if info.state is DayState.FULL and not moving and await wait.may_wait(state, runtime, chosen):
+        await query.answer()  # full for this party: the waiting list, in the calendar's place
         await wait.offer_to_wait(message_of(query), state, runtime, chosen)
         return
     if not (info.state is DayState.FREE and (info.open_now or moving)):

@@ -18,9 +18,10 @@ from aiogram.utils.i18n import gettext as _
 from bot import keyboards as kb
 from bot import texts
 from bot.handlers.booking import calendar
+from bot.handlers.booking.shared import office_of
 from bot.handlers.parts import forget, message_of, on_tap
 from bot.states import Booking
-from core.domain.waitlist import OFFER_MINUTES
+from core.domain.waitlist import OFFER_MINUTES, offer_hold
 from core.runtime import Runtime
 from core.services import waitlist
 from core.services.accounts import AccountView
@@ -29,6 +30,8 @@ RANGE_DAYS = 7  # "any date this week": the second choice when a date is full
 
 
 class WaitJoin(CallbackData, prefix="wj"):
+    office_id: int  # the office and the party size the screen named: an old screen's tap is told so
+    party: int
     first: int  # yyyymmdd
     last: int
 
@@ -44,6 +47,12 @@ def dates(first: date, last: date) -> str:
     return _("{first} to {last}").format(first=texts.short_date(first), last=texts.short_date(last))
 
 
+async def may_wait(state: FSMContext, runtime: Runtime, day: date) -> bool:
+    """Whether an offer could still be made for `day`: else a full date is only explained, as before."""
+    office = await office_of(runtime, (await state.get_data())["office_id"])
+    return office is not None and offer_hold(office, day, runtime.clock.now()) is not None
+
+
 async def offer_to_wait(message: Message, state: FSMContext, runtime: Runtime, day: date) -> None:
     """A full date: what waiting means, and the dates to wait for, in place of the calendar (still its step)."""
     data = await state.get_data()
@@ -55,17 +64,18 @@ async def offer_to_wait(message: Message, state: FSMContext, runtime: Runtime, d
         "order they joined; a family too big for the places keeps its turn for the next ones. When your turn comes "
         "the places are held for you for up to {minutes} minutes, and a message asks you to confirm."
     ).format(day=texts.long_date(day), n=n, office=data["office_name"], minutes=OFFER_MINUTES)
+    office_id = data["office_id"]
     rows = [
         [
             kb.tap(
                 _("🕒 Wait for {day}").format(day=texts.short_date(day)),
-                WaitJoin(first=_code(day), last=_code(day)).pack(),
+                WaitJoin(office_id=office_id, party=n, first=_code(day), last=_code(day)).pack(),
             )
         ],
         [
             kb.tap(
                 _("🕒 Wait for any date {dates}").format(dates=dates(day, week)),
-                WaitJoin(first=_code(day), last=_code(week)).pack(),
+                WaitJoin(office_id=office_id, party=n, first=_code(day), last=_code(week)).pack(),
             )
         ],
         [kb.tap(_("◀ Back to the calendar"), calendar.Month(year=day.year, month=day.month).pack())],
@@ -81,6 +91,11 @@ async def join(
     data = await state.get_data()
     if account is None or first is None or last is None or "party" not in data:
         await query.answer(texts.stale_button(), show_alert=True)
+        return
+    if data["office_id"] != callback_data.office_id or len(data["party"]) != callback_data.party:
+        await query.answer(
+            _("Your booking has changed since; choose the date again on this calendar."), show_alert=True
+        )
         return
     party: list[int] = data["party"]
     kinds = [data["kinds"].get(str(a), "new") for a in party]
