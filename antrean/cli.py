@@ -649,6 +649,11 @@ def draw_verify(published: Any) -> None:
     """
     try:
         data = json.load(published)
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        missing = [k for k in ("commitment", "digest", "seed", "registrations", "order") if k not in data]
+        if missing:
+            raise ValueError(f"missing {', '.join(missing)}")
         lines = [str(line) for line in data["registrations"]]
         found = PublishedDraw(
             commitment=str(data["commitment"]),
@@ -659,9 +664,8 @@ def draw_verify(published: Any) -> None:
             beacon=str(data.get("beacon") or ""),
             order=tuple(int(n) for n in data["order"]),
         )
-    except (ValueError, TypeError, KeyError) as err:
-        what = f"missing {err}" if isinstance(err, KeyError) else str(err)
-        raise click.BadParameter(f"not a published draw: {what}", param_hint="PUBLISHED") from None
+    except (ValueError, TypeError) as err:  # a JSON syntax error is a ValueError too
+        raise click.BadParameter(f"not a published draw: {err}", param_hint="PUBLISHED") from None
     wrong = verify(found)
     n = len(found.registrations)
     checks = (

@@ -276,4 +276,7 @@ def test_a_file_that_is_no_published_draw_is_one_line_and_exit_two(
     assert len(err) == 1 and "not a published draw: the number and the party size are whole numbers" in err[0]
     (tmp_path / "empty.json").write_text("{}")
     assert main(["draw", "verify", str(tmp_path / "empty.json")]) == 2
-    assert "not a published draw: missing 'commitment'" in capsys.readouterr().err
+    assert "not a published draw: missing commitment, digest, seed, registrations, order" in capsys.readouterr().err
+    (tmp_path / "broken.json").write_text('{"commitment": ')
+    assert main(["draw", "verify", str(tmp_path / "broken.json")]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
