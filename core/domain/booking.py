@@ -299,14 +299,20 @@ class BookingRecord:
         """Confirmed, or held and not lapsed: what a repeated request may hand back."""
         return self.status is BookingStatus.CONFIRMED or (self.status is BookingStatus.HELD and not self.lapsed(now))
 
-    def check_movable(self, now: datetime) -> None:
-        """Raise why the owner cannot move this booking now: not confirmed, moved once already, or too late."""
+    def why_not_movable(self, now: datetime) -> DomainError | None:
+        """Why the owner cannot move this booking now (not confirmed, moved once already, too late); None if it can."""
         if self.status is not BookingStatus.CONFIRMED:
-            raise NotMovable(self.status)
+            return NotMovable(self.status)
         if self.moved_from is not None:
-            raise AlreadyMoved()
+            return AlreadyMoved()
         if self.cancel_until <= now:
-            raise MoveClosed(last_cancel_day(self.day))
+            return MoveClosed(last_cancel_day(self.day))
+        return None
+
+    def check_movable(self, now: datetime) -> None:
+        """Raises why the owner cannot move this booking now, if anything stands in the way."""
+        if (why := self.why_not_movable(now)) is not None:
+            raise why
 
     def to_come(self, now: datetime) -> bool:
         """Standing and its day not over: its people are on (or about to join) the office's list."""

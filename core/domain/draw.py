@@ -76,7 +76,12 @@ def list_text(registrations: Sequence[Registration]) -> str:
 
 
 def digest(registrations: Sequence[Registration]) -> str:
-    return hashlib.sha256(list_text(registrations).encode()).hexdigest()
+    return digest_of(list_text(registrations))
+
+
+def digest_of(listed: str) -> str:
+    """The digest of a list as published (step 2)."""
+    return hashlib.sha256(listed.encode()).hexdigest()
 
 
 def _numbers(key: str) -> Iterator[int]:
@@ -127,7 +132,7 @@ def verify(draw: PublishedDraw) -> list[Finding]:
         found.append(Finding.SEED)
     numbers = [r.number for r in draw.registrations]
     canonical = list_text(draw.registrations) == draw.listed and len(set(numbers)) == len(numbers)
-    if hashlib.sha256(draw.listed.encode()).hexdigest() != draw.digest or not canonical:
+    if digest_of(draw.listed) != draw.digest or not canonical:
         found.append(Finding.LIST)  # changed since it was frozen, or not written as the procedure writes it
     if order(draw.registrations, draw.seed, draw.beacon) != draw.order:
         found.append(Finding.ORDER)

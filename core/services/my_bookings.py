@@ -56,7 +56,7 @@ async def my_bookings(uow: UnitOfWork, account_id: int, now: datetime) -> list[B
                 upcoming=b.ends_at > now,
                 cancellable=b.status is BookingStatus.CONFIRMED and b.cancel_until > now,
                 cancelled_by_office=b.cancelled_by_office_at is not None,
-                movable=b.status is BookingStatus.CONFIRMED and b.cancel_until > now and b.moved_from is None,
+                movable=b.why_not_movable(now) is None,
             )
         )
     return out

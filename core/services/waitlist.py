@@ -220,8 +220,8 @@ async def _sweep_office(make_uow: Callable[[], UnitOfWork], desk: BookingDesk, o
     async with make_uow() as uow:
         by_day = await uow.slots.in_range(office.id, first, last)
     for day in sorted(by_day):
-        hold = offer_hold(office, day, now)
-        if hold is None or day <= office.today(now):
+        hold = offer_hold(office, day, now)  # None for today and earlier too: their last day to cancel is past
+        if hold is None:
             continue
         for slot in sorted(by_day[day], key=lambda s: s.start):
             if not slot.released(now):
