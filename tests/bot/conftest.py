@@ -15,12 +15,15 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.types import ErrorEvent
+from sqlalchemy import func, select
 
 from antrean.bootstrap import outbox_courier, outbox_sender
 from bot.factory import build_dispatcher, make_bot, poll
 from bot.limiter import gate_of
 from core.clock import FixedClock
 from core.config import Settings
+from core.domain.announcements import RowState
+from core.persistence.tables import outbox
 from core.runtime import Runtime, open_runtime
 from core.services.jobs import Job, run_jobs
 from core.services.outbox import OutboxSender
@@ -74,7 +77,25 @@ class BotWorld:
         """Waits for `calls` more bot calls about this chat than it has made since the user's last action: what the
         worker sends unasked (a proof, an offer), after the replies already counted."""
         seen = len(await self.telegram.wait_for_bot(user, calls=0))
-        return (await self.telegram.wait_for_bot(user, calls=seen + calls))[seen:]
+        made = (await self.telegram.wait_for_bot(user, calls=seen + calls))[seen:]
+        await self.settled()
+        return made
+
+    async def settled(self) -> None:
+        """Waits until the outbox holds nothing pending or in flight: a message in the chat is recorded as sent only
+        after Telegram answered, and the worker's next step (an offer lapsing) depends on that record."""
+        states = [RowState.PENDING.value, RowState.SENDING.value]
+        busy = (
+            select(func.count())
+            .select_from(outbox)
+            .where(outbox.c.state.in_(states), outbox.c.not_before <= self.clock.now())
+        )
+        async with asyncio.timeout(10):
+            while True:
+                async with self.runtime.engine.connect() as conn:
+                    if not (await conn.execute(busy)).scalar_one():
+                        return
+                await asyncio.sleep(0.01)
 
     async def state_of(self, user: int) -> str | None:
         """The conversation state of a user's private chat."""
