@@ -22,13 +22,21 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+
+from core.domain.errors import DomainError
 
 VERSION = "antrean-draw-v1"
 _SPAN = 1 << 64
+# Registrations close this long before the opening, so the frozen list and its digest are public before the draw:
+# anyone can check their line is in it while nobody (not even the office) can yet know the order.
+FREEZE_BEFORE = timedelta(hours=2)
+# The draw's dates open to everyone when the draw's offers are made; at the latest this long after the opening
+# (were the worker down at the opening, the dates would not stay shut all weekend).
+OPEN_AT_LATEST = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,3 +145,117 @@ def verify(draw: PublishedDraw) -> list[Finding]:
     if order(draw.registrations, draw.seed, draw.beacon) != draw.order:
         found.append(Finding.ORDER)
     return found
+
+
+class DrawState(StrEnum):
+    OPEN = "open"  # taking registrations; the commitment is public
+    FROZEN = "frozen"  # registrations closed; the numbered list and its digest are public
+    DRAWN = "drawn"  # drawn at the opening; the seed and the order are public, the offers made
+
+
+@dataclass(frozen=True, slots=True)
+class Draw:
+    """One office's draw for one weekly opening."""
+
+    id: int
+    office_id: int
+    opens_at: datetime
+    closes_at: datetime
+    days: tuple[date, ...]  # the dates the opening releases
+    commitment: str
+    state: DrawState
+    created_at: datetime
+    digest: str | None = None
+    listed: str | None = None
+    seed: str | None = None  # None until the draw: then it is published
+    beacon: str = ""
+    order: tuple[int, ...] | None = None
+
+    def registering(self, now: datetime) -> bool:
+        return self.state is DrawState.OPEN and now < self.closes_at
+
+    def published(self) -> PublishedDraw | None:
+        """What anyone may check, once drawn."""
+        if self.state is not DrawState.DRAWN or self.seed is None or self.listed is None or self.digest is None:
+            return None
+        lines = tuple(parse_line(x) for x in self.listed.split("\n")) if self.listed else ()
+        return PublishedDraw(self.commitment, self.digest, self.listed, lines, self.seed, self.beacon, self.order or ())
+
+
+@dataclass(frozen=True, slots=True)
+class DrawEntry:
+    """A party's pre-registration: numbered when the list is frozen."""
+
+    id: int
+    draw_id: int
+    account_id: int
+    token: str
+    party: tuple[int, ...]  # applicant ids, the owner first
+    kinds: tuple[str, ...]
+    first_day: date
+    last_day: date
+    registered_at: datetime
+    number: int | None = None
+    waitlist_id: int | None = None
+
+    def registration(self, days: Sequence[date]) -> Registration:
+        """Its line of the frozen list: the draw's dates it would take, earliest first."""
+        assert self.number is not None
+        wanted = tuple(d for d in days if self.first_day <= d <= self.last_day)
+        return Registration(self.number, self.token, len(self.party), wanted)
+
+
+def new_token() -> str:
+    """What an applicant looks for in the published list: ten hexadecimal digits, naming nobody."""
+    return secrets.token_hex(5).upper()
+
+
+def allocate(
+    drawn: Sequence[int], parties: Mapping[int, Registration], room: Mapping[date, Sequence[tuple[int, int]]]
+) -> list[tuple[int, int]]:
+    """Places for the drawn parties, in the draw's order: each takes the earliest slot with room for the whole party
+    on the first of its dates that has one. `room`: per date, (slot id, free places) by arrival time.
+    Returns (registration number, slot id) for each party placed; the others wait for places that come free."""
+    free = {day: [[slot, left] for slot, left in slots] for day, slots in room.items()}
+    placed = []
+    for number in drawn:
+        wanted = parties[number]
+        for day in wanted.dates:
+            spot = next((s for s in free.get(day, ()) if s[1] >= wanted.party), None)
+            if spot is not None:
+                spot[1] -= wanted.party
+                placed.append((number, spot[0]))
+                break
+    return placed
+
+
+class RegistrationClosed(DomainError):
+    """The office takes no pre-registrations now: none open, or they closed at `closes_at`."""
+
+    code = "registration_closed"
+
+    def __init__(self, closes_at: datetime | None = None) -> None:
+        super().__init__()
+        self.closes_at = closes_at
+
+
+class AlreadyRegistered(DomainError):
+    """One registration per account and draw."""
+
+    code = "already_registered"
+
+
+class NikAlreadyRegistered(DomainError):
+    """Someone of the party (`position`, 1-based) is in another party's registration for this draw."""
+
+    code = "nik_already_registered"
+
+    def __init__(self, position: int) -> None:
+        super().__init__()
+        self.position = position
+
+
+class DatesNotInDraw(DomainError):
+    """The dates chosen are not among the dates the draw's opening releases."""
+
+    code = "dates_not_in_draw"

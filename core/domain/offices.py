@@ -144,6 +144,7 @@ class Office:
     slots: tuple[SlotTime, ...] = field(default_factory=default_slot_template)
     release: ReleasePolicy = ReleasePolicy()
     alerts: AlertPolicy = AlertPolicy()
+    fair_opening: bool = False  # each weekly opening's places go by a draw among pre-registered parties
     id: int | None = None
 
     def __post_init__(self) -> None:

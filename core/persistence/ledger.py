@@ -31,6 +31,7 @@ class HoldCommand:
     now: datetime
     terms: HoldTerms
     any_time: bool = False  # an offer to a waiting party: any released slot, not only while the window is open
+    drawn: bool = False  # an offer to a party of a fair opening's draw: before the slot opens to everyone
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,9 @@ _HOLD = """
 # An offer to a waiting party (core/domain/waitlist.py) takes places in any released slot, window or not.
 _HOLD_ANY_TIME = _HOLD.replace(" AND bookable_until > $7::timestamptz", "")
 assert _HOLD_ANY_TIME != _HOLD
+# An offer to a party drawn at a fair opening (core/domain/draw.py): the draw's slots open to everyone after it.
+_HOLD_DRAWN = _HOLD_ANY_TIME.replace("\n          AND bookable_from <= $7::timestamptz", "")
+assert _HOLD_DRAWN != _HOLD_ANY_TIME
 # Why no room, in one read: lapsed holds in the slot ($1, $2 now), the account's freeze ($3) and whether
 # this request was made before ($4 key).
 _WHY = """
@@ -227,7 +230,7 @@ async def _hold(db: asyncpg.Connection, cmd: HoldCommand) -> HoldAttempt:
         list(cmd.applicant_ids), list(cmd.application_types), cmd.account_id, cmd.office_id, cmd.slot_id, n,
         cmd.now, cmd.day, cmd.code, cmd.idempotency_key, t.held_until, t.cancel_until, t.frozen_until, t.ends_at,
     )  # fmt: skip
-    stmt = _HOLD_ANY_TIME if cmd.any_time else _HOLD
+    stmt = _HOLD_DRAWN if cmd.drawn else _HOLD_ANY_TIME if cmd.any_time else _HOLD
     for attempt in range(2):
         row = await db.fetchrow(stmt, *args)
         if row["party_found"] != n:

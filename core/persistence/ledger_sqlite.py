@@ -55,6 +55,9 @@ _TAKE = """
 # An offer to a waiting party (core/domain/waitlist.py) takes places in any released slot, window or not.
 _TAKE_ANY_TIME = _TAKE.replace(" AND bookable_until > ?3", "")
 assert _TAKE_ANY_TIME != _TAKE
+# An offer to a party drawn at a fair opening (core/domain/draw.py): the draw's slots open to everyone after it.
+_TAKE_DRAWN = _TAKE_ANY_TIME.replace(" AND bookable_from <= ?3", "")
+assert _TAKE_DRAWN != _TAKE_ANY_TIME
 # Why no room, in one read: lapsed holds in the slot, the account's freeze, and whether this request was
 # made before (the same idempotency key).
 _WHY = """
@@ -160,7 +163,7 @@ def apply_hold(db: sqlite3.Connection, cmd: HoldCommand) -> HoldAttempt:
     n = len(ids)
     now = _ts(cmd.now)
     take = (n, cmd.slot_id, now, cmd.account_id)
-    stmt = _TAKE_ANY_TIME if cmd.any_time else _TAKE
+    stmt = _TAKE_DRAWN if cmd.drawn else _TAKE_ANY_TIME if cmd.any_time else _TAKE
     taken = db.execute(stmt, take).fetchone()
     if taken is None:
         lapsed, frozen, key_used = db.execute(_WHY, (cmd.slot_id, now, cmd.account_id, cmd.idempotency_key)).fetchone()

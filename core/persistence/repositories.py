@@ -100,6 +100,7 @@ def _office(row: _Row, template: Sequence[SlotTime]) -> Office:
             row.release_opens_weekday, row.release_opens_at, row.release_closes_weekday, row.release_closes_at
         ),
         alerts=AlertPolicy(row.alert_lead_minutes, row.paid_alerts),
+        fair_opening=row.fair_opening,
     )
 
 
@@ -121,6 +122,7 @@ def _office_values(office: Office) -> dict[str, Any]:
         "release_closes_at": r.closes_at,
         "alert_lead_minutes": office.alerts.lead_minutes,
         "paid_alerts": office.alerts.paid,
+        "fair_opening": office.fair_opening,
     }
 
 

@@ -85,6 +85,8 @@ offices = Table(
     Column("alert_lead_minutes", SmallInteger, nullable=False, default=30, server_default="30"),
     # Opening alerts go out with Telegram's paid broadcasts (allow_paid_broadcast: up to 1,000 a second, at a cost).
     Column("paid_alerts", Boolean, nullable=False, default=False, server_default=sa_false()),
+    # A fair opening: places of each weekly opening go by a draw among parties that pre-registered (draws).
+    Column("fair_opening", Boolean, nullable=False, default=False, server_default=sa_false()),
     CheckConstraint("kind IN ('kanim', 'ulp', 'mpp')", name="kind"),
     CheckConstraint("alert_lead_minutes BETWEEN 0 AND 1440", name="alert_lead_minutes"),
     CheckConstraint("timezone IN ('Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura')", name="timezone"),
@@ -572,4 +574,56 @@ Index(
     waitlist.c.id,
     sqlite_where=waitlist.c.state.in_(("waiting", "offered")),
     postgresql_where=waitlist.c.state.in_(("waiting", "offered")),
+)
+
+# A fair opening's draw (core/domain/draw.py): one per office and weekly opening. The seed stays secret until the
+# draw; its commitment is public from the start; the list and its digest are public from the freeze.
+draws = Table(
+    "draws",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("office_id", ForeignKey("offices.id", ondelete="CASCADE"), nullable=False),
+    Column("opens_at", UtcDateTime, nullable=False),  # the weekly opening: the draw runs then
+    Column("closes_at", UtcDateTime, nullable=False),  # registrations close and the list is frozen
+    Column("days", String(120), nullable=False),  # the dates the opening releases, YYYY-MM-DD,...
+    Column("seed", String(64), nullable=False),
+    Column("commitment", String(64), nullable=False),
+    Column("beacon", String(200), nullable=False, default=""),
+    Column("state", String(8), nullable=False),
+    Column("digest", String(64)),
+    Column("listed", Text),
+    Column("drawn_order", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("frozen_at", UtcDateTime),
+    Column("drawn_at", UtcDateTime),
+    CheckConstraint("state IN ('open', 'frozen', 'drawn')", name="state"),
+    UniqueConstraint("office_id", "opens_at"),
+)
+
+# A party's pre-registration for a draw: numbered, in the order they came, when the list is frozen.
+draw_entries = Table(
+    "draw_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("draw_id", ForeignKey("draws.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer),
+    Column("token", String(16), nullable=False),
+    Column("party", Text, nullable=False),  # [[applicant id, application type], ...], the owner first
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    Column("registered_at", UtcDateTime, nullable=False),
+    Column("waitlist_id", ForeignKey("waitlist.id", ondelete="SET NULL")),  # its place in line after the draw
+    UniqueConstraint("draw_id", "account_id"),
+    UniqueConstraint("draw_id", "token"),
+    CheckConstraint("first_day <= last_day", name="range"),
+)
+
+# Each NIK once per draw: a person is in one party only.
+draw_niks = Table(
+    "draw_niks",
+    metadata,
+    Column("draw_id", ForeignKey("draws.id", ondelete="CASCADE"), primary_key=True),
+    Column("nik_hash", String(64), primary_key=True),
+    Column("entry_id", ForeignKey("draw_entries.id", ondelete="CASCADE"), nullable=False),
 )

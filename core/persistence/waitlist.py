@@ -60,6 +60,41 @@ class WaitlistRepository:
         except IntegrityError:
             raise AlreadyWaiting() from None
 
+    async def add_many(
+        self, office_id: int, parties: Sequence[tuple[int, date, date, Sequence[int], Sequence[str]]], now: datetime
+    ) -> dict[int, int]:
+        """Parties at the end of the office's list in this order (account, first, last, party, kinds): each account's
+        new entry id. Accounts with a live entry anywhere are left out (see live_accounts)."""
+        if not parties:
+            return {}
+        rows = [
+            {
+                "account_id": account, "office_id": office_id, "first_day": first, "last_day": last,
+                "party": json.dumps([[a, k] for a, k in zip(party, kinds, strict=True)]),
+                "state": WaitState.WAITING.value, "joined_at": now,
+            }
+            for account, first, last, party, kinds in parties
+        ]  # fmt: skip
+        await self._conn.execute(insert(waitlist), rows)
+        accounts = [p[0] for p in parties]
+        made: dict[int, int] = {}
+        for k in range(0, len(accounts), 500):  # one live entry per account: the index says so
+            stmt = select(waitlist.c.account_id, waitlist.c.id).where(
+                waitlist.c.account_id.in_(accounts[k : k + 500]), waitlist.c.state.in_(_LIVE)
+            )
+            made.update((int(r.account_id), int(r.id)) for r in (await self._conn.execute(stmt)).all())
+        return made
+
+    async def live_accounts(self, account_ids: Sequence[int]) -> set[int]:
+        """Which of these accounts wait somewhere now."""
+        found: set[int] = set()
+        for k in range(0, len(account_ids), 500):
+            stmt = select(waitlist.c.account_id).where(
+                waitlist.c.account_id.in_(account_ids[k : k + 500]), waitlist.c.state.in_(_LIVE)
+            )
+            found.update(int(a) for a in (await self._conn.execute(stmt)).scalars())
+        return found
+
     async def get(self, entry_id: int) -> WaitEntry | None:
         row = (await self._conn.execute(select(waitlist).where(waitlist.c.id == entry_id))).first()
         return None if row is None else _entry(row)

@@ -216,8 +216,11 @@ class BookingDesk:
         application_types: Sequence[str],
         key: str,
         held_until: datetime,
+        *,
+        drawn: bool = False,
     ) -> Hold | OfferRefused:
-        """Hold places for a waiting party until `held_until` in a released slot, window or not; or why not."""
+        """Hold places for a waiting party until `held_until` in a released slot, window or not; or why not.
+        `drawn`: for a party of a fair opening's draw, in a slot that opens to everyone only after the draw."""
         facts = await self._slot_facts(slot_id)
         office = facts.office
         assert office.id is not None
@@ -226,8 +229,9 @@ class BookingDesk:
         base = facts.terms
         terms = HoldTerms(held_until, base.cancel_until, base.frozen_until, base.ends_at)
         cmd = HoldCommand(
-            account_id, office.id, slot_id, facts.day, ids, kinds, key, new_booking_code(), now, terms, any_time=True
-        )
+            account_id, office.id, slot_id, facts.day, ids, kinds, key, new_booking_code(), now, terms,
+            any_time=True, drawn=drawn,
+        )  # fmt: skip
         attempt = await self._ledger.hold(cmd)
         if attempt.booking_id is not None:
             metrics.HOLDS.inc()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from core.clock import Clock
-from core.services import helpdesk, privacy, release, waitlist
+from core.services import fair_opening, helpdesk, privacy, release, waitlist
 from core.services.booking import BookingDesk
 from core.services.uow import UnitOfWork
 
@@ -31,6 +31,8 @@ ANONYMISE_EVERY = 3600.0  # a retention counted in days loses nothing to an hour
 QUIET_EVERY = 3600.0  # tickets close after days of quiet: an hour more is nothing
 # A freed place waits at most this long for the next waiting party that fits; an offer holds places for minutes.
 WAITLIST_EVERY = 10.0
+# A fair opening's draw runs at most this long after the opening; its dates stay shut to everyone until it has.
+DRAWS_EVERY = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +57,13 @@ def engine_jobs(
     anonymise_every: float = ANONYMISE_EVERY,
     quiet_every: float = QUIET_EVERY,
     waitlist_every: float = WAITLIST_EVERY,
+    draws_every: float = DRAWS_EVERY,
     retention: timedelta = timedelta(days=90),
     relay: int | None = None,
 ) -> list[Job]:
     """Holds back to the quota, ended bookings' NIKs freed, the weekly window, bookings past retention anonymised,
     answered tickets left quiet closed (`relay`: the staff group in Telegram, told in the ticket's topic), freed
-    places offered to waiting parties."""
+    places offered to waiting parties, fair openings' draws opened, frozen and drawn."""
 
     async def weekly_release() -> int:
         scheduled = await release.schedule_weekly_release(uow(), clock.now())
@@ -76,6 +79,9 @@ def engine_jobs(
         done = await waitlist.sweep(uow, desk, clock)
         return done.offered + done.lapsed + done.ended
 
+    async def draws() -> int:
+        return await fair_opening.run(uow, desk, clock)
+
     return [
         Job("expire holds", holds_every, desk.expire_holds, "gave back the places of %d lapsed holds"),
         Job("retire ended", retire_every, desk.retire_ended, "freed %d NIKs of bookings whose day is over"),
@@ -83,6 +89,7 @@ def engine_jobs(
         Job("anonymise", anonymise_every, anonymise, "anonymised %d bookings past their retention or erased"),
         Job("close quiet tickets", quiet_every, close_quiet, "closed %d answered tickets the applicant left quiet"),
         Job("waiting list", waitlist_every, offer_freed, "waiting list: %d offers made, lapsed or ended"),
+        Job("fair openings", draws_every, draws, "fair openings: %d draws opened, frozen or drawn"),
     ]
 
 

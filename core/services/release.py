@@ -37,7 +37,7 @@ async def _new_slots(
     ]
 
 
-async def _open_days(uow: UnitOfWork, office: Office, days: Sequence[date]) -> list[date]:
+async def open_days(uow: UnitOfWork, office: Office, days: Sequence[date]) -> list[date]:
     """The working days among `days` that are not holidays, leave or office closures."""
     if not days:
         return []
@@ -54,7 +54,7 @@ async def schedule_weekly_release(uow: UnitOfWork, now: datetime) -> list[Releas
         for office in await uow.offices.list():
             assert office.id is not None
             opens, closes = office.release.next_window(office.local(now))
-            days = await _open_days(uow, office, office.dates_released_by_window(opens))
+            days = await open_days(uow, office, office.dates_released_by_window(opens))
             already = await uow.slots.existing_days(office.id, days)
             todo = [d for d in days if d not in already]
             await uow.slots.add(await _new_slots(uow, office, todo, opens, closes))
@@ -78,9 +78,9 @@ async def release_by_hand(
         for d in ordered:
             if d <= today:
                 raise DateNotBookable(d, "past")
-        open_days = set(await _open_days(uow, office, ordered))
+        opened = set(await open_days(uow, office, ordered))
         for d in ordered:
-            if d not in open_days:
+            if d not in opened:
                 raise DateNotBookable(d, "closed")
         already = await uow.slots.existing_days(office.id, ordered)
         for d in ordered:

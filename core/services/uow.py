@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, RootTransaction
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from core.persistence.database import WRITE, LoopConnection
+from core.persistence.draws import DrawRepository
 from core.persistence.faq import FaqEntryRepository, UnansweredRepository
 from core.persistence.helpdesk import TicketRepository
 from core.persistence.outbox import OutboxRepository, SubscriptionRepository
@@ -38,6 +39,7 @@ class UnitOfWork(Protocol):
     faq_entries: FaqEntryRepository
     unanswered: UnansweredRepository
     waitlist: WaitlistRepository
+    draws: DrawRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -109,6 +111,7 @@ class SqlUnitOfWork:
         self.faq_entries = FaqEntryRepository(conn)
         self.unanswered = UnansweredRepository(conn)
         self.waitlist = WaitlistRepository(conn)
+        self.draws = DrawRepository(conn)
         return self
 
     async def __aexit__(

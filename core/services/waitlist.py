@@ -69,23 +69,31 @@ async def join(
         check_range(first, last, office.today(now))
         if offer_hold(office, last, now) is None:  # no offer could be made for any of these dates any more
             raise WaitRangeInvalid()
-        account = await uow.accounts.get(account_id)
-        assert account is not None
-        check_not_frozen(account.frozen_until, now)
-        saved = {a.id: a for a in await uow.accounts.applicants(account_id)}
-        if any(a not in saved for a in ids):
-            raise ApplicantNotOnAccount()
-        if not saved[ids[0]].is_owner:
-            raise OwnerNotFirst()
-        holders = await uow.bookings.active_holders([saved[a].nik_hash for a in ids])
-        booked = {h.nik_hash for h in holders if h.status is BookingStatus.CONFIRMED and not h.day_over(now)}
-        for position, a in enumerate(ids, 1):
-            if saved[a].nik_hash in booked:
-                raise NikAlreadyBooked(position)
+        await may_book(uow, account_id, ids, now)
         entry = await uow.waitlist.add(account_id, office_id, first, last, ids, tuple(kinds), now)
         position = await uow.waitlist.position(entry)
         await uow.commit()
     return Waiting(entry, office, position)
+
+
+async def may_book(uow: UnitOfWork, account_id: int, ids: Sequence[int], now: datetime) -> list[str]:
+    """The party's NIK hashes, once it is known the account could book for it now: not in its 30-day wait, the
+    applicants its own with the owner first, and none with a confirmed booking still to come."""
+    account = await uow.accounts.get(account_id)
+    assert account is not None
+    check_not_frozen(account.frozen_until, now)
+    saved = {a.id: a for a in await uow.accounts.applicants(account_id)}
+    if any(a not in saved for a in ids):
+        raise ApplicantNotOnAccount()
+    if not saved[ids[0]].is_owner:
+        raise OwnerNotFirst()
+    niks = [saved[a].nik_hash for a in ids]
+    holders = await uow.bookings.active_holders(niks)
+    booked = {h.nik_hash for h in holders if h.status is BookingStatus.CONFIRMED and not h.day_over(now)}
+    for position, nik in enumerate(niks, 1):
+        if nik in booked:
+            raise NikAlreadyBooked(position)
+    return niks
 
 
 async def my_place(uow: UnitOfWork, account_id: int) -> Waiting | None:
@@ -198,10 +206,10 @@ async def _sweep_office(make_uow: Callable[[], UnitOfWork], desk: BookingDesk, o
     for booking_id, entry in offers.items():  # open offers: taken, or over (their places are free again)
         b = made[booking_id]
         if b is not None and b.status is BookingStatus.CONFIRMED:
-            booked += await _end(make_uow, entry, WaitState.BOOKED, None, now)
+            booked += await end_entry(make_uow, entry, WaitState.BOOKED, None, now)
         elif b is None or not b.stands(now):
             if b is not None and b.held_until <= now and await _seen(make_uow, booking_id):
-                lapsed += await _end(make_uow, entry, WaitState.LEFT, LeftBecause.LAPSED, now, notify=True)
+                lapsed += await end_entry(make_uow, entry, WaitState.LEFT, LeftBecause.LAPSED, now, notify=True)
             else:  # ended before its time (the office closed the date), or never reached the chat: not their fault
                 async with make_uow() as uow:
                     await uow.waitlist.requeue(entry.id)
@@ -211,7 +219,7 @@ async def _sweep_office(make_uow: Callable[[], UnitOfWork], desk: BookingDesk, o
     waiting = [e for e in entries if e.state is WaitState.WAITING]
     for e in list(waiting):  # dates that can no longer be offered
         if offer_hold(office, e.last_day, now) is None:
-            ended += await _end(make_uow, e, WaitState.LEFT, LeftBecause.OVER, now, notify=True)
+            ended += await end_entry(make_uow, e, WaitState.LEFT, LeftBecause.OVER, now, notify=True)
             waiting.remove(e)
     if not waiting:
         return Swept(offered, booked, lapsed, ended)
@@ -234,9 +242,9 @@ async def _sweep_office(make_uow: Callable[[], UnitOfWork], desk: BookingDesk, o
                     break
                 waiting.remove(party)
                 if got is OfferRefused.CANNOT_BOOK:
-                    ended += await _end(make_uow, party, WaitState.LEFT, LeftBecause.CANNOT_BOOK, now, notify=True)
+                    ended += await end_entry(make_uow, party, WaitState.LEFT, LeftBecause.CANNOT_BOOK, now, notify=True)
                 elif isinstance(got, Hold):
-                    offered += await _offered(make_uow, desk, office, party, got, now)
+                    offered += await offer_made(make_uow, desk, office, party, got, now)
                     room -= party.size
     return Swept(offered, booked, lapsed, ended)
 
@@ -247,7 +255,7 @@ async def _seen(make_uow: Callable[[], UnitOfWork], booking_id: int) -> bool:
         return await uow.outbox.delivered(booking_id, Kind.OFFER)
 
 
-async def _offered(
+async def offer_made(
     make_uow: Callable[[], UnitOfWork], desk: BookingDesk, office: Office, entry: WaitEntry, hold: Hold, now: datetime
 ) -> int:
     """The entry has its offer, and the offer goes out: in one transaction, or the places go back."""
@@ -268,7 +276,7 @@ async def _offered(
     return 0
 
 
-async def _end(
+async def end_entry(
     make_uow: Callable[[], UnitOfWork],
     entry: WaitEntry,
     state: WaitState,

@@ -1,0 +1,254 @@
+"""A fair opening's use cases: pre-registration, the frozen list, the draw at the opening and the offers it makes.
+
+An office with the option (`Office.fair_opening`) gets a draw for each weekly opening (core/domain/draw.py). The
+worker opens it as soon as the next opening is known, publishing the seed's commitment before anyone registers;
+closes registrations FREEZE_BEFORE the opening, numbering them and publishing the list and its digest; and at the
+opening draws the order, reveals the seed, and offers places to the drawn parties in that order. Each drawn party
+joins the office's waiting list in the draw's order (core/services/waitlist.py): the offers are the waiting list's
+offers (held places, a tap to confirm, through the outbox within Telegram's limits), and places whose offer lapses
+go on to the drawn parties still waiting. What the draw leaves opens to everyone, first come, first served.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from core.clock import Clock
+from core.domain.booking import check_party
+from core.domain.draw import (
+    FREEZE_BEFORE,
+    OPEN_AT_LATEST,
+    DatesNotInDraw,
+    Draw,
+    DrawEntry,
+    DrawState,
+    RegistrationClosed,
+    allocate,
+    commitment,
+    digest_of,
+    list_text,
+    new_seed,
+    new_token,
+    order,
+)
+from core.domain.offices import Office
+from core.domain.waitlist import LeftBecause, WaitEntry, WaitState, offer_hold
+from core.services import release, waitlist
+from core.services.booking import BookingDesk, Hold, OfferRefused
+from core.services.errors import OfficeNotFound
+from core.services.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """A party's registration with its draw and office, as the applicant sees it."""
+
+    entry: DrawEntry
+    draw: Draw
+    office: Office
+    count: int  # registrations so far
+
+
+@dataclass(frozen=True, slots=True)
+class Drawn:
+    """What one draw did."""
+
+    draw_id: int
+    parties: int
+    placed: int  # parties offered places at once
+    offered: int  # offers made (some placed parties could not book any more)
+    draw_seconds: float  # the order alone: the procedure of core/domain/draw.py
+
+
+async def run(
+    make_uow: Callable[[], UnitOfWork], desk: BookingDesk, clock: Clock, seeds: Callable[[], str] = new_seed
+) -> int:
+    """The worker's job: draws opened, frozen and drawn when their time comes."""
+    now = clock.now()
+    done = await prepare(make_uow, now, seeds)
+    done += await freeze_due(make_uow, now)
+    return done + len(await draw_due(make_uow, desk, now))
+
+
+async def prepare(make_uow: Callable[[], UnitOfWork], now: datetime, seeds: Callable[[], str] = new_seed) -> int:
+    """Opens pre-registration for each fair-opening office's next opening, with a fresh seed and its commitment, and
+    keeps that opening's dates shut to everyone until its draw. An opening too close to register for goes as ever."""
+    async with make_uow() as uow:
+        offices = [o for o in await uow.offices.list() if o.fair_opening]
+    made = 0
+    for office in offices:
+        assert office.id is not None
+        opens, _ = office.release.next_window(office.local(now))
+        async with make_uow() as uow:
+            draw = await uow.draws.of_opening(office.id, opens)
+            if draw is None and now < opens - FREEZE_BEFORE:
+                days = await release.open_days(uow, office, office.dates_released_by_window(opens))
+                seed = seeds()  # secrets.token_hex: a test may name its own
+                draw = await uow.draws.add(office.id, opens, opens - FREEZE_BEFORE, days, seed, commitment(seed), now)
+                if draw is None:
+                    continue  # another worker opened it: this unit of work is spoilt, and has nothing to keep
+                made += 1
+            if draw is not None and draw.state is not DrawState.DRAWN:
+                await uow.draws.keep_shut(office.id, opens, opens + OPEN_AT_LATEST)
+            await uow.commit()
+    return made
+
+
+async def freeze_due(make_uow: Callable[[], UnitOfWork], now: datetime) -> int:
+    """Closes the registrations of draws whose time came: numbered in the order they came, the list published."""
+    frozen = 0
+    async with make_uow() as uow:
+        due = [d for d in await uow.draws.undrawn() if d.state is DrawState.OPEN and now >= d.closes_at]
+    for draw in due:
+        async with make_uow() as uow:
+            entries = await uow.draws.entries(draw.id)
+            numbers = {e.id: n for n, e in enumerate(entries, 1)}
+            listed = list_text([replace(e, number=numbers[e.id]).registration(draw.days) for e in entries])
+            if await uow.draws.freeze(draw.id, numbers, listed, digest_of(listed), now):
+                frozen += 1
+            await uow.commit()
+    return frozen
+
+
+async def draw_due(make_uow: Callable[[], UnitOfWork], desk: BookingDesk, now: datetime) -> list[Drawn]:
+    """Draws whose opening came: each drawn, offered and opened to everyone."""
+    async with make_uow() as uow:
+        due = [d for d in await uow.draws.undrawn() if d.state is DrawState.FROZEN and now >= d.opens_at]
+    done = []
+    for draw in due:
+        made = await run_draw(make_uow, desk, draw, now)
+        if made is not None:
+            done.append(made)
+    return done
+
+
+async def run_draw(make_uow: Callable[[], UnitOfWork], desk: BookingDesk, draw: Draw, now: datetime) -> Drawn | None:
+    """The draw itself; None if another worker made it first."""
+    async with make_uow() as uow:
+        office = await uow.offices.get_by_id(draw.office_id)
+        seed = await uow.draws.seed(draw.id)
+        entries = {e.number: e for e in await uow.draws.entries(draw.id) if e.number is not None}
+        room = await uow.slots.in_range(draw.office_id, min(draw.days), max(draw.days)) if draw.days else {}
+    assert office is not None and office.id is not None
+    lines = {n: e.registration(draw.days) for n, e in entries.items()}
+    started = time.perf_counter()
+    drawn = order(list(lines.values()), seed, draw.beacon)
+    took = time.perf_counter() - started
+    free = {d: [(s.slot_id, s.remaining) for s in sorted(slots, key=lambda s: s.start)] for d, slots in room.items()}
+    placed = dict(allocate(drawn, lines, free))
+    async with make_uow() as uow:  # the order, the seed made public, and the drawn parties in line: at once
+        if not await uow.draws.drawn(draw.id, drawn, now):
+            return None
+        waiting = await uow.waitlist.live_accounts([e.account_id for e in entries.values()])
+        joining = [entries[n] for n in drawn if entries[n].account_id not in waiting]  # waits elsewhere: its choice
+        made = await uow.waitlist.add_many(
+            office.id, [(e.account_id, e.first_day, e.last_day, e.party, e.kinds) for e in joining], now
+        )
+        await uow.draws.waiting_as({e.id: made[e.account_id] for e in joining if e.account_id in made})
+        await uow.commit()
+    offered = 0
+    for number in drawn:
+        entry = entries[number]
+        if number not in placed or entry.account_id not in made:
+            continue
+        async with make_uow() as uow:
+            waiting_entry = await uow.waitlist.get(made[entry.account_id])
+        assert waiting_entry is not None
+        offered += await _offer(make_uow, desk, office, waiting_entry, placed[number], draw, now)
+    async with make_uow() as uow:
+        await uow.draws.open_now(office.id, draw.days, now)
+        await uow.commit()
+    return Drawn(draw.id, len(entries), len(placed), offered, took)
+
+
+async def _offer(
+    make_uow: Callable[[], UnitOfWork],
+    desk: BookingDesk,
+    office: Office,
+    entry: WaitEntry,
+    slot_id: int,
+    draw: Draw,
+    now: datetime,
+) -> int:
+    """The places the draw gave a party, held for it and offered; refused only when it can no longer book."""
+    async with make_uow() as uow:
+        slot = await uow.slots.get(slot_id)
+    hold = None if slot is None else offer_hold(office, slot.day, now)
+    if hold is None:
+        return 0  # the date is too close to offer: the party waits for other dates
+    key = f"draw:{draw.id}:{entry.id}"
+    got = await desk.offer(entry.account_id, slot_id, entry.party, entry.kinds, key, now + hold, drawn=True)
+    if isinstance(got, Hold):
+        return await waitlist.offer_made(make_uow, desk, office, entry, got, now)
+    if got is OfferRefused.CANNOT_BOOK:
+        await waitlist.end_entry(make_uow, entry, WaitState.LEFT, LeftBecause.CANNOT_BOOK, now, notify=True)
+    return 0  # no room after all (staff lowered the quota meanwhile): it waits for the next places
+
+
+async def current(uow: UnitOfWork, office: Office, now: datetime) -> Draw | None:
+    """The office's draw an applicant should hear of now: its next opening's, or the last one until its dates pass."""
+    if not office.fair_opening or office.id is None:
+        return None
+    async with uow:
+        draw = await uow.draws.latest(office.id)
+    if draw is None or (draw.days and max(draw.days) < office.today(now)):
+        return None
+    return draw
+
+
+async def register(
+    uow: UnitOfWork,
+    account_id: int,
+    office_id: int,
+    party: Sequence[int],
+    kinds: Sequence[str],
+    first: date,
+    last: date,
+    now: datetime,
+    tokens: Callable[[], str] = new_token,
+) -> Registered:
+    """The party's registration for the office's open draw, for any of its dates from `first` to `last`.
+    `tokens`: the registration's token in the published list (random; a test may name its own)."""
+    ids = tuple(party)
+    check_party(ids)
+    async with uow:
+        office = await uow.offices.get_by_id(office_id)
+        if office is None:
+            raise OfficeNotFound(str(office_id))
+        draw = await uow.draws.latest(office_id) if office.fair_opening else None
+        if draw is None or not draw.registering(now):
+            raise RegistrationClosed(None if draw is None else draw.closes_at)
+        if not any(first <= d <= last for d in draw.days) or first > last:
+            raise DatesNotInDraw()
+        niks = await waitlist.may_book(uow, account_id, ids, now)
+        entry = await uow.draws.register(draw.id, account_id, tokens(), ids, tuple(kinds), niks, first, last, now)
+        count = await uow.draws.count(draw.id)
+        await uow.commit()
+    return Registered(entry, draw, office, count)
+
+
+async def mine(uow: UnitOfWork, account_id: int, now: datetime) -> Registered | None:
+    """The account's latest registration, while its draw's dates have not all passed."""
+    async with uow:
+        entry = await uow.draws.latest_entry_of(account_id)
+        if entry is None:
+            return None
+        draw = await uow.draws.get(entry.draw_id)
+        assert draw is not None
+        office = await uow.offices.get_by_id(draw.office_id)
+        assert office is not None
+        if draw.days and max(draw.days) < office.today(now):
+            return None
+        return Registered(entry, draw, office, await uow.draws.count(draw.id))
+
+
+def place_in_draw(registered: Registered) -> int | None:
+    """Where the party came in the draw's order (1 first), once drawn."""
+    order_ = registered.draw.order
+    number = registered.entry.number
+    if order_ is None or number is None:
+        return None
+    return order_.index(number) + 1

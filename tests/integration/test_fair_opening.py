@@ -1,0 +1,154 @@
+"""A fair opening on a real database (SQLite file and PostgreSQL): the commitment before anyone registers, one
+registration per account and NIK, the list frozen before the opening, the draw in its documented order, the offers
+in that order, and what is left opened to everyone."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core.clock import FixedClock
+from core.crypto import Vault
+from core.domain import draw as procedure
+from core.domain.booking import BookingWindowClosed
+from core.domain.draw import AlreadyRegistered, DrawState, NikAlreadyRegistered, RegistrationClosed
+from core.domain.offices import Office
+from core.domain.waitlist import WaitState
+from core.persistence.tables import announcements, outbox
+from core.runtime import Runtime
+from core.services import accounts, fair_opening, release
+from core.services.accounts import AccountView
+from tests.conftest import JAKARTA
+from tests.factories import add_office, make_nik, register, sample_office, slot_ids
+
+MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=JAKARTA)  # the week before the opening of Friday 4 December
+OPENS = datetime(2026, 12, 4, 14, 0, tzinfo=JAKARTA)
+FIRST_DAY = date(2026, 12, 7)  # the Monday the opening releases
+SEED = "5eed" * 16
+
+
+async def _fair_office(rt: Runtime, clock: FixedClock, capacity: int = 2) -> Office:
+    clock.set(MONDAY)
+    office = await add_office(rt, replace(sample_office(capacity=capacity, slots=1), fair_opening=True))
+    await release.schedule_weekly_release(rt.uow(), clock.now())
+    assert await fair_opening.prepare(rt.uow, clock.now(), seeds=lambda: SEED) == 1
+    return office
+
+
+async def _register(
+    rt: Runtime, account: AccountView, office: Office, first: date = FIRST_DAY, last: date = FIRST_DAY
+) -> fair_opening.Registered:
+    assert office.id is not None
+    ids = [a.id for a in account.applicants]
+    token = f"T{account.applicants[0].full_name[-3:]}"  # known tokens: the list, its digest, the order known too
+    return await fair_opening.register(
+        rt.uow(), account.id, office.id, ids, ["new"] * len(ids), first, last, rt.clock.now(), tokens=lambda: token
+    )
+
+
+async def _account(rt: Runtime, user: int) -> AccountView:
+    found = await accounts.account_by_telegram_user(rt.reader(), user)
+    assert found is not None
+    return found
+
+
+async def _offers(rt: Runtime) -> list[int]:
+    """The chats offered places, in the order the offers were written."""
+    async with rt.engine.connect() as conn:
+        rows = await conn.execute(
+            select(outbox.c.chat_id).join(announcements).where(announcements.c.kind == "offer").order_by(outbox.c.id)
+        )
+        return [r.chat_id for r in rows]
+
+
+async def test_the_commitment_is_public_before_anyone_registers_and_the_seed_is_not(
+    runtime: Runtime, clock: FixedClock
+) -> None:
+    office = await _fair_office(runtime, clock)
+    assert office.id is not None
+    draw = await fair_opening.current(runtime.reader(), office, clock.now())
+    assert draw is not None and draw.state is DrawState.OPEN
+    assert draw.commitment == procedure.commitment(SEED) and draw.seed is None
+    assert draw.opens_at == OPENS and draw.closes_at == OPENS - procedure.FREEZE_BEFORE
+    assert draw.days == tuple(FIRST_DAY + timedelta(days=i) for i in range(5))
+    assert await fair_opening.prepare(runtime.uow, clock.now()) == 0  # one draw per opening, whoever asks again
+
+
+async def test_one_registration_per_account_and_each_nik_once(
+    runtime: Runtime, clock: FixedClock, vault: Vault
+) -> None:
+    office = await _fair_office(runtime, clock)
+    first = await register(runtime, vault, 1)
+    made = await _register(runtime, first, office)
+    assert made.count == 1 and made.entry.number is None
+    with pytest.raises(AlreadyRegistered):
+        await _register(runtime, first, office)
+    # Grandmother is on two family cards' accounts: she is in one party only.
+    grandmother = make_nik(date(1950, 2, 3), female=True)
+    second, third = await register(runtime, vault, 2), await register(runtime, vault, 3)
+    for account in (second, third):
+        await accounts.add_family_member(
+            runtime.uow(), vault, account_id=account.id, full_name="Nenek", nik=grandmother,
+            birth_date=date(1950, 2, 3), now=clock.now(),
+        )  # fmt: skip
+    second, third = [await _account(runtime, user) for user in (2, 3)]  # read again, with her
+    await _register(runtime, second, office)
+    with pytest.raises(NikAlreadyRegistered) as refused:
+        await _register(runtime, third, office)
+    assert refused.value.position == 2
+
+
+async def test_registrations_close_before_the_opening_with_the_list_and_its_digest_published(
+    runtime: Runtime, clock: FixedClock, vault: Vault
+) -> None:
+    office = await _fair_office(runtime, clock)
+    for user in (1, 2, 3):
+        await _register(runtime, await register(runtime, vault, user), office, last=FIRST_DAY + timedelta(days=1))
+    clock.set(OPENS - procedure.FREEZE_BEFORE)
+    with pytest.raises(RegistrationClosed):
+        await _register(runtime, await register(runtime, vault, 4), office)
+    assert await fair_opening.freeze_due(runtime.uow, clock.now()) == 1
+    draw = await fair_opening.current(runtime.reader(), office, clock.now())
+    assert draw is not None and draw.state is DrawState.FROZEN and draw.listed is not None
+    lines = draw.listed.split("\n")
+    assert [line.split("|")[0] for line in lines] == ["1", "2", "3"]  # numbered in the order they came
+    assert lines[0].endswith("|1|2026-12-07,2026-12-08")
+    assert draw.digest == procedure.digest_of(draw.listed) and draw.seed is None
+
+
+async def test_the_draw_gives_the_documented_order_offers_in_it_and_opens_what_is_left(
+    runtime: Runtime, clock: FixedClock, vault: Vault
+) -> None:
+    office = await _fair_office(runtime, clock, capacity=3)  # 3 places a day, Monday to Friday
+    users = list(range(11, 19))
+    for user in users:  # eight parties of one, all for Monday only: three are placed, five wait
+        await _register(runtime, await register(runtime, vault, user), office)
+    clock.set(OPENS - procedure.FREEZE_BEFORE)
+    await fair_opening.freeze_due(runtime.uow, clock.now())
+    clock.set(OPENS)
+    (monday,) = await slot_ids(runtime, office, FIRST_DAY)
+    rival = await register(runtime, vault, 99)
+    with pytest.raises(BookingWindowClosed):  # the dates stay shut to everyone until the draw is made
+        await runtime.desk.hold(rival.id, monday, [rival.applicants[0].id], ["new"], "early")
+    (done,) = await fair_opening.draw_due(runtime.uow, runtime.desk, clock.now())
+    assert (done.parties, done.placed, done.offered) == (8, 3, 3)
+    draw = await fair_opening.current(runtime.reader(), office, clock.now())
+    assert draw is not None and draw.seed == SEED and draw.order is not None
+    published = draw.published()
+    assert published is not None and procedure.verify(published) == []
+    # The documented shuffle of this list by this seed: whoever repeats it gets the same order.
+    assert draw.order == procedure.order(published.registrations, SEED)
+    assert draw.order == (5, 7, 3, 6, 4, 2, 8, 1)
+    by_number = {n: users[n - 1] for n in range(1, 9)}
+    assert await _offers(runtime) == [by_number[n] for n in draw.order[:3]]
+    async with runtime.reader() as uow:
+        line = await uow.waitlist.live_at(office.id or 0)
+    assert [e.state for e in line] == [WaitState.OFFERED] * 3 + [WaitState.WAITING] * 5
+    # What is left opens to everyone at once: Tuesday's places, first come, first served.
+    (tuesday,) = await slot_ids(runtime, office, FIRST_DAY + timedelta(days=1))
+    hold = await runtime.desk.hold(rival.id, tuesday, [rival.applicants[0].id], ["new"], "after")
+    assert hold.booking_id > 0
+    assert await fair_opening.draw_due(runtime.uow, runtime.desk, clock.now()) == []  # drawn once
