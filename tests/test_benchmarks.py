@@ -20,6 +20,7 @@ TINY = {
     "broadcast.py": ["--subscribers", "30", "--paid-subscribers", "60"],
     "daily_list_pdf.py": ["--runs", "3", "--applicants", "10"],
     "engine_rush.py": ["--db", "both", "--places", "200", "--rounds", "1"],
+    "fair_opening.py": ["--parties", "60", "--offices", "2", "--capacity", "1"],
     "faq_accuracy.py": ["--repeat", "1"],
     "proof_pdf.py": ["--proofs", "3"],
     # (a) and (b): the kill run takes a minute more on a loaded machine; the kill itself is tested in

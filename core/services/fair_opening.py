@@ -11,6 +11,7 @@ go on to the drawn parties still waiting. What the draw leaves opens to everyone
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -40,6 +41,8 @@ from core.services import release, waitlist
 from core.services.booking import BookingDesk, Hold, OfferRefused
 from core.services.errors import OfficeNotFound
 from core.services.uow import UnitOfWork
+
+OFFERS_AT_ONCE = 50  # holds sent to the ledger together, and their offers written in one transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +141,7 @@ async def run_draw(make_uow: Callable[[], UnitOfWork], desk: BookingDesk, draw: 
     drawn = order(list(lines.values()), seed, draw.beacon)
     took = time.perf_counter() - started
     free = {d: [(s.slot_id, s.remaining) for s in sorted(slots, key=lambda s: s.start)] for d, slots in room.items()}
+    day_of = {s.slot_id: d for d, slots in room.items() for s in slots}
     placed = dict(allocate(drawn, lines, free))
     async with make_uow() as uow:  # the order, the seed made public, and the drawn parties in line: at once
         if not await uow.draws.drawn(draw.id, drawn, now):
@@ -149,15 +153,15 @@ async def run_draw(make_uow: Callable[[], UnitOfWork], desk: BookingDesk, draw: 
         )
         await uow.draws.waiting_as({e.id: made[e.account_id] for e in joining if e.account_id in made})
         await uow.commit()
+    offers = [
+        (WaitEntry(made[e.account_id], e.account_id, office.id, e.first_day, e.last_day, e.party, e.kinds,
+                   WaitState.WAITING, now), placed[n], day_of[placed[n]])
+        for n in drawn
+        if n in placed and (e := entries[n]).account_id in made
+    ]  # fmt: skip
     offered = 0
-    for number in drawn:
-        entry = entries[number]
-        if number not in placed or entry.account_id not in made:
-            continue
-        async with make_uow() as uow:
-            waiting_entry = await uow.waitlist.get(made[entry.account_id])
-        assert waiting_entry is not None
-        offered += await _offer(make_uow, desk, office, waiting_entry, placed[number], draw, now)
+    for k in range(0, len(offers), OFFERS_AT_ONCE):
+        offered += await _offer(make_uow, desk, office, offers[k : k + OFFERS_AT_ONCE], draw, now)
     async with make_uow() as uow:
         await uow.draws.open_now(office.id, draw.days, now)
         await uow.commit()
@@ -168,24 +172,36 @@ async def _offer(
     make_uow: Callable[[], UnitOfWork],
     desk: BookingDesk,
     office: Office,
-    entry: WaitEntry,
-    slot_id: int,
+    offers: Sequence[tuple[WaitEntry, int, date]],
     draw: Draw,
     now: datetime,
 ) -> int:
-    """The places the draw gave a party, held for it and offered; refused only when it can no longer book."""
+    """The places the draw gave these parties (entry, slot, date), held for each and offered, in the draw's order.
+    The holds go to the ledger together (its batches take them at once); the offers are written in order, in one
+    transaction. A party refused only when it can no longer book; with no room (staff lowered the quota meanwhile),
+    or a date too close to offer, it waits for the next places."""
+    wanted = [(e, slot, hold) for e, slot, day in offers if (hold := offer_hold(office, day, now)) is not None]
+    got = await asyncio.gather(
+        *(
+            desk.offer(e.account_id, slot, e.party, e.kinds, f"draw:{draw.id}:{e.id}", now + hold, drawn=True)
+            for e, slot, hold in wanted
+        )
+    )
+    made, back = 0, []
     async with make_uow() as uow:
-        slot = await uow.slots.get(slot_id)
-    hold = None if slot is None else offer_hold(office, slot.day, now)
-    if hold is None:
-        return 0  # the date is too close to offer: the party waits for other dates
-    key = f"draw:{draw.id}:{entry.id}"
-    got = await desk.offer(entry.account_id, slot_id, entry.party, entry.kinds, key, now + hold, drawn=True)
-    if isinstance(got, Hold):
-        return await waitlist.offer_made(make_uow, desk, office, entry, got, now)
-    if got is OfferRefused.CANNOT_BOOK:
-        await waitlist.end_entry(make_uow, entry, WaitState.LEFT, LeftBecause.CANNOT_BOOK, now, notify=True)
-    return 0  # no room after all (staff lowered the quota meanwhile): it waits for the next places
+        for (entry, _, _), result in zip(wanted, got, strict=True):
+            if isinstance(result, Hold):
+                if await waitlist.announce_offer(uow, office, entry, result, now):
+                    made += 1
+                else:
+                    back.append((entry, result))
+        await uow.commit()
+    for entry, result in back:  # left the list meanwhile
+        await desk.release_hold(entry.account_id, result.booking_id)
+    for (entry, _, _), result in zip(wanted, got, strict=True):
+        if result is OfferRefused.CANNOT_BOOK:
+            await waitlist.end_entry(make_uow, entry, WaitState.LEFT, LeftBecause.CANNOT_BOOK, now, notify=True)
+    return made
 
 
 async def current(uow: UnitOfWork, office: Office, now: datetime) -> Draw | None:

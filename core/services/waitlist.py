@@ -260,20 +260,29 @@ async def offer_made(
 ) -> int:
     """The entry has its offer, and the offer goes out: in one transaction, or the places go back."""
     async with make_uow() as uow:
-        if await uow.waitlist.offered(entry.id, hold.booking_id, hold.held_until):
-            announced = await uow.outbox.announce(
-                Kind.OFFER, now, office_id=office.id, payload={"entry": entry.id, "until": hold.held_until.isoformat()}
-            )
-            assert announced is not None
-            announcement = await uow.outbox.get(announced)
-            assert announcement is not None
-            await uow.outbox.fan_out_to_bookings(announcement, [hold.booking_id], now)
-            await uow.outbox.fanned_out(announced, now)
-            await uow.commit()
-            metrics.OFFERS.labels("made").inc()
-            return 1
+        made = await announce_offer(uow, office, entry, hold, now)
+        await uow.commit()
+    if made:
+        return 1
     await desk.release_hold(entry.account_id, hold.booking_id)  # left the list meanwhile
     return 0
+
+
+async def announce_offer(uow: UnitOfWork, office: Office, entry: WaitEntry, hold: Hold, now: datetime) -> bool:
+    """In the caller's transaction: the entry has its offer and the offer is in the outbox; False (nothing written)
+    when the entry was no longer waiting, and the caller gives the places back."""
+    if not await uow.waitlist.offered(entry.id, hold.booking_id, hold.held_until):
+        return False
+    announced = await uow.outbox.announce(
+        Kind.OFFER, now, office_id=office.id, payload={"entry": entry.id, "until": hold.held_until.isoformat()}
+    )
+    assert announced is not None
+    announcement = await uow.outbox.get(announced)
+    assert announcement is not None
+    await uow.outbox.fan_out_to_bookings(announcement, [hold.booking_id], now)
+    await uow.outbox.fanned_out(announced, now)
+    metrics.OFFERS.labels("made").inc()
+    return True
 
 
 async def end_entry(
