@@ -18,7 +18,7 @@ from core.documents import signing
 from core.documents.pdf_text import format_day
 from core.documents.proof import ProofLabels
 from core.domain import booking as bk
-from core.domain import faq_entries, helpdesk, offices, staff, waitlist
+from core.domain import draw, faq_entries, helpdesk, offices, staff, waitlist
 from core.domain import identity as idn
 from core.domain.announcements import TooManySubscriptions
 from core.domain.calendar import ClosureKind, DayInfo, DayState
@@ -346,6 +346,17 @@ REFUSALS: dict[type[DomainError], Refusal] = {
     ),
     waitlist.WaitRangeInvalid: Refusal(__("Those dates cannot be waited for. Please choose a date on the calendar.")),
     waitlist.NotWaiting: Refusal(__("This offer is no longer open: it was answered, or its time ran out.")),
+    draw.RegistrationClosed: Refusal(
+        __("Registrations for this office's draw are closed. What the draw leaves opens to everyone after it.")
+    ),
+    draw.AlreadyRegistered: Refusal(
+        __("You are registered for this draw already: one registration per account. See it in My bookings.")
+    ),
+    draw.NikAlreadyRegistered: Refusal(
+        __("Applicant {position} is in another family's registration for this draw already; each person is in one."),
+        lambda err: {"position": err.position},
+    ),
+    draw.DatesNotInDraw: Refusal(__("Those dates are not drawn at this opening. Please choose again.")),
     bk.SameTime: Refusal(__("Your booking is at that date and time already. Please choose another.")),
     bk.OtherOffice: Refusal(__("A booking moves within its own office. Please choose a date on this calendar.")),
     staff.NotAllowed: _STAFF_ONLY,

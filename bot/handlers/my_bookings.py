@@ -11,13 +11,13 @@ from aiogram.utils.i18n import gettext as _
 from bot import keyboards as kb
 from bot import texts
 from bot.handlers import waitlist as waiting_list
-from bot.handlers.booking import move
+from bot.handlers.booking import draw, move
 from bot.handlers.booking.confirm import send_proof
 from bot.handlers.booking.shared import KeepBooking
 from bot.handlers.parts import forget, message_of, on_tap
 from core.domain.booking import BookingStatus, format_booking_code
 from core.runtime import Runtime
-from core.services import waitlist
+from core.services import fair_opening, waitlist
 from core.services.accounts import AccountView
 from core.services.my_bookings import BookingSummary, my_booking, my_bookings
 
@@ -61,6 +61,9 @@ async def show_list(query: CallbackQuery, account: AccountView | None, runtime: 
     text = _("Your bookings:") if found else _("You have no bookings yet.")
     if place is not None:
         text = waiting_list.place_line(place) + "\n\n" + text
+    registered = await fair_opening.mine(runtime.reader(), account.id, runtime.clock.now())
+    if registered is not None:
+        text = draw.registration_line(registered) + "\n\n" + text
     await message_of(query).edit_text(text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[*rows, *waiting, back]))
 
 

@@ -1,5 +1,6 @@
 """Booking, one router per step: office, party and application types, calendar, arrival time, summary and confirm;
-moving a booking, through the same calendar and times; and the waiting list offered on a full date.
+moving a booking, through the same calendar and times; the waiting list offered on a full date; and the draw of an
+office with a fair opening.
 
 After the first typed search, every step edits one message in place: at opening time Telegram's
 message limit, not our database, is the tightest resource.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers.booking import calendar, confirm, move, office, party, slot, wait
+from bot.handlers.booking import calendar, confirm, draw, move, office, party, slot, wait
 from bot.handlers.booking.office import start_at
 from bot.handlers.parts import Ask
 from bot.states import Booking
@@ -38,5 +39,6 @@ def router() -> Router:
         slot.router(),
         confirm.router(),
         wait.router(),
+        draw.router(),
     )
     return r

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -29,8 +29,10 @@ from bot.handlers.parts import Screen, message_of
 from bot.states import Booking
 from core.domain.booking import ApplicationType, format_booking_code
 from core.domain.calendar import DayInfo, DayState
+from core.domain.draw import Draw, DrawState
+from core.domain.offices import Office
 from core.runtime import Runtime
-from core.services import calendar
+from core.services import calendar, fair_opening
 from core.services.accounts import AccountView
 
 MARK = {DayState.FREE: "✅", DayState.FULL: "❌", DayState.NOT_RELEASED: "⏳", DayState.CLOSED: "⛔"}
@@ -63,6 +65,59 @@ def valid_day(code: int) -> date | None:
         return day_of(code)
     except ValueError:
         return None
+
+
+class DrawAsk(CallbackData, prefix="da"):
+    """From the calendar to the dates to register for."""
+
+    office_id: int
+
+
+def at_office(moment: datetime, office: Office) -> str:
+    """A moment at the office, as its applicants read it: 'Jum 4 Des 14.00 WIB'."""
+    return f"{texts.short_datetime(moment.astimezone(office.zone))} {office.zone_label}"
+
+
+def draw_line(draw: Draw, office: Office, mine: fair_opening.Registered | None, now: datetime) -> str:
+    """The calendar's line about the office's draw: what an applicant can do about it now."""
+    if draw.state is DrawState.DRAWN:
+        return _(
+            "🎟 This office drew its places at {opens}; the families drawn were offered places in the draw's order, "
+            "and what was left is open to everyone."
+        ).format(opens=at_office(draw.opens_at, office))
+    if mine is not None and mine.draw.id == draw.id:
+        return _("🎟 You are registered for the draw at {opens}: your token is {token}.").format(
+            opens=at_office(draw.opens_at, office), token=mine.entry.token
+        )
+    if draw.registering(now):
+        return _(
+            "🎟 This office opens its places by a draw at {opens}, not first come, first served. Register your "
+            "family by {closes}: the order is drawn among everyone registered, so there is no need to be fast."
+        ).format(opens=at_office(draw.opens_at, office), closes=at_office(draw.closes_at, office))
+    return _(
+        "🎟 Registrations for the draw at {opens} are closed; the list of {n} registrations is published "
+        "(its digest begins {digest})."
+    ).format(opens=at_office(draw.opens_at, office), n=(draw.listed or "").count("\n") + 1 if draw.listed else 0,
+             digest=(draw.digest or "")[:16])  # fmt: skip
+
+
+async def draw_part(
+    account: AccountView, runtime: Runtime, office: Office | None
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    """The draw's line and button for the calendar of an office with a fair opening; nothing for other offices."""
+    if office is None or not office.fair_opening:
+        return "", []
+    now = runtime.clock.now()
+    draw = await fair_opening.current(runtime.reader(), office, now)
+    if draw is None:
+        return "", []
+    mine = await fair_opening.mine(runtime.reader(), account.id, now)
+    line = draw_line(draw, office, mine, now)
+    registered = mine is not None and mine.draw.id == draw.id
+    if not draw.registering(now) or registered:
+        return line, []
+    assert office.id is not None
+    return line, [[kb.tap(_("🎟 Register for the draw"), DrawAsk(office_id=office.id).pack())]]
 
 
 @lru_cache(maxsize=2048)
@@ -142,6 +197,8 @@ async def calendar_screen(state: FSMContext, account: AccountView, runtime: Runt
             )
         )
     change.append(InlineKeyboardButton(text=_("👥 Who comes"), callback_data=WhoComes().pack()))
+    draw, register = await draw_part(account, runtime, view.office)
+    markup.inline_keyboard.extend(register)
     markup.inline_keyboard.append(change)
     follow = kb.Follow(office_id=data["office_id"]).pack()
     markup.inline_keyboard.append([kb.tap(_("🔔 Tell me when quota opens"), follow)])
@@ -156,7 +213,7 @@ async def calendar_screen(state: FSMContext, account: AccountView, runtime: Runt
         closes=texts.short_datetime(closes),
         zone=view.office.zone_label,
     )
-    return Screen(text, markup)
+    return Screen(f"{text}\n\n{draw}" if draw else text, markup)
 
 
 async def show(
