@@ -356,6 +356,7 @@ REFUSALS: dict[type[DomainError], Refusal] = {
         __("Applicant {position} is in another family's registration for this draw already; each person is in one."),
         lambda err: {"position": err.position},
     ),
+    draw.NoDraw: _STAFF_ONLY,
     draw.DatesNotInDraw: Refusal(__("Those dates are not drawn at this opening. Please choose again.")),
     bk.SameTime: Refusal(__("Your booking is at that date and time already. Please choose another.")),
     bk.OtherOffice: Refusal(__("A booking moves within its own office. Please choose a date on this calendar.")),

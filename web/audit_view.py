@@ -30,6 +30,7 @@ ACTIONS = {
     "staff_password_changed": N_("Password changed"),
     "capacity_set": N_("Capacity changed"),
     "slot_template_set": N_("Slot template changed"),
+    "fair_opening_set": N_("Opening by draw turned on or off"),
     "date_closed": N_("Date closed"),
     "released": N_("Dates opened for booking"),
     "checked_in": N_("Checked in"),

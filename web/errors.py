@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import status
 
 from core.domain.booking import BookingNotFound, DateNotBookable
+from core.domain.draw import NoDraw
 from core.domain.errors import DomainError
 from core.domain.faq_entries import FaqEntryIncomplete, FaqEntryNotFound, FaqEntryTooLong
 from core.domain.helpdesk import MAX_TEXT as ANSWER_MAX
@@ -85,6 +86,7 @@ REFUSALS: dict[tuple[type[DomainError], str | None], Refusal] = {
     (OfficeNotFound, None): Refusal(status.HTTP_404_NOT_FOUND, N_("There is no office with this code.")),
     (BookingNotFound, None): Refusal(status.HTTP_404_NOT_FOUND, N_("No booking has this code.")),
     (StaffNotFound, None): Refusal(status.HTTP_404_NOT_FOUND, N_("There is no staff account with this number.")),
+    (NoDraw, None): Refusal(status.HTTP_404_NOT_FOUND, N_("This office has not opened by draw yet.")),
     # Quota
     (InvalidOffice, "capacity"): Refusal(
         UNPROCESSABLE, N_("A slot takes 0 to {n} applicants."), lambda err: {"n": MAX_SLOT_CAPACITY}

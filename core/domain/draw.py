@@ -259,3 +259,9 @@ class DatesNotInDraw(DomainError):
     """The dates chosen are not among the dates the draw's opening releases."""
 
     code = "dates_not_in_draw"
+
+
+class NoDraw(DomainError):
+    """The office has never opened by draw."""
+
+    code = "no_draw"

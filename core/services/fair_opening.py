@@ -26,6 +26,7 @@ from core.domain.draw import (
     Draw,
     DrawEntry,
     DrawState,
+    NoDraw,
     RegistrationClosed,
     allocate,
     commitment,
@@ -215,6 +216,15 @@ async def current(uow: UnitOfWork, office: Office, now: datetime) -> Draw | None
     return draw
 
 
+async def standing(uow: UnitOfWork, office: Office, now: datetime) -> tuple[Draw, int] | None:
+    """The office's current draw with its registrations so far, for the staff's page; None without one."""
+    draw = await current(uow, office, now)
+    if draw is None:
+        return None
+    async with uow:
+        return draw, await uow.draws.count(draw.id)
+
+
 async def register(
     uow: UnitOfWork,
     account_id: int,
@@ -259,6 +269,18 @@ async def mine(uow: UnitOfWork, account_id: int, now: datetime) -> Registered | 
         if draw.days and max(draw.days) < office.today(now):
             return None
         return Registered(entry, draw, office, await uow.draws.count(draw.id))
+
+
+async def latest_of(uow: UnitOfWork, office_code: str) -> tuple[Office, Draw]:
+    """The office's latest draw, as it may be published now (the seed only once drawn); NoDraw if it has none."""
+    async with uow:
+        office = await uow.offices.get(office_code)
+        if office is None or office.id is None:
+            raise OfficeNotFound(office_code)
+        draw = await uow.draws.latest(office.id)
+    if draw is None:
+        raise NoDraw()
+    return office, draw
 
 
 def place_in_draw(registered: Registered) -> int | None:

@@ -83,6 +83,23 @@ async def set_slot_template(
         return saved
 
 
+async def set_fair_opening(
+    uow: UnitOfWork, office_code: str, on: bool, *, now: datetime, actor: StaffMember | None = None
+) -> Office:
+    """Whether the office's weekly openings go by a draw among pre-registered parties (core/domain/draw.py). A draw
+    already announced still runs when the option is turned off: families registered for it were promised it."""
+    async with uow:
+        office = await office_for(uow, office_code, actor, Permission.MANAGE_QUOTA)
+        saved = await uow.offices.save(replace(office, fair_opening=on))
+        if office.fair_opening != on:
+            await audit.record(
+                uow, actor, "fair_opening_set", f"office {office.code}", now,
+                before={"fair_opening": office.fair_opening}, after={"fair_opening": on}, office_id=office.id,
+            )  # fmt: skip
+        await uow.commit()
+        return saved
+
+
 async def set_capacity(
     uow: UnitOfWork,
     office_code: str,

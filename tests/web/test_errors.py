@@ -15,6 +15,7 @@ import core.domain
 import core.services
 from core.documents.signing import InvalidProof
 from core.domain import booking as bk
+from core.domain import draw
 from core.domain import identity as idn
 from core.domain.announcements import TooManySubscriptions
 from core.domain.errors import DomainError
@@ -54,6 +55,10 @@ NOT_FROM_THE_WEB: dict[type[DomainError], str] = {
     AlreadyWaiting: "joining the waiting list: the bot",
     WaitRangeInvalid: "joining the waiting list: the bot",
     NotWaiting: "answering an offer of the waiting list: the bot",
+    draw.RegistrationClosed: "registering for a draw: the bot",
+    draw.AlreadyRegistered: "registering for a draw: the bot",
+    draw.NikAlreadyRegistered: "registering for a draw: the bot",
+    draw.DatesNotInDraw: "registering for a draw: the bot",
     idn.NikError: "a NIK typed at registration: the bot",
     idn.NikNotDigits: "a NIK typed at registration: the bot",
     idn.NikWrongLength: "a NIK typed at registration: the bot",

@@ -6,6 +6,7 @@ import hashlib
 import re
 import shutil
 from collections.abc import AsyncIterator
+from datetime import date, datetime
 from pathlib import Path
 
 import httpx
@@ -445,7 +446,7 @@ async def test_the_help_desk_is_in_the_menu_of_support_and_admins_and_closed_to_
 
 async def _ask(client: httpx.AsyncClient, question: str, chat_id: int = 5501) -> int:
     """A ticket as the bot opens it (the applicant's side is tests/bot/test_helpdesk.py's)."""
-    runtime = client._transport.app.state.staff.runtime  # type: ignore[attr-defined]
+    runtime = _runtime(client)
     context = {"step": None, "account": {"name": "SITI RAHMAWATI", "nik": "3174********0001"}}
     ticket = await helpdesk.escalate(runtime.uow, chat_id, None, None, "id", question, context, runtime.clock.now())
     return ticket.id
@@ -464,7 +465,7 @@ async def test_support_answers_a_question_and_the_answer_is_on_its_way_to_the_ch
     assert sent.status_code == 303
     page = (await client.get(sent.headers["location"])).text
     assert "Jawaban terkirim" in page and "Coba cek digit ke-7 sampai 12." in page and "Menunggu pemohon" in page
-    runtime = client._transport.app.state.staff.runtime  # type: ignore[attr-defined]
+    runtime = _runtime(client)
     async with runtime.engine.connect() as conn:
         rows = (await conn.execute(select(outbox.c.chat_id, outbox.c.state))).all()
     assert [(r.chat_id, r.state) for r in rows] == [(5501, "pending")]
@@ -653,3 +654,53 @@ def test_a_ticket_names_every_step_of_the_conversation_and_every_booking_status_
 
     assert {s.state for s in _all_states()} - set(STEPS) == set()
     assert {s.value for s in BookingStatus} - set(STATUSES) == set()
+
+
+async def test_an_office_turned_to_draw_shows_its_draw_and_publishes_it_for_anyone_to_verify(
+    client: httpx.AsyncClient, clock: FixedClock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from antrean.cli import main
+    from core.crypto import Vault
+    from core.domain import draw as procedure
+    from core.services import fair_opening, release
+    from tests.conftest import JAKARTA
+    from tests.factories import register
+
+    clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=JAKARTA))  # a Monday: Friday's opening is days away
+    csrf = await sign_in(client)
+    turned = await client.post("/offices/TST/opening", data={"csrf": csrf, "fair": "true"})
+    assert turned.status_code == 303 and turned.headers["location"] == "/offices/TST/template?done=opening"
+    assert 'name="fair" value="true" checked' in (await client.get("/offices/TST/template")).text
+    runtime = _runtime(client)
+    await release.schedule_weekly_release(runtime.uow(), clock.now())
+    await fair_opening.prepare(runtime.uow, clock.now())
+    page = (await client.get("/offices/TST")).text
+    public = httpx.AsyncClient(transport=client._transport, base_url="http://anyone.test")
+    draw = (await public.get("/api/draws/TST")).json()  # no sign-in
+    assert draw["state"] == "open" and draw["seed"] is None and draw["registrations"] is None
+    assert "Pendaftaran dibuka sampai" in page and draw["commitment"] in page
+    # A family registers; the list is frozen and published; the draw runs and reveals its seed.
+    account = await register(runtime, Vault(SECRET), 7001)
+    async with runtime.reader() as uow:
+        office = await uow.offices.get("TST")
+    assert office is not None and office.id is not None
+    days = [date.fromisoformat(d) for d in draw["days"]]
+    await fair_opening.register(
+        runtime.uow(), account.id, office.id, [account.applicants[0].id], ["new"], days[0], days[-1], clock.now()
+    )
+    clock.set(datetime(2026, 12, 4, 12, 0, tzinfo=JAKARTA))
+    await fair_opening.run(runtime.uow, runtime.desk, clock)
+    frozen = (await public.get("/api/draws/TST")).json()
+    assert frozen["state"] == "frozen" and len(frozen["registrations"]) == 1 and frozen["seed"] is None
+    await sign_in(client)  # days later: the morning's session is over
+    assert frozen["digest"] in (await client.get("/offices/TST")).text
+    clock.set(datetime(2026, 12, 4, 14, 0, tzinfo=JAKARTA))
+    await fair_opening.run(runtime.uow, runtime.desk, clock)
+    drawn = (await public.get("/api/draws/TST")).json()
+    assert drawn["state"] == "drawn" and drawn["order"] == [1]
+    assert procedure.commitment(drawn["seed"]) == drawn["commitment"]
+    published = tmp_path / "draw.json"
+    published.write_text((await public.get("/api/draws/TST")).text)
+    assert main(["draw", "verify", str(published)]) == 0  # what the office publishes, the CLI repeats
+    assert all(line.startswith("✓ ") for line in capsys.readouterr().out.splitlines())
+    assert (await public.get("/api/draws/NOPE")).status_code == 404

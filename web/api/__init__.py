@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.api import account, audit, broadcasts, checkin, daily_list, offices, quota, staff, token
+from web.api import account, audit, broadcasts, checkin, daily_list, draws, offices, quota, staff, token
 
 
 def api_router() -> APIRouter:
     """Every API route under /api, in the order the OpenAPI document lists them."""
     router = APIRouter(prefix="/api")
-    for part in (token, account, offices, quota, daily_list, checkin, broadcasts, staff, audit):
+    for part in (token, account, offices, quota, daily_list, checkin, broadcasts, draws, staff, audit):
         router.include_router(part.router)
     return router

@@ -64,6 +64,7 @@ def notice(request: Request) -> str | None:
         "faq_retired": _("Retired: the bot no longer offers this entry."),
         "set_aside": _("Set aside: those questions are off this page."),
         "template": _("Slot template saved: releases from now on use it."),
+        "opening": _("Saved: the office's next openings go the way chosen."),
         "staff": _("Staff account saved."),
         "signed_out": _("Signed out everywhere: that account must sign in again on every device."),
     }

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from core.domain.errors import DomainError
 from core.domain.offices import MAX_SLOT_CAPACITY
 from core.domain.staff import Permission, StaffMember
-from core.services import announcements, office_day, quota, release
+from core.services import announcements, fair_opening, office_day, quota, release
 from web.deps import Desk, DeskDep, FormStaff, PageStaff, ReaderDep
 from web.errors import explain, status_of
 from web.i18n import translator
@@ -46,6 +46,7 @@ async def _board_page(desk: Desk, member: StaffMember, code: str, day: date, **e
         next_day=day + timedelta(days=1),
         editable=member.may(Permission.MANAGE_QUOTA, office.id) and day > today,
         subscribers=await announcements.subscriber_count(desk.reader, office.id or 0),
+        draw=await fair_opening.standing(desk.reader, office, desk.now),
         notice=notice(desk.request),
         **extra,
     )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import time
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from core.domain.errors import DomainError
@@ -47,6 +48,15 @@ async def template_page(request: Request, reader: ReaderDep, member: PageStaff, 
         request, "template.html", member, nav="home", office=office, rows=rows + [("", "", "")] * 3,
         notice=notice(request),
     )  # fmt: skip
+
+
+@router.post("/offices/{code}/opening")
+async def set_opening(
+    request: Request, uow: UowDep, member: FormStaff, now: Now, code: str, fair: Annotated[bool, Form()] = False
+) -> Response:
+    """Whether the office's weekly openings go by a draw (a checkbox: absent when unticked)."""
+    office = await quota.set_fair_opening(uow, code, fair, now=now, actor=member)
+    return back(f"/offices/{office.code}/template", done="opening")
 
 
 @router.post("/offices/{code}/template")
