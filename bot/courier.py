@@ -26,7 +26,7 @@ from core.domain.booking import BookingNotFound, BookingStatus, format_booking_c
 from core.domain.helpdesk import QUIET_AFTER, REOPEN_WITHIN, Author, Ticket
 from core.domain.offices import Office
 from core.runtime import Runtime
-from core.services import helpdesk, my_bookings
+from core.services import accounts, fair_opening, helpdesk, my_bookings, waitlist
 from core.services.outbox import ChatUnreachable, NothingToSay, TryLater
 
 # What Telegram answers for a chat that can never be reached (https://core.telegram.org/bots/api#sendmessage):
@@ -269,13 +269,22 @@ class TelegramCourier:
             return await self._offer(item, office)
         if item.kind is Kind.WAIT_OVER:
             return self._wait_over(item, office)
+        if item.kind is Kind.DRAWN:
+            return await self._drawn(item, office)
         if item.kind is Kind.BROADCAST:  # the office's own words, in the reader's language when it wrote them
             words = item.payload["text"]
             text = f"📢 {office.name}\n\n{words.get(item.language) or words['id']}"
             return SendMessage(chat_id=item.chat_id, text=text)
         p = item.payload
         days = [date.fromisoformat(d) for d in p.get("days", [])]
-        if item.kind is Kind.OPENING_SOON:
+        if item.kind is Kind.OPENING_SOON and office.fair_opening:
+            opens = datetime.fromisoformat(p["opens"]).astimezone(office.zone)
+            text = _(
+                "⏳ {office}: places for {days} go by draw at {when} {zone}, among the families registered; what the "
+                "draw leaves opens to everyone right after."
+            ).format(office=office.name, when=texts.short_datetime(opens), zone=office.zone_label, days=_days(days))
+            markup = InlineKeyboardMarkup(inline_keyboard=[_unfollow(office)])
+        elif item.kind is Kind.OPENING_SOON:
             opens = datetime.fromisoformat(p["opens"]).astimezone(office.zone)
             text = _(
                 "⏳ {office}: new quota opens {when} {zone}, for {days}.\n"
@@ -287,6 +296,11 @@ class TelegramCourier:
             text = _("🔔 {office} has opened quota for {days}. Places go fast: book now.").format(
                 office=office.name, days=_days(days)
             )
+            if office.fair_opening:  # the draw's offers come first; its dates open to everyone right after
+                text = _(
+                    "🔔 {office} is drawing its places for {days} now. What the draw leaves opens to everyone in a "
+                    "moment: book then."
+                ).format(office=office.name, days=_days(days))
             assert office.id is not None
             book = InlineKeyboardButton(
                 text=_("📅 Book for {day}").format(day=texts.short_date(first)),
@@ -386,6 +400,29 @@ class TelegramCourier:
         )
         markup = InlineKeyboardMarkup(inline_keyboard=[[yes], [no]])
         return SendMessage(chat_id=item.chat_id, text=text, reply_markup=markup)
+
+    async def _drawn(self, item: Outgoing, office: Office) -> TelegramCall:
+        """A family the draw offered no places at once: where it came, and where it stands now (read at sending)."""
+        reader, now = self._runtime.reader, self._runtime.clock.now()
+        account = await accounts.account_by_telegram_user(reader(), item.chat_id)
+        mine = None if account is None else await fair_opening.mine(reader(), account.id, now)
+        if account is None or mine is None or mine.draw.id != item.payload.get("draw"):
+            raise NothingToSay("no registration for this draw any more")
+        place = fair_opening.place_in_draw(mine)
+        head = _("🎟 The draw at {office} is done: your family came {place} of {n}.").format(
+            office=office.name, place=place, n=mine.count
+        )
+        waiting = await waitlist.my_place(reader(), account.id)
+        if waiting is not None and waiting.entry.offered_until is not None:
+            tail = _("Places have come free for you since: answer the offer message.")
+        elif waiting is not None and waiting.office.id == office.id:
+            tail = _(
+                "No places on your dates came to your turn. You stay on the waiting list, number {position}: when "
+                "places come free for your family, we offer them to you in turn. You can leave it in My bookings."
+            ).format(position=waiting.position)
+        else:
+            tail = _("No places on your dates came to your turn. What the draw left is open to everyone now.")
+        return SendMessage(chat_id=item.chat_id, text=f"{head}\n\n{tail}")
 
     def _wait_over(self, item: Outgoing, office: Office) -> TelegramCall:
         """Why the party is no longer on the waiting list, when it did not leave by itself."""

@@ -235,6 +235,18 @@ class OutboxRepository:
         """One row per booking, to its owner's chat."""
         return await self._to_owners(announcement, bookings.c.id.in_(list(booking_ids)), now)
 
+    async def fan_out_to_accounts(self, announcement: Announcement, account_ids: Sequence[int], now: datetime) -> int:
+        """One row per account with a chat, in its language."""
+        made = 0
+        for k in range(0, len(account_ids), 500):
+            chosen = (
+                select(*_row(announcement, accounts.c.telegram_user_id, accounts.c.language, None, now))
+                .select_from(accounts)
+                .where(accounts.c.id.in_(list(account_ids[k : k + 500])), accounts.c.telegram_user_id.is_not(None))
+            )
+            made += await self._fan_out(chosen)
+        return made
+
     async def fan_out_to_day(self, announcement: Announcement, day: date, now: datetime) -> int:
         """One row per booking confirmed at the announcement's office on `day`, to its owner's chat."""
         where = and_(

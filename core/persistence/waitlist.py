@@ -95,6 +95,13 @@ class WaitlistRepository:
             found.update(int(a) for a in (await self._conn.execute(stmt)).scalars())
         return found
 
+    async def offered_accounts(self, office_id: int) -> list[int]:
+        """The accounts with an offer open at the office now."""
+        stmt = select(waitlist.c.account_id).where(
+            waitlist.c.office_id == office_id, waitlist.c.state == WaitState.OFFERED.value
+        )
+        return [int(a) for a in (await self._conn.execute(stmt)).scalars()]
+
     async def get(self, entry_id: int) -> WaitEntry | None:
         row = (await self._conn.execute(select(waitlist).where(waitlist.c.id == entry_id))).first()
         return None if row is None else _entry(row)

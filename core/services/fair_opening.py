@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from core.clock import Clock
+from core.domain.announcements import Kind
 from core.domain.booking import check_party
 from core.domain.draw import (
     FREEZE_BEFORE,
@@ -61,10 +62,12 @@ class Drawn:
     """What one draw did."""
 
     draw_id: int
+    office_id: int
     parties: int
     placed: int  # parties offered places at once
     offered: int  # offers made (some placed parties could not book any more)
     draw_seconds: float  # the order alone: the procedure of core/domain/draw.py
+    accounts: tuple[int, ...]  # every account registered
 
 
 async def run(
@@ -126,6 +129,8 @@ async def draw_due(make_uow: Callable[[], UnitOfWork], desk: BookingDesk, now: d
         made = await run_draw(make_uow, desk, draw, now)
         if made is not None:
             done.append(made)
+    for made in done:  # after every office's offers: the places held for minutes go out first
+        await _tell_the_others(make_uow, made, now)
     return done
 
 
@@ -166,7 +171,25 @@ async def run_draw(make_uow: Callable[[], UnitOfWork], desk: BookingDesk, draw: 
     async with make_uow() as uow:
         await uow.draws.open_now(office.id, draw.days, now)
         await uow.commit()
-    return Drawn(draw.id, len(entries), len(placed), offered, took)
+    return Drawn(
+        draw.id, office.id, len(entries), len(placed), offered, took, tuple(e.account_id for e in entries.values())
+    )
+
+
+async def _tell_the_others(make_uow: Callable[[], UnitOfWork], drawn: Drawn, now: datetime) -> None:
+    """Every registered family the draw offered no places at once hears where it came, after the offers."""
+    async with make_uow() as uow:
+        offered = set(await uow.waitlist.offered_accounts(drawn.office_id))
+        others = [a for a in drawn.accounts if a not in offered]
+        if others:
+            payload = {"draw": drawn.draw_id}
+            announced = await uow.outbox.announce(Kind.DRAWN, now, office_id=drawn.office_id, payload=payload)
+            assert announced is not None
+            announcement = await uow.outbox.get(announced)
+            assert announcement is not None
+            await uow.outbox.fan_out_to_accounts(announcement, others, now)
+            await uow.outbox.fanned_out(announced, now)
+        await uow.commit()
 
 
 async def _offer(

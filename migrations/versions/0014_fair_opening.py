@@ -16,8 +16,13 @@ down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+KINDS = "'proof', 'opening_soon', 'opened', 'reminder', 'closure', 'broadcast', 'answer', 'relay', 'offer', 'wait_over'"
+
 
 def upgrade() -> None:
+    with op.batch_alter_table("announcements", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_announcements_kind"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_announcements_kind"), f"kind IN ({KINDS}, 'drawn')")
     with op.batch_alter_table("offices", schema=None) as batch_op:
         batch_op.add_column(sa.Column("fair_opening", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.create_table(
@@ -89,3 +94,8 @@ def downgrade() -> None:
     op.drop_table("draws")
     with op.batch_alter_table("offices", schema=None) as batch_op:
         batch_op.drop_column("fair_opening")
+    op.execute("DELETE FROM outbox WHERE announcement_id IN (SELECT id FROM announcements WHERE kind = 'drawn')")
+    op.execute("DELETE FROM announcements WHERE kind = 'drawn'")
+    with op.batch_alter_table("announcements", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_announcements_kind"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_announcements_kind"), f"kind IN ({KINDS})")

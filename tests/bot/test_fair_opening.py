@@ -15,13 +15,14 @@ from tests.conftest import JAKARTA, SECRET
 from tests.factories import add_office, register, sample_office
 
 USER = 8601
+RIVAL = 8602
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=JAKARTA)
 OPENS = datetime(2026, 12, 4, 14, 0, tzinfo=JAKARTA)
 
 
 async def _fair_office(world: BotWorld) -> None:
     world.clock.set(MONDAY)
-    await add_office(world.runtime, replace(sample_office(capacity=2, slots=1), fair_opening=True))
+    await add_office(world.runtime, replace(sample_office(capacity=1, slots=1), fair_opening=True))
     await release.schedule_weekly_release(world.runtime.uow(), world.clock.now())
     await fair_opening.prepare(world.runtime.uow, world.clock.now())
     await register(world.runtime, Vault(SECRET), USER)
@@ -68,7 +69,7 @@ async def test_the_draw_offers_the_registered_family_its_place_and_one_tap_books
     assert "nomor 1 dari 1 dalam daftar" in await world.last(USER)
     world.clock.set(OPENS)
     await fair_opening.run(world.runtime.uow, world.runtime.desk, world.clock)
-    await world.unasked(USER)
+    await world.settled()  # the offer was written before run() returned: sent once nothing is left to send
     offer = await world.last(USER)
     assert offer.startswith("🎉 Ada tempat kosong di Kantor Imigrasi Uji TST: Senin, 7 Desember 2026")
     await world.tap(USER, "✅ Pesan tempat ini", calls=3)
@@ -91,3 +92,26 @@ async def _account_id(world: BotWorld) -> int:
     found = await accounts.account_by_telegram_user(world.runtime.reader(), USER)
     assert found is not None
     return found.id
+
+
+async def test_the_family_the_draw_gave_no_place_hears_where_it_came_and_that_it_waits(world: BotWorld) -> None:
+    await _fair_office(world)  # one place a day: the two families want Monday only
+    await register(world.runtime, Vault(SECRET), RIVAL)
+    for user in (USER, RIVAL):
+        await world.text(user, "/menu")
+        await world.tap(user, "📅 Pesan antrean", calls=2)
+        await world.tap(user, "Jakarta Selatan · Kanim Uji TST", calls=2)
+        await world.tap(user, "🎟 Daftar undian", calls=2)
+        await world.tap(user, "Sen 7 Des", calls=2)
+    world.clock.set(OPENS - procedure.FREEZE_BEFORE)
+    await fair_opening.run(world.runtime.uow, world.runtime.desk, world.clock)
+    world.clock.set(OPENS)
+    await fair_opening.run(world.runtime.uow, world.runtime.desk, world.clock)
+    await world.settled()  # the offer and the notice, whichever chat each went to
+    said = {user: await world.last(user) for user in (USER, RIVAL)}
+    (offered,) = [u for u, text in said.items() if text.startswith("🎉 Ada tempat kosong")]
+    (other,) = {USER, RIVAL} - {offered}
+    assert said[other].startswith(
+        "🎟 Undian di Kantor Imigrasi Uji TST selesai: keluarga Anda mendapat urutan 2 dari 2."
+    )
+    assert "Anda tetap di daftar tunggu, nomor 2" in said[other]

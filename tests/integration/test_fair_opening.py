@@ -55,13 +55,18 @@ async def _account(rt: Runtime, user: int) -> AccountView:
     return found
 
 
-async def _offers(rt: Runtime) -> list[int]:
-    """The chats offered places, in the order the offers were written."""
+async def _sent(rt: Runtime, kind: str) -> list[int]:
+    """The chats written a message of this kind, in the order written."""
     async with rt.engine.connect() as conn:
         rows = await conn.execute(
-            select(outbox.c.chat_id).join(announcements).where(announcements.c.kind == "offer").order_by(outbox.c.id)
+            select(outbox.c.chat_id).join(announcements).where(announcements.c.kind == kind).order_by(outbox.c.id)
         )
         return [r.chat_id for r in rows]
+
+
+async def _offers(rt: Runtime) -> list[int]:
+    """The chats offered places, in the order the offers were written."""
+    return await _sent(rt, "offer")
 
 
 async def test_the_commitment_is_public_before_anyone_registers_and_the_seed_is_not(
@@ -147,6 +152,8 @@ async def test_the_draw_gives_the_documented_order_offers_in_it_and_opens_what_i
     async with runtime.reader() as uow:
         line = await uow.waitlist.live_at(office.id or 0)
     assert [e.state for e in line] == [WaitState.OFFERED] * 3 + [WaitState.WAITING] * 5
+    # The five the draw gave no place at once hear where they came, once, after the offers.
+    assert sorted(await _sent(runtime, "drawn")) == sorted(by_number[n] for n in draw.order[3:])
     # What is left opens to everyone at once: Tuesday's places, first come, first served.
     (tuesday,) = await slot_ids(runtime, office, FIRST_DAY + timedelta(days=1))
     hold = await runtime.desk.hold(rival.id, tuesday, [rival.applicants[0].id], ["new"], "after")
