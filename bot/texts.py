@@ -357,6 +357,12 @@ REFUSALS: dict[type[DomainError], Refusal] = {
         lambda err: {"position": err.position},
     ),
     draw.NoDraw: _STAFF_ONLY,
+    draw.RegisteredElsewhere: Refusal(
+        __(
+            "You are registered for a draw still to come. A family waits in one place at a time: after the draw "
+            "you can wait or register elsewhere."
+        )
+    ),
     draw.DatesNotInDraw: Refusal(__("Those dates are not drawn at this opening. Please choose again.")),
     bk.SameTime: Refusal(__("Your booking is at that date and time already. Please choose another.")),
     bk.OtherOffice: Refusal(__("A booking moves within its own office. Please choose a date on this calendar.")),

@@ -245,6 +245,13 @@ class AlreadyRegistered(DomainError):
     code = "already_registered"
 
 
+class RegisteredElsewhere(DomainError):
+    """A family is in one draw still to come, and waits nowhere else meanwhile: at the draw it joins that office's
+    waiting list, and a family waits in one list at a time."""
+
+    code = "registered_elsewhere"
+
+
 class NikAlreadyRegistered(DomainError):
     """Someone of the party (`position`, 1-based) is in another party's registration for this draw."""
 

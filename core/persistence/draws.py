@@ -117,6 +117,17 @@ class DrawRepository:
         row = (await self._conn.execute(stmt)).first()
         return None if row is None else _entry(row)
 
+    async def undrawn_entry_of(self, account_id: int) -> DrawEntry | None:
+        """The account's registration in a draw still to be made, if any."""
+        stmt = (
+            select(draw_entries)
+            .join(draws, draws.c.id == draw_entries.c.draw_id)
+            .where(draw_entries.c.account_id == account_id, draws.c.state != DrawState.DRAWN.value)
+            .limit(1)
+        )
+        row = (await self._conn.execute(stmt)).first()
+        return None if row is None else _entry(row)
+
     async def latest_entry_of(self, account_id: int) -> DrawEntry | None:
         """The account's registration in the most recent draw it registered for."""
         stmt = (
@@ -138,21 +149,30 @@ class DrawRepository:
         stmt = select(func.count()).select_from(draw_entries).where(draw_entries.c.draw_id == draw_id)
         return int((await self._conn.execute(stmt)).scalar_one())
 
-    async def freeze(self, draw_id: int, numbers: Mapping[int, int], listed: str, digest: str, now: datetime) -> bool:
-        """Numbers the registrations and publishes the list; False if another worker froze it first."""
+    async def close(self, draw_id: int, now: datetime) -> bool:
+        """Registrations end: the draw's row, locked until this transaction ends, says frozen; False if another
+        worker closed it first. A registration under way holds the row (registering()) and is counted in."""
         stmt = (
             update(draws)
             .where(draws.c.id == draw_id, draws.c.state == DrawState.OPEN.value)
-            .values(state=DrawState.FROZEN.value, listed=listed, digest=digest, frozen_at=now)
+            .values(state=DrawState.FROZEN.value, frozen_at=now)
         )
-        if not (await self._conn.execute(stmt)).rowcount:
-            return False
+        return bool((await self._conn.execute(stmt)).rowcount)
+
+    async def registering(self, draw_id: int) -> bool:
+        """Whether the draw still takes registrations, its row held (shared) until this transaction ends, so that
+        registrations cannot close meanwhile and leave this one out of the list."""
+        stmt = select(draws.c.state).where(draws.c.id == draw_id).with_for_update(read=True)
+        return bool((await self._conn.execute(stmt)).scalar_one() == DrawState.OPEN.value)
+
+    async def publish(self, draw_id: int, numbers: Mapping[int, int], listed: str, digest: str) -> None:
+        """Numbers the registrations and publishes the list, in the transaction that closed it."""
+        await self._conn.execute(update(draws).where(draws.c.id == draw_id).values(listed=listed, digest=digest))
         if numbers:
             await self._conn.execute(
                 update(draw_entries).where(draw_entries.c.id == bindparam("entry")).values(number=bindparam("n")),
                 [{"entry": e, "n": n} for e, n in numbers.items()],
             )
-        return True
 
     async def drawn(self, draw_id: int, order: Sequence[int], now: datetime) -> bool:
         """The draw is made: its order and (from now on readable) seed are public; False if drawn already."""

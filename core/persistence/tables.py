@@ -619,6 +619,8 @@ draw_entries = Table(
     CheckConstraint("first_day <= last_day", name="range"),
 )
 
+Index("ix_draw_entries_account_id", draw_entries.c.account_id)  # an applicant's own registration, on each screen
+
 # Each NIK once per draw: a person is in one party only.
 draw_niks = Table(
     "draw_niks",

@@ -12,6 +12,7 @@ go on to the drawn parties still waiting. What the draw leaves opens to everyone
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -28,6 +29,7 @@ from core.domain.draw import (
     DrawEntry,
     DrawState,
     NoDraw,
+    RegisteredElsewhere,
     RegistrationClosed,
     allocate,
     commitment,
@@ -36,13 +38,16 @@ from core.domain.draw import (
     new_seed,
     new_token,
     order,
+    parse_line,
 )
 from core.domain.offices import Office
-from core.domain.waitlist import LeftBecause, WaitEntry, WaitState, offer_hold
+from core.domain.waitlist import AlreadyWaiting, LeftBecause, WaitEntry, WaitState, offer_hold
 from core.services import release, waitlist
 from core.services.booking import BookingDesk, Hold, OfferRefused
 from core.services.errors import OfficeNotFound
 from core.services.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 OFFERS_AT_ONCE = 50  # holds sent to the ledger together, and their offers written in one transaction
 
@@ -111,12 +116,14 @@ async def freeze_due(make_uow: Callable[[], UnitOfWork], now: datetime) -> int:
         due = [d for d in await uow.draws.undrawn() if d.state is DrawState.OPEN and now >= d.closes_at]
     for draw in due:
         async with make_uow() as uow:
-            entries = await uow.draws.entries(draw.id)
+            if not await uow.draws.close(draw.id, now):
+                continue  # another worker froze it
+            entries = await uow.draws.entries(draw.id)  # read after closing: none can come in after this
             numbers = {e.id: n for n, e in enumerate(entries, 1)}
             listed = list_text([replace(e, number=numbers[e.id]).registration(draw.days) for e in entries])
-            if await uow.draws.freeze(draw.id, numbers, listed, digest_of(listed), now):
-                frozen += 1
+            await uow.draws.publish(draw.id, numbers, listed, digest_of(listed))
             await uow.commit()
+            frozen += 1
     return frozen
 
 
@@ -140,40 +147,53 @@ async def run_draw(make_uow: Callable[[], UnitOfWork], desk: BookingDesk, draw: 
         office = await uow.offices.get_by_id(draw.office_id)
         seed = await uow.draws.seed(draw.id)
         entries = {e.number: e for e in await uow.draws.entries(draw.id) if e.number is not None}
-        room = await uow.slots.in_range(draw.office_id, min(draw.days), max(draw.days)) if draw.days else {}
     assert office is not None and office.id is not None
-    lines = {n: e.registration(draw.days) for n, e in entries.items()}
+    # The order is drawn over the list as it was published, whatever became of it since: a registration erased
+    # with its account keeps its line (and its turn, with nobody to offer), so anyone repeating the draw agrees.
+    published = [parse_line(x) for x in (draw.listed or "").split("\n") if x]
+    lines = {r.number: r for r in published}
     started = time.perf_counter()
-    drawn = order(list(lines.values()), seed, draw.beacon)
+    drawn = order(published, seed, draw.beacon)
     took = time.perf_counter() - started
-    free = {d: [(s.slot_id, s.remaining) for s in sorted(slots, key=lambda s: s.start)] for d, slots in room.items()}
-    day_of = {s.slot_id: d for d, slots in room.items() for s in slots}
-    placed = dict(allocate(drawn, lines, free))
+    present = [n for n in drawn if n in entries]
     async with make_uow() as uow:  # the order, the seed made public, and the drawn parties in line: at once
         if not await uow.draws.drawn(draw.id, drawn, now):
             return None
-        waiting = await uow.waitlist.live_accounts([e.account_id for e in entries.values()])
-        joining = [entries[n] for n in drawn if entries[n].account_id not in waiting]  # waits elsewhere: its choice
+        waiting = await uow.waitlist.live_accounts([entries[n].account_id for n in present])
+        joining = [entries[n] for n in present if entries[n].account_id not in waiting]  # joined a list since
         made = await uow.waitlist.add_many(
             office.id, [(e.account_id, e.first_day, e.last_day, e.party, e.kinds) for e in joining], now
         )
         await uow.draws.waiting_as({e.id: made[e.account_id] for e in joining if e.account_id in made})
         await uow.commit()
-    offers = [
-        (WaitEntry(made[e.account_id], e.account_id, office.id, e.first_day, e.last_day, e.party, e.kinds,
-                   WaitState.WAITING, now), placed[n], day_of[placed[n]])
-        for n in drawn
-        if n in placed and (e := entries[n]).account_id in made
-    ]  # fmt: skip
-    offered = 0
-    for k in range(0, len(offers), OFFERS_AT_ONCE):
-        offered += await _offer(make_uow, desk, office, offers[k : k + OFFERS_AT_ONCE], draw, now)
-    async with make_uow() as uow:
-        await uow.draws.open_now(office.id, draw.days, now)
-        await uow.commit()
-    return Drawn(
-        draw.id, office.id, len(entries), len(placed), offered, took, tuple(e.account_id for e in entries.values())
-    )
+    placed = offered = 0
+    tried: set[int] = set()
+    try:
+        # Places a drawn party could not take after all (it booked elsewhere meanwhile, or is in its 30-day wait) go
+        # to the next drawn parties that fit, before anything opens to everyone: allocate again until none is left.
+        while candidates := [n for n in present if n not in tried and entries[n].account_id in made]:
+            async with make_uow() as uow:
+                room = await uow.slots.in_range(office.id, min(draw.days), max(draw.days)) if draw.days else {}
+            free = {d: [(s.slot_id, s.remaining) for s in sorted(ss, key=lambda s: s.start)] for d, ss in room.items()}
+            day_of = {s.slot_id: d for d, ss in room.items() for s in ss}
+            got = allocate(candidates, lines, free)
+            if not got:
+                break
+            tried.update(n for n, _ in got)
+            placed += len(got)
+            offers = [
+                (WaitEntry(made[e.account_id], e.account_id, office.id, e.first_day, e.last_day, e.party, e.kinds,
+                           WaitState.WAITING, now), slot, day_of[slot])
+                for n, slot in got
+                if (e := entries[n])
+            ]  # fmt: skip
+            for k in range(0, len(offers), OFFERS_AT_ONCE):
+                offered += await _offer(make_uow, desk, office, offers[k : k + OFFERS_AT_ONCE], draw, now)
+    finally:  # whatever happened to the offers, the dates do not stay shut
+        async with make_uow() as uow:
+            await uow.draws.open_now(office.id, draw.days, now)
+            await uow.commit()
+    return Drawn(draw.id, office.id, len(entries), placed, offered, took, tuple(e.account_id for e in entries.values()))
 
 
 async def _tell_the_others(make_uow: Callable[[], UnitOfWork], drawn: Drawn, now: datetime) -> None:
@@ -209,8 +229,12 @@ async def _offer(
         *(
             desk.offer(e.account_id, slot, e.party, e.kinds, f"draw:{draw.id}:{e.id}", now + hold, drawn=True)
             for e, slot, hold in wanted
-        )
+        ),
+        return_exceptions=True,  # one failure (a date closed meanwhile) costs its own offer, not the batch's
     )
+    for (entry, slot, _), result in zip(wanted, got, strict=True):
+        if isinstance(result, BaseException):
+            log.warning("no offer to waiting entry %d in slot %d: %r", entry.id, slot, result)
     made, back = 0, []
     async with make_uow() as uow:
         for (entry, _, _), result in zip(wanted, got, strict=True):
@@ -229,12 +253,15 @@ async def _offer(
 
 
 async def current(uow: UnitOfWork, office: Office, now: datetime) -> Draw | None:
-    """The office's draw an applicant should hear of now: its next opening's, or the last one until its dates pass."""
-    if not office.fair_opening or office.id is None:
+    """The office's draw an applicant should hear of now: its latest, until its dates pass. A draw still to come is
+    shown even when the office has turned the option off since: it still runs."""
+    if office.id is None:
         return None
     async with uow:
         draw = await uow.draws.latest(office.id)
     if draw is None or (draw.days and max(draw.days) < office.today(now)):
+        return None
+    if not office.fair_opening and draw.state is DrawState.DRAWN:
         return None
     return draw
 
@@ -268,11 +295,16 @@ async def register(
         if office is None:
             raise OfficeNotFound(str(office_id))
         draw = await uow.draws.latest(office_id) if office.fair_opening else None
-        if draw is None or not draw.registering(now):
+        if draw is None or not draw.registering(now) or not await uow.draws.registering(draw.id):
             raise RegistrationClosed(None if draw is None else draw.closes_at)
         if not any(first <= d <= last for d in draw.days) or first > last:
             raise DatesNotInDraw()
         niks = await waitlist.may_book(uow, account_id, ids, now)
+        if await uow.waitlist.live_of_account(account_id) is not None:
+            raise AlreadyWaiting()  # at the draw the family joins this office's list: one list at a time
+        elsewhere = await uow.draws.undrawn_entry_of(account_id)
+        if elsewhere is not None and elsewhere.draw_id != draw.id:
+            raise RegisteredElsewhere()
         entry = await uow.draws.register(draw.id, account_id, tokens(), ids, tuple(kinds), niks, first, last, now)
         count = await uow.draws.count(draw.id)
         await uow.commit()
@@ -294,14 +326,15 @@ async def mine(uow: UnitOfWork, account_id: int, now: datetime) -> Registered | 
         return Registered(entry, draw, office, await uow.draws.count(draw.id))
 
 
-async def latest_of(uow: UnitOfWork, office_code: str) -> tuple[Office, Draw]:
-    """The office's latest draw, as it may be published now (the seed only once drawn); NoDraw if it has none."""
+async def latest_of(uow: UnitOfWork, office_code: str, draw_id: int | None = None) -> tuple[Office, Draw]:
+    """The office's latest draw (or the one named), as it may be published now (the seed only once drawn); NoDraw
+    if there is none."""
     async with uow:
         office = await uow.offices.get(office_code)
         if office is None or office.id is None:
             raise OfficeNotFound(office_code)
-        draw = await uow.draws.latest(office.id)
-    if draw is None:
+        draw = await uow.draws.latest(office.id) if draw_id is None else await uow.draws.get(draw_id)
+    if draw is None or draw.office_id != office.id:
         raise NoDraw()
     return office, draw
 

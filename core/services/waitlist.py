@@ -24,6 +24,7 @@ from core.domain.booking import (
     check_not_frozen,
     check_party,
 )
+from core.domain.draw import RegisteredElsewhere
 from core.domain.offices import Office
 from core.domain.waitlist import (
     LeftBecause,
@@ -70,6 +71,8 @@ async def join(
         if offer_hold(office, last, now) is None:  # no offer could be made for any of these dates any more
             raise WaitRangeInvalid()
         await may_book(uow, account_id, ids, now)
+        if await uow.draws.undrawn_entry_of(account_id) is not None:
+            raise RegisteredElsewhere()  # the draw puts the family on its office's list: one list at a time
         entry = await uow.waitlist.add(account_id, office_id, first, last, ids, tuple(kinds), now)
         position = await uow.waitlist.position(entry)
         await uow.commit()

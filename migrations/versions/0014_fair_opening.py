@@ -75,6 +75,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("draw_id", "account_id", name=op.f("uq_draw_entries_draw_id_account_id")),
         sa.UniqueConstraint("draw_id", "token", name=op.f("uq_draw_entries_draw_id_token")),
     )
+    op.create_index("ix_draw_entries_account_id", "draw_entries", ["account_id"])
     op.create_table(
         "draw_niks",
         sa.Column("draw_id", sa.Integer(), nullable=False),
@@ -90,6 +91,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("draw_niks")
+    op.drop_index("ix_draw_entries_account_id", table_name="draw_entries")
     op.drop_table("draw_entries")
     op.drop_table("draws")
     with op.batch_alter_table("offices", schema=None) as batch_op:

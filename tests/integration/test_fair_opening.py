@@ -8,18 +8,25 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from core.clock import FixedClock
 from core.crypto import Vault
 from core.domain import draw as procedure
 from core.domain.booking import BookingWindowClosed
-from core.domain.draw import AlreadyRegistered, DrawState, NikAlreadyRegistered, RegistrationClosed
+from core.domain.draw import (
+    AlreadyRegistered,
+    DrawState,
+    NikAlreadyRegistered,
+    RegisteredElsewhere,
+    RegistrationClosed,
+)
 from core.domain.offices import Office
-from core.domain.waitlist import WaitState
+from core.domain.waitlist import AlreadyWaiting, WaitState
+from core.persistence.tables import accounts as accounts_table
 from core.persistence.tables import announcements, outbox
 from core.runtime import Runtime
-from core.services import accounts, fair_opening, release
+from core.services import accounts, fair_opening, release, waitlist
 from core.services.accounts import AccountView
 from tests.conftest import JAKARTA
 from tests.factories import add_office, make_nik, register, sample_office, slot_ids
@@ -159,3 +166,77 @@ async def test_the_draw_gives_the_documented_order_offers_in_it_and_opens_what_i
     hold = await runtime.desk.hold(rival.id, tuesday, [rival.applicants[0].id], ["new"], "after")
     assert hold.booking_id > 0
     assert await fair_opening.draw_due(runtime.uow, runtime.desk, clock.now()) == []  # drawn once
+
+
+async def _drawn_order(rt: Runtime, office: Office) -> tuple[int, ...]:
+    """The order the draw will give, as anyone can work it out once the seed is known (here: the test's)."""
+    draw = await fair_opening.current(rt.reader(), office, rt.clock.now())
+    assert draw is not None and draw.listed is not None
+    return procedure.order([procedure.parse_line(x) for x in draw.listed.split("\n")], SEED)
+
+
+async def test_places_a_drawn_family_cannot_take_go_to_the_next_drawn_family_before_anyone_else(
+    runtime: Runtime, clock: FixedClock, vault: Vault
+) -> None:
+    office = await _fair_office(runtime, clock, capacity=1)  # one place on Monday, two families want it
+    families = [await register(runtime, vault, user) for user in (21, 22)]
+    for account in families:
+        await _register(runtime, account, office)
+    clock.set(OPENS - procedure.FREEZE_BEFORE)
+    await fair_opening.freeze_due(runtime.uow, clock.now())
+    first, second = (families[n - 1] for n in await _drawn_order(runtime, office))
+    async with runtime.engine.begin() as conn:  # the first drawn booked elsewhere since: its 30-day wait runs
+        await conn.execute(
+            update(accounts_table)
+            .where(accounts_table.c.id == first.id)
+            .values(frozen_until=OPENS + timedelta(days=30))
+        )
+    clock.set(OPENS)
+    (done,) = await fair_opening.draw_due(runtime.uow, runtime.desk, clock.now())
+    assert (done.placed, done.offered) == (2, 1)
+    assert await _offers(runtime) == [22 if second.id == families[1].id else 21]
+
+
+async def test_a_registration_erased_after_the_list_was_published_leaves_the_draw_verifiable(
+    runtime: Runtime, clock: FixedClock, vault: Vault
+) -> None:
+    office = await _fair_office(runtime, clock, capacity=3)
+    families = [await register(runtime, vault, user) for user in (31, 32, 33, 34)]
+    for account in families:
+        await _register(runtime, account, office)
+    clock.set(OPENS - procedure.FREEZE_BEFORE)
+    await fair_opening.freeze_due(runtime.uow, clock.now())
+    async with runtime.engine.begin() as conn:  # the second family erased its account (its registration goes too)
+        await conn.execute(delete(accounts_table).where(accounts_table.c.id == families[1].id))
+    clock.set(OPENS)
+    (done,) = await fair_opening.draw_due(runtime.uow, runtime.desk, clock.now())
+    draw = await fair_opening.current(runtime.reader(), office, clock.now())
+    assert draw is not None and (published := draw.published()) is not None
+    assert procedure.verify(published) == [] and len(published.order) == 4  # its line keeps its turn
+    assert (done.parties, done.offered) == (3, 3)
+
+
+async def test_a_family_waits_in_one_place_at_a_time_registered_or_on_a_list(
+    runtime: Runtime, clock: FixedClock, vault: Vault
+) -> None:
+    office = await _fair_office(runtime, clock)
+    other = await add_office(runtime, sample_office("OTH", capacity=1, slots=1))
+    await release.release_by_hand(runtime.uow(), "OTH", [date(2026, 12, 3)], clock.now())
+    (slot,) = await slot_ids(runtime, other, date(2026, 12, 3))
+    rival = await register(runtime, vault, 40)
+    hold = await runtime.desk.hold(rival.id, slot, [rival.applicants[0].id], ["new"], "k")
+    await runtime.desk.confirm(rival.id, hold.booking_id)  # Thursday at the other office is full
+    registered, waiting = await register(runtime, vault, 41), await register(runtime, vault, 42)
+    await _register(runtime, registered, office)
+    assert other.id is not None
+    with pytest.raises(RegisteredElsewhere):
+        await waitlist.join(
+            runtime.uow(), registered.id, other.id, [registered.applicants[0].id], ["new"], date(2026, 12, 3),
+            date(2026, 12, 3), clock.now(),
+        )  # fmt: skip
+    await waitlist.join(
+        runtime.uow(), waiting.id, other.id, [waiting.applicants[0].id], ["new"], date(2026, 12, 3),
+        date(2026, 12, 3), clock.now(),
+    )  # fmt: skip
+    with pytest.raises(AlreadyWaiting):
+        await _register(runtime, waiting, office)

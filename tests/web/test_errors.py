@@ -59,6 +59,7 @@ NOT_FROM_THE_WEB: dict[type[DomainError], str] = {
     draw.AlreadyRegistered: "registering for a draw: the bot",
     draw.NikAlreadyRegistered: "registering for a draw: the bot",
     draw.DatesNotInDraw: "registering for a draw: the bot",
+    draw.RegisteredElsewhere: "registering for a draw, or waiting: the bot",
     idn.NikError: "a NIK typed at registration: the bot",
     idn.NikNotDigits: "a NIK typed at registration: the bot",
     idn.NikWrongLength: "a NIK typed at registration: the bot",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from core.domain.draw import VERSION, DrawState
+from core.domain.draw import VERSION, Draw, DrawState
+from core.domain.offices import Office
 from core.services import fair_opening
 from web.api.fields import OfficePath
 from web.api.refusals import refusals
@@ -21,6 +23,7 @@ class DrawOut(BaseModel):
     close; the seed and the order once drawn. Saved as a file, `antrean draw verify FILE` repeats the draw."""
 
     procedure: str = VERSION  # core/domain/draw.py describes it, step by step
+    id: int = Field(description="this draw's own address: /api/draws/{code}/{id}, after the next one opens too")
     office: str
     state: DrawState
     opens_at: datetime = Field(description="the opening: the draw runs then")
@@ -40,10 +43,25 @@ class DrawOut(BaseModel):
     summary="An office's latest draw, as published (no sign-in)",
     responses={404: refusals(404)[404]},  # no sign-in: no 401
 )
-async def published_draw(reader: ReaderDep, code: OfficePath) -> DrawOut:
+async def latest_draw(reader: ReaderDep, code: OfficePath) -> DrawOut:
     """Public: the families registered, and anyone else, check the list and, after the draw, repeat it."""
-    office, draw = await fair_opening.latest_of(reader, code)
+    return _out(*await fair_opening.latest_of(reader, code))
+
+
+@router.get(
+    "/draws/{code}/{draw_id}",
+    response_model=DrawOut,
+    summary="One of an office's draws, as published (no sign-in)",
+    responses={404: refusals(404)[404]},
+)
+async def one_draw(reader: ReaderDep, code: OfficePath, draw_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> DrawOut:
+    """The same, for a draw that is no longer the latest: its dates may still be ahead, and anyone may check it."""
+    return _out(*await fair_opening.latest_of(reader, code, draw_id))
+
+
+def _out(office: Office, draw: Draw) -> DrawOut:
     return DrawOut(
+        id=draw.id,
         office=office.code,
         state=draw.state,
         opens_at=draw.opens_at.astimezone(office.zone),
