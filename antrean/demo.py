@@ -30,7 +30,7 @@ from core.domain.offices import Office
 from core.domain.staff import InvalidStaffAccount, Role
 from core.languages import LOCALES
 from core.runtime import Runtime, open_runtime, upgrade_database
-from core.services import accounts, calendar, my_bookings, offices, release, staff
+from core.services import accounts, calendar, fair_opening, my_bookings, offices, quota, release, staff
 from core.services.closures import closures_between
 from core.services.jobs import run_jobs
 from devtools.demo_data import (
@@ -39,6 +39,7 @@ from devtools.demo_data import (
     DEMO_PASSWORD,
     DEMO_STAFF,
     DEMO_TOKEN,
+    FAIR_OFFICE,
     TODAY_FAMILIES,
     TODAY_OFFICE,
     demo_nik,
@@ -103,6 +104,15 @@ async def prepare_demo(rt: Runtime, clock: Clock, passwords: Passwords) -> DemoF
             if err.reason != "taken":  # taken: made when the demo ran before on the same file
                 raise
     facts.lines.append(f"{added} offices imported; weekly release scheduled for {len(scheduled)} offices")
+    await quota.set_fair_opening(rt.uow(), FAIR_OFFICE, True, now=now)
+    await fair_opening.prepare(rt.uow, now)
+    fair = await _office(rt, FAIR_OFFICE)
+    draw = await fair_opening.current(rt.reader(), fair, now)
+    if draw is not None and draw.registering(now):
+        until = f"{fair.local(draw.closes_at):%a %d %b %H:%M} {fair.zone_label}"
+        facts.lines.append(f"{FAIR_OFFICE} opens by draw: register on its calendar until {until}")
+    else:
+        facts.lines.append(f"{FAIR_OFFICE} opens by draw: its next draw takes registrations once this window closes")
     for code in DEMO_OFFICES:
         office = await _office(rt, code)
         view = await calendar.month_calendar(rt.reader(), code, now.year, now.month, party=1, now=now)

@@ -277,7 +277,19 @@ class TelegramCourier:
             return SendMessage(chat_id=item.chat_id, text=text)
         p = item.payload
         days = [date.fromisoformat(d) for d in p.get("days", [])]
-        if item.kind is Kind.OPENING_SOON and office.fair_opening:
+        if item.kind is Kind.DRAW_OPEN:
+            opens = datetime.fromisoformat(p["opens"]).astimezone(office.zone)
+            closes = datetime.fromisoformat(p["closes"]).astimezone(office.zone)
+            text = _(
+                "🎟 {office}: places for {days} go by draw at {opens} {zone}, not first come, first served. "
+                "Register your family until {closes} {zone}: open 📅 Book a queue slot, choose the office, tap "
+                "🎟 Register for the draw. Being fast does not matter: the order is drawn among everyone registered."
+            ).format(
+                office=office.name, days=_days(days), opens=texts.short_datetime(opens),
+                closes=texts.short_datetime(closes), zone=office.zone_label,
+            )  # fmt: skip
+            markup = InlineKeyboardMarkup(inline_keyboard=[_unfollow(office)])
+        elif item.kind is Kind.OPENING_SOON and office.fair_opening:
             opens = datetime.fromisoformat(p["opens"]).astimezone(office.zone)
             text = _(
                 "⏳ {office}: places for {days} go by draw at {when} {zone}, among the families registered; what the "

@@ -20,6 +20,8 @@ DEMO_STAFF: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 # Families booked for today at the counter's office, so that check-in can be tried at once: (owner, members),
 # each person (name as on the e-KTP, date of birth). Made-up people.
 TODAY_OFFICE = "JKT-SEL"
+# An office whose weekly opening goes by draw: its calendar offers registration for the next opening all week.
+FAIR_OFFICE = "JKT-PST"
 TODAY_FAMILIES: tuple[tuple[tuple[str, date], tuple[tuple[str, date], ...]], ...] = (
     (("Budi Santoso", date(1984, 5, 17)), (("Sari Santoso", date(1987, 9, 2)), ("Rafi Santoso", date(2013, 1, 23)))),
     (("Rina Wulandari", date(1992, 11, 8)), ()),

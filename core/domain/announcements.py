@@ -27,6 +27,7 @@ class Kind(StrEnum):
     RELAY = "relay"  # a ticket's message copied into its topic of the staff group in Telegram
     OFFER = "offer"  # places came free for a waiting party: held for it, take them or not
     WAIT_OVER = "wait_over"  # a party left the waiting list without asking: an offer lapsed, or its dates passed
+    DRAW_OPEN = "draw_open"  # an office's draw takes registrations: its subscribers hear when, and until when
     DRAWN = "drawn"  # a fair opening's draw is done: where the family came, for those it gave no places at once
 
 
@@ -38,7 +39,8 @@ PRIORITY = {
     Kind.ANSWER: 0,
     Kind.OFFER: 0,  # the places are held for minutes: every one of them counts
     Kind.WAIT_OVER: 2,
-    Kind.DRAWN: 2,  # behind the draw's offers: the places held for minutes go first
+    Kind.DRAWN: 2,
+    Kind.DRAW_OPEN: 3,  # behind the draw's offers: the places held for minutes go first
     Kind.RELAY: 1,  # staff read it within minutes, not seconds; the group's own pace (20 a minute) spaces them
     Kind.CLOSURE: 1,
     Kind.REMINDER: 2,

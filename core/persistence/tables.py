@@ -357,7 +357,7 @@ announcements = Table(
     Column("dedupe_key", String(100), unique=True),
     CheckConstraint(
         "kind IN ('proof', 'opening_soon', 'opened', 'reminder', 'closure', 'broadcast', 'answer', 'relay', 'offer', "
-        "'wait_over', 'drawn')",
+        "'wait_over', 'drawn', 'draw_open')",
         name="kind",
     ),
     CheckConstraint("state IN ('sending', 'paused', 'cancelled')", name="state"),

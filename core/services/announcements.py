@@ -146,6 +146,8 @@ def _stale(announcement: Announcement, now: datetime) -> bool:
         return now >= datetime.fromisoformat(p["opens"])
     if announcement.kind is Kind.OPENED:
         return now >= datetime.fromisoformat(p["closes"])
+    if announcement.kind is Kind.DRAW_OPEN:
+        return now >= datetime.fromisoformat(p["closes"])
     return False
 
 

@@ -102,6 +102,9 @@ async def prepare(make_uow: Callable[[], UnitOfWork], now: datetime, seeds: Call
                 draw = await uow.draws.add(office.id, opens, opens - FREEZE_BEFORE, days, seed, commitment(seed), now)
                 if draw is None:
                     continue  # another worker opened it: this unit of work is spoilt, and has nothing to keep
+                payload = {"draw": draw.id, "opens": opens.isoformat(), "closes": draw.closes_at.isoformat(),
+                           "days": [d.isoformat() for d in days]}  # fmt: skip
+                await uow.outbox.announce(Kind.DRAW_OPEN, now, office_id=office.id, payload=payload, fan_out_at=now)
                 made += 1
             if draw is not None and draw.state is not DrawState.DRAWN:
                 await uow.draws.keep_shut(office.id, opens, opens + OPEN_AT_LATEST)

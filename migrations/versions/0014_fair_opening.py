@@ -22,7 +22,7 @@ KINDS = "'proof', 'opening_soon', 'opened', 'reminder', 'closure', 'broadcast', 
 def upgrade() -> None:
     with op.batch_alter_table("announcements", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_announcements_kind"), type_="check")
-        batch_op.create_check_constraint(op.f("ck_announcements_kind"), f"kind IN ({KINDS}, 'drawn')")
+        batch_op.create_check_constraint(op.f("ck_announcements_kind"), f"kind IN ({KINDS}, 'drawn', 'draw_open')")
     with op.batch_alter_table("offices", schema=None) as batch_op:
         batch_op.add_column(sa.Column("fair_opening", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.create_table(
@@ -96,8 +96,9 @@ def downgrade() -> None:
     op.drop_table("draws")
     with op.batch_alter_table("offices", schema=None) as batch_op:
         batch_op.drop_column("fair_opening")
-    op.execute("DELETE FROM outbox WHERE announcement_id IN (SELECT id FROM announcements WHERE kind = 'drawn')")
-    op.execute("DELETE FROM announcements WHERE kind = 'drawn'")
+    gone = "SELECT id FROM announcements WHERE kind IN ('drawn', 'draw_open')"
+    op.execute(f"DELETE FROM outbox WHERE announcement_id IN ({gone})")  # noqa: S608 - constant text
+    op.execute("DELETE FROM announcements WHERE kind IN ('drawn', 'draw_open')")
     with op.batch_alter_table("announcements", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_announcements_kind"), type_="check")
         batch_op.create_check_constraint(op.f("ck_announcements_kind"), f"kind IN ({KINDS})")

@@ -23,7 +23,7 @@ from bot.limiter import gate_of
 from core.clock import FixedClock
 from core.config import Settings
 from core.domain.announcements import RowState
-from core.persistence.tables import outbox
+from core.persistence.tables import announcements, outbox
 from core.runtime import Runtime, open_runtime
 from core.services.jobs import Job, run_jobs
 from core.services.outbox import OutboxSender
@@ -82,18 +82,21 @@ class BotWorld:
         return made
 
     async def settled(self) -> None:
-        """Waits until the outbox holds nothing pending or in flight: a message in the chat is recorded as sent only
-        after Telegram answered, and the worker's next step (an offer lapsing) depends on that record."""
+        """Waits until the outbox holds nothing pending or in flight, and no announcement waits to be fanned out:
+        a message in the chat is recorded as sent only after Telegram answered, and the worker's next step (an
+        offer lapsing) depends on that record."""
         states = [RowState.PENDING.value, RowState.SENDING.value]
-        busy = (
+        now = self.clock.now()
+        busy = select(func.count()).select_from(outbox).where(outbox.c.state.in_(states), outbox.c.not_before <= now)
+        due = (
             select(func.count())
-            .select_from(outbox)
-            .where(outbox.c.state.in_(states), outbox.c.not_before <= self.clock.now())
+            .select_from(announcements)
+            .where(announcements.c.fanned_out_at.is_(None), announcements.c.fan_out_at <= now)
         )
         async with asyncio.timeout(10):
             while True:
                 async with self.runtime.engine.connect() as conn:
-                    if not (await conn.execute(busy)).scalar_one():
+                    if not (await conn.execute(busy)).scalar_one() and not (await conn.execute(due)).scalar_one():
                         return
                 await asyncio.sleep(0.01)
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from core.crypto import Vault
 from core.domain import draw as procedure
 from core.domain.offices import Office
-from core.services import accounts, fair_opening, release
+from core.services import accounts, announcements, fair_opening, release
 from tests.bot.conftest import BotWorld
 from tests.conftest import JAKARTA, SECRET
 from tests.factories import add_office, register, sample_office
@@ -115,3 +115,17 @@ async def test_the_family_the_draw_gave_no_place_hears_where_it_came_and_that_it
         "🎟 Undian di Kantor Imigrasi Uji TST selesai: keluarga Anda mendapat urutan 2 dari 2."
     )
     assert "Anda tetap di daftar tunggu, nomor 2" in said[other]
+
+
+async def test_the_office_s_followers_hear_that_its_draw_takes_registrations(world: BotWorld) -> None:
+    world.clock.set(MONDAY)
+    office = await add_office(world.runtime, replace(sample_office(capacity=1, slots=1), fair_opening=True))
+    assert office.id is not None
+    await world.text(USER, "/start")  # the chat exists: the follower is someone who talked to the bot
+    await announcements.subscribe(world.runtime.uow(), USER, office.id, "id", world.clock.now())
+    await release.schedule_weekly_release(world.runtime.uow(), world.clock.now())
+    await fair_opening.prepare(world.runtime.uow, world.clock.now())
+    await world.settled()
+    said = await world.last(USER)
+    assert said.startswith("🎟 Kantor Imigrasi Uji TST: tempat untuk Sen 7 Des")
+    assert "Daftarkan keluarga Anda sampai Jum 4 Des 12:00 WIB" in said

@@ -22,7 +22,7 @@ from bot import texts
 from bot.handlers.booking import calendar
 from bot.handlers.booking.calendar import DrawAsk, at_office
 from bot.handlers.booking.shared import office_of
-from bot.handlers.booking.wait import dates
+from bot.handlers.booking.wait import chosen_dates, dates
 from bot.handlers.parts import forget, message_of, on_tap
 from bot.states import Booking
 from core.domain.draw import DrawState
@@ -93,19 +93,14 @@ async def join(
     query: CallbackQuery, callback_data: DrawJoin, state: FSMContext, account: AccountView | None, runtime: Runtime
 ) -> None:
     """Registers the party for the draw, for the dates chosen; its token, and what happens next."""
-    first, last = calendar.valid_day(callback_data.first), calendar.valid_day(callback_data.last)
-    data = await state.get_data()
-    if account is None or first is None or last is None or "party" not in data:
-        await query.answer(texts.stale_button(), show_alert=True)
+    chosen = await chosen_dates(query, callback_data, state, account)
+    if chosen is None or account is None:
         return
-    if data["office_id"] != callback_data.office_id or len(data["party"]) != callback_data.party:
-        await query.answer(_("Your booking has changed since; choose again on the calendar."), show_alert=True)
-        return
-    party: list[int] = data["party"]
-    kinds = [data["kinds"].get(str(a), "new") for a in party]
+    first, last, party, kinds = chosen
     now = runtime.clock.now()
+    office_id = callback_data.office_id
     made = await on_tap(
-        query, fair_opening.register(runtime.uow(), account.id, data["office_id"], party, kinds, first, last, now)
+        query, fair_opening.register(runtime.uow(), account.id, office_id, party, kinds, first, last, now)
     )
     if made is None:
         return

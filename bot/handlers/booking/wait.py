@@ -7,6 +7,7 @@ turn (core/services/waitlist.py). Answering an offer and leaving the list: bot/h
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Protocol
 
 from aiogram import Router
 from aiogram.filters import StateFilter
@@ -83,25 +84,45 @@ async def offer_to_wait(message: Message, state: FSMContext, runtime: Runtime, d
     await message.edit_text(text, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
 
 
+class DatesTap(Protocol):
+    """A tap that names an office, the party's size its screen was shown for, and a range of dates."""
+
+    office_id: int
+    party: int
+    first: int
+    last: int
+
+
+async def chosen_dates(
+    query: CallbackQuery, tap: DatesTap, state: FSMContext, account: AccountView | None
+) -> tuple[date, date, list[int], list[str]] | None:
+    """The dates a tap chose, with the party of the booking under way and its application types; None (and the
+    user told why) when the tap is from an older screen: another office or party since, or data we never made."""
+    first, last = calendar.valid_day(tap.first), calendar.valid_day(tap.last)
+    data = await state.get_data()
+    if account is None or first is None or last is None or "party" not in data:
+        await query.answer(texts.stale_button(), show_alert=True)
+        return None
+    if data["office_id"] != tap.office_id or len(data["party"]) != tap.party:
+        await query.answer(
+            _("Your booking has changed since; choose the date again on this calendar."), show_alert=True
+        )
+        return None
+    party: list[int] = data["party"]
+    return first, last, party, [data["kinds"].get(str(a), "new") for a in party]
+
+
 async def join(
     query: CallbackQuery, callback_data: WaitJoin, state: FSMContext, account: AccountView | None, runtime: Runtime
 ) -> None:
     """Puts the party on the office's waiting list for the dates chosen; its number in line, and the way out."""
-    first, last = calendar.valid_day(callback_data.first), calendar.valid_day(callback_data.last)
-    data = await state.get_data()
-    if account is None or first is None or last is None or "party" not in data:
-        await query.answer(texts.stale_button(), show_alert=True)
+    chosen = await chosen_dates(query, callback_data, state, account)
+    if chosen is None or account is None:
         return
-    if data["office_id"] != callback_data.office_id or len(data["party"]) != callback_data.party:
-        await query.answer(
-            _("Your booking has changed since; choose the date again on this calendar."), show_alert=True
-        )
-        return
-    party: list[int] = data["party"]
-    kinds = [data["kinds"].get(str(a), "new") for a in party]
+    first, last, party, kinds = chosen
     now = runtime.clock.now()
     joined = await on_tap(
-        query, waitlist.join(runtime.uow(), account.id, data["office_id"], party, kinds, first, last, now)
+        query, waitlist.join(runtime.uow(), account.id, callback_data.office_id, party, kinds, first, last, now)
     )
     if joined is None:
         return
