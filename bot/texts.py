@@ -380,6 +380,7 @@ REFUSALS: dict[type[DomainError], Refusal] = {
     broadcasts.BroadcastNeedsDay: _STAFF_ONLY,
     broadcasts.NoSuchBroadcast: _STAFF_ONLY,
     helpdesk.TicketNotFound: _STAFF_ONLY,
+    helpdesk.NoBookingToMove: _STAFF_ONLY,
     helpdesk.TicketClosed: _STAFF_ONLY,
     helpdesk.AnotherTicketOpen: _STAFF_ONLY,
     helpdesk.AnswerTooLong: _STAFF_ONLY,

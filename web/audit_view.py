@@ -43,6 +43,7 @@ ACTIONS = {
     "ticket_answered": N_("Question answered"),
     "ticket_closed": N_("Question closed"),
     "ticket_reopened": N_("Question reopened"),
+    "move_elsewhere_allowed": N_("Allowed to move to another office"),
     "ticket_closed_quiet": N_("Question closed after days without a reply"),
     "faq_entry_written": N_("FAQ entry written"),
     "faq_entry_changed": N_("FAQ entry changed"),

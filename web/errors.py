@@ -21,6 +21,7 @@ from core.domain.helpdesk import (
     AnotherTicketOpen,
     AnswerTooLong,
     EmptyMessage,
+    NoBookingToMove,
     TicketClosed,
     TicketNotFound,
     WroteMeanwhile,
@@ -86,6 +87,10 @@ REFUSALS: dict[tuple[type[DomainError], str | None], Refusal] = {
     (OfficeNotFound, None): Refusal(status.HTTP_404_NOT_FOUND, N_("There is no office with this code.")),
     (BookingNotFound, None): Refusal(status.HTTP_404_NOT_FOUND, N_("No booking has this code.")),
     (StaffNotFound, None): Refusal(status.HTTP_404_NOT_FOUND, N_("There is no staff account with this number.")),
+    (NoBookingToMove, None): Refusal(
+        _CONFLICT,
+        N_("That booking can no longer move: it moved once already, is not confirmed, or its last day to move passed."),
+    ),
     (NoDraw, None): Refusal(status.HTTP_404_NOT_FOUND, N_("This office has not opened by draw yet.")),
     # Quota
     (InvalidOffice, "capacity"): Refusal(

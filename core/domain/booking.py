@@ -156,7 +156,7 @@ class SameTime(DomainError):
 
 
 class OtherOffice(DomainError):
-    """A move stays at the booking's office."""
+    """A move stays at the booking's office, unless staff allowed another (`BookingRecord.move_anywhere`)."""
 
     code = "other_office"
 
@@ -290,6 +290,7 @@ class BookingRecord:
     ended_at: datetime | None  # when it was cancelled or expired
     cancelled_by_office_at: datetime | None = None  # the office closed its date: no 30-day wait counts from it
     moved_from: int | None = None  # the booking this one replaced when its owner moved it; a move happens once
+    move_anywhere: bool = False  # staff allowed the move to go to another office
 
     def lapsed(self, now: datetime) -> bool:
         """A hold whose minutes ran out: it holds nothing any more, even before a sweep marks it expired."""

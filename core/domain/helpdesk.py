@@ -69,6 +69,13 @@ class TicketNotFound(DomainError):
     code = "ticket_not_found"
 
 
+class NoBookingToMove(DomainError):
+    """The ticket's applicant has no booking that may still move: none, moved once already, not confirmed, or past
+    its last day to cancel."""
+
+    code = "no_booking_to_move"
+
+
 class TicketClosed(DomainError):
     """An answer to a closed ticket: reopen it first (the applicant was told it is done)."""
 

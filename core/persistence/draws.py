@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -182,6 +182,10 @@ class DrawRepository:
             .values(state=DrawState.DRAWN.value, drawn_order=",".join(map(str, order)), drawn_at=now)
         )
         return bool((await self._conn.execute(stmt)).rowcount)
+
+    async def forget_niks(self, draw_id: int) -> int:
+        """Each NIK once matters while registrations are taken: after the draw its (keyed) hashes go."""
+        return int((await self._conn.execute(delete(draw_niks).where(draw_niks.c.draw_id == draw_id))).rowcount)
 
     async def waiting_as(self, links: Mapping[int, int]) -> None:
         """Each drawn registration's entry on the office's waiting list."""

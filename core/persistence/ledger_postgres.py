@@ -186,7 +186,8 @@ _MOVE = f"""
         INSERT INTO bookings (code, account_id, office_id, slot_id, day, party_size, queue_start, status,
                               idempotency_key, held_until, cancel_until, frozen_until, ends_at, created_at,
                               confirmed_at, moved_from)
-        SELECT $3::text, old.account_id, old.office_id, $4::int, $5::date, old.party_size, $6::int, 'confirmed',
+        SELECT $3::text, old.account_id, (SELECT office_id FROM slots WHERE id = $4::int), $4::int, $5::date,
+               old.party_size, $6::int, 'confirmed',
                'move:' || old.id, $2::timestamptz, $7::timestamptz, $8::timestamptz, $9::timestamptz,
                $2::timestamptz, $2::timestamptz, old.id
         FROM old

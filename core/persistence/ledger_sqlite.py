@@ -132,8 +132,9 @@ _MARK_MOVED = "UPDATE bookings SET status = 'moved', ended_at = ? WHERE id = ?"
 _ADD_MOVED = """
     INSERT INTO bookings (code, account_id, office_id, slot_id, day, party_size, queue_start, status, idempotency_key,
                           held_until, cancel_until, frozen_until, ends_at, created_at, confirmed_at, moved_from)
-    SELECT ?, account_id, office_id, ?, ?, party_size, ?, 'confirmed', 'move:' || id, ?, ?, ?, ?, ?, ?, id
-    FROM bookings WHERE id = ?
+    SELECT ?1, account_id, (SELECT office_id FROM slots WHERE id = ?2), ?2, ?3, party_size, ?4, 'confirmed',
+           'move:' || id, ?5, ?6, ?7, ?8, ?9, ?10, id
+    FROM bookings WHERE id = ?11
 """
 _COPY_PARTY = """
     INSERT INTO booking_applicants (booking_id, position, applicant_id, application_type, active_nik, queue_no)

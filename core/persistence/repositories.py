@@ -469,6 +469,7 @@ def _booking(r: _Row) -> BookingRecord:
         r.id, r.code, r.account_id, r.office_id, r.slot_id, r.day, r.start_time, r.end_time, r.party_size,
         r.queue_start, BookingStatus(r.status), r.idempotency_key, r.held_until, r.cancel_until, r.frozen_until,
         r.ends_at, r.created_at, r.confirmed_at, r.ended_at, r.cancelled_by_office_at, r.moved_from,
+        r.move_anywhere,
     )  # fmt: skip
 
 
@@ -493,6 +494,15 @@ class BookingRepository:
 
     async def get(self, booking_id: int) -> BookingRecord | None:
         return await self._one(_BOOKINGS.where(bookings.c.id == booking_id))
+
+    async def allow_move_anywhere(self, booking_id: int) -> bool:
+        """Its owner may move it to another office (staff decided); False when it was allowed already."""
+        stmt = (
+            update(bookings)
+            .where(bookings.c.id == booking_id, bookings.c.move_anywhere.is_(False))
+            .values(move_anywhere=True)
+        )
+        return bool((await self._conn.execute(stmt)).rowcount)
 
     async def by_code(self, code: str) -> BookingRecord | None:
         return await self._one(_BOOKINGS.where(bookings.c.code == code))

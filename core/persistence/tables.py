@@ -215,6 +215,8 @@ bookings = Table(
     # The booking this one replaced when its owner moved it (that one's status is then 'moved'). Unique: a booking
     # is moved at most once, and a move that raced another could not leave two successors.
     Column("moved_from", ForeignKey("bookings.id")),
+    # Staff allowed its owner to move it to another office (the applicant moved house, say): once, as any move.
+    Column("move_anywhere", Boolean, nullable=False, default=False, server_default=sa_false()),
     UniqueConstraint("account_id", "idempotency_key"),
     UniqueConstraint("moved_from"),
     CheckConstraint("party_size BETWEEN 1 AND 5", name="party_size"),

@@ -353,7 +353,8 @@ class BookingDesk:
         raise NotCancellable(booking.status)
 
     async def move(self, account_id: int, booking_id: int, slot_id: int) -> Moved:
-        """Move a confirmed booking once, before its cancellation deadline, to a released slot of its office."""
+        """Move a confirmed booking once, before its cancellation deadline, to a released slot of its office (or of
+        another, when staff allowed it)."""
         now = self._clock.now()
         booking = await self._movable(account_id, booking_id, slot_id, now)
         if isinstance(booking, Moved):
@@ -361,7 +362,7 @@ class BookingDesk:
         if slot_id == booking.slot_id:
             raise SameTime()
         facts = await self._slot_facts(slot_id)
-        if facts.office.id != booking.office_id:
+        if facts.office.id != booking.office_id and not booking.move_anywhere:
             raise OtherOffice()
         if facts.day <= facts.office.today(now):
             raise DateNotBookable(facts.day, "past")

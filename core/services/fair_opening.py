@@ -168,6 +168,7 @@ async def run_draw(make_uow: Callable[[], UnitOfWork], desk: BookingDesk, draw: 
             office.id, [(e.account_id, e.first_day, e.last_day, e.party, e.kinds) for e in joining], now
         )
         await uow.draws.waiting_as({e.id: made[e.account_id] for e in joining if e.account_id in made})
+        await uow.draws.forget_niks(draw.id)
         await uow.commit()
     placed = offered = 0
     tried: set[int] = set()

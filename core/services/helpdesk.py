@@ -8,19 +8,21 @@ reply that reopens it); the staff's side is the staff pages' (queue, ticket, ans
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from core.domain.announcements import Kind
+from core.domain.booking import BookingRecord
 from core.domain.helpdesk import (
     MAX_TEXT,
     QUIET_AFTER,
     AnotherTicketOpen,
     AnswerTooLong,
     Author,
+    NoBookingToMove,
     Ticket,
     TicketClosed,
     TicketMessage,
@@ -390,6 +392,26 @@ async def _reopen(
     if actor is not None:
         await _relay(uow, relay, {"ticket": ticket.id, "event": "reopened", "by": actor.display_name}, now)
     await audit.record(uow, actor, "ticket_reopened", f"#{ticket.id}", now, office_id=ticket.office_id, by=by)
+
+
+async def allow_move_elsewhere(uow: UnitOfWork, actor: StaffMember, ticket_id: int, now: datetime) -> BookingRecord:
+    """The ticket's applicant may move its latest booking to another office (they moved house, the office is far):
+    still once, and only while the booking may move at all. The applicant sees the offices on the move's calendar;
+    staff say so in their answer."""
+    actor.require(Permission.HELP_DESK)
+    async with uow:
+        ticket = await _ticket(uow, ticket_id)
+        code = (ticket.context.get("booking") or {}).get("code")
+        booking = None if not code else await uow.bookings.by_code(str(code))
+        if booking is None or booking.account_id != ticket.account_id or booking.why_not_movable(now) is not None:
+            raise NoBookingToMove()
+        if await uow.bookings.allow_move_anywhere(booking.id):
+            await audit.record(
+                uow, actor, "move_elsewhere_allowed", f"booking {booking.code}", now,
+                before={"move_anywhere": False}, after={"move_anywhere": True}, office_id=booking.office_id,
+            )  # fmt: skip
+        await uow.commit()
+    return replace(booking, move_anywhere=True)
 
 
 async def _nothing_newer(uow: UnitOfWork, ticket_id: int, seen: int | None) -> None:

@@ -114,6 +114,7 @@ class MoveChoice:
     start: time
     end: time
     choice: LastChoice
+    anywhere: bool = False  # staff allowed another office
 
 
 async def move_choice(uow: UnitOfWork, account_id: int, booking_id: int, now: datetime) -> MoveChoice:
@@ -124,7 +125,9 @@ async def move_choice(uow: UnitOfWork, account_id: int, booking_id: int, now: da
             raise BookingNotFound()
         booking.check_movable(now)
         choice = await _choice(uow, booking)
-    return MoveChoice(booking.id, booking.code, booking.slot_id, booking.start, booking.end, choice)
+    return MoveChoice(
+        booking.id, booking.code, booking.slot_id, booking.start, booking.end, choice, booking.move_anywhere
+    )
 
 
 async def booking_record(uow: UnitOfWork, booking_id: int) -> BookingRecord:

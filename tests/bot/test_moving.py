@@ -166,3 +166,40 @@ async def test_an_older_question_tapped_after_the_move_began_again_answers_with_
     (answer,) = await world.telegram.wait_for_bot(USER, calls=1)
     assert answer[0] == "answerCallbackQuery" and "Tempat itu baru saja diambil orang lain." in str(answer)
     assert world.errors == []
+
+
+async def test_a_booking_staff_allowed_elsewhere_moves_to_an_office_chosen_by_province(world: BotWorld) -> None:
+    from core.domain.staff import Role
+    from core.services import helpdesk
+    from tests.integration.test_helpdesk import _member
+
+    elsewhere = await add_office(world.runtime, sample_office("OTH", capacity=4))
+    await release_days(world.runtime, elsewhere, [NEXT_MONDAY + timedelta(days=1)])
+    await _booked_with_tuesday_free(world)
+    async with world.runtime.reader() as uow:
+        booking = await uow.bookings.get(1)  # the first and only one
+    assert booking is not None
+    now = world.clock.now()
+    ticket = await helpdesk.escalate(
+        world.runtime.uow, USER, 1, None, "id", "Saya pindah ke kota lain", {"booking": {"code": booking.code}}, now
+    )
+    await helpdesk.allow_move_elsewhere(world.runtime.uow(), await _member(world.runtime, "bantuan", Role.SUPPORT),
+                                        ticket.id, now)  # fmt: skip
+    await world.text(USER, "/menu")
+    await world.tap(USER, "🧾 Pesanan saya", calls=2)
+    await world.tap(USER, BOOKED, calls=2)
+    await world.tap(USER, MOVE, calls=2)
+    calendar = await world.telegram.last_bot_message(USER)
+    assert calendar is not None and "🏢 Kantor lain" in _labels(calendar)
+    await world.tap(USER, "🏢 Kantor lain", calls=2)
+    await world.tap(USER, "DKI Jakarta", calls=2)
+    await world.tap(USER, "Jakarta Selatan · Kanim Uji OTH", calls=2)
+    assert "Kantor Imigrasi Uji OTH" in await world.last(USER)
+    await world.tap(USER, "▶", calls=2)
+    await world.tap(USER, "1✅", calls=2)
+    await world.tap(USER, "08:00–09:00 · sisa 4", calls=2)
+    assert "Kantor Imigrasi Uji OTH" in await world.last(USER)
+    await world.tap(USER, "✅ Ya, pindahkan", calls=3)
+    chat = await world.telegram.chat(USER)
+    assert chat[-2]["text"].startswith("Pesanan dipindah ✅")
+    assert "Kantor Imigrasi Uji OTH" in chat[-2]["text"]

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from core.clock import FixedClock
 from core.crypto import Vault
@@ -24,7 +24,7 @@ from core.domain.draw import (
 from core.domain.offices import Office
 from core.domain.waitlist import AlreadyWaiting, WaitState
 from core.persistence.tables import accounts as accounts_table
-from core.persistence.tables import announcements, outbox
+from core.persistence.tables import announcements, draw_niks, outbox
 from core.runtime import Runtime
 from core.services import accounts, fair_opening, release, waitlist
 from core.services.accounts import AccountView
@@ -159,6 +159,8 @@ async def test_the_draw_gives_the_documented_order_offers_in_it_and_opens_what_i
     async with runtime.reader() as uow:
         line = await uow.waitlist.live_at(office.id or 0)
     assert [e.state for e in line] == [WaitState.OFFERED] * 3 + [WaitState.WAITING] * 5
+    async with runtime.engine.connect() as conn:  # each NIK once mattered while registering: the hashes are gone
+        assert (await conn.execute(select(func.count()).select_from(draw_niks))).scalar_one() == 0
     # The five the draw gave no place at once hear where they came, once, after the offers.
     assert sorted(await _sent(runtime, "drawn")) == sorted(by_number[n] for n in draw.order[3:])
     # What is left opens to everyone at once: Tuesday's places, first come, first served.

@@ -194,3 +194,34 @@ async def test_a_move_may_go_to_a_released_date_after_the_weekly_window_closed_w
         await runtime.desk.hold(other.id, slot, [other.applicants[0].id], ["new"], "late")
     moved = await runtime.desk.move(account.id, booked.booking_id, slot)
     assert moved.day == later and await _taken(runtime, slot) == 1
+
+
+async def test_support_allows_a_move_to_another_office_and_the_booking_moves_there_once(
+    runtime: Runtime, vault: Vault
+) -> None:
+    from core.domain.helpdesk import NoBookingToMove
+    from core.domain.staff import Role
+    from core.services import helpdesk
+    from tests.integration.test_helpdesk import _member
+
+    monday, _ = await _two_days(runtime)
+    elsewhere = await add_office(runtime, sample_office("OTH"))
+    await release_days(runtime, elsewhere, [TUESDAY])
+    (there, *_) = await slot_ids(runtime, elsewhere, TUESDAY)
+    account = await register(runtime, vault, 1)
+    booked = await _book(runtime, account, monday[0])
+    with pytest.raises(OtherOffice):
+        await runtime.desk.move(account.id, booked.booking_id, there)
+    now = runtime.clock.now()
+    context = {"booking": {"code": booked.code, "status": "confirmed"}}
+    ticket = await helpdesk.escalate(runtime.uow, 1, account.id, None, "id", "Saya pindah ke kota lain", context, now)
+    support = await _member(runtime, "bantuan", Role.SUPPORT)
+    allowed = await helpdesk.allow_move_elsewhere(runtime.uow(), support, ticket.id, now)
+    assert allowed.move_anywhere
+    moved = await runtime.desk.move(account.id, booked.booking_id, there)
+    async with runtime.reader() as uow:
+        new = await uow.bookings.get(moved.booking_id)
+    assert new is not None and new.office_id == elsewhere.id and new.moved_from == booked.booking_id
+    assert await _taken(runtime, monday[0]) == 0 and await _taken(runtime, there) == 1
+    with pytest.raises(NoBookingToMove):  # moved once: nothing is left to allow
+        await helpdesk.allow_move_elsewhere(runtime.uow(), support, ticket.id, now)

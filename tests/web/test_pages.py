@@ -704,3 +704,36 @@ async def test_an_office_turned_to_draw_shows_its_draw_and_publishes_it_for_anyo
     assert main(["draw", "verify", str(published)]) == 0  # what the office publishes, the CLI repeats
     assert all(line.startswith("✓ ") for line in capsys.readouterr().out.splitlines())
     assert (await public.get("/api/draws/NOPE")).status_code == 404
+
+
+async def test_support_allows_a_ticket_s_booking_to_move_to_another_office_once(client: httpx.AsyncClient) -> None:
+    from core.crypto import Vault
+    from tests.factories import register, slot_ids
+
+    runtime = _runtime(client)
+    account = await register(runtime, Vault(SECRET), 5502)
+    async with runtime.reader() as uow:
+        office = await uow.offices.get("TST")
+    assert office is not None
+    (slot, *_) = await slot_ids(runtime, office, NEXT_MONDAY)
+    hold = await runtime.desk.hold(account.id, slot, [account.applicants[0].id], ["new"], "k")
+    booked = await runtime.desk.confirm(account.id, hold.booking_id)
+    context = {"booking": {"code": booked.code, "office": "TST", "status": "confirmed"}}
+    now = runtime.clock.now()
+    ticket = await helpdesk.escalate(runtime.uow, 5502, account.id, None, "id", "saya pindah ke Bali", context, now)
+    csrf = await sign_in(client, "bantuan")
+    page = (await client.get(f"/support/{ticket.id}")).text
+    assert f'action="/support/{ticket.id}/allow-move"' in page
+    assert "Izinkan pesanan ini dipindah ke kantor lain" in page
+    allowed = await client.post(f"/support/{ticket.id}/allow-move", data={"csrf": csrf})
+    assert allowed.status_code == 303 and allowed.headers["location"].endswith("done=move_allowed")
+    assert (
+        "Diizinkan: pemohon kini bisa memindah pesanan ini ke kantor lain"
+        in (await client.get(allowed.headers["location"])).text
+    )
+    async with runtime.reader() as uow:
+        record = await uow.bookings.get(booked.booking_id)
+    assert record is not None and record.move_anywhere
+    await runtime.desk.cancel(account.id, booked.booking_id)  # nothing left that may move
+    refused = await client.post(f"/support/{ticket.id}/allow-move", data={"csrf": csrf})
+    assert refused.status_code == 409 and "tidak bisa dipindah lagi" in refused.text

@@ -60,6 +60,10 @@ def notice(request: Request) -> str | None:
         "answered": _("Answer sent: it goes into the applicant's chat now."),
         "ticket_closed": _("Closed: the applicant is told, and may reopen it by replying within a few days."),
         "ticket_reopened": _("Reopened: it waits for an answer again."),
+        "move_allowed": _(
+            "Allowed: the applicant can now move this booking to another office, once, from My bookings. Tell "
+            "them so in your answer."
+        ),
         "faq_written": _("FAQ entry saved: the bot answers with it within a few seconds, in both languages."),
         "faq_retired": _("Retired: the bot no longer offers this entry."),
         "set_aside": _("Set aside: those questions are off this page."),

@@ -139,3 +139,14 @@ async def close(desk: DeskDep, member: FormStaff, ticket_id: IdPath, seen: SeenF
 async def reopen(desk: DeskDep, member: FormStaff, ticket_id: IdPath) -> Response:
     await helpdesk.reopen(desk.uow, member, ticket_id, desk.now, relay=_group(desk))
     return back(f"/support/{ticket_id}", done="ticket_reopened")
+
+
+@router.post("/support/{ticket_id}/allow-move")
+async def allow_move(desk: DeskDep, member: FormStaff, ticket_id: IdPath) -> Response:
+    """The applicant may move their latest booking to another office: a refusal says why not, on the same page."""
+    try:
+        await helpdesk.allow_move_elsewhere(desk.uow, member, ticket_id, desk.now)
+    except DomainError as err:
+        error = explain(err, translator(desk.request))
+        return await _ticket_page(desk, member, ticket_id, typed="", error=error, status_code=status_of(err))
+    return back(f"/support/{ticket_id}", done="move_allowed")

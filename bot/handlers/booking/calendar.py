@@ -16,6 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from bot import keyboards as kb
 from bot import texts
 from bot.handlers.booking.shared import (
+    Browse,
     Kind,
     WhoComes,
     keep_booking,
@@ -176,6 +177,8 @@ async def calendar_screen(state: FSMContext, account: AccountView, runtime: Runt
     await state.set_state(Booking.calendar)
     markup = calendar_markup(view.days, year, month)
     if data.get("moving"):  # the party stays, and a move is not bound to the weekly window (see move.py)
+        if data.get("moving_anywhere"):  # staff allowed another office: the provinces' offices, as when booking
+            markup.inline_keyboard.append([kb.tap(_("🏢 Another office"), Browse().pack())])
         markup.inline_keyboard.append(keep_booking(data))
         text = _(
             "Moving booking {code}\n{office}\n{people}\n{now}\n\nChoose the new date.\n"

@@ -52,6 +52,7 @@ def moving_data(found: MoveChoice) -> dict[str, Any]:
         "moving_day": c.day.isoformat(),
         "moving_start": f"{found.start:%H:%M}",
         "moving_end": f"{found.end:%H:%M}",
+        "moving_anywhere": found.anywhere,
     }
 
 

@@ -16,7 +16,7 @@ from bot import keyboards as kb
 from bot import texts
 from bot.filters import Magic
 from bot.handlers.booking import calendar, party, slot
-from bot.handlers.booking.shared import office_data, office_of, owner_id
+from bot.handlers.booking.shared import Browse, office_data, office_of, owner_id
 from bot.handlers.booking.slot import release_held
 from bot.handlers.parts import Screen, forget, message_of
 from bot.states import Booking
@@ -48,10 +48,6 @@ class OfficePick(CallbackData, prefix="office"):
 
 class Province(CallbackData, prefix="prov"):
     index: int  # position in the sorted list of provinces with offices
-
-
-class Browse(CallbackData, prefix="browse"):
-    pass
 
 
 class Rebook(CallbackData, prefix="again"):
@@ -246,6 +242,10 @@ async def office_chosen(
         return
     await query.answer()
     if account is None:
+        return
+    if (await state.get_data()).get("moving"):  # a move staff allowed to go to another office: the party stays
+        await state.update_data(**office_data(office))
+        await calendar.show_now(message_of(query), state, account, runtime)
         return
     await release_held(state, account, runtime)  # from the summary: the places held there go back
     owner = owner_id(account)

@@ -27,6 +27,10 @@ class WhoComes(CallbackData, prefix="who"):
     """From the calendar back to who comes."""
 
 
+class Browse(CallbackData, prefix="browse"):
+    """The provinces with offices, to choose an office from (bot/handlers/booking/office.py)."""
+
+
 class KeepBooking(CallbackData, prefix="mvk"):
     """Moving a booking: leave it as it is, and back to its details."""
 
