@@ -69,7 +69,7 @@ class Drawn:
     draw_id: int
     office_id: int
     parties: int
-    placed: int  # parties offered places at once
+    placed: int  # parties the draw gave places to (a few may have been refused them: `offered` says)
     offered: int  # offers made (some placed parties could not book any more)
     draw_seconds: float  # the order alone: the procedure of core/domain/draw.py
     accounts: tuple[int, ...]  # every account registered
@@ -98,6 +98,8 @@ async def prepare(make_uow: Callable[[], UnitOfWork], now: datetime, seeds: Call
             draw = await uow.draws.of_opening(office.id, opens)
             if draw is None and now < opens - FREEZE_BEFORE:
                 days = await release.open_days(uow, office, office.dates_released_by_window(opens))
+                if not days:
+                    continue  # a week closed whole (Lebaran): nothing to draw, nothing to announce
                 seed = seeds()  # secrets.token_hex: a test may name its own
                 draw = await uow.draws.add(office.id, opens, opens - FREEZE_BEFORE, days, seed, commitment(seed), now)
                 if draw is None:
@@ -170,7 +172,7 @@ async def run_draw(make_uow: Callable[[], UnitOfWork], desk: BookingDesk, draw: 
         await uow.draws.waiting_as({e.id: made[e.account_id] for e in joining if e.account_id in made})
         await uow.draws.forget_niks(draw.id)
         await uow.commit()
-    placed = offered = 0
+    offered = 0
     tried: set[int] = set()
     try:
         # Places a drawn party could not take after all (it booked elsewhere meanwhile, or is in its 30-day wait) go
@@ -178,13 +180,16 @@ async def run_draw(make_uow: Callable[[], UnitOfWork], desk: BookingDesk, draw: 
         while candidates := [n for n in present if n not in tried and entries[n].account_id in made]:
             async with make_uow() as uow:
                 room = await uow.slots.in_range(office.id, min(draw.days), max(draw.days)) if draw.days else {}
-            free = {d: [(s.slot_id, s.remaining) for s in sorted(ss, key=lambda s: s.start)] for d, ss in room.items()}
+            free = {  # dates too close to offer are no places to give
+                d: [(s.slot_id, s.remaining) for s in sorted(ss, key=lambda s: s.start)]
+                for d, ss in room.items()
+                if offer_hold(office, d, now) is not None
+            }
             day_of = {s.slot_id: d for d, ss in room.items() for s in ss}
             got = allocate(candidates, lines, free)
             if not got:
                 break
-            tried.update(n for n, _ in got)
-            placed += len(got)
+            tried.update(n for n, _ in got)  # offered, or refused (it waits for the sweep's next places)
             offers = [
                 (WaitEntry(made[e.account_id], e.account_id, office.id, e.first_day, e.last_day, e.party, e.kinds,
                            WaitState.WAITING, now), slot, day_of[slot])
@@ -197,7 +202,8 @@ async def run_draw(make_uow: Callable[[], UnitOfWork], desk: BookingDesk, draw: 
         async with make_uow() as uow:
             await uow.draws.open_now(office.id, draw.days, now)
             await uow.commit()
-    return Drawn(draw.id, office.id, len(entries), placed, offered, took, tuple(e.account_id for e in entries.values()))
+    accounts = tuple(e.account_id for e in entries.values())
+    return Drawn(draw.id, office.id, len(entries), len(tried), offered, took, accounts)
 
 
 async def _tell_the_others(make_uow: Callable[[], UnitOfWork], drawn: Drawn, now: datetime) -> None:
@@ -298,7 +304,7 @@ async def register(
         office = await uow.offices.get_by_id(office_id)
         if office is None:
             raise OfficeNotFound(str(office_id))
-        draw = await uow.draws.latest(office_id) if office.fair_opening else None
+        draw = await uow.draws.latest(office_id)  # the option turned off since: a draw announced still runs
         if draw is None or not draw.registering(now) or not await uow.draws.registering(draw.id):
             raise RegistrationClosed(None if draw is None else draw.closes_at)
         if not any(first <= d <= last for d in draw.days) or first > last:

@@ -194,7 +194,9 @@ async def test_a_booking_staff_allowed_elsewhere_moves_to_an_office_chosen_by_pr
     await world.tap(USER, "🏢 Kantor lain", calls=2)
     await world.tap(USER, "DKI Jakarta", calls=2)
     await world.tap(USER, "Jakarta Selatan · Kanim Uji OTH", calls=2)
-    assert "Kantor Imigrasi Uji OTH" in await world.last(USER)
+    shown = await world.last(USER)
+    assert "Kantor Imigrasi Uji OTH" in shown
+    assert "Sekarang: Kantor Imigrasi Uji TST, Senin, 30 November 2026, 08:00–09:00 WIB" in shown  # from where
     await world.tap(USER, "▶", calls=2)
     await world.tap(USER, "1✅", calls=2)
     await world.tap(USER, "08:00–09:00 · sisa 4", calls=2)

@@ -53,6 +53,9 @@ def moving_data(found: MoveChoice) -> dict[str, Any]:
         "moving_start": f"{found.start:%H:%M}",
         "moving_end": f"{found.end:%H:%M}",
         "moving_anywhere": found.anywhere,
+        "moving_office_id": c.office.id,
+        "moving_office": c.office.name,
+        "moving_zone": c.office.zone_label,
     }
 
 

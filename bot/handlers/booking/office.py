@@ -240,12 +240,22 @@ async def office_chosen(
     if office is None:
         await query.answer(_("This office no longer takes bookings here. Please choose another."), show_alert=True)
         return
-    await query.answer()
-    if account is None:
-        return
-    if (await state.get_data()).get("moving"):  # a move staff allowed to go to another office: the party stays
+    data = await state.get_data()
+    if account is not None and data.get("moving"):  # moving a booking: the party stays, and so does the office
+        if office.id != data.get("moving_office_id") and not data.get("moving_anywhere"):  # unless staff allowed
+            await query.answer(
+                _("A booking moves within its own office. Please choose a date on this calendar."), show_alert=True
+            )
+            office = await office_of(runtime, data["moving_office_id"])
+            if office is None:
+                return
+        else:
+            await query.answer()
         await state.update_data(**office_data(office))
         await calendar.show_now(message_of(query), state, account, runtime)
+        return
+    await query.answer()
+    if account is None:
         return
     await release_held(state, account, runtime)  # from the summary: the places held there go back
     owner = owner_id(account)

@@ -38,13 +38,17 @@ class KeepBooking(CallbackData, prefix="mvk"):
 
 
 def moving_now(data: dict[str, Any]) -> str:
-    """The date and time of the booking being moved, as they stand before the move."""
-    return _("Now: {day}, {start}–{end} {zone}").format(
-        day=texts.long_date(date.fromisoformat(data["moving_day"])),
-        start=data["moving_start"],
-        end=data["moving_end"],
-        zone=data["zone"],
-    )
+    """The date and time of the booking being moved, as they stand before the move (and its office, once another
+    office's calendar is shown: a move staff allowed to go elsewhere)."""
+    values = {
+        "day": texts.long_date(date.fromisoformat(data["moving_day"])),
+        "start": data["moving_start"],
+        "end": data["moving_end"],
+        "zone": data.get("moving_zone") or data["zone"],
+    }
+    if data.get("moving_office_id", data["office_id"]) != data["office_id"]:
+        return _("Now: {office}, {day}, {start}–{end} {zone}").format(office=data["moving_office"], **values)
+    return _("Now: {day}, {start}–{end} {zone}").format(**values)
 
 
 def keep_booking(data: dict[str, Any]) -> list[InlineKeyboardButton]:
